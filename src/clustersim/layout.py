@@ -1,0 +1,93 @@
+"""Where everything of one stand-in cluster lives on disk.
+
+One object names every path, so that the node layer (node daemon, PMF, syslog) and the
+resource group manager never disagree about a location. Unix sockets live in a short
+run directory under /tmp because AF_UNIX addresses are limited to 108 bytes and a
+cluster directory (a pytest tmp_path, say) can be deeper than that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ClusterLayout:
+    """Paths of one cluster, rooted at the directory given to `clustersim create`."""
+
+    base: Path
+
+    @classmethod
+    def at(cls, directory: str | os.PathLike[str]) -> ClusterLayout:
+        return cls(Path(directory).resolve())
+
+    # --- cluster-wide -------------------------------------------------------------
+    @property
+    def state_db(self) -> Path:
+        """SQLite state store (WAL mode)."""
+        return self.base / "cluster.db"
+
+    @property
+    def config_file(self) -> Path:
+        """Static facts fixed at creation: node names and ids, interpreter, address prefix."""
+        return self.base / "cluster.json"
+
+    @property
+    def disks(self) -> Path:
+        """Shared disks: one directory per disk (`disks/<name>`)."""
+        return self.base / "disks"
+
+    def disk(self, name: str) -> Path:
+        return self.disks / name
+
+    @property
+    def run_dir(self) -> Path:
+        """Short directory for sockets and pid files of this cluster's daemons."""
+        digest = hashlib.sha1(str(self.base).encode(), usedforsecurity=False).hexdigest()[:10]
+        return Path("/tmp") / f"csim-{digest}"
+
+    @property
+    def rgmd_socket(self) -> Path:
+        return self.run_dir / "rgmd.sock"
+
+    @property
+    def rgmd_pidfile(self) -> Path:
+        return self.run_dir / "rgmd.pid"
+
+    # --- per node -----------------------------------------------------------------
+    @property
+    def nodes_dir(self) -> Path:
+        return self.base / "nodes"
+
+    def node_root(self, node: str) -> Path:
+        return self.nodes_dir / node
+
+    def node_socket(self, node: str) -> Path:
+        """Control socket of the node agent (runs methods for the RGM, accounts processes)."""
+        return self.run_dir / f"{node}.sock"
+
+    def node_pidfile(self, node: str) -> Path:
+        return self.run_dir / f"{node}.pid"
+
+    def pmfd_socket(self, node: str) -> Path:
+        """Control socket of the node's process monitor facility daemon (pmfadm talks to it)."""
+        return self.run_dir / f"{node}.pmfd.sock"
+
+    def pmfd_pidfile(self, node: str) -> Path:
+        return self.run_dir / f"{node}.pmfd.pid"
+
+    def node_log_socket(self, node: str) -> Path:
+        """Syslog datagram socket of the node; `<root>/dev/log` is a symlink to it."""
+        return self.run_dir / f"{node}.log"
+
+    def syslogd_pidfile(self, node: str) -> Path:
+        return self.run_dir / f"{node}.syslogd.pid"
+
+    def node_messages(self, node: str) -> Path:
+        return self.node_root(node) / "var" / "adm" / "messages"
+
+    def node_bin(self, node: str) -> Path:
+        return self.node_root(node) / "usr" / "cluster" / "bin"
