@@ -91,3 +91,42 @@ class ClusterLayout:
 
     def node_bin(self, node: str) -> Path:
         return self.node_root(node) / "usr" / "cluster" / "bin"
+
+    # --- added by the node layer (pmfd, syslogd) --------------------------------------
+    def pmfd_logfile(self, node: str) -> Path:
+        """pmfd's own stderr (and that of the programs it runs): for post-mortems."""
+        return self.run_dir / f"{node}.pmfd.err"
+
+    def syslogd_logfile(self, node: str) -> Path:
+        """The node syslog daemon's own stderr: for post-mortems."""
+        return self.run_dir / f"{node}.syslogd.err"
+
+    # --- added by the cluster layer (rgmd, node agent, built-in types) ---------------------
+    @property
+    def rgmd_logfile(self) -> Path:
+        """rgmd's own stderr: for post-mortems."""
+        return self.run_dir / "rgmd.err"
+
+    def node_logfile(self, node: str) -> Path:
+        """The node agent's own stderr: for post-mortems."""
+        return self.run_dir / f"{node}.noded.err"
+
+    def node_console(self, node: str) -> Path:
+        """Where method stdout/stderr go: the node's console (`/dev/console` of the seed)."""
+        return self.node_root(node) / "dev" / "console"
+
+    def node_addresses(self, node: str) -> Path:
+        """Logical host addresses up on the node: one file per address, named by it
+        (what `ifconfig -a` would show); only that node may serve the address."""
+        return self.node_root(node) / "var" / "cluster" / "run" / "ipaddr"
+
+    def node_rtreg(self, node: str) -> Path:
+        return self.node_root(node) / "usr" / "cluster" / "lib" / "rgm" / "rtreg"
+
+    def node_rt_dir(self, node: str, rt_dir: str) -> Path:
+        """Built-in types' method directory (`/usr/cluster/lib/rgm/rt/<dir>`)."""
+        return self.node_root(node) / "usr" / "cluster" / "lib" / "rgm" / "rt" / rt_dir
+
+    def node_pkgdb(self, node: str) -> Path:
+        """Installed-package database of the node (`/var/sadm`)."""
+        return self.node_root(node) / "var" / "sadm"

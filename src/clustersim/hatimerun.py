@@ -1,0 +1,181 @@
+"""hatimerun(1M): run a program under a timeout, as its own process group.
+
+Why: agents (and scds_timerun) bound every probe and external command with it; what
+matters to them is the exit status contract:
+
+    hatimerun -t timeOutSecs [-av] [-e exitcode] prog args
+    hatimerun -t timeOutSecs [-v] [-e exitcode] [-k signalname] prog args
+
+* prog runs as a child in a process group of its own; its exit status is returned (a
+  child killed by signal n gives 128+n, as a shell reports it).
+* On timeout the whole group is sent SIGKILL (or the -k signal: kill(1) names, with or
+  without SIG, any case, or a number) and hatimerun exits 99 (or the -e code).
+* `-a`: on timeout exit 99 at once and leave the child running; illegal with -k.
+* `-v`: say on stderr what happens (start, timeout, signal).
+* hatimerun's own errors (usage, prog not executable) exit 98.
+* SIGTERM to hatimerun kills the child's group (-k signal or SIGKILL, even with -a) and
+  exits 98.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from clustersim.layout import ClusterLayout
+from clustersim.pmf_policy import signal_number
+
+PROG = "hatimerun"
+EXIT_TIMEOUT = 99
+EXIT_ERROR = 98
+USAGE = (
+    "usage:\thatimerun -t timeOutSecs [-av] [-e exitcode] prog args\n"
+    "\thatimerun -t timeOutSecs [-v] [-e exitcode] [-k signalname] prog args"
+)
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse(argv: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """getopt(3C)-style: options (`-av` may be grouped) up to the program name."""
+    opts: dict[str, Any] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            i += 1
+            break
+        if not arg.startswith("-") or arg == "-":
+            break
+        j = 1
+        while j < len(arg):
+            letter = arg[j]
+            if letter in "tek":
+                value = arg[j + 1 :]
+                if not value:
+                    i += 1
+                    if i >= len(argv):
+                        raise UsageError(f"option requires an argument -- {letter}")
+                    value = argv[i]
+                opts[letter] = value
+                break
+            if letter not in "av":
+                raise UsageError(f"illegal option -- {letter}")
+            opts[letter] = True
+            j += 1
+        i += 1
+    prog = argv[i:]
+    if "t" not in opts:
+        raise UsageError("-t timeOutSecs is required")
+    try:
+        opts["t"] = int(opts["t"])
+    except ValueError:
+        raise UsageError(f"-t: not a number of seconds: {opts['t']}") from None
+    if opts["t"] < 0:
+        raise UsageError(f"-t: timeout must not be negative: {opts['t']}")
+    if "e" in opts:
+        try:
+            opts["e"] = int(opts["e"])
+        except ValueError:
+            raise UsageError(f"-e: not an exit code: {opts['e']}") from None
+        if not 0 <= opts["e"] <= 255:
+            raise UsageError(f"-e: exit code out of range: {opts['e']}")
+    if "k" in opts:
+        if "a" in opts:
+            raise UsageError("-a and -k cannot be used together")
+        try:
+            opts["k"] = signal_number(opts["k"])
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if not prog:
+        raise UsageError("no program given")
+    return opts, prog
+
+
+def main(argv: list[str], *, layout: ClusterLayout | None = None, node: str | None = None) -> int:
+    """Run hatimerun with `argv` (without the program name); returns the exit status.
+
+    `layout` and `node` are accepted for symmetry with the other node commands; hatimerun
+    needs no cluster service.
+    """
+    del layout, node
+    try:
+        opts, prog = parse(argv)
+    except UsageError as exc:
+        print(f"{PROG}: {exc}\n{USAGE}", file=sys.stderr)
+        return EXIT_ERROR
+    verbose = bool(opts.get("v"))
+    timeout_code = int(opts.get("e", EXIT_TIMEOUT))
+    kill_sig = int(opts.get("k", signal.SIGKILL))
+
+    terminated = threading.Event()
+
+    def on_term(_signum: int, _frame: FrameType | None) -> None:
+        terminated.set()
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        try:
+            child = subprocess.Popen(prog, process_group=0)
+        except OSError as exc:
+            print(f"{PROG}: {prog[0]}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+        if verbose:
+            print(f"{PROG}: started {prog[0]} (pid {child.pid}), timeout {opts['t']}s",
+                  file=sys.stderr)  # fmt: skip
+        deadline = time.monotonic() + opts["t"]
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                status = child.wait(timeout=max(0.0, min(remaining, 0.05)))
+            except subprocess.TimeoutExpired:
+                status = None
+            if status is not None:
+                return status if status >= 0 else 128 - status
+            if terminated.is_set():
+                _kill_group(child, kill_sig, verbose, "terminated")
+                return EXIT_ERROR
+            if remaining <= 0:
+                if opts.get("a"):
+                    if verbose:
+                        print(f"{PROG}: timed out after {opts['t']}s; leaving pid {child.pid} "
+                              "running", file=sys.stderr)  # fmt: skip
+                    return timeout_code
+                _kill_group(child, kill_sig, verbose, f"timed out after {opts['t']}s")
+                return timeout_code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _kill_group(child: subprocess.Popen[bytes], sig: int, verbose: bool, why: str) -> None:
+    if verbose:
+        name = signal.Signals(sig).name
+        print(f"{PROG}: {why}; sending {name} to process group {child.pid}", file=sys.stderr)
+    try:
+        os.killpg(child.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:  # reap it if it dies promptly (SIGKILL always does), so no zombie is left
+        child.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _cli() -> int:
+    """`python -m clustersim.hatimerun [hatimerun args]`."""
+    return main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(_cli())

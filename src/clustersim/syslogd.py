@@ -1,0 +1,304 @@
+"""The stand-in node's syslog daemon: `<root>/dev/log` in, `<root>/var/adm/messages` out.
+
+Why: the agent's contract is the Solaris log line (`Mmm dd hh:mm:ss node TAG: [ID n
+fac.level] text`), and the tests read the node's messages file exactly as an
+administrator reads /var/adm/messages. One daemon per node binds an AF_UNIX datagram
+socket in the cluster's short run directory (socket paths are limited to 108 bytes) and
+points `<root>/dev/log` at it with a symlink.
+
+Each datagram `<PRI>rest` (RFC 3164; optional `Mmm dd hh:mm:ss ` timestamp, which is
+dropped: the daemon stamps the line with its own local time, as syslogd does) becomes one
+line, written with a single `write()` on an O_APPEND file, so lines never interleave. A
+text not starting with `[ID ` gets `[ID <msgid(text)> <facility>.<level>] ` inserted, as
+Solaris' log driver does.
+
+Run: `python -m clustersim.syslogd --cluster DIR --node NAME`; from Python
+`start_syslogd(layout, node)` / `stop_syslogd(layout, node)`; log like a Solaris daemon
+with `log_to_node(layout, node, tag, priority, text)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from clustersim import procs
+from clustersim.layout import ClusterLayout
+from scims.msgid import msgid
+
+FACILITIES: dict[int, str] = {
+    0: "kern", 1: "user", 2: "mail", 3: "daemon", 4: "auth", 5: "syslog", 6: "lpr",
+    7: "news", 8: "uucp", 9: "cron", 10: "authpriv", 11: "ftp", 12: "ntp", 13: "security",
+    14: "console", 15: "cron2",
+    16: "local0", 17: "local1", 18: "local2", 19: "local3", 20: "local4", 21: "local5",
+    22: "local6", 23: "local7",
+}  # fmt: skip
+FACILITY_CODES: dict[str, int] = {name: code for code, name in FACILITIES.items()}
+# Solaris spells two levels differently from Linux ("error", "warning", not "err", "warn").
+LEVELS: tuple[str, ...] = ("emerg", "alert", "crit", "error", "warning", "notice", "info", "debug")
+LEVEL_ALIASES: dict[str, int] = {
+    **{name: i for i, name in enumerate(LEVELS)},
+    "err": 3, "warn": 4, "panic": 0,
+}  # fmt: skip
+
+DEFAULT_PRI = 8 * 1 + 5  # user.notice, as syslog(3) assumes when no priority is given
+_PRI = re.compile(rb"^<(\d{1,3})>")
+_TIMESTAMP = re.compile(rb"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ")
+STOP_TIMEOUT = 10.0
+
+
+# --- pure formatting -----------------------------------------------------------------
+
+
+def parse_datagram(data: bytes) -> tuple[int, str | None, str]:
+    """Split a syslog datagram into (PRI, tag or None, text). Pure; never raises."""
+    pri = DEFAULT_PRI
+    match = _PRI.match(data)
+    if match:
+        pri = min(int(match.group(1)), 191)
+        data = data[match.end() :]
+    data = _TIMESTAMP.sub(b"", data, count=1)
+    text = data.decode("utf-8", "replace").rstrip("\n\x00")
+    tag: str | None = None
+    head, sep, rest = text.partition(": ")
+    if sep and head and " " not in head:
+        tag, text = head, rest
+    elif text.endswith(":") and " " not in text:
+        tag, text = text[:-1], ""
+    return pri, tag, text
+
+
+def id_prefix(fmt: str, facility: str, level: str) -> str:
+    """`[ID <n> <facility>.<level>] ` for a message format, as Solaris' log driver writes it."""
+    return f"[ID {msgid(fmt)} {facility}.{level}] "
+
+
+def format_line(pri: int, tag: str | None, text: str, node: str, when: float) -> str:
+    """The /var/adm/messages line for one message (with trailing newline). Pure."""
+    facility = FACILITIES.get(pri >> 3, f"fac{pri >> 3}")
+    level = LEVELS[pri & 7]
+    if not text.startswith("[ID "):
+        text = id_prefix(text, facility, level) + text
+    stamp = time.strftime("%b %e %H:%M:%S", time.localtime(when))
+    who = f"{tag}: " if tag else ""
+    return f"{stamp} {node} {who}{text}\n"
+
+
+def encode_priority(priority: int | str, facility: int | str = "daemon") -> int:
+    """PRI number from a level (0-7 or a name such as "notice") and a facility name."""
+    level = priority if isinstance(priority, int) else LEVEL_ALIASES[priority.lower()]
+    fac = facility if isinstance(facility, int) else FACILITY_CODES[facility.lower()]
+    if not 0 <= level <= 7:
+        raise ValueError(f"syslog level out of range: {level}")
+    return fac * 8 + level
+
+
+# --- the client side ------------------------------------------------------------------
+
+
+def log_to_node(  # noqa: PLR0917 - the signature other clustersim code calls
+    layout: ClusterLayout,
+    node: str,
+    tag: str,
+    priority: int | str,
+    text: str,
+    facility: str = "daemon",
+    *,
+    msgid_format: str | None = None,
+) -> bool:
+    """Log one message to the node's syslog as a Solaris daemon would; False if not delivered.
+
+    The `[ID n]` of a Solaris message is computed from its printf *format*: pass that as
+    `msgid_format` when `text` is the expanded message (pmfd does), otherwise the ID is
+    computed from `text` itself by the syslog daemon. Never raises for a missing daemon:
+    logging must not break the caller; the line goes to stderr instead.
+    """
+    pri = encode_priority(priority, facility)
+    body = text
+    if msgid_format is not None:
+        body = id_prefix(msgid_format, FACILITIES[pri >> 3], LEVELS[pri & 7]) + text
+    payload = f"<{pri}>{tag}: {body}".encode()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.sendto(payload, str(layout.node_log_socket(node)))
+    except OSError:
+        print(f"{tag}: {body}", file=sys.stderr, flush=True)
+        return False
+    return True
+
+
+# --- the daemon -----------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+def _link_dev_log(layout: ClusterLayout, node: str) -> None:
+    dev = layout.node_root(node) / "dev"
+    dev.mkdir(parents=True, exist_ok=True)
+    tmp = dev / f".log.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    tmp.symlink_to(layout.node_log_socket(node))
+    os.replace(tmp, dev / "log")
+
+
+def serve(layout: ClusterLayout, node: str) -> int:
+    """Run the daemon until SIGTERM/SIGINT. Returns the exit status."""
+    sock_path = layout.node_log_socket(node)
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    messages = layout.node_messages(node)
+    messages.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        sock_path.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    os.chmod(sock_path, 0o666)  # noqa: S103 - every process of the node may log
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    _link_dev_log(layout, node)
+    fd = os.open(messages, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    stopping = False
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    layout.syslogd_pidfile(node).write_text(f"{os.getpid()}\n")
+    try:
+        while not stopping:
+            ready, _, _ = select.select([sock, wake_r], [], [])
+            if wake_r in ready:
+                os.read(wake_r, 512)
+            if sock in ready:
+                _drain(sock, fd, node)
+        _drain(sock, fd, node)  # what was sent before the stop request is still written
+    finally:
+        os.close(fd)
+        sock.close()
+        _remove_own(sock_path, layout.syslogd_pidfile(node), os.getpid())
+    return 0
+
+
+def _drain(sock: socket.socket, fd: int, node: str) -> None:
+    while True:
+        try:
+            data = sock.recv(65536, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        if not data:
+            continue
+        pri, tag, text = parse_datagram(data)
+        os.write(fd, format_line(pri, tag, text, node, time.time()).encode())
+
+
+def _remove_own(sock_path: Path, pidfile: Path, pid: int) -> None:
+    """Remove the socket and pid file of daemon `pid` (not those of a successor)."""
+    with contextlib.suppress(OSError, ValueError):
+        if int(pidfile.read_text().strip()) != pid:
+            return
+        pidfile.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        sock_path.unlink()
+
+
+# --- start / stop from Python -----------------------------------------------------------
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def start_syslogd(layout: ClusterLayout, node: str, *, timeout: float = 20.0) -> int:
+    """Start the node's syslog daemon (own session) and return its pid once it listens.
+
+    Idempotent: a daemon already running for the node is left alone and its pid returned.
+    The daemon's own stderr goes to `layout.syslogd_logfile(node)`.
+    """
+    pid = _read_pid(layout.syslogd_pidfile(node))
+    if pid is not None and procs.is_alive(pid) and layout.node_log_socket(node).exists():
+        return pid
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    with open(layout.syslogd_logfile(node), "ab") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "clustersim.syslogd", "--cluster", str(layout.base),
+             "--node", node],
+            stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
+            close_fds=True,
+        )  # fmt: skip
+    _children[proc.pid] = proc
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            _children.pop(proc.pid, None)
+            raise RuntimeError(
+                f"syslogd for node {node} exited with status {proc.returncode}; "
+                f"see {layout.syslogd_logfile(node)}"
+            )
+        if (
+            _read_pid(layout.syslogd_pidfile(node)) == proc.pid
+            and (layout.node_root(node) / "dev" / "log").is_symlink()
+        ):
+            return proc.pid
+        time.sleep(0.02)
+    procs.kill_tree(proc.pid)
+    proc.wait()
+    raise RuntimeError(f"syslogd for node {node} did not start within {timeout:.0f}s")
+
+
+# Popen objects of daemons this process started, so stop_* can reap them (no zombies).
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _reap_started(pid: int) -> None:
+    proc = _children.pop(pid, None)
+    if proc is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+
+
+def stop_syslogd(layout: ClusterLayout, node: str, *, timeout: float = STOP_TIMEOUT) -> None:
+    """Stop the node's syslog daemon (SIGTERM, then SIGKILL after `timeout`); idempotent."""
+    pid = _read_pid(layout.syslogd_pidfile(node))
+    if pid is None or not procs.is_alive(pid):
+        if pid is not None:
+            _reap_started(pid)
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    if not procs.wait_gone([pid], timeout):
+        procs.kill_tree(pid)
+        procs.wait_gone([pid], 5)
+        _remove_own(layout.node_log_socket(node), layout.syslogd_pidfile(node), pid)
+    _reap_started(pid)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="clustersim.syslogd", description=__doc__)
+    parser.add_argument("--cluster", required=True, help="cluster directory")
+    parser.add_argument("--node", required=True, help="node name")
+    args = parser.parse_args(argv)
+    return serve(ClusterLayout.at(args.cluster), args.node)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The fault monitor's decision: nothing, wait, restart here, or fail the group over.
+
+This is scds_fm_action(3HA) as a pure function, so that every branch is tested without a
+cluster: probe results are scored 0 (healthy) to 100 (complete failure), or 201 (Messaging
+Server itself asks for a failover); scores are summed over Retry_interval; a sum that reaches
+100 means a restart of the resource, unless the resource was already restarted Retry_count
+times within Retry_interval, in which case the resource group is given over to another node.
+Failover_mode RESTART_ONLY forbids the giveover and LOG_ONLY forbids any action.
+
+The restart count is not kept here: each restart replaces the fault monitor process (the RGM
+runs Monitor_stop, Stop, Start, Monitor_start), so the count comes from the RGM
+(Num_resource_restarts, which the RGM keeps over Retry_interval).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from dataclasses import dataclass
+
+COMPLETE_FAILURE = 100
+"""SCDS_PROBE_COMPLETE_FAILURE: the service is down or hung."""
+
+IMMEDIATE_FAILOVER = 201
+"""SCDS_PROBE_IMMEDIATE_FAILOVER: give the group over now (the watcher gave up in HA mode)."""
+
+FAILOVER_MODES = ("NONE", "SOFT", "HARD", "RESTART_ONLY", "LOG_ONLY")
+
+
+class Action(enum.Enum):
+    """What the fault monitor does after one probe cycle."""
+
+    HEALTHY = "healthy"
+    """Everything answered: status OK."""
+    DEGRADED = "degraded"
+    """A partial failure, not yet enough to act: status DEGRADED, keep probing."""
+    RESTART = "restart"
+    """Restart the resource on this node (scha_control RESOURCE_RESTART)."""
+    GIVEOVER = "giveover"
+    """Fail the resource group over to another node (scha_control GIVEOVER)."""
+    REPORT_ONLY = "report_only"
+    """Failover_mode LOG_ONLY: log and set status FAULTED, take no action."""
+    EXHAUSTED = "exhausted"
+    """Failover_mode RESTART_ONLY and Retry_count restarts used up: FAULTED, no action."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    failure_sum: int
+    """The failure history summed over Retry_interval, this cycle included."""
+    why: str
+    """One sentence for the log: which rule chose the action."""
+
+
+class FailureHistory:
+    """Probe failure scores within the last Retry_interval seconds."""
+
+    def __init__(self, retry_interval: float) -> None:
+        if retry_interval <= 0:
+            raise ValueError("Retry_interval must be positive")
+        self.retry_interval = float(retry_interval)
+        self._entries: deque[tuple[float, int]] = deque()
+
+    def record(self, now: float, score: int) -> int:
+        """Add one cycle's score (0 adds nothing) and return the sum within the window."""
+        self._purge(now)
+        if score > 0:
+            self._entries.append((now, min(score, COMPLETE_FAILURE)))
+        return self.total(now)
+
+    def total(self, now: float) -> int:
+        self._purge(now)
+        return sum(score for _, score in self._entries)
+
+    def clear(self) -> None:
+        """After a successful restart the history starts afresh (scds_fm_action)."""
+        self._entries.clear()
+
+    def _purge(self, now: float) -> None:
+        horizon = now - self.retry_interval
+        while self._entries and self._entries[0][0] <= horizon:
+            self._entries.popleft()
+
+
+def decide(
+    score: int,
+    failure_sum: int,
+    restarts_in_window: int,
+    retry_count: int,
+    failover_mode: str,
+) -> Decision:
+    """Choose the action for one probe cycle.
+
+    `score` is this cycle's result, `failure_sum` the history including it, and
+    `restarts_in_window` how often the RGM has restarted the resource within Retry_interval.
+    """
+    mode = failover_mode.upper()
+    if mode not in FAILOVER_MODES:
+        raise ValueError(f"unknown Failover_mode {failover_mode!r}")
+
+    if score == IMMEDIATE_FAILOVER:
+        if mode == "LOG_ONLY":
+            return Decision(Action.REPORT_ONLY, failure_sum,
+                            "an immediate failover was requested but Failover_mode is LOG_ONLY")
+        if mode == "RESTART_ONLY":
+            return _restart_or_exhausted(failure_sum, restarts_in_window, retry_count,
+                                         "an immediate failover was requested but Failover_mode "
+                                         "is RESTART_ONLY")
+        return Decision(Action.GIVEOVER, failure_sum,
+                        "Messaging Server asked for a failover")
+
+    if failure_sum < COMPLETE_FAILURE:
+        if score == 0 and failure_sum == 0:
+            return Decision(Action.HEALTHY, 0, "every probe succeeded")
+        return Decision(Action.DEGRADED, failure_sum,
+                        f"failure history {failure_sum} is below {COMPLETE_FAILURE}")
+
+    if mode == "LOG_ONLY":
+        return Decision(Action.REPORT_ONLY, failure_sum,
+                        "the service failed but Failover_mode is LOG_ONLY")
+    if restarts_in_window >= retry_count:
+        if mode == "RESTART_ONLY":
+            return Decision(Action.EXHAUSTED, failure_sum,
+                            f"{restarts_in_window} restarts within Retry_interval reach "
+                            f"Retry_count {retry_count} and Failover_mode is RESTART_ONLY")
+        return Decision(Action.GIVEOVER, failure_sum,
+                        f"{restarts_in_window} restarts within Retry_interval reach "
+                        f"Retry_count {retry_count}")
+    return Decision(Action.RESTART, failure_sum,
+                    f"restart {restarts_in_window + 1} of {retry_count} within Retry_interval")
+
+
+def _restart_or_exhausted(failure_sum: int, restarts: int, retry_count: int,
+                          why: str) -> Decision:
+    if restarts >= retry_count:
+        return Decision(Action.EXHAUSTED, failure_sum, why + "; Retry_count restarts used up")
+    return Decision(Action.RESTART, failure_sum, why + "; restarting instead")
+
+
+def after_rejected_giveover(failure_mode_decision: Decision) -> Decision:
+    """A rejected GIVEOVER (no healthy node, Pingpong_interval) falls back to a restart here."""
+    return Decision(Action.RESTART, failure_mode_decision.failure_sum,
+                    "the giveover was rejected; restarting on this node instead")

@@ -1,0 +1,86 @@
+"""The restart-or-failover rules of the fault monitor (scds_fm_action semantics)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scims.failure_history import (
+    COMPLETE_FAILURE,
+    IMMEDIATE_FAILOVER,
+    Action,
+    FailureHistory,
+    after_rejected_giveover,
+    decide,
+)
+
+
+def test_history_sums_scores_within_retry_interval_and_forgets_older_ones() -> None:
+    history = FailureHistory(retry_interval=300)
+    assert history.record(0.0, 50) == 50
+    assert history.record(100.0, 25) == 75
+    # the first failure is now older than Retry_interval
+    assert history.record(301.0, 0) == 25
+    assert history.total(401.0) == 0
+
+
+def test_scores_above_complete_failure_count_as_complete() -> None:
+    history = FailureHistory(retry_interval=60)
+    assert history.record(0.0, IMMEDIATE_FAILOVER) == COMPLETE_FAILURE
+
+
+def test_history_rejects_a_nonsense_interval() -> None:
+    with pytest.raises(ValueError):
+        FailureHistory(retry_interval=0)
+
+
+def test_healthy_cycle_with_clean_history_is_healthy() -> None:
+    assert decide(0, 0, 0, 2, "SOFT").action is Action.HEALTHY
+
+
+def test_partial_failures_below_100_only_degrade() -> None:
+    decision = decide(50, 75, 0, 2, "SOFT")
+    assert decision.action is Action.DEGRADED
+    assert decision.failure_sum == 75
+
+
+def test_a_healthy_cycle_after_recent_failures_is_still_degraded() -> None:
+    assert decide(0, 50, 0, 2, "SOFT").action is Action.DEGRADED
+
+
+def test_complete_failure_restarts_while_restarts_remain() -> None:
+    decision = decide(COMPLETE_FAILURE, 100, 1, 2, "SOFT")
+    assert decision.action is Action.RESTART
+    assert "restart 2 of 2" in decision.why
+
+
+def test_complete_failure_after_retry_count_restarts_gives_the_group_over() -> None:
+    assert decide(COMPLETE_FAILURE, 100, 2, 2, "SOFT").action is Action.GIVEOVER
+    assert decide(COMPLETE_FAILURE, 100, 0, 0, "NONE").action is Action.GIVEOVER
+
+
+def test_immediate_failover_request_skips_restarts() -> None:
+    assert decide(IMMEDIATE_FAILOVER, 100, 0, 2, "SOFT").action is Action.GIVEOVER
+
+
+@pytest.mark.parametrize("score", [COMPLETE_FAILURE, IMMEDIATE_FAILOVER])
+def test_log_only_never_acts(score: int) -> None:
+    assert decide(score, 100, 0, 2, "LOG_ONLY").action is Action.REPORT_ONLY
+
+
+def test_restart_only_restarts_but_never_gives_over() -> None:
+    assert decide(COMPLETE_FAILURE, 100, 1, 2, "restart_only").action is Action.RESTART
+    assert decide(COMPLETE_FAILURE, 100, 2, 2, "RESTART_ONLY").action is Action.EXHAUSTED
+    assert decide(IMMEDIATE_FAILOVER, 100, 0, 2, "RESTART_ONLY").action is Action.RESTART
+    assert decide(IMMEDIATE_FAILOVER, 100, 2, 2, "RESTART_ONLY").action is Action.EXHAUSTED
+
+
+def test_rejected_giveover_falls_back_to_a_local_restart() -> None:
+    giveover = decide(COMPLETE_FAILURE, 100, 2, 2, "SOFT")
+    fallback = after_rejected_giveover(giveover)
+    assert fallback.action is Action.RESTART
+    assert "rejected" in fallback.why
+
+
+def test_unknown_failover_mode_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        decide(0, 0, 0, 2, "SOMETIMES")

@@ -1,0 +1,101 @@
+"""Finding and ending the processes of one Messaging Server instance, with real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scims.messaging_processes import MessagingInstance
+
+DAEMON = "import time\nwhile True:\n    time.sleep(0.2)\n"
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[tuple[Path, Path, list[subprocess.Popen]]]:
+    base = tmp_path / "opt" / "SUNWmsgsr"
+    config = tmp_path / "shared" / "SUNWmsgsr"
+    for d in (base / "lib", config / "config"):
+        d.mkdir(parents=True)
+    for name in ("watcher", "imapd"):
+        (base / "lib" / name).write_text(DAEMON)
+    started: list[subprocess.Popen] = []
+    yield base, config, started
+    for proc in started:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def _start(started: list[subprocess.Popen], argv: list[str], cwd: Path | None = None,
+           env: dict[str, str] | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen(argv, cwd=cwd, env=env)
+    started.append(proc)
+    return proc
+
+
+def _wait_for(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_finds_the_watcher_and_its_services_by_program_path(instance, monkeypatch) -> None:
+    base, config, started = instance
+    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
+    watcher = _start(started, [sys.executable, str(base / "lib" / "watcher")])
+    imapd = _start(started, [sys.executable, str(base / "lib" / "imapd")])
+    other = _start(started, [sys.executable, "-c", DAEMON])
+    ms = MessagingInstance(str(base), str(config))
+    _wait_for(lambda: len(ms.processes()) == 2)
+    pids = {p.pid for p in ms.processes()}
+    assert pids == {watcher.pid, imapd.pid}
+    assert other.pid not in pids
+    found = ms.watcher()
+    assert found is not None and found.pid == watcher.pid and found.is_alive()
+
+
+def test_watcher_identity_does_not_survive_its_process(instance, monkeypatch) -> None:
+    base, config, started = instance
+    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
+    watcher = _start(started, [sys.executable, str(base / "lib" / "watcher")])
+    ms = MessagingInstance(str(base), str(config))
+    _wait_for(lambda: ms.watcher() is not None)
+    ident = ms.watcher()
+    assert ident is not None
+    watcher.kill()
+    watcher.wait(timeout=5)
+    assert not ident.is_alive()
+    assert ms.watcher() is None
+
+
+def test_kill_all_ends_the_instance_and_leaves_other_processes(instance, monkeypatch) -> None:
+    base, config, started = instance
+    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
+    for name in ("watcher", "imapd"):
+        _start(started, [sys.executable, str(base / "lib" / name)])
+    bystander = _start(started, [sys.executable, "-c", DAEMON], cwd=config)
+    ms = MessagingInstance(str(base), str(config), runtime_uid=None)
+    _wait_for(lambda: len(ms.processes()) == 2)
+    survivors = ms.kill_all(time.monotonic() + 5)
+    assert survivors == []
+    assert ms.processes() == []
+    assert bystander.poll() is None, "a process that is not Messaging Server must be spared"
+    holders = ms.holders()
+    assert [h.pid for h in holders] == [bystander.pid]
+    assert holders[0].path == str(config)
+
+
+def test_other_nodes_processes_are_not_this_nodes(instance, monkeypatch, tmp_path) -> None:
+    base, config, started = instance
+    env = {**os.environ, "SC_NODE_ROOT": str(tmp_path / "venus")}
+    _start(started, [sys.executable, "-c", DAEMON], cwd=config, env=env)
+    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path / "mars"))
+    ms = MessagingInstance(str(base), str(config))
+    time.sleep(0.3)
+    assert ms.holders() == []
