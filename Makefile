@@ -22,11 +22,11 @@ test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src methods tests bench
+	$(VENV)/bin/ruff check src methods tests bench packaging
 	$(PY) tools/check_py39.py
 
 package: $(STAMP)
-	$(PY) -m packaging_tools.build
+	$(PY) packaging/build.py
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -1,0 +1,90 @@
+"""SUNW.ims(5) and the messages guide: generated from their sources, and they render cleanly."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import manpage
+import msgguide
+import pytest
+from pkg_support import REPO
+
+from scims.messages import all_messages
+from scims.rtr import parse_file
+
+RTR = REPO / "rtr" / "SUNW.ims"
+
+
+def render(page: Path) -> str:
+    """Format a man page as a reader sees it; any troff warning fails the test."""
+    env = {**os.environ, "MANWIDTH": "100", "LC_ALL": "C.UTF-8", "MAN_KEEP_FORMATTING": ""}
+    if shutil.which("man"):
+        cmd = ["man", "--warnings=all", "-l", str(page)]
+    elif shutil.which("groff"):
+        cmd = ["groff", "-t", "-man", "-Tutf8", "-ww", "-rLL=100n", str(page)]
+    else:
+        pytest.skip("neither man nor groff is installed: install man-db or groff-base")
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    return re.sub(r".\x08", "", result.stdout)
+
+
+@pytest.fixture(scope="module")
+def man_text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    page = manpage.write(RTR, tmp_path_factory.mktemp("man"), when=1_700_000_000)
+    return render(page)
+
+
+def test_man_page_lists_every_property(man_text: str) -> None:
+    text = man_text.replace("\u2010\n", "").replace("\u2010", "-")
+    properties = text.split("\nPROPERTIES\n", 1)[1].split("\nEXAMPLES\n", 1)[0]
+    rt = parse_file(str(RTR))
+    for prop in rt.resource_properties():
+        entry = re.search(rf"\n {{7}}{re.escape(prop.name)}(?:\n| +)(.*?)Type: +(.*?)\n"
+                          rf" +Default: +(.*?)\n +Range: +(.*?)\n +Tunable: +(.*?)\n",
+                          properties, re.S)
+        assert entry, prop.name
+        assert manpage._TUNABLE[prop.tunable] in entry.group(5), prop.name
+        if prop.min is not None:
+            assert str(prop.min) in entry.group(4), prop.name
+        if prop.max is not None:
+            assert str(prop.max) in entry.group(4), prop.name
+        if isinstance(prop.default, int) and not isinstance(prop.default, bool):
+            assert entry.group(3).startswith(str(prop.default)), prop.name
+    for program in rt.methods.values():
+        assert program in text
+    assert "ims_probe" in text
+
+
+def test_man_page_sections_and_corrected_seed_commands(man_text: str) -> None:
+    for section in ("NAME", "DESCRIPTION", "METHODS", "FAULT MONITORING", "PROPERTIES",
+                    "EXAMPLES", "FILES", "ATTRIBUTES", "SEE ALSO"):
+        assert re.search(rf"^{section}$", man_text, re.M), section
+    assert "scrgadm -a -t SUNW.ims" in man_text
+    assert "-x IMS_serverroot=/opt/SUNWmsgsr" in man_text
+    assert "scswitch -e -j mail-rs" in man_text
+    assert "scswitch -e -j ms-rs-mars" in man_text
+    # The seed's mistakes: mismatched names, a blank before '=', a host of another example.
+    for wrong in ("mail-rs-mars", "mail-rs-daisy", "MS_RG_daisy", "budgie", " =/", " =\""):
+        assert wrong not in man_text, wrong
+    assert re.search(r"HAStorage \\?\n\s+-x ServicePaths", man_text)
+
+
+def test_messages_guide_lists_every_message(tmp_path: Path) -> None:
+    md, man = msgguide.write(tmp_path, when=1_700_000_000)
+    markdown = md.read_text()
+    text = re.sub(r"\s+", " ", render(man))
+    for m in all_messages():
+        section = markdown.split(f"## Message ID {m.msgid}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"`{m.fmt}`" in section
+        assert f"daemon.{m.priority.label}" in section
+        assert m.cause in section and m.action in section
+        assert f"Message ID {m.msgid}" in text
+        assert re.sub(r"\s+", " ", m.fmt) in text
+    ids = [int(i) for i in re.findall(r"^## Message ID (\d+)$", markdown, re.M)]
+    assert ids == sorted(ids) and len(ids) == len(all_messages())
