@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint unit e2e package bench clean
+.PHONY: demo test lint sysdeps package bench clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,24 @@ demo: $(STAMP)
 	$(PY) -m clustersim.demo $(ARGS)
 
 ## The whole test suite: lint, the Python 3.9 check of shipped code, then every test.
-test: lint
+test: sysdeps lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## System tools the tests use: ksh (Solaris 11's /bin/sh is ksh93: the install scripts must
+## parse with it), man and groff (SUNW.ims(5) must render). Installed from Debian when missing.
+sysdeps:
+	@missing=""; pkgs=""; \
+	for pair in ksh:ksh man:man-db groff:groff-base; do \
+	  tool=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$tool >/dev/null 2>&1 || { missing="$$missing $$tool"; pkgs="$$pkgs $$pkg"; }; \
+	done; \
+	if [ -n "$$pkgs" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$pkgs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$pkgs >/dev/null || exit 1; \
+	  else echo "missing tools:$$missing; install the Debian packages$$pkgs" >&2; exit 1; fi; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src methods tests bench packaging
