@@ -15,7 +15,7 @@ from pathlib import Path
 TOP = Path(__file__).resolve().parent.parent
 SHIPPED = [TOP / "src" / "scims", TOP / "methods"]
 VENV39 = TOP / ".venv39"
-PINS = TOP / "requirements" / "dev.txt"
+PINS = TOP / "requirements" / "py39.txt"
 
 
 def shipped_files() -> list[Path]:
@@ -48,13 +48,17 @@ def run_vermin(files: list[Path]) -> int:
 
 
 def find_python39() -> str | None:
-    for name in ("python3.9",):
-        found = shutil.which(name)
-        if found:
-            probe = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2])"],
-                                   capture_output=True, text=True, check=False)
-            if probe.returncode == 0 and probe.stdout.strip() == "(3, 9)":
-                return found
+    """A working Python 3.9: on PATH, or one pyenv installed (its shim may refuse to run it)."""
+    candidates = [shutil.which("python3.9")]
+    candidates += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.9*/bin/python3.9"))
+    candidates += ["/usr/bin/python3.9", "/usr/local/bin/python3.9"]
+    for found in candidates:
+        if not found or not Path(found).exists():
+            continue
+        probe = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2])"],
+                               capture_output=True, text=True, check=False)
+        if probe.returncode == 0 and probe.stdout.strip() == "(3, 9)":
+            return found
     return None
 
 
@@ -67,11 +71,8 @@ def run_under_39(python39: str, files: list[Path]) -> int:
     stamp = VENV39 / ".installed"
     if not stamp.exists() or stamp.stat().st_mtime < PINS.stat().st_mtime:
         subprocess.run([python39, "-m", "venv", "--clear", str(VENV39)], check=True)
-        wanted = [line.split("#")[0].strip() for line in PINS.read_text().splitlines()]
-        wanted = [w for w in wanted if w.split("==")[0] in
-                  {"psutil", "pytest", "pytest-mock", "pytest-timeout", "hypothesis"}]
         subprocess.run([str(venv_python), "-m", "pip", "install", "--quiet",
-                        "--disable-pip-version-check", *wanted], check=True)
+                        "--disable-pip-version-check", "-r", str(PINS)], check=True)
         stamp.touch()
     tests = TOP / "tests" / "scims"
     if not any(tests.glob("test_*.py")):

@@ -1,0 +1,455 @@
+"""The one door to Sun Cluster: the scha_* commands, pmfadm and hatimerun.
+
+Every call runs a program from `<root>/usr/cluster/bin` by absolute path, with an argument
+list (never a shell), a clean environment (PATH and SC_NODE_ROOT only), cwd `/` and a
+timeout. Output is parsed here into Python values, as scha_cmds(1HA) documents it: one value
+per line, booleans TRUE/FALSE, string arrays one element per line, extension properties a
+type line and then the value(s), Status two lines. A non-zero exit status is a scha_err_t and
+becomes a `FrameworkError` naming it.
+
+Commands are not started in a session of their own: the RGM kills a method's process group
+when the method times out, and that must take the method's children with it.
+"""
+
+from __future__ import annotations
+
+import signal as signals
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from scims.errors import FrameworkError
+from scims.paths import ROOT_VARIABLE, node_path, root
+from scims.scha_errors import SchaError, lookup
+
+BIN_DIR = "/usr/cluster/bin"
+
+QUERY_TIMEOUT = 30.0
+"""Seconds a query may take; they answer in milliseconds on a healthy cluster."""
+
+CONTROL_TIMEOUT = 1800.0
+"""scha_control returns only once the group has moved or restarted; the caller may pass less."""
+
+_KILL_GRACE = 5.0
+
+ExtensionValue = Union[str, int, bool, list]
+"""An extension property value: str (STRING, ENUM), int, bool, or list of str (STRINGARRAY)."""
+
+RESOURCE_STATUSES = ("OK", "DEGRADED", "FAULTED", "UNKNOWN", "OFFLINE")
+CONTROL_TAGS = (
+    "GIVEOVER",
+    "RESTART",
+    "RESOURCE_RESTART",
+    "RESOURCE_IS_RESTARTED",
+    "CHECK_GIVEOVER",
+    "CHECK_RESTART",
+)
+
+
+# --- running a command ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a command did: exit status, stdout split into lines, stderr text."""
+
+    command: str
+    status: int
+    lines: tuple[str, ...]
+    stderr: str
+
+
+def checked_word(value: str, what: str) -> str:
+    """A name (resource, group, tag, optag) safe to pass as one argument.
+
+    A value starting with '-' would be read as an option by the command's getopt; a newline
+    would break its one-value-per-line answer.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{what} must be a non-empty string, got {value!r}")
+    if value.startswith("-") or any(ch < " " or ch == "\x7f" for ch in value):
+        raise ValueError(f"{what} {value!r} is not a valid name")
+    return value
+
+
+def _environment() -> dict[str, str]:
+    return {
+        "PATH": f"{node_path(BIN_DIR)}:/usr/bin:/bin",
+        ROOT_VARIABLE: root(),
+    }
+
+
+def _split_lines(text: str) -> tuple[str, ...]:
+    if not text:
+        return ()
+    if text.endswith("\n"):
+        text = text[:-1]
+    return tuple(text.split("\n"))
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return ""
+
+
+def run(command: str, args: Sequence[str], timeout: float, subject: str = "") -> Completed:
+    """Run `command` from the cluster's bin directory; raise only if it could not run or
+    did not finish in time (the caller judges the exit status)."""
+    path = node_path(f"{BIN_DIR}/{command}")
+    argv = [path, *args]
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_environment(),
+            cwd="/",
+        )
+    except OSError as exc:
+        raise FrameworkError(
+            command, SchaError.INTERNAL, f"cannot run {path}: {exc.strerror}", subject
+        ) from exc
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        try:
+            proc.communicate(timeout=_KILL_GRACE)
+        except subprocess.TimeoutExpired:
+            # A grandchild holds the pipes open; stop waiting for it.
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait(timeout=_KILL_GRACE)
+        raise FrameworkError(
+            command, SchaError.TIMEOUT, f"no answer within {timeout:g} seconds", subject
+        ) from None
+    return Completed(
+        command,
+        proc.returncode,
+        _split_lines(out.decode("utf-8", "replace")),
+        err.decode("utf-8", "replace"),
+    )
+
+
+def _require_success(done: Completed, subject: str) -> Completed:
+    if done.status != 0:
+        raise FrameworkError(done.command, done.status, _first_line(done.stderr), subject)
+    return done
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to a query, read as the type the caller expects."""
+
+    command: str
+    optag: str
+    lines: tuple[str, ...]
+
+    def _unexpected(self, why: str) -> FrameworkError:
+        return FrameworkError(self.command, SchaError.INTERNAL, why, self.optag)
+
+    def as_str(self) -> str:
+        """A single value; an absent value (no line) is the empty string."""
+        if len(self.lines) > 1:
+            raise self._unexpected(f"expected one value, got {len(self.lines)} lines")
+        return self.lines[0] if self.lines else ""
+
+    def as_int(self) -> int:
+        return parse_int(self.as_str(), self._unexpected)
+
+    def as_bool(self) -> bool:
+        return parse_bool(self.as_str(), self._unexpected)
+
+    def as_list(self) -> list[str]:
+        return list(self.lines)
+
+
+def parse_int(text: str, failure: Callable[[str], Exception] = ValueError) -> int:
+    """`%d` output; `failure(why)` builds the exception for anything else."""
+    stripped = text.strip()
+    body = stripped[1:] if stripped[:1] in ("+", "-") else stripped
+    if body.isascii() and body.isdigit():
+        return int(stripped)
+    raise failure(f"expected an integer, got {text!r}")
+
+
+def parse_bool(text: str, failure: Callable[[str], Exception] = ValueError) -> bool:
+    """TRUE/FALSE as the commands print them (any case)."""
+    word = text.strip().upper()
+    if word in ("TRUE", "FALSE"):
+        return word == "TRUE"
+    raise failure(f"expected TRUE or FALSE, got {text!r}")
+
+
+def resource_get(
+    optag: str, r: str, g: Optional[str] = None, *extra: str, timeout: float = QUERY_TIMEOUT
+) -> Reply:
+    """`scha_resource_get -O optag -R r [-G g] [extra...]`."""
+    args = ["-O", checked_word(optag, "optag"), "-R", checked_word(r, "resource")]
+    if g is not None:
+        args += ["-G", checked_word(g, "resource group")]
+    args += [checked_word(e, "argument") for e in extra]
+    done = _require_success(run("scha_resource_get", args, timeout, optag), optag)
+    return Reply(done.command, optag, done.lines)
+
+
+def extension(
+    r: str, g: str, name: str, timeout: float = QUERY_TIMEOUT
+) -> tuple[str, ExtensionValue]:
+    """An extension property as (type, value): the type line decides the Python type."""
+    reply = resource_get("Extension", r, g, checked_word(name, "property name"), timeout=timeout)
+    reply = Reply(reply.command, name, reply.lines)
+    if not reply.lines:
+        raise reply._unexpected("no type line")
+    kind = reply.lines[0].strip().upper()
+    values = Reply(reply.command, name, reply.lines[1:])
+    value: ExtensionValue
+    if kind in ("STRING", "ENUM"):
+        value = values.as_str()
+    elif kind in ("INT", "UINT"):
+        value = values.as_int()
+    elif kind == "BOOLEAN":
+        value = values.as_bool()
+    elif kind in ("STRINGARRAY", "UINTARRAY"):
+        value = values.as_list()
+    else:
+        raise reply._unexpected(f"unknown property type {reply.lines[0]!r}")
+    return kind, value
+
+
+def status(r: str, g: str, timeout: float = QUERY_TIMEOUT) -> tuple[str, str]:
+    """(status, status message) of the resource on this node; the message may be ''."""
+    reply = resource_get("Status", r, g, timeout=timeout)
+    if not reply.lines or len(reply.lines) > 2:
+        raise reply._unexpected(f"expected status and message, got {len(reply.lines)} lines")
+    message = reply.lines[1] if len(reply.lines) == 2 else ""
+    return reply.lines[0].strip(), message
+
+
+def resourcegroup_get(optag: str, g: str, *extra: str, timeout: float = QUERY_TIMEOUT) -> Reply:
+    """`scha_resourcegroup_get -O optag -G g [extra...]`."""
+    args = ["-O", checked_word(optag, "optag"), "-G", checked_word(g, "resource group")]
+    args += [checked_word(e, "argument") for e in extra]
+    done = _require_success(run("scha_resourcegroup_get", args, timeout, optag), optag)
+    return Reply(done.command, optag, done.lines)
+
+
+def resourcetype_get(optag: str, t: str, timeout: float = QUERY_TIMEOUT) -> Reply:
+    """`scha_resourcetype_get -O optag -T t`."""
+    args = ["-O", checked_word(optag, "optag"), "-T", checked_word(t, "resource type")]
+    done = _require_success(run("scha_resourcetype_get", args, timeout, optag), optag)
+    return Reply(done.command, optag, done.lines)
+
+
+def cluster_get(optag: str, *extra: str, timeout: float = QUERY_TIMEOUT) -> Reply:
+    """`scha_cluster_get -O optag [extra...]`."""
+    args = ["-O", checked_word(optag, "optag"), *(checked_word(e, "argument") for e in extra)]
+    done = _require_success(run("scha_cluster_get", args, timeout, optag), optag)
+    return Reply(done.command, optag, done.lines)
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def control(tag: str, g: str, r: str, timeout: float = CONTROL_TIMEOUT) -> SchaError:
+    """`scha_control -O tag -G g -R r`: the cluster's verdict, not an exception.
+
+    A rejection (SCHA_ERR_CHECKS when no node is healthy, ping-pong, Failover_mode) is an
+    ordinary outcome the fault monitor decides on, and so is a timeout (SCHA_ERR_TIMEOUT).
+    Only a command that cannot run, or exits outside the table, raises.
+    """
+    if tag.upper() not in CONTROL_TAGS:
+        raise ValueError(f"unknown scha_control tag {tag!r}")
+    args = ["-O", tag.upper(), "-G", checked_word(g, "resource group"),
+            "-R", checked_word(r, "resource")]
+    try:
+        done = run("scha_control", args, timeout, tag.upper())
+    except FrameworkError as exc:
+        if exc.timed_out:
+            return SchaError.TIMEOUT
+        raise
+    err = lookup(done.status)
+    if err is None:
+        raise FrameworkError(done.command, done.status, _first_line(done.stderr), tag.upper())
+    return err
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters (newlines) made blanks, for one-line values."""
+    return "".join(" " if ch < " " or ch == "\x7f" else ch for ch in text)
+
+
+def set_status(r: str, g: str, status: str, msg: Optional[str] = None,
+               timeout: float = QUERY_TIMEOUT) -> None:
+    """`scha_resource_setstatus -R r -G g -s status [-m msg]`; no msg clears Status_msg."""
+    if status not in RESOURCE_STATUSES:
+        raise ValueError(f"unknown resource status {status!r}")
+    args = ["-R", checked_word(r, "resource"), "-G", checked_word(g, "resource group"),
+            "-s", status]
+    if msg is not None:
+        args += ["-m", one_line(msg)]
+    _require_success(run("scha_resource_setstatus", args, timeout, status), status)
+
+
+# --- the process monitor facility ------------------------------------------------------------
+
+SignalSpec = Union[int, str]
+
+
+def signal_name(sig: SignalSpec) -> str:
+    """A signal as pmfadm and hatimerun take it: the kill(1) name without SIG (TERM, KILL)."""
+    try:
+        if isinstance(sig, int):
+            return signals.Signals(sig).name[3:]
+        name = sig.upper()
+        name = name[3:] if name.startswith("SIG") else name
+        return signals.Signals[f"SIG{name}"].name[3:]
+    except (KeyError, ValueError):
+        raise ValueError(f"unknown signal {sig!r}") from None
+
+
+def _env_assignment(key: str, value: str) -> str:
+    if not key or not (key[0].isalpha() or key[0] == "_") or not all(
+        ch.isascii() and (ch.isalnum() or ch == "_") for ch in key
+    ):
+        raise ValueError(f"invalid environment variable name {key!r}")
+    if "\x00" in value:
+        raise ValueError(f"environment value of {key} contains NUL")
+    return f"{key}={value}"
+
+
+def _program(argv: Sequence[str]) -> list[str]:
+    if not argv or not argv[0].startswith("/"):
+        raise ValueError("the program must be named by an absolute path (PMF resets cwd)")
+    if any("\x00" in a for a in argv):
+        raise ValueError("program arguments may not contain NUL")
+    return list(argv)
+
+
+class Pmf:
+    """pmfadm(1M): start, signal, stop and query process trees under a tag.
+
+    Tags are `<RG>,<R>,0.svc` and `<RG>,<R>,0.mon`. Stopping a tag that is not running
+    succeeds, as scds_pmf_stop does: Stop must recover from everything.
+    """
+
+    def __init__(self, timeout: float = QUERY_TIMEOUT) -> None:
+        self.timeout = timeout
+
+    def start(
+        self,
+        tag: str,
+        argv: Sequence[str],
+        *,
+        retries: int = 0,
+        period_minutes: int = -1,
+        child_level: int = -1,
+        env: Optional[Mapping[str, str]] = None,
+        action: Optional[str] = None,
+    ) -> None:
+        """`pmfadm -c tag [-a action] [-e V=v...] -n retries -t period [-C level] argv...`.
+
+        PMF passes on only cwd and PATH, so SC_NODE_ROOT is added to `env` when set: a
+        process started on a stand-in node must know its node. child_level -1 (all
+        descendants) is pmfadm's default and is not passed.
+        """
+        args = ["-c", checked_word(tag, "PMF tag")]
+        if action is not None:
+            args += ["-a", _program([action])[0]]
+        variables = dict(env or {})
+        if ROOT_VARIABLE not in variables and root() != "/":
+            variables[ROOT_VARIABLE] = root()
+        for key, value in variables.items():
+            args += ["-e", _env_assignment(key, value)]
+        args += ["-n", str(int(retries)), "-t", str(int(period_minutes))]
+        if child_level >= 0:
+            args += ["-C", str(int(child_level))]
+        args += _program(argv)
+        _require_success(run("pmfadm", args, self.timeout, tag), tag)
+
+    def _signal(self, option: str, tag: str, sig: SignalSpec, wait: Optional[float]) -> Completed:
+        args = [option, checked_word(tag, "PMF tag")]
+        timeout = self.timeout
+        if wait is not None:
+            args += ["-w", str(max(0, int(wait)))]
+            timeout += max(0, int(wait))
+        args.append(signal_name(sig))
+        return run("pmfadm", args, timeout, tag)
+
+    def stop(self, tag: str, signal: SignalSpec = "TERM", wait: Optional[float] = None) -> None:
+        """`pmfadm -s tag [-w wait] signal`: stop monitoring and signal the tree.
+
+        With `wait`, success means the tree is gone. A tag that is not (or no longer)
+        registered is success; pmfadm failing while the tag stays registered raises.
+        """
+        if not self.is_running(tag):
+            return
+        done = self._signal("-s", tag, signal, wait)
+        if done.status != 0 and self.is_running(tag):
+            raise FrameworkError(done.command, done.status, _first_line(done.stderr), tag)
+
+    def kill(self, tag: str, signal: SignalSpec, wait: Optional[float] = None) -> None:
+        """`pmfadm -k tag [-w wait] signal`: signal the tree, keep monitoring (PMF may restart)."""
+        if not self.is_running(tag):
+            return
+        done = self._signal("-k", tag, signal, wait)
+        if done.status != 0 and self.is_running(tag):
+            raise FrameworkError(done.command, done.status, _first_line(done.stderr), tag)
+
+    def is_running(self, tag: str) -> bool:
+        """`pmfadm -q tag`: exit 0 when the tag is registered, non-zero when it is not."""
+        return run("pmfadm", ["-q", checked_word(tag, "PMF tag")], self.timeout, tag).status == 0
+
+    def listing(self, tag: str) -> list[str]:
+        """`pmfadm -l tag` output lines (named `listing` so as not to shadow `list`)."""
+        done = _require_success(
+            run("pmfadm", ["-l", checked_word(tag, "PMF tag")], self.timeout, tag), tag
+        )
+        return list(done.lines)
+
+    def pids(self, tag: str) -> list[int]:
+        """The process ids `pmfadm -l` reports on its `pids:` line (none if it has none)."""
+        for line in self.listing(tag):
+            key, _, rest = line.strip().partition(":")
+            if key.strip().lower() == "pids":
+                return [int(word) for word in rest.split() if word.isdigit()]
+        return []
+
+
+# --- hatimerun ------------------------------------------------------------------------------
+
+HATIMERUN_TIMED_OUT = 99
+HATIMERUN_ERROR = 98
+
+
+@dataclass(frozen=True)
+class TimedRun:
+    """The exit status of a program run under hatimerun, and whether its time ran out."""
+
+    status: int
+    timed_out: bool
+
+
+def hatimerun(timeout: int, argv: Sequence[str], kill_signal: Optional[SignalSpec] = None
+              ) -> TimedRun:
+    """`hatimerun -t timeout [-k sig] argv...`.
+
+    Exit 99 is hatimerun's timeout (its process group killed), 98 its own error (or the
+    program's 98: hatimerun cannot tell them apart, neither can we).
+    """
+    if int(timeout) < 1:
+        raise ValueError("hatimerun needs a timeout of at least one second")
+    args = ["-t", str(int(timeout))]
+    if kill_signal is not None:
+        args += ["-k", signal_name(kill_signal)]
+    args += _program(argv)
+    done = run("hatimerun", args, int(timeout) + QUERY_TIMEOUT, argv[0])
+    return TimedRun(done.status, done.status == HATIMERUN_TIMED_OUT)

@@ -1,0 +1,136 @@
+"""Test doubles for the scims unit tests: a node root, fake cluster commands, a syslog socket.
+
+The fake commands are small Python scripts written into `<root>/usr/cluster/bin`; each looks
+up its arguments in a JSON table beside it, prints the answer, exits with its status and
+records the call (argv, environment, cwd). They test how scims builds arguments and parses
+output; the real stand-in cluster is tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+_SCRIPT = """#!{python} -IS
+import json, os, sys, time
+name = os.path.basename(sys.argv[0])
+here = os.path.dirname(os.path.abspath(sys.argv[0]))
+with open(os.path.join(here, name + ".rules.json")) as f:
+    rules = json.load(f)
+with open(os.path.join(here, name + ".calls.jsonl"), "a") as f:
+    call = {{"argv": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}}
+    f.write(json.dumps(call) + "\\n")
+for rule in rules:
+    if rule["argv"] is None or rule["argv"] == sys.argv[1:]:
+        if rule["sleep"]:
+            time.sleep(rule["sleep"])
+        sys.stdout.write(rule["stdout"])
+        sys.stderr.write(rule["stderr"])
+        sys.exit(rule["status"])
+sys.stderr.write(name + ": no such test answer\\n")
+sys.exit(3)
+"""
+
+
+def make_node_root(base: Path) -> Path:
+    """A minimal node root: the directories scims touches."""
+    for sub in ("etc", "usr/cluster/bin", "var/cluster/rgm/rt/SUNW.ims", "dev"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    (base / "etc" / "nodename").write_text("mars\n")
+    return base
+
+
+class FakeCommand:
+    """One fake program in `<root>/usr/cluster/bin`; rules match whole argument lists."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.bin = root / "usr" / "cluster" / "bin"
+        self.bin.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.path = self.bin / name
+        self._rules: list[dict[str, Any]] = []
+        self.path.write_text(_SCRIPT.format(python=sys.executable))
+        self.path.chmod(0o755)
+        self._save()
+
+    def _save(self) -> None:
+        (self.bin / f"{self.name}.rules.json").write_text(json.dumps(self._rules))
+
+    def answer(self, argv: Optional[list[str]], stdout: str = "", status: int = 0,
+               stderr: str = "", sleep: float = 0) -> FakeCommand:
+        """Answer `argv` (None: any arguments); earlier rules win."""
+        self._rules.append({"argv": argv, "stdout": stdout, "status": status,
+                            "stderr": stderr, "sleep": sleep})
+        self._save()
+        return self
+
+    def calls(self) -> list[dict[str, Any]]:
+        log = self.bin / f"{self.name}.calls.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+    def argvs(self) -> list[list[str]]:
+        return [call["argv"] for call in self.calls()]
+
+
+class SyslogReceiver:
+    """A datagram socket standing in for a node's syslog daemon.
+
+    It listens in a short private directory (AF_UNIX addresses are short) and `<root>/dev/log`
+    is a symlink to it, as on a stand-in node.
+    """
+
+    def __init__(self, dev_log: Path) -> None:
+        self._dir = tempfile.mkdtemp(prefix="scims-log-", dir="/tmp")
+        self.address = os.path.join(self._dir, "log")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.address)
+        dev_log.parent.mkdir(parents=True, exist_ok=True)
+        if dev_log.is_symlink() or dev_log.exists():
+            dev_log.unlink()
+        dev_log.symlink_to(self.address)
+
+    def datagrams(self, wait: float = 0.2) -> list[bytes]:
+        """Everything received so far, waiting up to `wait` seconds for the first one."""
+        received: list[bytes] = []
+        self.sock.settimeout(wait)
+        try:
+            while True:
+                received.append(self.sock.recv(65536))
+                self.sock.settimeout(0.05)
+        except (TimeoutError, socket.timeout, BlockingIOError):
+            pass
+        return received
+
+    def close(self) -> None:
+        self.sock.close()
+        os.unlink(self.address)
+        os.rmdir(self._dir)
+
+
+def stand_in_line(datagram: bytes, node: str, when: Optional[float] = None) -> str:
+    """The line the stand-in syslogd writes to var/adm/messages for `datagram`
+    (docs/internals.md §3): `Mmm dd hh:mm:ss <node> <TAG>: <text>`."""
+    match = re.match(rb"<(\d+)>(.*)\Z", datagram, re.DOTALL)
+    assert match is not None, datagram
+    tag, _, text = match.group(2).decode("utf-8").partition(": ")
+    stamp = time.strftime("%b %e %H:%M:%S", time.localtime(when))
+    return f"{stamp} {node} {tag}: {text}"
+
+
+_HEAD = re.compile(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ ")
+
+
+def after_host(line: str) -> str:
+    """A syslog line without its timestamp and host: what the contract fixes."""
+    match = _HEAD.match(line)
+    assert match is not None, line
+    return line[match.end():]

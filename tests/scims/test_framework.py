@@ -1,0 +1,274 @@
+"""Argument building and output parsing of the cluster commands, against fake commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers_scims import FakeCommand, make_node_root
+
+from scims import framework
+from scims.errors import FrameworkError
+from scims.framework import Pmf
+from scims.scha_errors import SchaError
+
+
+@pytest.fixture
+def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_node_root(tmp_path / "mars")
+    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    return root
+
+
+def ext(node: Path, name: str, output: str) -> None:
+    FakeCommand(node, "scha_resource_get").answer(
+        ["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG", name], output)
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def test_commands_run_from_the_node_with_a_clean_environment(
+    node: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRET_TOKEN", "x")
+    cmd = FakeCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
+    assert framework.cluster_get("Nodename_local").as_str() == "mars"
+    (call,) = cmd.calls()
+    env = {k: v for k, v in call["env"].items() if k not in ("LC_CTYPE", "PWD")}
+    assert env == {"PATH": f"{node}/usr/cluster/bin:/usr/bin:/bin", "SC_NODE_ROOT": str(node)}
+    assert call["cwd"] == "/"
+
+
+def test_exit_status_becomes_the_scha_error(node: Path) -> None:
+    FakeCommand(node, "scha_resource_get").answer(
+        None, status=15, stderr="scha_resource_get: Invalid property Nonesuch\n")
+    with pytest.raises(FrameworkError) as caught:
+        framework.resource_get("Nonesuch", "mail-rs", "MS-RG")
+    err = caught.value
+    assert (err.name, err.command, err.subject) == ("SCHA_ERR_PROP", "scha_resource_get",
+                                                    "Nonesuch")
+    assert str(err) == ("Failed to retrieve the resource property Nonesuch: SCHA_ERR_PROP "
+                        "(scha_resource_get: Invalid property Nonesuch).")
+
+
+def test_missing_command_is_a_framework_error(node: Path) -> None:
+    with pytest.raises(FrameworkError) as caught:
+        framework.resourcegroup_get("Nodelist", "MS-RG")
+    assert caught.value.err == SchaError.INTERNAL
+    assert "cannot run" in caught.value.detail
+
+
+def test_timeout_kills_the_command(node: Path) -> None:
+    FakeCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
+    with pytest.raises(FrameworkError) as caught:
+        framework.cluster_get("Clustername", timeout=0.5)
+    assert caught.value.timed_out
+    assert caught.value.name == "SCHA_ERR_TIMEOUT"
+
+
+def test_unsafe_names_never_reach_a_program(node: Path) -> None:
+    cmd = FakeCommand(node, "scha_resource_get").answer(None, "x\n")
+    for bad in ("-O", "", "mail\nrs"):
+        with pytest.raises(ValueError):
+            framework.resource_get("Type", bad, "MS-RG")
+    assert cmd.calls() == []
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def test_system_properties(node: Path) -> None:
+    cmd = FakeCommand(node, "scha_resource_get")
+    cmd.answer(["-O", "Retry_count", "-R", "mail-rs", "-G", "MS-RG"], "2\n")
+    cmd.answer(["-O", "Scalable", "-R", "mail-rs", "-G", "MS-RG"], "FALSE\n")
+    cmd.answer(["-O", "Resource_dependencies", "-R", "mail-rs", "-G", "MS-RG"],
+               "disk-rs\nmeadow\n")
+    cmd.answer(["-O", "Network_resources_used", "-R", "mail-rs", "-G", "MS-RG"], "")
+    cmd.answer(["-O", "Type", "-R", "mail-rs"], "SUNW.ims:1.0\n")
+    assert framework.resource_get("Retry_count", "mail-rs", "MS-RG").as_int() == 2
+    assert framework.resource_get("Scalable", "mail-rs", "MS-RG").as_bool() is False
+    assert framework.resource_get("Resource_dependencies", "mail-rs", "MS-RG").as_list() == [
+        "disk-rs", "meadow"]
+    assert framework.resource_get("Network_resources_used", "mail-rs", "MS-RG").as_list() == []
+    assert framework.resource_get("Type", "mail-rs").as_str() == "SUNW.ims:1.0"
+
+
+def test_unexpected_output_is_reported_not_guessed(node: Path) -> None:
+    FakeCommand(node, "scha_resource_get").answer(None, "two\n")
+    reply = framework.resource_get("Retry_count", "mail-rs", "MS-RG")
+    with pytest.raises(FrameworkError, match="expected an integer"):
+        reply.as_int()
+    with pytest.raises(FrameworkError, match="TRUE or FALSE"):
+        reply.as_bool()
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("STRING\n/opt/mars/SUNWmsgsr\n", ("STRING", "/opt/mars/SUNWmsgsr")),
+        ("STRING\n", ("STRING", "")),
+        ("INT\n30\n", ("INT", 30)),
+        ("BOOLEAN\nTRUE\n", ("BOOLEAN", True)),
+        ("ENUM\nLOG_ONLY\n", ("ENUM", "LOG_ONLY")),
+        ("STRINGARRAY\n/global/a\n/global/b\n", ("STRINGARRAY", ["/global/a", "/global/b"])),
+        ("STRINGARRAY\n", ("STRINGARRAY", [])),
+    ],
+)
+def test_extension_properties_are_typed_by_their_type_line(
+    node: Path, output: str, expected: tuple[str, object]
+) -> None:
+    ext(node, "IMS_serverroot", output)
+    assert framework.extension("mail-rs", "MS-RG", "IMS_serverroot") == expected
+
+
+@pytest.mark.parametrize("output", ["", "FLOAT\n1.5\n", "INT\nmany\n", "BOOLEAN\nyes\n"])
+def test_malformed_extension_output(node: Path, output: str) -> None:
+    ext(node, "Probe_timeout", output)
+    with pytest.raises(FrameworkError) as caught:
+        framework.extension("mail-rs", "MS-RG", "Probe_timeout")
+    assert caught.value.err == SchaError.INTERNAL
+    assert "Probe_timeout" in str(caught.value)
+
+
+def test_status_is_two_lines(node: Path) -> None:
+    cmd = FakeCommand(node, "scha_resource_get")
+    cmd.answer(["-O", "Status", "-R", "mail-rs", "-G", "MS-RG"], "DEGRADED\nService is slow\n")
+    assert framework.status("mail-rs", "MS-RG") == ("DEGRADED", "Service is slow")
+    cmd2 = FakeCommand(node, "scha_resource_get")
+    cmd2.answer(None, "OK\n\n")
+    assert framework.status("mail-rs", "MS-RG") == ("OK", "")
+
+
+def test_group_type_and_cluster_queries(node: Path) -> None:
+    FakeCommand(node, "scha_resourcegroup_get").answer(
+        ["-O", "RG_state_node", "-G", "MS-RG", "venus"], "OFFLINE\n")
+    FakeCommand(node, "scha_resourcetype_get").answer(
+        ["-O", "RT_basedir", "-T", "SUNW.ims"], "/opt/SUNWscims/bin\n")
+    FakeCommand(node, "scha_cluster_get").answer(
+        ["-O", "All_nodenames"], "mars\nvenus\n")
+    assert framework.resourcegroup_get("RG_state_node", "MS-RG", "venus").as_str() == "OFFLINE"
+    assert framework.resourcetype_get("RT_basedir", "SUNW.ims").as_str() == "/opt/SUNWscims/bin"
+    assert framework.cluster_get("All_nodenames").as_list() == ["mars", "venus"]
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+def test_control_returns_the_verdict(node: Path) -> None:
+    cmd = FakeCommand(node, "scha_control")
+    cmd.answer(["-O", "CHECK_GIVEOVER", "-G", "MS-RG", "-R", "mail-rs"], status=16)
+    cmd.answer(["-O", "GIVEOVER", "-G", "MS-RG", "-R", "mail-rs"], status=0)
+    assert framework.control("check_giveover", "MS-RG", "mail-rs") == SchaError.CHECKS
+    assert framework.control("GIVEOVER", "MS-RG", "mail-rs") == SchaError.NOERR
+    with pytest.raises(ValueError):
+        framework.control("REBOOT", "MS-RG", "mail-rs")
+
+
+def test_control_timeout_is_a_verdict_too(node: Path) -> None:
+    FakeCommand(node, "scha_control").answer(None, sleep=30)
+    assert framework.control("RESTART", "MS-RG", "mail-rs", timeout=0.5) == SchaError.TIMEOUT
+
+
+def test_set_status(node: Path) -> None:
+    cmd = FakeCommand(node, "scha_resource_setstatus").answer(None)
+    framework.set_status("mail-rs", "MS-RG", "DEGRADED", "Service is\nslow")
+    framework.set_status("mail-rs", "MS-RG", "OK")
+    assert cmd.argvs() == [
+        ["-R", "mail-rs", "-G", "MS-RG", "-s", "DEGRADED", "-m", "Service is slow"],
+        ["-R", "mail-rs", "-G", "MS-RG", "-s", "OK"],
+    ]
+    with pytest.raises(ValueError):
+        framework.set_status("mail-rs", "MS-RG", "FINE")
+
+
+def test_set_status_failure_raises(node: Path) -> None:
+    FakeCommand(node, "scha_resource_setstatus").answer(None, status=14)
+    with pytest.raises(FrameworkError, match="SCHA_ERR_RSRC"):
+        framework.set_status("mail-rs", "MS-RG", "OK")
+
+
+# --- PMF ---------------------------------------------------------------------------------
+
+SVC = "MS-RG,mail-rs,0.svc"
+
+
+def test_pmf_start_builds_the_pmfadm_command(node: Path) -> None:
+    cmd = FakeCommand(node, "pmfadm").answer(None)
+    Pmf().start(SVC, ["/opt/mars/SUNWmsgsr/sbin/start-msg", "ha"], retries=2,
+                period_minutes=6, child_level=1, env={"LANG": "C"})
+    assert cmd.argvs() == [[
+        "-c", SVC, "-e", "LANG=C", "-e", f"SC_NODE_ROOT={node}", "-n", "2", "-t", "6",
+        "-C", "1", "/opt/mars/SUNWmsgsr/sbin/start-msg", "ha",
+    ]]
+
+
+def test_pmf_start_defaults_and_checks(node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cmd = FakeCommand(node, "pmfadm").answer(None)
+    monkeypatch.setenv("SC_NODE_ROOT", str(node))
+    Pmf().start("MS-RG,mail-rs,0.mon", ["/opt/SUNWscims/bin/ims_probe", "-R", "mail-rs"],
+                retries=-1, period_minutes=-1, env={"SC_NODE_ROOT": "/elsewhere"})
+    assert cmd.argvs() == [[
+        "-c", "MS-RG,mail-rs,0.mon", "-e", "SC_NODE_ROOT=/elsewhere", "-n", "-1", "-t", "-1",
+        "/opt/SUNWscims/bin/ims_probe", "-R", "mail-rs",
+    ]]
+    with pytest.raises(ValueError, match="absolute"):
+        Pmf().start(SVC, ["start-msg"])
+    with pytest.raises(ValueError, match="variable name"):
+        Pmf().start(SVC, ["/bin/true"], env={"A B": "x"})
+
+
+def test_pmf_start_failure(node: Path) -> None:
+    FakeCommand(node, "pmfadm").answer(None, status=1, stderr="pmfadm: tag already exists\n")
+    with pytest.raises(FrameworkError, match="tag already exists"):
+        Pmf().start(SVC, ["/bin/true"])
+
+
+def test_pmf_stop_of_a_stopped_tag_succeeds(node: Path) -> None:
+    cmd = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=1)
+    Pmf().stop(SVC, "TERM", wait=10)
+    assert cmd.argvs() == [["-q", SVC]]
+
+
+def test_pmf_stop_and_kill_of_a_running_tag(node: Path) -> None:
+    cmd = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=0).answer(None)
+    Pmf().stop(SVC, "SIGTERM", wait=10)
+    Pmf().kill(SVC, 9)
+    assert cmd.argvs() == [["-q", SVC], ["-s", SVC, "-w", "10", "TERM"],
+                           ["-q", SVC], ["-k", SVC, "KILL"]]
+
+
+def test_pmf_stop_failure_with_tag_still_there_raises(node: Path) -> None:
+    FakeCommand(node, "pmfadm").answer(["-q", SVC]).answer(
+        None, status=21, stderr="pmfadm: timed out waiting\n")
+    with pytest.raises(FrameworkError, match="SCHA_ERR_TIMEOUT"):
+        Pmf().stop(SVC, "TERM", wait=1)
+
+
+def test_pmf_query_and_listing(node: Path) -> None:
+    listing = f"STATUS {SVC}\n\towner: root\n\tretry count: 0\n\tpids: 1201 1202\n"
+    FakeCommand(node, "pmfadm").answer(["-q", SVC]).answer(["-l", SVC], listing).answer(
+        None, status=1)
+    pmf = Pmf()
+    assert pmf.is_running(SVC)
+    assert not pmf.is_running("MS-RG,mail-rs,0.mon")
+    assert pmf.listing(SVC)[0] == f"STATUS {SVC}"
+    assert pmf.pids(SVC) == [1201, 1202]
+
+
+def test_signal_names() -> None:
+    assert [framework.signal_name(s) for s in ("term", "SIGKILL", 15, "HUP")] == [
+        "TERM", "KILL", "TERM", "HUP"]
+    with pytest.raises(ValueError):
+        framework.signal_name("NOPE")
+
+
+def test_hatimerun(node: Path) -> None:
+    cmd = FakeCommand(node, "hatimerun")
+    cmd.answer(["-t", "60", "/opt/SUNWscims/bin/ims_svc_stop", "-R", "mail-rs"], status=0)
+    cmd.answer(["-t", "5", "-k", "KILL", "/bin/sleep", "100"], status=99)
+    assert framework.hatimerun(60, ["/opt/SUNWscims/bin/ims_svc_stop", "-R", "mail-rs"]) == (
+        framework.TimedRun(0, False))
+    assert framework.hatimerun(5, ["/bin/sleep", "100"], kill_signal="KILL").timed_out
+    with pytest.raises(ValueError):
+        framework.hatimerun(0, ["/bin/true"])
