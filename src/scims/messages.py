@@ -299,3 +299,343 @@ INTERNAL_ERROR = _define(
     "The agent met a condition it does not expect.",
     _SERVICE,
 )
+
+# --- the SUNW.ims methods: configuration checks (Validate, Start, Monitor_check) ----------
+
+_FIX_PROPERTY = "Correct the property with scrgadm -c -j <resource> -x IMS_serverroot=<path>."
+
+SERVERROOT_NOT_SET = _define(
+    "SERVERROOT_NOT_SET",
+    "Extension property IMS_serverroot is not set.",
+    Priority.ERROR,
+    "The resource does not name its Messaging Server installation.",
+    "Create the resource with -x IMS_serverroot=<msg-svr-base>, the directory in which "
+    "Messaging Server is installed.",
+)
+SERVERROOT_NOT_ABSOLUTE = _define(
+    "SERVERROOT_NOT_ABSOLUTE",
+    "IMS_serverroot %s is not an absolute path.",
+    Priority.ERROR,
+    "IMS_serverroot must be the full path of the Messaging Server base directory.",
+    _FIX_PROPERTY,
+)
+SERVERROOT_UNSAFE = _define(
+    "SERVERROOT_UNSAFE",
+    "IMS_serverroot %s is refused: %s.",
+    Priority.ERROR,
+    "The agent runs programs below IMS_serverroot as root, so the path may hold only letters, "
+    "digits and the characters . _ + - /, and no empty, '.' or '..' component.",
+    _FIX_PROPERTY,
+)
+SERVERROOT_NOT_DIRECTORY = _define(
+    "SERVERROOT_NOT_DIRECTORY",
+    "IMS_serverroot %s is not a directory on this node: %s.",
+    Priority.ERROR,
+    "The Messaging Server base directory named by IMS_serverroot does not exist on this node, "
+    "or is not a directory.",
+    "Install Messaging Server on this node (or mount the file system that holds it), or "
+    "correct IMS_serverroot.",
+)
+COMMAND_UNUSABLE = _define(
+    "COMMAND_UNUSABLE",
+    "Messaging Server command %s %s.",
+    Priority.ERROR,
+    "The agent runs start-msg and stop-msg of the installation as root; this one is missing, "
+    "not an executable file, or could be changed by a user other than root.",
+    "Reinstall Messaging Server, or make the command and its directories owned by root and "
+    "writable by root only (chmod go-w).",
+)
+RUNTIME_ACCOUNT_NOT_SET = _define(
+    "RUNTIME_ACCOUNT_NOT_SET",
+    "The Messaging Server configuration in %s does not name its runtime %s (%s).",
+    Priority.ERROR,
+    "local.serveruid and local.servergid name the user and group Messaging Server runs as; "
+    "one of them is not set.",
+    "Run the Messaging Server initial runtime configuration, or set the parameter with "
+    "configutil.",
+)
+GROUP_MISSING = _define(
+    "GROUP_MISSING",
+    "Groupname %s does not exist.",
+    Priority.ERROR,
+    "The runtime group of Messaging Server is not in /etc/group on this node.",
+    "Create the group on every node of the resource group, with the same group ID everywhere "
+    "(groupadd -g <gid> mail).",
+)
+USER_MISSING = _define(
+    "USER_MISSING",
+    "Username %s does not exist.",
+    Priority.ERROR,
+    "The runtime user of Messaging Server is not in /etc/passwd on this node.",
+    "Create the user on every node of the resource group, with the same user ID everywhere "
+    "(useradd -u <uid> -g mail -d / mailsrv).",
+)
+USER_IS_ROOT = _define(
+    "USER_IS_ROOT",
+    "Username %s is the superuser; Messaging Server must run as an ordinary user.",
+    Priority.ERROR,
+    "The runtime user of Messaging Server has user ID 0.",
+    "Configure Messaging Server to run as an ordinary user, by default mailsrv.",
+)
+
+# --- Validate: the cluster around the resource ---------------------------------------------
+
+STORAGE_NOT_MANAGED = _define(
+    "STORAGE_NOT_MANAGED",
+    "The configuration directory %s is not on a file system of a SUNW.HAStoragePlus or "
+    "SUNW.HAStorage resource in Resource_dependencies%s.",
+    Priority.ERROR,
+    "Messaging Server keeps its configuration, queues and message store in the configuration "
+    "directory, which must fail over with the resource group; no storage resource this "
+    "resource depends on manages it.",
+    "Put the configuration directory on a file system of the resource group's "
+    "SUNW.HAStoragePlus resource and name that resource in Resource_dependencies.",
+)
+STORAGE_IN_OTHER_GROUP = _define(
+    "STORAGE_IN_OTHER_GROUP",
+    "Storage resource %s is in resource group %s, not in %s.",
+    Priority.ERROR,
+    "One or more of the SUNW.HAStoragePlus resources that this resource depends on is in a "
+    "different resource group.",
+    "Put the storage resource in the same resource group as this resource.",
+)
+STORAGE_NOT_ONLINE = _define(
+    "STORAGE_NOT_ONLINE",
+    "Storage resource %s is not online on any node; the Messaging Server installation cannot "
+    "be checked.",
+    Priority.ERROR,
+    "One or more of the SUNW.HAStoragePlus resources that this resource depends on is not "
+    "online anywhere, so the files the resource needs cannot be read.",
+    "Bring the storage resource online (scswitch -e -j <storage resource>, scswitch -Z -g "
+    "<group>) and repeat the operation.",
+)
+STORAGE_ONLINE_ELSEWHERE = _define(
+    "STORAGE_ONLINE_ELSEWHERE",
+    "The storage this resource depends on is online on another node; skipping the checks of "
+    "the Messaging Server installation on this node.",
+    Priority.INFO,
+    "All the SUNW.HAStoragePlus resources that this resource depends on are online, but not "
+    "on this node, so the files on them cannot be checked here.",
+    _NO_ACTION,
+)
+INSTANCE_CONTENTION = _define(
+    "INSTANCE_CONTENTION",
+    "Resource %s already uses the Messaging Server %s %s.",
+    Priority.ERROR,
+    "Two Messaging Server instances cannot share an installation or a configuration "
+    "directory: after a failover both would run on one node and collide (the contention "
+    "problem of the symmetric configuration).",
+    "Give each instance its own installation and configuration directories, for example "
+    "/opt/mars/SUNWmsgsr with /var/opt/mars/SUNWmsgsr and /opt/venus/SUNWmsgsr with "
+    "/var/opt/venus/SUNWmsgsr.",
+)
+NOT_BOUND_TO_LOGICAL_HOST = _define(
+    "NOT_BOUND_TO_LOGICAL_HOST",
+    "Messaging Server service %s listens on %s, not on a logical host address of this "
+    "resource (%s).",
+    Priority.WARNING,
+    "The service does not bind to the logical host's address, so clients may reach it only "
+    "on one node, or it may collide with another instance: ha_ip_config was probably not run.",
+    "Run <msg-svr-base>/sbin/ha_ip_config once on the node where the resource group is "
+    "online and give it the logical IP address.",
+)
+IMTA_NAMES_PHYSICAL_HOST = _define(
+    "IMTA_NAMES_PHYSICAL_HOST",
+    "imta.cnf line %d names the physical host %s.",
+    Priority.WARNING,
+    "The MTA configuration still names a cluster node instead of the logical host, so mail "
+    "routing changes when the resource group fails over.",
+    "Replace every physical host name in imta.cnf with the logical host name, then run "
+    "imsimta cnbuild.",
+)
+HA_PARAMETER_OFF = _define(
+    "HA_PARAMETER_OFF",
+    "configutil parameter %s is off.",
+    Priority.WARNING,
+    "local.watcher.enable and local.autorestart make Messaging Server restart its own failed "
+    "services; with either off, every failure costs a restart of the whole resource.",
+    "Run ha_ip_config, or set the parameter with configutil -o <parameter> -v 1.",
+)
+
+# --- Start and Stop -------------------------------------------------------------------------
+
+ALREADY_RUNNING = _define(
+    "ALREADY_RUNNING",
+    "Messaging Server of %s is already running outside the control of the cluster (%s).",
+    Priority.ERROR,
+    "Messaging Server processes of this installation run on this node although the resource "
+    "is offline here, probably started by hand with start-msg.",
+    "Stop them with <msg-svr-base>/sbin/stop-msg, then start the resource again "
+    "(scswitch -e -j <resource>).",
+)
+STARTED = _define(
+    "STARTED",
+    "Messaging Server is up: %s.",
+    Priority.INFO,
+    "Messaging Server started, and every enabled service answered on its address.",
+    _NO_ACTION,
+)
+START_FAILED = _define(
+    "START_FAILED",
+    "Failed to start Messaging Server: %s.",
+    Priority.ERROR,
+    "Messaging Server did not come up within Start_timeout. The method stopped every "
+    "process it had started, so the resource can be started elsewhere.",
+    "Read the Messaging Server logs in <msg-svr-base>/log for the cause, correct it and start "
+    "the resource again.",
+)
+STOPPING = _define(
+    "STOPPING",
+    "Stopping Messaging Server with %s.",
+    Priority.INFO,
+    "The Stop method asks Messaging Server to shut down cleanly.",
+    _NO_ACTION,
+)
+STOP_COMMAND_FAILED = _define(
+    "STOP_COMMAND_FAILED",
+    "%s did not stop Messaging Server (%s); killing its processes.",
+    Priority.WARNING,
+    "The clean shutdown failed or did not finish within 80 per cent of Stop_timeout, so the "
+    "method kills what is left. Killed message store processes can leave a lock that the "
+    "next start clears.",
+    "Check the Messaging Server logs for why the shutdown hung.",
+)
+STOPPED = _define(
+    "STOPPED",
+    "Messaging Server stopped.",
+    Priority.INFO,
+    "No process of the Messaging Server installation is left on this node.",
+    _NO_ACTION,
+)
+STOP_FAILED = _define(
+    "STOP_FAILED",
+    "Failed to stop Messaging Server: process %s survived SIGKILL.",
+    Priority.ERROR,
+    "A Messaging Server process did not exit even after SIGKILL (it may be stuck in the "
+    "kernel, for example on an unresponsive file system). The resource enters STOP_FAILED.",
+    "Find out why the process cannot exit; once it is gone, clear the error with "
+    "scswitch -c -h <node> -j <resource> -f STOP_FAILED.",
+)
+STORAGE_HELD = _define(
+    "STORAGE_HELD",
+    "Process %d (%s, user %s) keeps %s busy.",
+    Priority.WARNING,
+    "A process that is not part of Messaging Server has a file open, or its working "
+    "directory, in the configuration directory, so the file system cannot be taken offline.",
+    "End that process, or move it out of the directory.",
+)
+
+# --- the fault monitor ----------------------------------------------------------------------
+
+MONITOR_WATCHING = _define(
+    "MONITOR_WATCHING",
+    "Fault monitor watching %s: %s.",
+    Priority.INFO,
+    "The fault monitor has started; it names the services it probes.",
+    _NO_ACTION,
+)
+WATCHER_DIED = _define(
+    "WATCHER_DIED",
+    "The Messaging Server watcher (pid %d) died while %d Messaging Server processes still run.",
+    Priority.ERROR,
+    "The watcher, which restarts failed Messaging Server services, is gone. Without it the "
+    "next failure would go unrepaired, so the fault monitor restarts Messaging Server.",
+    "None: the fault monitor restarts or fails over the resource. Look for the cause in the "
+    "Messaging Server logs.",
+)
+SERVER_GAVE_UP = _define(
+    "SERVER_GAVE_UP",
+    "Messaging Server shut itself down: its watcher gave up restarting a failing service.",
+    Priority.ERROR,
+    "In HA mode the watcher stops Messaging Server when a service fails more than once "
+    "within local.autorestart.timeout, to have the cluster fail it over.",
+    "None: the fault monitor fails the resource group over. Look in the Messaging Server "
+    "logs for the service that failed.",
+)
+SERVICE_FAILED = _define(
+    "SERVICE_FAILED",
+    "Probe failed: %s.",
+    Priority.ERROR,
+    "A probe of a Messaging Server service failed: the service refused the connection, did "
+    "not answer within Probe_timeout, or answered wrongly.",
+    "None if the fault monitor recovers the service. Otherwise look in the Messaging Server "
+    "logs for the cause.",
+)
+SERVICE_SLOW = _define(
+    "SERVICE_SLOW",
+    "Probe slow: %s.",
+    Priority.WARNING,
+    "A Messaging Server service answered, but slower than half of Probe_timeout.",
+    "Check the load of the node and of Messaging Server.",
+)
+SERVICES_HEALTHY = _define(
+    "SERVICES_HEALTHY",
+    "Messaging Server is healthy again: %s.",
+    Priority.INFO,
+    "Every probe succeeded after a failure had been reported.",
+    _NO_ACTION,
+)
+RESTARTING = _define(
+    "RESTARTING",
+    "Restarting Messaging Server on this node: %s.",
+    Priority.ERROR,
+    "The failure history reached a complete failure and the resource may still be restarted "
+    "on this node (fewer than Retry_count restarts within Retry_interval).",
+    _NO_ACTION,
+)
+GIVING_OVER = _define(
+    "GIVING_OVER",
+    "Failing resource group %s over to another node: %s.",
+    Priority.ERROR,
+    "Messaging Server failed again after Retry_count restarts within Retry_interval, or asked "
+    "for a failover itself.",
+    "Find the cause of the failures in the Messaging Server logs of this node.",
+)
+CONTROL_REJECTED = _define(
+    "CONTROL_REJECTED",
+    "The cluster rejected %s: %s.",
+    Priority.WARNING,
+    "The request to restart or fail over was refused, for example because no other node can "
+    "master the group or because of Pingpong_interval. A rejected failover is followed by a "
+    "restart on this node.",
+    "Check that other nodes of the group's node list are up and can master it.",
+)
+NO_ACTION_TAKEN = _define(
+    "NO_ACTION_TAKEN",
+    "Messaging Server is faulted and no action is taken: %s.",
+    Priority.ERROR,
+    "Failover_mode is LOG_ONLY, or RESTART_ONLY with its restarts used up, so the fault "
+    "monitor only reports the failure.",
+    "Repair Messaging Server by hand, or restart the resource with scswitch -n -j and "
+    "scswitch -e -j.",
+)
+PROBE_CYCLE = _define(
+    "PROBE_CYCLE",
+    "Probe cycle: %s.",
+    Priority.DEBUG,
+    "The result of one round of probes, with the time each service took.",
+    _DEBUG_ACTION,
+    debug_level=DEBUG_MED,
+)
+STATUS_NOT_SET = _define(
+    "STATUS_NOT_SET",
+    "Cannot set the status of the resource: %s.",
+    Priority.WARNING,
+    "scha_resource_setstatus failed; scstat may show an outdated status.",
+    "Check that the cluster is running on this node.",
+)
+MONITOR_RESTARTED = _define(
+    "MONITOR_RESTARTED",
+    "Restarted the fault monitor so that the new property values take effect.",
+    Priority.INFO,
+    "An administrator changed properties of the resource; the fault monitor was restarted to "
+    "read them. Messaging Server itself was not touched.",
+    _NO_ACTION,
+)
+WATCHER_NOT_RUNNING = _define(
+    "WATCHER_NOT_RUNNING",
+    "The Messaging Server watcher is not running while %d Messaging Server processes run.",
+    Priority.ERROR,
+    "Messaging Server runs without its watcher, so failed services would not be restarted.",
+    "None: the fault monitor restarts Messaging Server. Check local.watcher.enable.",
+)

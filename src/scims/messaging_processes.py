@@ -41,11 +41,16 @@ class ProcessIdentity:
     """The program path as invoked (`B/lib/watcher`)."""
 
     def is_alive(self) -> bool:
+        """Still the same process, still running this program (a child forked from it
+        shares its start time for an instant, but soon runs another program)."""
         try:
             proc = psutil.Process(self.pid)
-            return (abs(proc.create_time() - self.create_time) < 0.01
-                    and proc.status() != psutil.STATUS_ZOMBIE)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            if abs(proc.create_time() - self.create_time) >= 0.01:
+                return False
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return False
+            return self.program in proc.cmdline()[:2]
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             return False
 
     @property
@@ -123,11 +128,12 @@ class MessagingInstance:
         return found
 
     def watcher(self) -> Optional[ProcessIdentity]:
-        """The watcher process, if one runs."""
-        for ident in self.processes():
-            if ident.name == WATCHER and os.path.basename(os.path.dirname(ident.program)) == "lib":
-                return ident
-        return None
+        """The watcher process, if one runs: the oldest `lib/watcher`, since a service the
+        watcher forks carries the watcher's command line until it sets its own."""
+        watchers = [ident for ident in self.processes()
+                    if ident.name == WATCHER
+                    and os.path.basename(os.path.dirname(ident.program)) == "lib"]
+        return min(watchers, key=lambda ident: ident.create_time, default=None)
 
     def holders(self) -> list[Holder]:
         """Processes of this node, not of the instance, with a file or cwd under C."""

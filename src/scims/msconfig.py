@@ -191,9 +191,9 @@ class MessagingConfig:
         if store_enabled:
             endpoints.append(ServiceEndpoint("store", "stored", None, None, None))
         if reader.flag("local.ens.enable", True).value:
-            endpoints.append(ServiceEndpoint("ens", "enpd", listen_address.value,
-                                             reader.port("local.ens.port", DEFAULT_ENS_PORT),
-                                             "tcp"))
+            ens_address, ens_port = reader.address_and_port("local.ens.port", DEFAULT_ENS_PORT,
+                                                            listen_address.value)
+            endpoints.append(ServiceEndpoint("ens", "enpd", ens_address, ens_port, "tcp"))
         if reader.flag("local.sched.enable", True).value:
             endpoints.append(ServiceEndpoint("sched", "imsched", None, None, None))
         watcher_enabled = reader.flag("local.watcher.enable", True)
@@ -282,6 +282,20 @@ class _Reader:
             raise ConfigError.at(number.origin,
                                  f"{name} = {number.value} is not a TCP port (1-65535)")
         return number.value
+
+    def address_and_port(self, name: str, default_port: int,
+                         default_address: Optional[str]) -> tuple[Optional[str], int]:
+        """`port` or `address:port`: ha_ip_config writes local.ens.port in the second form,
+        binding ENS to the logical host."""
+        setting = self._setting(name)
+        if setting is None or ":" not in setting.value:
+            return default_address, self.port(name, default_port)
+        address_text, _, port_text = setting.value.strip().rpartition(":")
+        address = _ip_address(address_text.strip("[]"), setting.origin, name)
+        if not _DECIMAL.fullmatch(port_text) or not 1 <= int(port_text[:6] or 0) <= 65535:
+            raise ConfigError.at(setting.origin,
+                                 f"{name} = {excerpt(setting.value)} is not a TCP port (1-65535)")
+        return address, int(port_text)
 
     def address(self, name: str) -> Sourced[Optional[str]]:
         setting = self._setting(name)

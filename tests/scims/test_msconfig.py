@@ -596,3 +596,22 @@ def test_imta_cnf_still_naming_the_physical_host_gives_every_line(tmp_path: Path
                                             "local-channel-host"}
     assert config.imta.local_host == "mars.siroe.com"
     assert mentions[-1].text == "mars.siroe.com"
+
+
+def test_ens_port_written_by_ha_ip_config_as_address_and_port(tmp_path: Path) -> None:
+    """ha_ip_config sets local.ens.port to <logical IP>:<port>; ENS then listens there."""
+    base = tmp_path / "opt" / "SUNWmsgsr"
+    config = tmp_path / "var" / "config"
+    config.mkdir(parents=True)
+    base.mkdir(parents=True)
+    (base / "config").symlink_to(config)
+    (config / "msg.conf").write_text(
+        "local.serveruid = mailsrv\nlocal.servergid = mail\nlocal.imta.enable = no\n"
+        "local.store.enable = no\nlocal.ens.port = 192.18.75.155:7997\n")
+    ens = MessagingConfig.load(base).endpoint("ens")
+    assert [(e.address, e.port) for e in ens] == [("192.18.75.155", 7997)]
+    (config / "msg.conf").write_text(
+        "local.serveruid = mailsrv\nlocal.imta.enable = no\nlocal.store.enable = no\n"
+        "local.ens.port = 192.18.75.155:99999\n")
+    with pytest.raises(ConfigError, match=r"local\.ens\.port"):
+        MessagingConfig.load(base)

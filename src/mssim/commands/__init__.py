@@ -1,0 +1,1 @@
+"""The sbin/ commands of the stand-in installation."""

@@ -1,0 +1,265 @@
+"""What every lib/ daemon does the same way: identity, privileges, pid file, faults, stop.
+
+Order matters and follows the real servers: bind the listening sockets while still root
+(ports below 1024), then switch to the runtime user, then announce readiness with the pid file.
+The interpreter lives where the runtime user may not read it (/root/.pyenv), so everything a
+daemon will ever import is imported before the switch (`PREIMPORT`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import importlib
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+import setproctitle
+
+from mssim import faults, node, procs
+from mssim.faults import FaultState
+from mssim.install import Installation
+
+# Imported now because the runtime user may not be able to read the interpreter's files.
+PREIMPORT = (
+    "encodings.ascii", "encodings.latin_1", "encodings.utf_8", "encodings.idna",
+    "encodings.raw_unicode_escape", "encodings.unicode_escape", "email.utils",
+    "email.message", "email.parser", "email.policy", "email._header_value_parser",
+    "email.headerregistry", "uuid", "concurrent.futures.thread", "base64", "binascii",
+    "hmac", "secrets", "asyncio.sslproto", "asyncio.unix_events", "asyncio.selector_events",
+)
+for _module in PREIMPORT:
+    importlib.import_module(_module)
+
+ServerFactory = Callable[[socket.socket], Awaitable[asyncio.base_events.Server]]
+
+
+def set_identity(argv: list[str], name: str) -> None:
+    """`ps -ef` shows `B/lib/<name> args` (B as invoked); `ps -e` shows the short name."""
+    title = " ".join(argv)
+    setproctitle.setproctitle(title)
+    _flag_title(len(title.encode()))
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except OSError:
+        pass
+
+
+def _flag_title(length: int) -> None:
+    """Make /proc/<pid>/cmdline end at the title, so psutil splits it into argv words.
+
+    setproctitle pads the old argv area with NULs, which psutil reads as empty arguments
+    (cmdline()[0] would be the whole title). Linux returns only the title, as one string, when
+    the last byte of the original argv area is not NUL (its setproctitle(3) convention).
+    """
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            data = fh.read()
+        fields = data[data.rindex(")") + 2:].split()
+        start, end = int(fields[45]), int(fields[46])
+    except (OSError, ValueError, IndexError):
+        return
+    if end - start > length + 1:
+        ctypes.memset(ctypes.c_void_p(end - 1), 0x20, 1)
+
+
+class DaemonLog:
+    """C/log/<daemon>.log, opened before the uid switch and kept open."""
+
+    def __init__(self, inst: Installation, name: str) -> None:
+        self.name = name
+        self.host = inst.hostname
+        self.fh: TextIO | None
+        try:
+            inst.log.mkdir(parents=True, exist_ok=True)
+            self.fh = open(inst.log / f"{name}.log", "a", encoding="utf-8")
+        except OSError:
+            self.fh = None
+
+    def __call__(self, level: str, text: str) -> None:
+        stamp = time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
+        line = f"{stamp} {self.host} {self.name}[{os.getpid()}]: {level}: {text}\n"
+        if self.fh is not None:
+            try:
+                self.fh.write(line)
+                self.fh.flush()
+                return
+            except OSError:
+                pass
+        sys.stderr.write(line)
+
+
+def listening_socket(addr: str, port: int) -> socket.socket:
+    if addr in ("", "0.0.0.0", "::"):
+        raise OSError(f"refusing to bind {addr!r}: the stand-in binds one address only")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((addr, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+class Listener:
+    """One listening endpoint that can be made to refuse connections and recover.
+
+    `refuse` shuts the listening socket down (Linux then refuses connections) but keeps it
+    bound, so listening again needs no privilege even after the uid switch.
+    """
+
+    def __init__(self, label: str, addr: str, port: int, factory: ServerFactory) -> None:
+        self.label, self.addr, self.port, self.factory = label, addr, port, factory
+        self.sock = listening_socket(addr, port)
+        self.server: asyncio.base_events.Server | None = None
+
+    async def open(self) -> None:
+        if self.server is None:
+            self.server = await self.factory(self.sock.dup())
+
+    async def refuse(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        try:
+            self.sock.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
+
+    async def resume(self) -> None:
+        if self.server is None:
+            self.sock.listen(128)
+            await self.open()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        self.sock.close()
+
+
+class Daemon:
+    """Base of the asyncio daemons. Subclasses add listeners and background tasks."""
+
+    name = "daemon"
+
+    def __init__(self, inst: Installation, argv: list[str]) -> None:
+        self.inst = inst
+        self.argv = argv
+        self.log = DaemonLog(inst, self.name)
+        self.faults = FaultState()
+        self.listeners: list[Listener] = []
+        self._unhang = asyncio.Event()
+        self._stop = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    # --- to override --------------------------------------------------------------------
+    def bind(self) -> None:
+        """Create the listeners (runs as root, before the uid switch)."""
+
+    async def started(self) -> None:
+        """Start background work (runs after the uid switch)."""
+
+    # --- fault gate -----------------------------------------------------------------------
+    async def gate(self) -> None:
+        """Called before every reply: a hung daemon never answers, a slow one answers late."""
+        while self.faults.hang:
+            await self._unhang.wait()
+        if self.faults.slow > 0:
+            await asyncio.sleep(self.faults.slow)
+
+    async def apply_faults(self) -> None:
+        old = self.faults
+        self.faults = FaultState.load(self.inst, self.name)
+        if self.faults.hang and not old.hang:
+            self._unhang = asyncio.Event()
+            self.log("Warning", "fault injected: hang")
+        if old.hang and not self.faults.hang:
+            self._unhang.set()
+        for lst in self.listeners:
+            if self.faults.refuse:
+                await lst.refuse()
+            else:
+                await lst.resume()
+        if self.faults != old:
+            self.log("Notice", f"faults now {self.faults}")
+        faults.acknowledge(self.inst, self.name)
+
+    def request_stop(self) -> None:
+        if self.faults.stop_hang:
+            self.log("Warning", "stop request ignored (fault stop-hang)")
+            return
+        self._stop.set()
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def main(self) -> int:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self.request_stop)
+        loop.add_signal_handler(signal.SIGINT, self.request_stop)
+        loop.add_signal_handler(signal.SIGUSR1, lambda: loop.create_task(self.apply_faults()))
+        for lst in self.listeners:
+            await lst.open()
+        await self.apply_faults()
+        await self.started()
+        procs.write_pidfile(self.inst.pidfile(self.name), os.getpid())
+        where = ", ".join(f"{x.label} {x.addr}:{x.port}" for x in self.listeners)
+        self.log("Notice", f"{self.name} started{(' listening on ' + where) if where else ''}")
+        await self._stop.wait()
+        self.log("Notice", f"{self.name} shutting down")
+        for task in self.tasks:
+            task.cancel()
+        for lst in self.listeners:
+            lst.close()
+        if procs.read_pidfile(self.inst, self.name) == os.getpid():
+            try:
+                self.inst.pidfile(self.name).unlink()
+            except OSError:
+                pass
+        return 0
+
+
+def drop_privileges(inst: Installation, log: DaemonLog) -> None:
+    """Root → the runtime user of the node (numeric ids from the node's etc files)."""
+    if os.geteuid() != 0:
+        return
+    root = node.node_root(str(inst.lib / "x"))
+    uid, gid = node.runtime_ids(root, inst.user, inst.group)
+    os.setgroups([gid])
+    os.setgid(gid)
+    os.setuid(uid)
+    log("Notice", f"running as {inst.user} ({uid}/{gid})")
+
+
+def run(cls: type[Daemon], argv: list[str]) -> int:
+    """Common main of the asyncio daemons."""
+    inst = Installation.from_argv0(argv[0])
+    argv = [os.path.abspath(argv[0]), *argv[1:]]
+    set_identity(argv, cls.name)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # faults are read at start anyway
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    daemon = cls(inst, argv)
+    if FaultState.load(inst, cls.name).exit_on_start:
+        daemon.log("Error", "exiting at start (fault exit-on-start)")
+        return 1
+    try:
+        daemon.bind()
+        drop_privileges(inst, daemon.log)
+    except (OSError, LookupError) as exc:
+        daemon.log("Error", f"cannot start: {exc}")
+        return 1
+    os.chdir("/")
+    try:
+        return loop.run_until_complete(daemon.main())
+    finally:
+        loop.close()

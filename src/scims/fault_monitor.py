@@ -1,0 +1,255 @@
+"""ims_probe: the fault monitor of one SUNW.ims resource.
+
+Two loops in one:
+- every half second, is the watcher (pid and start time) still alive? A dead watcher is
+  noticed within about a second, not at the next probe. If Messaging Server processes are
+  left, the watcher crashed: a complete failure, so a restart. If nothing is left,
+  Messaging Server shut itself down, which in HA mode is its request to fail over.
+- every Thorough_probe_interval, every enabled service gets a real protocol exchange, all at
+  once, each bounded by Probe_timeout (`service_probes`).
+
+A failed probe while the watcher lives and local.autorestart is on is given a short grace:
+the watcher restarts crashed services itself, and a restart of the whole resource on top of
+it would only lengthen the outage. A hung service gets no grace: it has already used its
+Probe_timeout.
+
+The decision is `failure_history.decide` (scds_fm_action): restart through the RGM
+(scha_control RESOURCE_RESTART, which counts the restart and replaces this process), give
+the group over when the restarts within Retry_interval reach Retry_count, restart when a
+giveover is refused, and nothing but a report under Failover_mode LOG_ONLY. Status and
+Status_msg always say what is wrong in words, and return to OK when it is healed; info lines
+appear only when something changes, per-cycle detail is debug.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from scims import framework, installation, messages
+from scims.errors import AgentError, FrameworkError
+from scims.failure_history import (
+    COMPLETE_FAILURE,
+    IMMEDIATE_FAILOVER,
+    Action,
+    Decision,
+    FailureHistory,
+    after_rejected_giveover,
+    decide,
+)
+from scims.messaging_processes import MessagingInstance, ProcessIdentity
+from scims.method_runtime import MethodContext
+from scims.scha_errors import SchaError, strerror
+from scims.service_control import describe, logical_addresses, service_targets
+from scims.service_probes import COMPLETE_FAILURE as TIMEOUT_SCORE
+from scims.service_probes import ProbeResult, Target, probe, probe_all
+
+WATCH_INTERVAL = 0.5
+"""How often the watcher's life is checked (seconds)."""
+GRACE_LIMIT = 10.0
+"""The longest the watcher is given to restore a service it restarts itself (seconds)."""
+GRACE_POLL = 1.0
+WATCHER_START_GRACE = 2.0
+"""How long a watcher may be missing right after the monitor starts (seconds)."""
+
+
+@dataclass
+class Settings:
+    thorough_probe_interval: int
+    probe_timeout: int
+    retry_count: int
+    retry_interval: int
+    failover_mode: str
+
+    @classmethod
+    def read(cls, ctx: MethodContext) -> Settings:
+        return cls(
+            thorough_probe_interval=ctx.props.get_int("Thorough_probe_interval"),
+            probe_timeout=ctx.props.get_int("Probe_timeout"),
+            retry_count=ctx.props.get_int("Retry_count"),
+            retry_interval=ctx.props.get_int("Retry_interval"),
+            failover_mode=ctx.props.get_str("Failover_mode"),
+        )
+
+
+class FaultMonitor:
+    def __init__(self, ctx: MethodContext, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.ctx = ctx
+        self.clock = clock
+        self.sleep = sleep
+        self.settings = Settings.read(ctx)
+        self.inst = installation.inspect(ctx.server_root_value(), ctx.log)
+        self.instance = MessagingInstance(self.inst.path, self.inst.config_dir,
+                                          self.inst.user.uid)
+        self.targets: list[Target] = service_targets(self.inst.config, logical_addresses(ctx))
+        self.watch_watcher = bool(self.inst.config.ha.watcher_enabled.value)
+        self.autorestart = bool(self.inst.config.ha.autorestart.value)
+        self.history = FailureHistory(self.settings.retry_interval)
+        self.watcher: Optional[ProcessIdentity] = None
+        self.watcher_handled = False
+        self.watcher_missing_since: Optional[float] = None
+        self.status: Optional[tuple[str, str]] = None
+        self.reported_failures: set[str] = set()
+        self.acted = False
+
+    # --- the loop -------------------------------------------------------------------------
+    def run(self) -> int:
+        self.ctx.log.emit(messages.MONITOR_WATCHING, self.inst.server_root,
+                          describe(self.targets))
+        next_cycle = self.clock()  # the first cycle at once: it reports OK after a restart
+        while True:
+            if self.watch_watcher:
+                self._check_watcher()
+            if self.clock() >= next_cycle:
+                self._probe_cycle()
+                next_cycle = self.clock() + self.settings.thorough_probe_interval
+            self.sleep(WATCH_INTERVAL)
+
+    def _check_watcher(self) -> None:
+        """Act once when the watcher dies (or is missing after start-up), not every half
+        second after: further failures are the probe cycles' business."""
+        dead: Optional[ProcessIdentity] = None
+        if self.watcher is not None:
+            if self.watcher.is_alive():
+                return
+            dead, self.watcher = self.watcher, None
+        else:
+            found = self.instance.watcher()
+            if found is not None:
+                self.watcher, self.watcher_handled, self.watcher_missing_since = found, False, None
+                return
+            if self.watcher_handled:
+                return
+            if self.watcher_missing_since is None:
+                self.watcher_missing_since = self.clock()
+                return
+            if self.clock() - self.watcher_missing_since < WATCHER_START_GRACE:
+                return
+        self.watcher_handled = True
+        left = [p for p in self.instance.processes() if dead is None or p.pid != dead.pid]
+        if left:
+            if dead is not None:
+                self.ctx.log.emit(messages.WATCHER_DIED, dead.pid, len(left))
+                detail = (f"Messaging Server watcher (pid {dead.pid}) died; "
+                          f"{len(left)} Messaging Server processes still run")
+            else:
+                self.ctx.log.emit(messages.WATCHER_NOT_RUNNING, len(left))
+                detail = "the Messaging Server watcher is not running"
+            self._act_on(COMPLETE_FAILURE, detail)
+        else:
+            self.ctx.log.emit(messages.SERVER_GAVE_UP)
+            self._act_on(IMMEDIATE_FAILOVER, "Messaging Server shut itself down: its watcher "
+                         "gave up restarting a failing service")
+
+    def _probe_cycle(self) -> None:
+        results = probe_all(self.targets, self.settings.probe_timeout)
+        results = [self._with_grace(r) if not r.ok else r for r in results]
+        self.ctx.log.emit(messages.PROBE_CYCLE, "; ".join(
+            f"{r.target.service} {'ok' if r.ok else 'score ' + str(r.score)} "
+            f"{r.elapsed:.2f}s" for r in results) or "no network service")
+        failing = [r for r in results if not r.ok]
+        for result in failing:
+            if result.detail not in self.reported_failures:
+                self.reported_failures.add(result.detail)
+                self.ctx.log.emit(messages.SERVICE_FAILED, result.detail)
+        score = max((r.score for r in failing), default=0)
+        detail = "; ".join(r.detail for r in failing)
+        if not failing:
+            slow = [r for r in results if r.slow]
+            for result in slow:
+                self.ctx.log.emit(messages.SERVICE_SLOW, result.detail)
+            detail = "; ".join(r.detail for r in slow)
+        self._act_on(score, detail, slow=bool(detail) and not failing)
+
+    def _with_grace(self, result: ProbeResult) -> ProbeResult:
+        """Give the watcher a moment to restore a service it is restarting itself."""
+        if result.score >= TIMEOUT_SCORE and "timed out" in result.detail:
+            return result
+        if not (self.watch_watcher and self.autorestart):
+            return result
+        deadline = self.clock() + min(GRACE_LIMIT, self.settings.probe_timeout)
+        while self.clock() < deadline:
+            if self.watcher is not None and not self.watcher.is_alive():
+                return result  # the watcher is gone: _check_watcher decides
+            self.sleep(GRACE_POLL)
+            again = probe(result.target, self.settings.probe_timeout)
+            if again.ok:
+                return again
+        return result
+
+    # --- deciding and acting ----------------------------------------------------------------
+    def _restarts(self) -> int:
+        try:
+            return framework.resource_get("Num_resource_restarts", self.ctx.resource,
+                                          self.ctx.group).as_int()
+        except FrameworkError as exc:
+            self.ctx.log.emit(exc.message, *exc.arguments)
+            return 0
+
+    def _act_on(self, score: int, detail: str, slow: bool = False) -> None:
+        failure_sum = self.history.record(self.clock(), score)
+        restarts = self._restarts() if failure_sum >= COMPLETE_FAILURE or \
+            score == IMMEDIATE_FAILOVER else 0
+        decision = decide(score, failure_sum, restarts, self.settings.retry_count,
+                          self.settings.failover_mode)
+        self._carry_out(decision, detail, slow)
+
+    def _carry_out(self, decision: Decision, detail: str, slow: bool) -> None:
+        action = decision.action
+        if action is Action.HEALTHY:
+            if slow:
+                self._set_status("DEGRADED", detail)
+                return
+            if self.reported_failures or self.acted:
+                self.ctx.log.emit(messages.SERVICES_HEALTHY, describe(self.targets))
+            self.reported_failures.clear()
+            self._set_status("OK", f"Messaging Server is online: {describe(self.targets)}")
+            return
+        if action is Action.DEGRADED:
+            self._set_status("DEGRADED", detail or decision.why)
+            return
+        if action in (Action.REPORT_ONLY, Action.EXHAUSTED):
+            if self.status != ("FAULTED", detail):
+                self.ctx.log.emit(messages.NO_ACTION_TAKEN, decision.why)
+            self._set_status("FAULTED", detail)
+            return
+        self.acted = True
+        if action is Action.GIVEOVER:
+            self.ctx.log.emit(messages.GIVING_OVER, self.ctx.group, f"{decision.why}: {detail}")
+            self._set_status("FAULTED", f"{detail}; failing over")
+            verdict = framework.control("GIVEOVER", self.ctx.group, self.ctx.resource)
+            if verdict is SchaError.NOERR:
+                return
+            self.ctx.log.emit(messages.CONTROL_REJECTED, "the failover", strerror(verdict))
+            decision = after_rejected_giveover(decision)
+        self._restart(decision, detail)
+
+    def _restart(self, decision: Decision, detail: str) -> None:
+        self.ctx.log.emit(messages.RESTARTING, f"{decision.why}: {detail}")
+        self._set_status("DEGRADED", f"{detail}; restarting Messaging Server")
+        verdict = framework.control("RESOURCE_RESTART", self.ctx.group, self.ctx.resource)
+        if verdict is SchaError.NOERR:
+            # The RGM replaced this monitor; if it still runs, start afresh.
+            self.history.clear()
+            return
+        self.ctx.log.emit(messages.CONTROL_REJECTED, "the restart", strerror(verdict))
+        self._set_status("FAULTED", f"{detail}; the cluster refused to restart it")
+
+    def _set_status(self, status: str, message: str) -> None:
+        if self.status == (status, message):
+            return
+        self.status = (status, message)
+        self.ctx.set_status(status, message)
+
+
+def run_probe(ctx: MethodContext) -> int:
+    try:
+        monitor = FaultMonitor(ctx)
+    except AgentError as exc:
+        # Without a readable installation there is nothing to watch; PMF restarts the
+        # monitor (Monitor_retry_count), and the log says why each time.
+        ctx.set_status("FAULTED", str(exc))
+        raise
+    return monitor.run()

@@ -1,0 +1,88 @@
+"""What every SUNW.ims method does before and after its own work.
+
+scds_initialize and scds_close in one place: parse the arguments the RGM passes, open the
+log with the `SC[SUNW.ims,<RG>,<R>,<method>]` tag, offer the properties (command line over
+stored values), and turn whatever goes wrong into one catalogue line in syslog and an exit
+status. No traceback ever reaches a user's log: an unexpected exception is an internal
+error, logged in one line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Callable, Optional
+
+from scims import framework, invocation, messages
+from scims.errors import AgentError, FrameworkError, UsageError
+from scims.invocation import Invocation, PropertyView
+from scims.msconfig_source import ConfigError as MsConfigError
+from scims.syslog import AgentLog
+
+RESOURCE_TYPE = "SUNW.ims"
+
+
+class MethodContext:
+    """One method call: who we are, where we log, what our properties are."""
+
+    def __init__(self, method: str, inv: Invocation, log: AgentLog) -> None:
+        self.method = method
+        self.invocation = inv
+        self.log = log
+        self.props = PropertyView(inv)
+        self.resource = inv.resource
+        self.group = inv.group
+        self.resource_type = inv.resource_type
+
+    @property
+    def svc_tag(self) -> str:
+        """PMF tag of Messaging Server (DSDL's `<RG>,<R>,<instance>.svc`)."""
+        return f"{self.group},{self.resource},0.svc"
+
+    @property
+    def mon_tag(self) -> str:
+        """PMF tag of the fault monitor."""
+        return f"{self.group},{self.resource},0.mon"
+
+    def server_root_value(self) -> Optional[str]:
+        try:
+            value = self.props.get_str("IMS_serverroot")
+        except FrameworkError:
+            if self.invocation.mode is not None:
+                return None  # Validate of a resource being created: only argv counts
+            raise
+        return value or None
+
+    def seconds(self, name: str) -> int:
+        return self.props.get_int(name)
+
+    def set_status(self, status: str, message: Optional[str]) -> None:
+        """Set Status/Status_msg; a failure is logged, never fatal (scstat may lag)."""
+        try:
+            framework.set_status(self.resource, self.group, status, message)
+        except FrameworkError as exc:
+            self.log.emit(messages.STATUS_NOT_SET, exc.detail or exc.name)
+
+
+Body = Callable[[MethodContext], int]
+
+
+def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
+               validate: bool = False) -> int:
+    """Run `body` as method `method`; the exit status for the RGM (0 success)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        inv = invocation.parse(args, validate=validate)
+    except UsageError as exc:
+        return AgentLog(RESOURCE_TYPE, "", "", method).report(exc)
+    log = AgentLog(inv.resource_type, inv.group, inv.resource, method)
+    try:
+        return body(MethodContext(method, inv, log))
+    except AgentError as exc:
+        return log.report(exc)
+    except MsConfigError as exc:
+        log.emit(messages.CONFIG_INFO_UNAVAILABLE, f": {exc}")
+        return 1
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        log.emit(messages.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+        return 1

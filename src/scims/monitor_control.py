@@ -1,0 +1,85 @@
+"""Monitor_start, Monitor_stop, Monitor_check and Update: the fault monitor's lifecycle.
+
+The fault monitor `ims_probe` runs under the PMF tag `<RG>,<R>,0.mon`, restarted by PMF up
+to Monitor_retry_count times within Monitor_retry_interval minutes. It lives in the same
+directory as the methods (the DSDL convention), so it is found without any environment.
+Update restarts it so that changed properties take effect; Messaging Server is not touched.
+Monitor_check answers whether this node could host the service, with Validate's node-local
+checks, before the RGM fails the group over to it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from scims import installation, messages
+from scims.errors import FrameworkError
+from scims.framework import Pmf
+from scims.method_runtime import MethodContext
+
+PROBE_PROGRAM = "ims_probe"
+STOP_SHARE = 0.9
+
+
+def probe_path() -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])), PROBE_PROGRAM)
+
+
+def _start_probe(ctx: MethodContext, pmf: Pmf) -> None:
+    pmf.start(ctx.mon_tag,
+              [probe_path(), "-R", ctx.resource, "-T", ctx.resource_type, "-G", ctx.group],
+              retries=ctx.props.get_int("Monitor_retry_count"),
+              period_minutes=ctx.props.get_int("Monitor_retry_interval"))
+
+
+def monitor_start(ctx: MethodContext) -> int:
+    pmf = Pmf()
+    if pmf.is_running(ctx.mon_tag):
+        ctx.log.emit(messages.MONITOR_STARTED)
+        return 0
+    try:
+        _start_probe(ctx, pmf)
+    except FrameworkError as exc:
+        ctx.log.emit(exc.message, *exc.arguments)
+        ctx.log.emit(messages.MONITOR_START_FAILED)
+        return 1
+    ctx.log.emit(messages.MONITOR_STARTED)
+    return 0
+
+
+def _stop_probe(ctx: MethodContext, pmf: Pmf) -> None:
+    wait = max(1, int(STOP_SHARE * ctx.seconds("Monitor_stop_timeout")))
+    pmf.stop(ctx.mon_tag, "KILL", wait=wait)
+
+
+def monitor_stop(ctx: MethodContext) -> int:
+    try:
+        _stop_probe(ctx, Pmf())
+    except FrameworkError as exc:
+        ctx.log.emit(exc.message, *exc.arguments)
+        ctx.log.emit(messages.MONITOR_STOP_FAILED)
+        return 1
+    ctx.log.emit(messages.MONITOR_STOPPED)
+    return 0
+
+
+def monitor_check(ctx: MethodContext) -> int:
+    installation.inspect(ctx.server_root_value(), ctx.log)
+    return 0
+
+
+def update(ctx: MethodContext) -> int:
+    """Restart the fault monitor where it runs; a disabled monitor stays disabled."""
+    pmf = Pmf()
+    if not pmf.is_running(ctx.mon_tag):
+        return 0
+    try:
+        _stop_probe(ctx, pmf)
+        _start_probe(ctx, pmf)
+    except FrameworkError as exc:
+        ctx.log.emit(exc.message, *exc.arguments)
+        ctx.log.emit(messages.MONITOR_START_FAILED)
+        return 1
+    ctx.log.emit(messages.MONITOR_RESTARTED)
+    return 0

@@ -1,0 +1,222 @@
+"""Start and Stop of Messaging Server under the process monitor facility.
+
+Start runs `<IMS_serverroot>/sbin/start-msg ha` under the PMF tag `<RG>,<R>,0.svc` and
+returns only when the watcher runs and every enabled service answers on its address (the
+RGM takes a returned Start to mean "available"). PMF is given no retries: whether a dead
+Messaging Server is restarted here or failed over is the fault monitor's decision, because
+in HA mode the watcher exits precisely to ask for a failover, which a PMF restart would undo.
+
+Stop asks Messaging Server to shut down (`stop-msg ha`) with 80 % of Stop_timeout, kills
+whatever is left of the PMF tree with 15 %, sweeps any process of the installation that
+escaped the tree, and keeps the rest for its own overhead (the DSDL split). It succeeds when
+nothing is left — also when nothing was running or the configuration is gone — and fails
+only when a process truly survives, which is what STOP_FAILED is for.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Optional
+
+from scims import installation, messages, neighbours, paths
+from scims.errors import AgentError, FrameworkError
+from scims.framework import Pmf, hatimerun
+from scims.installation import CheckFailed, Installation
+from scims.messaging_processes import MessagingInstance, ProcessIdentity
+from scims.method_runtime import MethodContext
+from scims.msconfig import MessagingConfig
+from scims.msconfig_source import ConfigError as MsConfigError
+from scims.service_probes import ProbeResult, Target, probe_all
+
+READY_SHARE = 0.85
+"""Share of Start_timeout spent waiting for Messaging Server; the rest is for cleaning up."""
+READY_PROBE_TIMEOUT = 3.0
+READY_POLL = 0.25
+STOP_COMMAND_SHARE = 0.80
+STOP_KILL_SHARE = 0.15
+FALLBACK_ADDRESS = "127.0.0.1"
+
+
+def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> list[Target]:
+    """What to probe: every enabled service that listens, on its configured address or, when
+    it listens on all interfaces, on the logical host addresses."""
+    targets: list[Target] = []
+    for endpoint in config.endpoints:
+        if endpoint.port is None or endpoint.protocol is None:
+            continue
+        if endpoint.address:
+            addresses = [endpoint.address]
+        else:
+            addresses = logical_addresses or [FALLBACK_ADDRESS]
+        for address in addresses:
+            targets.append(Target(endpoint.name, endpoint.protocol, address, endpoint.port))
+    return targets
+
+
+def describe(targets: list[Target]) -> str:
+    return ", ".join(f"{t.service} {t.address}:{t.port}" for t in targets) or "no network service"
+
+
+def logical_addresses(ctx: MethodContext) -> list[str]:
+    return neighbours.logical_host_addresses(
+        ctx.group, ctx.resource, ctx.props.get_list("Network_resources_used"))
+
+
+# --- Start ---------------------------------------------------------------------------------
+
+
+def start(ctx: MethodContext) -> int:
+    started = time.monotonic()
+    timeout = ctx.seconds("Start_timeout")
+    inst = installation.inspect(ctx.server_root_value(), ctx.log)
+    instance = MessagingInstance(inst.path, inst.config_dir, inst.user.uid)
+    pmf = Pmf()
+
+    running = instance.processes()
+    if pmf.is_running(ctx.svc_tag) or running:
+        pids = " ".join(str(p.pid) for p in running) or "PMF tag " + ctx.svc_tag
+        raise AgentError(messages.ALREADY_RUNNING, inst.server_root, pids)
+
+    targets = service_targets(inst.config, logical_addresses(ctx))
+    ctx.log.emit(messages.STARTING_UNDER_PMF)
+    child_level = ctx.props.get_int("Child_mon_level")
+    try:
+        pmf.start(ctx.svc_tag, [inst.command(installation.START_MSG), "ha"],
+                  retries=0, period_minutes=-1, child_level=child_level)
+    except FrameworkError as exc:
+        ctx.log.emit(messages.START_FAILED, f"pmfadm could not start start-msg ha: "
+                     f"{exc.detail or exc.name}")
+        _clean_up(ctx, instance, pmf, started + 0.97 * timeout)
+        return 1
+
+    failure = _wait_until_ready(ctx, inst, instance, pmf, targets,
+                                deadline=started + READY_SHARE * timeout)
+    if failure is None:
+        ctx.log.emit(messages.STARTED, describe(targets))
+        return 0
+    ctx.log.emit(messages.START_FAILED, failure)
+    survivors = _clean_up(ctx, instance, pmf, started + 0.97 * timeout)
+    if survivors:
+        ctx.log.emit(messages.STOP_FAILED, " ".join(str(p.pid) for p in survivors))
+    return 1
+
+
+def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: MessagingInstance,
+                      pmf: Pmf, targets: list[Target], *, deadline: float) -> Optional[str]:
+    """None once Messaging Server is up; otherwise why it is not, when the time is up."""
+    want_watcher = inst.config.ha.watcher_enabled.value
+    why = "nothing answered yet"
+    while True:
+        if not pmf.is_running(ctx.svc_tag):
+            left = instance.processes()
+            if not left:
+                return ("start-msg ha ended and no Messaging Server process is left "
+                        "(see the Messaging Server logs)")
+        if want_watcher and instance.watcher() is None:
+            why = "the watcher is not running"
+        else:
+            remaining = deadline - time.monotonic()
+            results = probe_all(targets, max(0.5, min(READY_PROBE_TIMEOUT, remaining)))
+            failing: list[ProbeResult] = [r for r in results if not r.ok]
+            if not failing:
+                return None
+            why = failing[0].detail
+        if time.monotonic() >= deadline:
+            return f"not up within {READY_SHARE:.0%} of Start_timeout: {why}"
+        time.sleep(READY_POLL)
+
+
+def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: Pmf,
+              deadline: float) -> list[ProcessIdentity]:
+    """After a failed Start: kill everything at once (nothing ever served, nothing to save)."""
+    try:
+        pmf.stop(ctx.svc_tag, "KILL", wait=max(1, int(deadline - time.monotonic())))
+    except FrameworkError:
+        pass  # the sweep below finds whatever the tag still held
+    return instance.kill_all(deadline)
+
+
+# --- Stop ----------------------------------------------------------------------------------
+
+
+def _instance_for_stop(ctx: MethodContext) -> tuple[Optional[str], Optional[MessagingInstance]]:
+    """The installation as far as it can still be known: Stop must work when the property is
+    bad or the configuration is gone, so every step here tolerates what is missing."""
+    try:
+        server_root = installation.checked_server_root(ctx.server_root_value())
+    except (CheckFailed, FrameworkError):
+        return None, None
+    path = paths.node_path(server_root)
+    config_dir = neighbours.config_dir_of(path)
+    runtime_uid: Optional[int] = None
+    try:
+        config = MessagingConfig.load(path)
+        config_dir = str(config.config_dir)
+        user, _ = installation.runtime_accounts(config, ctx.log)
+        runtime_uid = user.uid
+    except (MsConfigError, OSError, AgentError):
+        pass
+    return path, MessagingInstance(path, config_dir, runtime_uid)
+
+
+def stop(ctx: MethodContext) -> int:
+    started = time.monotonic()
+    timeout = ctx.seconds("Stop_timeout")
+    pmf = Pmf()
+    path, instance = _instance_for_stop(ctx)
+
+    tag_running = pmf.is_running(ctx.svc_tag)
+    running = instance.processes() if instance else []
+    if not tag_running and not running:
+        ctx.log.emit(messages.STOPPED)
+        _report_holders(ctx, instance)
+        return 0
+
+    if path is not None:
+        _stop_cleanly(ctx, path, started + STOP_COMMAND_SHARE * timeout)
+
+    kill_deadline = started + (STOP_COMMAND_SHARE + STOP_KILL_SHARE) * timeout
+    try:
+        pmf.stop(ctx.svc_tag, "KILL", wait=max(1, int(kill_deadline - time.monotonic())))
+    except FrameworkError:
+        pass  # the tree did not die in time: the sweep below tries once more
+    survivors = instance.kill_all(kill_deadline) if instance else []
+    if survivors:
+        ctx.log.emit(messages.STOP_FAILED, " ".join(str(p.pid) for p in survivors))
+        return 1
+    if pmf.is_running(ctx.svc_tag):
+        ctx.log.emit(messages.STOP_FAILED, "of PMF tag " + ctx.svc_tag)
+        return 1
+    _report_holders(ctx, instance)
+    ctx.log.emit(messages.STOPPED)
+    return 0
+
+
+def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
+    stop_msg = os.path.join(path, installation.STOP_MSG)
+    shown = "stop-msg ha"
+    if not os.access(stop_msg, os.X_OK):
+        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "it cannot be run")
+        return
+    budget = int(deadline - time.monotonic())
+    if budget < 1:
+        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "no time was left for it")
+        return
+    ctx.log.emit(messages.STOPPING, shown)
+    try:
+        result = hatimerun(budget, [stop_msg, "ha"])
+    except FrameworkError as exc:
+        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, exc.detail or exc.name)
+        return
+    if result.timed_out:
+        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, f"it did not finish in {budget} s")
+    elif result.status != 0:
+        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, f"it exited with status {result.status}")
+
+
+def _report_holders(ctx: MethodContext, instance: Optional[MessagingInstance]) -> None:
+    if instance is None:
+        return
+    for holder in instance.holders():
+        ctx.log.emit(messages.STORAGE_HELD, holder.pid, holder.name, holder.user, holder.path)

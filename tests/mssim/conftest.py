@@ -1,0 +1,32 @@
+"""Fixtures: a configured stand-in installation per test (see mssim_helpers)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mssim_helpers import MSSIM, Ms, clean_env, free_loopback, install, kill_leftovers
+
+
+@pytest.fixture
+def topdir() -> Iterator[Path]:
+    top = Path(tempfile.mkdtemp(prefix="mssim-"))
+    os.chmod(top, 0o755)
+    yield top
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture
+def ms(topdir: Path) -> Iterator[Ms]:
+    inst = install(topdir, "mars", free_loopback())
+    yield inst
+    subprocess.run(check=False, args=[*MSSIM, "fault", str(inst.base), "clear"],
+                   capture_output=True, timeout=60, env=clean_env())
+    subprocess.run(check=False, args=[str(inst.base / "sbin" / "stop-msg"), "ha"],
+                   capture_output=True, timeout=60, env=clean_env())
+    kill_leftovers(inst.base)

@@ -1,0 +1,72 @@
+"""`mssim install` layout and configutil (no daemons)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from mssim_helpers import Ms
+
+
+def test_layout_matches_the_documented_one(ms: Ms) -> None:
+    b, c = ms.base, ms.config
+    for d in ("sbin", "lib", "install"):
+        assert (b / d).is_dir()
+    assert os.readlink(b / "config") == str(c / "config")
+    assert os.readlink(b / "log") == str(c / "log")
+    assert os.readlink(b / "data") == str(c)
+    for d in ("config", "log", "queue", "store", "setup"):
+        assert (c / d).is_dir()
+    for f in ("msg.conf", "msg.conf.defaults", "dispatcher.cnf", "job_controller.cnf",
+              "imta.cnf"):
+        assert (c / "config" / f).is_file()
+    assert ms.host in (c / "config" / "imta.cnf").read_text()
+    assert f"local.hostname = {ms.host}" in (c / "config" / "msg.conf.defaults").read_text()
+    saved = [p.name for p in (c / "setup").iterdir()]
+    assert len(saved) == 1 and saved[0].startswith("configure_") and len(saved[0]) == 24
+    for cmd in ("start-msg", "stop-msg", "configutil", "imsimta", "ha_ip_config", "useconfig"):
+        launcher = b / "sbin" / cmd
+        assert os.access(launcher, os.X_OK)
+        assert launcher.read_text().startswith(f"#!{sys.executable}\n")
+    for d in ("watcher", "dispatcher", "job_controller", "stored", "imapd", "popd", "mshttpd",
+              "enpd", "imsched", "tcp_smtp_server"):
+        assert os.access(b / "lib" / d, os.X_OK)
+    if os.geteuid() == 0:
+        assert (c / "queue").stat().st_uid == 4242 and (c / "store").stat().st_gid == 4243
+
+
+def test_configutil_get_set_list(ms: Ms) -> None:
+    assert ms.sbin("configutil", "-o", "local.watcher.port").stdout == "49994\n"
+    assert ms.sbin("configutil", "-o", "service.listenaddr").stdout == ""
+    ms.configutil("service.imap.banner", "my banner")
+    assert ms.sbin("configutil", "-o", "service.imap.banner").stdout == "my banner\n"
+    assert 'service.imap.banner = "my banner"' in (ms.config / "config" / "msg.conf").read_text()
+    assert ms.sbin("configutil", "-H", "-o", "service.imap.banner").stdout == \
+        "%h %p service (%P %V)\n"
+    listing = ms.sbin("configutil", "-m", "-p", "service.pop").stdout.splitlines()
+    assert "service.pop.enable = yes [NOT REFRESHABLE]" in listing
+    assert 'service.pop.banner = "%h %p service (%P %V)" [REFRESHABLE]' in listing
+    assert all(line.startswith("service.pop.") for line in listing)
+    everything = ms.sbin("configutil").stdout
+    assert "local.hostname = mail.example.com" in everything
+    inp = ms.top / "in.cfg"
+    inp.write_text("local.autorestart = yes\nlocal.autorestart.timeout = 60\n")
+    ms.sbin("configutil", "-i", str(inp), check=True)
+    assert ms.sbin("configutil", "-o", "local.autorestart.timeout").stdout == "60\n"
+    alt = ms.top / "alt.conf"
+    alt.write_text("local.x = 1\n")
+    assert ms.sbin("configutil", "-f", str(alt), "-o", "local.x").stdout == "1\n"
+    assert ms.sbin("configutil", "-h").returncode == 0
+
+
+def test_imsimta_version_and_cnbuild(ms: Ms) -> None:
+    out = ms.sbin("imsimta", "version", check=True).stdout
+    assert "Sun Java(tm) System Messaging Server 6.3-8.04" in out
+    assert ms.sbin("imsimta", "cnbuild").returncode == 0
+
+
+def test_start_msg_usage(ms: Ms) -> None:
+    out = ms.sbin("start-msg", "-h").stdout
+    assert "Usage: ./start-msg ha" in out
+    assert ms.sbin("stop-msg", "-h").stdout.startswith("Usage: ./stop-msg [OPTIONS]")
+    assert ms.sbin("start-msg", "bogus").returncode == 1
