@@ -15,7 +15,7 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 ## The main job: the administrator's guide, run end to end on a two-node stand-in cluster.
 demo: $(STAMP)
-	$(PY) -m clustersim.demo $(ARGS)
+	$(PY) -m scenarios.demo $(ARGS)
 
 ## The whole test suite: lint, the Python 3.9 check of shipped code, then every test.
 test: sysdeps lint

@@ -107,26 +107,26 @@ class FaultMonitor:
                 next_cycle = self.clock() + self.settings.thorough_probe_interval
             self.sleep(WATCH_INTERVAL)
 
-    def _check_watcher(self) -> None:
+    def _check_watcher(self) -> bool:
         """Act once when the watcher dies (or is missing after start-up), not every half
-        second after: further failures are the probe cycles' business."""
+        second after: further failures are the probe cycles' business. True if it acted."""
         dead: Optional[ProcessIdentity] = None
         if self.watcher is not None:
             if self.watcher.is_alive():
-                return
+                return False
             dead, self.watcher = self.watcher, None
         else:
             found = self.instance.watcher()
             if found is not None:
                 self.watcher, self.watcher_handled, self.watcher_missing_since = found, False, None
-                return
+                return False
             if self.watcher_handled:
-                return
+                return False
             if self.watcher_missing_since is None:
                 self.watcher_missing_since = self.clock()
-                return
+                return False
             if self.clock() - self.watcher_missing_since < WATCHER_START_GRACE:
-                return
+                return False
         self.watcher_handled = True
         left = [p for p in self.instance.processes() if dead is None or p.pid != dead.pid]
         if left:
@@ -142,10 +142,13 @@ class FaultMonitor:
             self.ctx.log.emit(messages.SERVER_GAVE_UP)
             self._act_on(IMMEDIATE_FAILOVER, "Messaging Server shut itself down: its watcher "
                          "gave up restarting a failing service")
+        return True
 
     def _probe_cycle(self) -> None:
         results = probe_all(self.targets, self.settings.probe_timeout)
         results = [self._with_grace(r) if not r.ok else r for r in results]
+        if self.watch_watcher and self._check_watcher():
+            return  # the watcher died meanwhile: that decided, not these probes
         self.ctx.log.emit(messages.PROBE_CYCLE, "; ".join(
             f"{r.target.service} {'ok' if r.ok else 'score ' + str(r.score)} "
             f"{r.elapsed:.2f}s" for r in results) or "no network service")
@@ -205,7 +208,7 @@ class FaultMonitor:
             if self.reported_failures or self.acted:
                 self.ctx.log.emit(messages.SERVICES_HEALTHY, describe(self.targets))
             self.reported_failures.clear()
-            self._set_status("OK", f"Messaging Server is online: {describe(self.targets)}")
+            self._set_status("OK", "Service is online.")
             return
         if action is Action.DEGRADED:
             self._set_status("DEGRADED", detail or decision.why)

@@ -36,6 +36,7 @@ READY_POLL = 0.25
 STOP_COMMAND_SHARE = 0.80
 STOP_KILL_SHARE = 0.15
 FALLBACK_ADDRESS = "127.0.0.1"
+WATCHER_SERVICE = "watcher"
 
 
 def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> list[Target]:
@@ -45,6 +46,8 @@ def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> li
     for endpoint in config.endpoints:
         if endpoint.port is None or endpoint.protocol is None:
             continue
+        if endpoint.name == WATCHER_SERVICE:
+            continue  # watched as a process, every half second; its port is private
         if endpoint.address:
             addresses = [endpoint.address]
         else:

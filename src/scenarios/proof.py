@@ -1,0 +1,126 @@
+"""Proving the service as its users see it: mail in and out, and where the group runs.
+
+Mail goes to the logical host by SMTP and is read back by IMAP and POP with Python's own
+clients, so a test or the demo sees exactly what a mail user would.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import poplib
+import smtplib
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from email.message import EmailMessage
+
+from scenarios.site import Site
+
+WAIT_POLL = 0.2
+
+
+def send_mail(site: Site, user: str, subject: str, body: str, timeout: float = 15) -> str:
+    """Send one message to `user` at the logical host; return its Message-ID."""
+    message = EmailMessage()
+    message_id = f"<{uuid.uuid4().hex}@{site.domain}>"
+    message["From"] = f"postmaster@{site.logical_fqdn}"
+    message["To"] = f"{user}@{site.logical_fqdn}"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message.set_content(body)
+    with smtplib.SMTP(site.logical_ip, site.ports.smtp, timeout=timeout) as smtp:
+        smtp.send_message(message)
+    return message_id
+
+
+def imap_message_ids(site: Site, user: str, timeout: float = 15) -> list[str]:
+    with imaplib.IMAP4(site.logical_ip, site.ports.imap, timeout=timeout) as imap:
+        imap.login(user, "secret")
+        imap.select("INBOX")
+        _, data = imap.search(None, "ALL")
+        ids: list[str] = []
+        for number in data[0].split():
+            _, parts = imap.fetch(number, "(RFC822)")
+            for part in parts:
+                if isinstance(part, tuple):
+                    ids.extend(_message_ids(part[1]))
+        imap.logout()
+    return ids
+
+
+def pop_message_ids(site: Site, user: str, timeout: float = 15) -> list[str]:
+    pop = poplib.POP3(site.logical_ip, site.ports.pop, timeout=timeout)
+    try:
+        pop.user(user)
+        pop.pass_("secret")
+        count, _ = pop.stat()
+        ids: list[str] = []
+        for number in range(1, count + 1):
+            _, lines, _ = pop.retr(number)
+            ids.extend(_message_ids(b"\r\n".join(lines)))
+    finally:
+        pop.quit()
+    return ids
+
+
+def _message_ids(raw: bytes) -> list[str]:
+    for line in raw.split(b"\n"):
+        if line.lower().startswith(b"message-id:"):
+            return [line.split(b":", 1)[1].strip().decode()]
+        if not line.strip():
+            break
+    return []
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> float:
+    """Wait until `predicate` holds; return the seconds it took, or raise naming `what`."""
+    started = time.monotonic()
+    while True:
+        try:
+            if predicate():
+                return time.monotonic() - started
+        except (OSError, smtplib.SMTPException, imaplib.IMAP4.error, poplib.error_proto):
+            pass
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{what}: not within {timeout:g} s")
+        time.sleep(WAIT_POLL)
+
+
+def ask(site: Site, node: str, command: str, *args: str) -> list[str]:
+    done = subprocess.run([str(site.bin(node, command)), *args], capture_output=True,
+                          text=True, timeout=60, check=False)
+    return done.stdout.splitlines() if done.returncode == 0 else []
+
+
+def group_node(site: Site) -> str | None:
+    """The node where the group is online, as the cluster says."""
+    for node in site.nodes:
+        for asker in site.nodes:
+            state = ask(site, asker, "scha_resourcegroup_get", "-O", "RG_state_node",
+                        "-G", site.group, node)
+            if state:
+                if state[0].strip().upper() == "ONLINE":
+                    return node
+                break
+    return None
+
+
+def resource_status(site: Site, node: str) -> tuple[str, str]:
+    """(Status, Status_msg) of the mail resource on `node`."""
+    lines = ask(site, node, "scha_resource_get", "-O", "Status", "-R", site.mail_resource,
+                "-G", site.group)
+    if not lines:
+        return "", ""
+    return lines[0].strip(), (lines[1] if len(lines) > 1 else "")
+
+
+def services_answer(site: Site) -> bool:
+    """SMTP, IMAP and POP all answer on the logical host."""
+    with smtplib.SMTP(site.logical_ip, site.ports.smtp, timeout=3) as smtp:
+        smtp.noop()
+    with imaplib.IMAP4(site.logical_ip, site.ports.imap, timeout=3) as imap:
+        imap.noop()
+    pop = poplib.POP3(site.logical_ip, site.ports.pop, timeout=3)
+    pop.quit()
+    return True

@@ -1,0 +1,83 @@
+"""Running commands on the stand-in nodes the way an administrator types them.
+
+A command shown as `mars# scrgadm -a -t SUNW.ims` runs `<mars root>/usr/cluster/bin/scrgadm`;
+stand-in actions that have no cluster command (installing a package, adding a user, the
+Messaging Server installer) are shown as the command an administrator would type on Solaris
+and carried out by the stand-in's own tool. Every command has a time limit, and a failure
+stops the procedure with what the command said.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scenarios.console import Console
+from scenarios.site import Site
+
+COMMAND_TIMEOUT = 600
+
+
+class StepFailed(Exception):
+    """A step of a procedure did not do what the guide says it does."""
+
+
+def tool(name: str) -> str:
+    """A console script of this project (clustersim, mssim) beside the running interpreter."""
+    return str(Path(sys.executable).with_name(name))
+
+
+class Session:
+    def __init__(self, site: Site, console: Console) -> None:
+        self.site = site
+        self.console = console
+
+    def _run(self, argv: Sequence[str], stdin: str | None, timeout: float,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(list(argv), input=stdin, capture_output=True, text=True,
+                                  timeout=timeout, env=env, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise StepFailed(f"{argv[0]} did not finish within {timeout:g} s") from exc
+
+    def cluster(self, node: str, command: str, *args: str, expect: int | None = 0,
+                timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """A Sun Cluster command typed on `node`."""
+        self.console.command(node, [command, *args])
+        done = self._run([str(self.site.bin(node, command)), *args], None, timeout)
+        self.console.output(done.stdout + done.stderr)
+        if expect is not None and done.returncode != expect:
+            raise StepFailed(f"{node}# {command} {' '.join(args)} exited {done.returncode}: "
+                             f"{(done.stderr or done.stdout).strip()}")
+        return done
+
+    def host(self, node: str, shown: Sequence[str], real: Sequence[str], *,
+             stdin: str | None = None, expect: int | None = 0,
+             timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """A command that is not a cluster command: `shown` is what the administrator types,
+        `real` what the stand-in runs for it."""
+        self.console.command(node, shown, stdin)
+        env = {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
+        done = self._run(real, stdin, timeout, env)
+        self.console.output(done.stdout + done.stderr)
+        if expect is not None and done.returncode != expect:
+            raise StepFailed(f"{' '.join(shown)} exited {done.returncode}: "
+                             f"{(done.stderr or done.stdout).strip()}")
+        return done
+
+    def append(self, node: str, path: str, line: str) -> None:
+        """Add a line to a node's file, as `echo ... >> path`."""
+        self.console.command(node, ["echo", line, ">>", path])
+        target = self.site.on(node, path)
+        with target.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    def loglevel(self, node: str, level: int) -> None:
+        path = "/var/cluster/rgm/rt/SUNW.ims/loglevel"
+        self.console.command(node, ["echo", str(level), ">", path])
+        target = self.site.on(node, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"{level}\n")
