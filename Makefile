@@ -45,7 +45,7 @@ package: $(STAMP)
 	$(PY) packaging/build.py
 
 bench: $(STAMP)
-	$(PY) -m bench.run
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis

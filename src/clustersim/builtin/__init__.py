@@ -1,0 +1,33 @@
+"""The resource types every Sun Cluster ships: SUNW.LogicalHostname, SUNW.HAStoragePlus,
+SUNW.HAStorage.
+
+They are real RTR files (beside this file) and real method executables run by the node
+agents like any other type's methods, so timeouts and process accounting are uniform. This
+package also holds what the RGM itself must do when a node dies: release the node's
+failover mounts and logical addresses (no Stop method runs on a dead node).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clustersim.layout import ClusterLayout
+
+RTR_DIR = Path(__file__).resolve().parent
+RTR_FILES = ("SUNW.LogicalHostname", "SUNW.HAStoragePlus", "SUNW.HAStorage")
+
+# method executable -> (directory under /usr/cluster/lib/rgm/rt, method kind)
+METHODS: dict[str, tuple[str, str]] = {}
+for _prefix, _dir in (("hafoip", "hafoip"), ("hastorageplus", "hastorageplus"),
+                      ("hastorage", "hastorage")):
+    for _kind in ("prenet_start", "start", "stop", "postnet_stop", "validate", "update",
+                  "monitor_check"):
+        METHODS[f"{_prefix}_{_kind}"] = (_dir, _kind)
+
+
+def release_node(layout: ClusterLayout, node: str) -> None:
+    """What a dead node loses: its logical addresses and its failover file systems."""
+    from clustersim.builtin import network, storage  # noqa: PLC0415
+
+    network.release(layout, node)
+    storage.release(layout, node)

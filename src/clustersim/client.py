@@ -1,0 +1,44 @@
+"""One JSON request/reply over a Unix stream socket (rgmd and node agents speak this)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+
+class Unreachable(OSError):
+    """Nobody answers on the socket (daemon down) or the connection broke mid-request."""
+
+
+def request(path: Path, message: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(path))
+            sock.sendall((json.dumps(message) + "\n").encode())
+            buf = b""
+            while not buf.endswith(b"\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise Unreachable(f"{path}: connection closed")
+                buf += chunk
+    except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError,
+            BrokenPipeError) as exc:
+        raise Unreachable(f"{path}: {exc}") from exc
+    return json.loads(buf)
+
+
+def call_rgmd(layout: Any, op: str, **args: Any) -> Any:
+    """Send one request to rgmd and wait for it to complete; a refusal raises ClusterError."""
+    from clustersim.errors import ClusterError  # noqa: PLC0415
+
+    try:
+        reply = request(layout.rgmd_socket, {"op": op, "args": args})
+    except Unreachable:
+        raise ClusterError("the resource group manager (rgmd) is not running; is the "
+                           f"cluster {layout.base} up?", "CLUSTER") from None
+    if not reply.get("ok"):
+        raise ClusterError(reply.get("message", "refused"), reply.get("err", "INTERNAL"))
+    return reply.get("result")

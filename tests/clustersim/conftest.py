@@ -1,0 +1,158 @@
+"""Fixtures for the cluster tests: a two-node stand-in cluster that is always destroyed,
+and the TEST.sleeper package installed on its nodes with clustersim pkgadd."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from clustersim import cli, procs
+from clustersim import node as nodelife
+from clustersim.layout import ClusterLayout
+from clustersim.store import Store
+
+SLEEPER = Path(__file__).resolve().parent / "sleeper"
+METHODS = ("prenet_start", "start", "stop", "postnet_stop", "validate", "update",
+           "monitor_start", "monitor_stop", "monitor_check", "giveup")
+WAIT = 60.0
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = WAIT, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.1)
+
+
+@dataclass
+class Cluster:
+    layout: ClusterLayout
+
+    def run(self, node: str, command: str, *args: str, check: bool = False,
+            cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([str(self.layout.node_bin(node) / command), *args],
+                              capture_output=True, text=True, timeout=180, check=False,
+                              cwd=cwd)
+        if check and proc.returncode != 0:
+            pytest.fail(f"{command} {' '.join(args)} -> {proc.returncode}: {proc.stderr}")
+        return proc
+
+    def ok(self, node: str, command: str, *args: str) -> str:
+        return self.run(node, command, *args, check=True).stdout
+
+    def root(self, node: str) -> Path:
+        return self.layout.node_root(node)
+
+    def journal(self) -> list[str]:
+        path = self.layout.base / "sleeper.journal"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def calls(self, since: int = 0) -> list[tuple[str, str, str]]:
+        """(node, method, resource) of the sleeper journal from line `since`."""
+        out = []
+        for line in self.journal()[since:]:
+            fields = line.split()
+            res = fields[fields.index("-R") + 1] if "-R" in fields else fields[2]
+            out.append((fields[0], fields[1].removeprefix("sleeper_"), res))
+        return out
+
+    def rs_state(self, rs: str, node: str) -> str:
+        store = Store(self.layout.state_db)
+        try:
+            return store.rs_state(rs, node)[0]
+        finally:
+            store.close()
+
+    def rg_state(self, rg: str, node: str) -> str:
+        store = Store(self.layout.state_db)
+        try:
+            return store.rg_state(rg, node)
+        finally:
+            store.close()
+
+    def fault(self, node: str, rs: str, method: str, what: str | None) -> None:
+        ctl = self.root(node) / "var" / "tmp" / "sleeper"
+        ctl.mkdir(parents=True, exist_ok=True)
+        path = ctl / f"{rs}.sleeper_{method}"
+        if what is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(what)
+
+    def pmf_pids(self, node: str, tag: str) -> list[int]:
+        out = self.run(node, "pmfadm", "-l", tag).stdout
+        pids: list[int] = []
+        for line in out.splitlines():
+            if "pids" in line.lower():
+                pids += [int(t) for t in line.replace(",", " ").split() if t.isdigit()]
+        return pids
+
+
+def build_sleeper_package(dest: Path) -> Path:
+    """TESTsleep in SVR4 directory format: relocatable methods under BASEDIR=/opt, the RTR
+    reachable as /opt/cluster/lib/rgm/rtreg/TEST.sleeper, a postinstall that records its
+    environment."""
+    pkg = dest / "TESTsleep"
+    (pkg / "reloc" / "TESTsleep" / "bin").mkdir(parents=True)
+    (pkg / "reloc" / "TESTsleep" / "etc").mkdir(parents=True)
+    (pkg / "install").mkdir()
+    method = (SLEEPER / "sleeper_method").read_text()
+    (pkg / "reloc" / "TESTsleep" / "bin" / "sleeper_method").write_text(method)
+    (pkg / "reloc" / "TESTsleep" / "etc" / "TEST.sleeper").write_text(
+        (SLEEPER / "TEST.sleeper").read_text())
+    (pkg / "pkginfo").write_text('PKG="TESTsleep"\nNAME="clustersim test service"\n'
+                                 'ARCH="all"\nVERSION="1.0"\nCATEGORY="application"\n'
+                                 'BASEDIR="/opt"\n')
+    (pkg / "install" / "postinstall").write_text(
+        'echo "BASEDIR=$BASEDIR CLIENT_BASEDIR=$CLIENT_BASEDIR PKGINST=$PKGINST" '
+        '> "$PKG_INSTALL_ROOT/var/tmp/TESTsleep.postinstall"\nexit 0\n')
+    (pkg / "install" / "postremove").write_text(
+        'rm -f "$PKG_INSTALL_ROOT/var/tmp/TESTsleep.postinstall"\nexit 0\n')
+    lines = [": 1 64",
+             "1 d none TESTsleep 0755 root bin",
+             "1 d none TESTsleep/bin 0755 root bin",
+             "1 d none TESTsleep/etc 0755 root bin",
+             f"1 f none TESTsleep/bin/sleeper_method 0555 root bin {len(method)} 0 0",
+             "1 f none TESTsleep/etc/TEST.sleeper 0444 root bin 1 0 0",
+             "1 s none /opt/cluster/lib/rgm/rtreg/TEST.sleeper=/opt/TESTsleep/etc/TEST.sleeper"]
+    lines += [f"1 s none TESTsleep/bin/sleeper_{m}=sleeper_method" for m in METHODS]
+    lines += ["1 i pkginfo 100 0 0", "1 i postinstall 100 0 0", "1 i postremove 100 0 0"]
+    (pkg / "pkgmap").write_text("\n".join(lines) + "\n")
+    return dest
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    layout = cli.create(str(tmp_path / "cl"), ["mars", "venus"], "testcl", start=True)
+    try:
+        yield Cluster(layout)
+    finally:
+        running: set[int] = set()
+        for node in ("mars", "venus"):
+            running |= nodelife.node_processes(layout, node)
+        cli.destroy(layout, keep=True)
+        left = cli.leftover_pids(layout)
+        assert left == [], f"processes left behind by the cluster: {left}"
+        assert procs.wait_gone(running, 10), "a process of a node survived destroy"
+
+
+@pytest.fixture
+def sleeper(cluster: Cluster, tmp_path: Path) -> Cluster:
+    """The cluster with TEST.sleeper installed on both nodes and registered."""
+    from clustersim import pkg
+
+    pkgdir = build_sleeper_package(tmp_path / "pkgs")
+    for node in ("mars", "venus"):
+        pkg.pkgadd(cluster.layout, node, pkgdir, "TESTsleep")
+    cluster.ok("mars", "scrgadm", "-a", "-t", "TEST.sleeper")
+    return cluster
+

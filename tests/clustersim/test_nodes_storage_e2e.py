@@ -1,0 +1,165 @@
+"""Node death and the built-in types: a panic kills every process of the node and its
+groups fail over; failover file systems and logical hosts follow the group; unmounting a
+busy file system fails; the seed's procedure works as written and its mistakes are named."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from tests.clustersim.conftest import Cluster, wait_for
+
+from clustersim import cli
+
+pytestmark = pytest.mark.e2e
+
+VFSTAB = ("/dev/md/penguin/dsk/d500 /dev/md/penguin/rdsk/d500 /var/opt/mars/SUNWmsgsr ufs 2 "
+          "no logging\n"
+          "/dev/md/penguin/dsk/d400 /dev/md/penguin/rdsk/d400 /opt/mars/SUNWmsgsr ufs 2 yes "
+          "logging,global\n")
+
+
+def _storage_group(c: Cluster) -> None:
+    for node in ("mars", "venus"):
+        with open(c.root(node) / "etc/vfstab", "a") as fh:
+            fh.write(VFSTAB)
+    # the seed's generic procedure, steps 4-7, 15, 16 (TEST.sleeper stands in for SUNW.ims)
+    c.ok("mars", "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
+    c.ok("mars", "scrgadm", "-a", "-g", "MAIL-RG", "-h", "mars,venus")
+    c.ok("mars", "scrgadm", "-a", "-L", "-g", "MAIL-RG", "-l", "meadow")
+    c.ok("mars", "scrgadm", "-c", "-j", "meadow", "-y",
+         "R_description=LogicalHostname resource for meadow")
+    c.ok("mars", "scswitch", "-Z", "-g", "MAIL-RG")
+    c.ok("mars", "scrgadm", "-a", "-j", "disk-rs", "-g", "MAIL-RG", "-t", "SUNW.HAStoragePlus",
+         "-x", "FileSystemMountPoints=/opt/mars/SUNWmsgsr, /var/opt/mars/SUNWmsgsr",
+         "-x", "AffinityOn=TRUE")
+    c.ok("mars", "scswitch", "-e", "-j", "disk-rs")
+    c.ok("mars", "scrgadm", "-a", "-j", "mail-rs", "-t", "TEST.sleeper", "-g", "MAIL-RG",
+         "-y", "Resource_dependencies=disk-rs,meadow")
+    c.ok("mars", "scswitch", "-e", "-j", "mail-rs")
+
+
+def _mounted(c: Cluster, node: str, mp: str) -> bool:
+    return (c.root(node) / mp.lstrip("/")).is_symlink()
+
+
+def _addr_up(c: Cluster, node: str) -> bool:
+    return any(c.layout.node_addresses(node).glob("127.*"))
+
+
+def test_storage_and_logical_host_follow_the_group(sleeper: Cluster) -> None:
+    c = sleeper
+    _storage_group(c)
+    assert c.rs_state("mail-rs", "mars") == "ONLINE"
+    assert "meadow" in (c.root("venus") / "etc/hosts").read_text()
+    assert _mounted(c, "mars", "/var/opt/mars/SUNWmsgsr")
+    assert not _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")
+    assert _mounted(c, "venus", "/opt/mars/SUNWmsgsr"), "a global file system is everywhere"
+    assert _addr_up(c, "mars") and not _addr_up(c, "venus")
+    (c.root("mars") / "var/opt/mars/SUNWmsgsr/config").mkdir()
+    assert c.ok("mars", "scha_resource_get", "-O", "Resource_state_node", "-R", "disk-rs",
+                "venus") == "OFFLINE\n"
+    # a process of mars working in the failover file system keeps it busy
+    workdir = c.root("mars") / "var/opt/mars/SUNWmsgsr/config"
+    c.ok("mars", "pmfadm", "-c", "squatter", "/bin/sleep", "1000")
+    holder = subprocess.run([str(c.layout.node_bin("mars") / "pmfadm"), "-c", "busy",
+                             "/bin/sleep", "1000"], cwd=workdir, capture_output=True,
+                            text=True, check=False)
+    assert holder.returncode == 0, holder.stderr
+    r = c.run("mars", "scswitch", "-z", "-g", "MAIL-RG", "-h", "venus")
+    assert r.returncode != 0
+    assert c.rs_state("disk-rs", "mars") == "STOP_FAILED"
+    assert "Device busy" in (c.root("mars") / "var/adm/messages").read_text()
+    assert _mounted(c, "mars", "/var/opt/mars/SUNWmsgsr")
+    c.ok("mars", "pmfadm", "-s", "busy", "-w", "10", "KILL")
+    c.ok("mars", "scswitch", "-c", "-h", "mars", "-j", "disk-rs", "-f", "STOP_FAILED")
+    assert c.rg_state("MAIL-RG", "mars") == "ONLINE" or c.rg_state("MAIL-RG", "mars") \
+        in ("OFFLINE", "ONLINE_FAULTED")
+    c.ok("mars", "scswitch", "-F", "-g", "MAIL-RG")
+    c.ok("mars", "scswitch", "-z", "-g", "MAIL-RG", "-h", "venus")
+    assert c.rs_state("mail-rs", "venus") == "ONLINE"
+    assert _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")
+    assert not _mounted(c, "mars", "/var/opt/mars/SUNWmsgsr")
+    assert (c.root("venus") / "var/opt/mars/SUNWmsgsr/config").is_dir(), "same shared disk"
+    assert _addr_up(c, "venus") and not _addr_up(c, "mars")
+    c.ok("mars", "pmfadm", "-s", "squatter", "-w", "10", "KILL")
+
+
+def test_node_panic_fails_groups_over(sleeper: Cluster) -> None:
+    c = sleeper
+    _storage_group(c)
+    service = wait_for(lambda: c.pmf_pids("mars", "MAIL-RG,mail-rs,0.svc"), what="service")
+    agent = int(c.layout.node_pidfile("mars").read_text())
+    rc = cli.main(["node", "panic", "mars", "--cluster", str(c.layout.base)])
+    assert rc == 0
+    for pid in (*service, agent):
+        assert not _alive(pid), f"process {pid} of mars survived the panic"
+    assert c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars") == "DOWN\n"
+    wait_for(lambda: c.rs_state("mail-rs", "venus") == "ONLINE", what="failover to venus")
+    assert c.rg_state("MAIL-RG", "mars") == "OFFLINE"
+    assert _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")
+    assert not _mounted(c, "mars", "/var/opt/mars/SUNWmsgsr")
+    assert _addr_up(c, "venus") and not _addr_up(c, "mars")
+    assert "Online" in c.ok("venus", "scstat", "-g")
+    assert cli.main(["node", "boot", "mars", "--cluster", str(c.layout.base)]) == 0
+    assert c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars") == "UP\n"
+    assert c.rg_state("MAIL-RG", "venus") == "ONLINE", "no failback by default"
+    c.ok("mars", "scswitch", "-z", "-g", "MAIL-RG", "-h", "mars")
+    assert c.rs_state("mail-rs", "mars") == "ONLINE"
+
+
+def test_seed_mistakes_get_clear_errors(sleeper: Cluster) -> None:
+    c = sleeper
+    c.ok("mars", "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
+    c.ok("mars", "scrgadm", "-a", "-g", "MS_RG_daisy", "-h", "mars,venus")
+    r = c.run("mars", "scrgadm", "-a", "-L", "-g", "MS_RG_DAISY", "-l", "meadow")
+    assert r.returncode == 12 and "MS_RG_DAISY" in r.stderr and "MS_RG_daisy" in r.stderr
+    r = c.run("mars", "scswitch", "-z", "-g", "MS_RG_LAVENDER", "-h", "mars")
+    assert r.returncode == 12 and "MS_RG_LAVENDER" in r.stderr
+    r = c.run("mars", "scswitch", "-e", "-j", "mail-rs-mars")
+    assert r.returncode == 14 and "mail-rs-mars" in r.stderr
+    r = c.run("mars", "scrgadm", "-a", "-j", "ms-hasp", "-g", "MS_RG_daisy", "-t",
+              "SUNW.HAStoragePlus", "-x", "FileSystemMountPoints",
+              "=/opt/mars/SUNWmsgsr, /var/opt/mars/SUNWmsgsr")
+    assert r.returncode == 3 and "FileSystemMountPoints" in r.stderr and "blank" in r.stderr
+    r = c.run("mars", "scrgadm", "-a", "-j", "disk-rs", "-g", "MS_RG_daisy", "-t",
+              "SUNW.HAStorage")
+    assert r.returncode != 0 and ("not registered" in r.stderr or "ServicePaths" in r.stderr)
+    with open(c.root("mars") / "etc/hosts", "a") as fh:
+        fh.write("192.18.75.155 pasture\n")
+    r = c.run("mars", "scrgadm", "-a", "-L", "-g", "MS_RG_daisy", "-l", "pasture")
+    assert r.returncode != 0 and "192.18.75.155" in r.stderr
+    r = c.run("mars", "scrgadm", "-a", "-t", "SUNW.ims")
+    assert r.returncode == 13 and "SUNW.ims" in r.stderr
+
+
+def test_object_cli(sleeper: Cluster) -> None:
+    c = sleeper
+    c.ok("venus", "clresourcegroup", "create", "-n", "venus,mars", "rg2")
+    c.ok("venus", "clreslogicalhostname", "create", "-g", "rg2", "-h", "pasture", "lh2")
+    c.ok("venus", "clresource", "create", "-g", "rg2", "-t", "TEST.sleeper", "-p",
+         "Label=oo", "-p", "Resource_dependencies=lh2", "app2")
+    assert c.ok("venus", "scha_resource_get", "-O", "Extension", "-R", "app2", "Label") == \
+        "STRING\noo\n"
+    c.ok("venus", "clresourcegroup", "online", "-M", "rg2")
+    assert c.rs_state("app2", "venus") == "ONLINE" and c.rs_state("lh2", "venus") == "ONLINE"
+    c.ok("venus", "clresourcegroup", "switch", "-n", "mars", "rg2")
+    assert c.rs_state("app2", "mars") == "ONLINE"
+    c.ok("venus", "clresource", "disable", "app2")
+    assert c.rs_state("app2", "mars") == "OFFLINE"
+    assert "rg2" in c.ok("venus", "clresourcegroup", "list")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+_ = (signal, sys)
