@@ -21,14 +21,41 @@ def prepare_nodes(s: Session, package_dir: Path) -> None:
         s.host(node, ["pkgadd", "-d", str(package_dir), "SUNWscims"],
                [tool("clustersim"), "pkgadd", "-n", node, "-d", str(package_dir.resolve()),
                 "--cluster", str(site.directory), "SUNWscims"])
-        s.append(node, "/etc/group", f"{site.group_name}::{site.gid}:{site.user}")
-        s.append(node, "/etc/passwd",
-                 f"{site.user}:x:{site.uid}:{site.gid}:Messaging Server:/:/bin/false")
+        add_group(s, node)
+        s.console.command(node, ["useradd", "-u", str(site.uid), "-g", site.group_name,
+                                 "-d", "/", "-s", "/bin/false", site.user])
+        with site.on(node, "/etc/passwd").open("a", encoding="utf-8") as f:
+            f.write(f"{site.user}:x:{site.uid}:{site.gid}:Messaging Server:/:/bin/false\n")
         s.append(node, "/etc/hosts", f"{site.logical_ip}\t{site.logical_fqdn}\t"
                  f"{site.logical_host}")
         raw = site.disk_device.replace("/dsk/", "/rdsk/")
         s.append(node, "/etc/vfstab",
                  f"{site.disk_device}\t{raw}\t{site.config_dir}\tufs\t2\tno\tlogging")
+
+
+def add_group(s: Session, node: str) -> None:
+    """groupadd, unless the node has the group already (Solaris ships mail, GID 6)."""
+    site = s.site
+    path = site.on(node, "/etc/group")
+    lines = path.read_text().splitlines()
+    for number, line in enumerate(lines):
+        fields = line.split(":")
+        if fields[0] != site.group_name or len(fields) < 4:
+            continue
+        if fields[2] != str(site.gid):
+            raise StepFailed(f"group {site.group_name} has GID {fields[2]} on {node}, "
+                             f"not {site.gid} as on the other nodes")
+        s.console.note(f"group {site.group_name} (GID {site.gid}) exists on {node}")
+        members = [m for m in fields[3].split(",") if m]
+        if site.user not in members:
+            s.console.command(node, ["usermod", "-G", site.group_name, site.user])
+            fields[3] = ",".join([*members, site.user])
+            lines[number] = ":".join(fields)
+            path.write_text("\n".join(lines) + "\n")
+        return
+    s.console.command(node, ["groupadd", "-g", str(site.gid), site.group_name])
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"{site.group_name}::{site.gid}:{site.user}\n")
 
 
 def register_and_create_group(s: Session) -> None:

@@ -53,7 +53,8 @@ class Site:
     user: str = "mailsrv"
     uid: int = 20001
     group_name: str = "mail"
-    gid: int = 6000
+    gid: int = 6
+    """Solaris ships group mail with GID 6; the runtime user joins it."""
     ports: Ports = field(default_factory=Ports)
 
     def __post_init__(self) -> None:

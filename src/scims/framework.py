@@ -375,17 +375,22 @@ class Pmf:
         args += _program(argv)
         _require_success(run("pmfadm", args, self.timeout, tag), tag)
 
-    def _signal(self, option: str, tag: str, sig: SignalSpec, wait: Optional[float]) -> Completed:
+    def _signal(self, option: str, tag: str, sig: Optional[SignalSpec],
+                wait: Optional[float]) -> Completed:
         args = [option, checked_word(tag, "PMF tag")]
         timeout = self.timeout
         if wait is not None:
             args += ["-w", str(max(0, int(wait)))]
             timeout += max(0, int(wait))
-        args.append(signal_name(sig))
+        if sig is not None:
+            args.append(signal_name(sig))
         return run("pmfadm", args, timeout, tag)
 
-    def stop(self, tag: str, signal: SignalSpec = "TERM", wait: Optional[float] = None) -> None:
-        """`pmfadm -s tag [-w wait] signal`: stop monitoring and signal the tree.
+    def stop(self, tag: str, signal: Optional[SignalSpec] = "TERM",
+             wait: Optional[float] = None) -> None:
+        """`pmfadm -s tag [-w wait] [signal]`: stop monitoring and signal the tree; with no
+        signal only the monitoring stops (scds_pmf_stop_monitoring): PMF restarts nothing and
+        reports no failure while the service shuts itself down.
 
         With `wait`, success means the tree is gone. A tag that is not (or no longer)
         registered is success; pmfadm failing while the tag stays registered raises.

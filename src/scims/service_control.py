@@ -176,6 +176,10 @@ def stop(ctx: MethodContext) -> int:
         _report_holders(ctx, instance)
         return 0
 
+    try:
+        pmf.stop(ctx.svc_tag, None)  # no restarts, no "Failed to stay up" while it stops
+    except FrameworkError:
+        pass  # the kill below stops what is left either way
     if path is not None:
         _stop_cleanly(ctx, path, started + STOP_COMMAND_SHARE * timeout)
 
