@@ -18,15 +18,34 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from scenarios import generic, proof
+from scenarios import asymmetric, generic, proof, symmetric
 from scenarios.console import Console
 from scenarios.session import Session, StepFailed, tool
 from scenarios.site import Site
 
 TOP = Path(__file__).resolve().parents[2]
-PROCEDURES = ("generic",)
+@dataclass(frozen=True)
+class Procedure:
+    """A procedure of the guide: its instances, its steps, its unconfigure steps."""
+
+    sessions: Callable[[Path, Console], list[Session]]
+    run: Callable[[list[Session], Path], None]
+    unconfigure: Callable[[list[Session]], None]
+
+
+PROCEDURES = {
+    "generic": Procedure(lambda d, c: [Session(Site(d), c)],
+                         lambda ss, pkg: generic.run(ss[0], pkg),
+                         lambda ss: generic.unconfigure(ss[0])),
+    "asymmetric": Procedure(lambda d, c: [Session(asymmetric.site(d), c)],
+                            lambda ss, pkg: asymmetric.run(ss[0], pkg),
+                            lambda ss: asymmetric.unconfigure(ss[0])),
+    "symmetric": Procedure(symmetric.sessions, symmetric.run_all, symmetric.unconfigure_all),
+}
 FAULT_TIMEOUT = 120
 
 
@@ -139,30 +158,37 @@ def _watcher_pid(site: Site, node: str) -> int:
     return int(done.stdout.split()[0])
 
 
-def prove_panic(s: Session, user: str, sent: list[str]) -> None:
-    site = s.site
+def prove_panic(sessions: list[Session], user: str, sent: dict[str, list[str]]) -> None:
+    """Panic the node of the first instance; every instance must answer afterwards, with
+    all its mail, wherever it ends up."""
+    first = sessions[0]
+    site = first.site
     node = proof.group_node(site)
     assert node is not None
-    other = next(n for n in site.nodes if n != node)
     proof.wait_for(lambda: proof.resource_status(site, node)[0] == "OK", FAULT_TIMEOUT,
                    "Messaging Server steady before the panic")
-    s.console.heading(f"Node {node} panics")
-    s.console.command(node, ["clustersim", "node", "panic", node])
+    first.console.heading(f"Node {node} panics")
+    first.console.command(node, ["clustersim", "node", "panic", node])
     started = time.monotonic()
     subprocess.run([tool("clustersim"), "node", "panic", node, "--cluster",
                     str(site.directory)], capture_output=True, timeout=120, check=True)
-    proof.wait_for(lambda: proof.group_node(site) == other and proof.services_answer(site),
-                   FAULT_TIMEOUT, f"the group answering on {other}")
-    took = time.monotonic() - started
-    missing = [m for m in sent if m not in proof.imap_message_ids(site, user)]
-    if missing:
-        raise StepFailed(f"{len(missing)} messages lost in the failover")
-    s.console.result(f"{site.group} answers on {other} {took:.1f} s after the panic; "
-                     f"no message lost")
-    s.console.heading(f"Node {node} boots and rejoins the cluster")
+    for s in sessions:
+        other = next(n for n in s.site.nodes if n != node)
+        proof.wait_for(lambda s=s, other=other: proof.group_node(s.site) == other
+                       and proof.services_answer(s.site),
+                       FAULT_TIMEOUT, f"{s.site.group} answering on {other}")
+        took = time.monotonic() - started
+        missing = [m for m in sent[s.site.group]
+                   if m not in proof.imap_message_ids(s.site, user)]
+        if missing:
+            raise StepFailed(f"{len(missing)} messages of {s.site.group} lost in the failover")
+        first.console.result(f"{s.site.group} answers on {other} {took:.1f} s after the "
+                             "panic; no message lost")
+    first.console.heading(f"Node {node} boots and rejoins the cluster")
     subprocess.run([tool("clustersim"), "node", "boot", node, "--cluster",
                     str(site.directory)], capture_output=True, timeout=120, check=True)
-    s.cluster(other, "scstat", "-g")
+    survivor = next(n for n in site.nodes if n != node)
+    first.cluster(survivor, "scstat", "-g")
 
 
 def use_it_yourself(site: Site, console: Console) -> None:
@@ -180,7 +206,7 @@ clustersim destroy {site.directory}       # stop everything when done""")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo ARGS=", description=__doc__.split("\n")[0])
-    parser.add_argument("--procedure", choices=PROCEDURES, default="generic")
+    parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="generic")
     parser.add_argument("--dir", type=Path, help="cluster directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster up at the end")
     parser.add_argument("--quiet", action="store_true", help="headings and results only")
@@ -192,23 +218,25 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console(quiet=args.quiet)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sunwscims-demo-"))
-    site = Site(directory / "cluster")
-    session = Session(site, console)
+    chosen = PROCEDURES[args.procedure]
+    sessions = chosen.sessions(directory / "cluster", console)
+    first = sessions[0]
+    site = first.site
     user = "joe"
     created = False
     try:
         package_dir = build_package(console, directory / "build")
-        create_cluster(session)
+        create_cluster(first)
         created = True
-        generic.run(session, package_dir)
-        sent = prove_mail(session, user)
-        prove_switchover(session, user, sent)
-        prove_watcher_restart(session)
-        prove_panic(session, user, sent)
+        chosen.run(sessions, package_dir)
+        sent = {s.site.group: prove_mail(s, user) for s in sessions}
+        prove_switchover(first, user, sent[site.group])
+        prove_watcher_restart(first)
+        prove_panic(sessions, user, sent)
         if args.keep:
             use_it_yourself(site, console)
             return 0
-        generic.unconfigure(session)
+        chosen.unconfigure(sessions)
         destroy_cluster(site, console)
         created = False
         console.heading(f"Done in {time.monotonic() - console.started:.0f} s; nothing is "

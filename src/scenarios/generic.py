@@ -68,6 +68,9 @@ def register_and_create_group(s: Session) -> None:
     s.cluster(first, "scrgadm", "-a", "-g", site.group, "-h", ",".join(site.nodes))
     s.console.heading("Step 6: add the logical host name and bring the group online")
     s.cluster(first, "scrgadm", "-a", "-L", "-g", site.group, "-l", site.logical_host)
+    if site.describe_logical_host:
+        s.cluster(first, "scrgadm", "-c", "-j", site.logical_host, "-y",
+                  f"R_description=LogicalHostname resource for {site.logical_host}")
     s.cluster(first, "scswitch", "-Z", "-g", site.group)
     s.console.heading("Step 7: add the HAStoragePlus resource for the shared file system")
     s.cluster(first, "scrgadm", "-a", "-j", site.storage_resource, "-g", site.group,

@@ -56,6 +56,10 @@ class Site:
     gid: int = 6
     """Solaris ships group mail with GID 6; the runtime user joins it."""
     ports: Ports = field(default_factory=Ports)
+    logical_suffix: int = 155
+    """Last byte of the logical host's loopback address (the guide's 192.18.75.155)."""
+    describe_logical_host: bool = False
+    """The symmetric and asymmetric examples set R_description on the logical host."""
 
     def __post_init__(self) -> None:
         self.directory = self.directory.resolve()
@@ -66,7 +70,7 @@ class Site:
 
     @property
     def logical_ip(self) -> str:
-        return f"{self.prefix}.155"
+        return f"{self.prefix}.{self.logical_suffix}"
 
     def node_ip(self, node: str) -> str:
         return f"{self.prefix}.{11 + self.nodes.index(node)}"

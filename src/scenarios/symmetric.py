@@ -1,0 +1,145 @@
+"""The guide's symmetric example: two instances, each node primary for one.
+
+MS_RG_MARS (mars, venus; logical host meadow) and MS_RG_VENUS (venus, mars; pasture), each
+with its own binaries and configuration on global file systems of the shared disks
+(/opt/<node>/SUNWmsgsr and /var/opt/<node>/SUNWmsgsr): unique directories per instance, or
+the two would collide on one node after a failover (the guide's "contention problem").
+
+Corrected where the seed is wrong: each instance enables the resource it created
+(ms-rs-mars, not mail-rs-mars); during the MARS setup it switches MS_RG_MARS (the seed
+switches MS_RG_VENUS, not yet created); the checks switch the instance's own group (the seed
+says MAIL-RG, which this example never creates); -x options have no blank before `=`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scenarios import generic
+from scenarios.console import Console
+from scenarios.session import Session, StepFailed, tool
+from scenarios.site import Site
+
+DISKS = {"mars": ("/dev/md/penguin/dsk/d500", "/dev/md/penguin/dsk/d400"),
+         "venus": ("/dev/md/polarbear/dsk/d200", "/dev/md/polarbear/dsk/d300")}
+
+
+def sites(directory: Path) -> list[Site]:
+    """The two instances: one Site each, in the same cluster."""
+    return [
+        Site(directory, nodes=("mars", "venus"), group="MS_RG_MARS", logical_host="meadow",
+             storage_resource="ms-hasp-mars", mail_resource="ms-rs-mars",
+             server_root="/opt/mars/SUNWmsgsr", config_dir="/var/opt/mars/SUNWmsgsr",
+             logical_suffix=155, describe_logical_host=True),
+        Site(directory, nodes=("venus", "mars"), group="MS_RG_VENUS", logical_host="pasture",
+             storage_resource="ms-hasp-venus", mail_resource="ms-rs-venus",
+             server_root="/opt/venus/SUNWmsgsr", config_dir="/var/opt/venus/SUNWmsgsr",
+             logical_suffix=157, describe_logical_host=True),
+    ]
+
+
+def sessions(directory: Path, console: Console) -> list[Session]:
+    return [Session(site, console) for site in sites(directory)]
+
+
+def prepare_nodes(sessions_: list[Session], package_dir: Path) -> None:
+    s = sessions_[0]
+    console = s.console
+    console.heading("Steps 1-2: SUNWscims, the runtime user, both logical hosts and the four "
+                    "global file systems on both nodes")
+    for node in s.site.nodes:
+        s.host(node, ["pkgadd", "-d", str(package_dir), "SUNWscims"],
+               [tool("clustersim"), "pkgadd", "-n", node, "-d", str(package_dir.resolve()),
+                "--cluster", str(s.site.directory), "SUNWscims"])
+        generic.add_group(s, node)
+        s.console.command(node, ["useradd", "-u", str(s.site.uid), "-g", s.site.group_name,
+                                 "-d", "/", "-s", "/bin/false", s.site.user])
+        with s.site.on(node, "/etc/passwd").open("a", encoding="utf-8") as f:
+            f.write(f"{s.site.user}:x:{s.site.uid}:{s.site.gid}:Messaging Server:/:/bin/false\n")
+        for other in sessions_:
+            site = other.site
+            s.append(node, "/etc/hosts",
+                     f"{site.logical_ip}\t{site.logical_fqdn}\t{site.logical_host}")
+        for owner, (binaries, config) in DISKS.items():
+            for device, mount in ((binaries, f"/opt/{owner}/SUNWmsgsr"),
+                                  (config, f"/var/opt/{owner}/SUNWmsgsr")):
+                raw = device.replace("/dsk/", "/rdsk/")
+                s.append(node, "/etc/vfstab",
+                         f"{device}\t{raw}\t{mount}\tufs\t2\tyes\tlogging,global")
+    console.heading("Step 3.1: register the resource types")
+    s.cluster(s.site.nodes[0], "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
+    s.cluster(s.site.nodes[0], "scrgadm", "-a", "-t", "SUNW.ims")
+
+
+def configure_instance(s: Session) -> None:
+    """Steps 3.2-11 for one instance, from its primary node."""
+    site = s.site
+    primary, standby = site.nodes
+    s.console.heading(f"Instance {site.group}: group, logical host {site.logical_host}, "
+                      "storage for binaries and configuration")
+    s.cluster(primary, "scrgadm", "-a", "-g", site.group, "-h", ",".join(site.nodes))
+    s.cluster(primary, "scrgadm", "-a", "-L", "-g", site.group, "-l", site.logical_host)
+    s.cluster(primary, "scrgadm", "-c", "-j", site.logical_host, "-y",
+              f"R_description=LogicalHostname resource for {site.logical_host}")
+    s.cluster(primary, "scswitch", "-Z", "-g", site.group)
+    s.cluster(primary, "scrgadm", "-a", "-j", site.storage_resource, "-g", site.group,
+              "-t", "SUNW.HAStoragePlus",
+              "-x", f"FileSystemMountPoints={site.server_root},{site.config_dir}",
+              "-x", "AffinityOn=TRUE")
+    s.cluster(primary, "scswitch", "-e", "-j", site.storage_resource)
+
+    s.console.heading(f"Instance {site.group}: install and configure Messaging Server on "
+                      f"{primary}, on the shared disk")
+    s.host(primary, [f"{site.server_root}/sbin/configure"],
+           [tool("mssim"), "install", "--base", str(site.on(primary, site.server_root)),
+            "--config", str(site.on(primary, site.config_dir)), "--host", site.logical_fqdn,
+            "--ip", site.node_ip(primary), "--user", site.user, "--group", site.group_name,
+            *site.ports.install_options()])
+    s.host(primary, [f"{site.server_root}/sbin/ha_ip_config"],
+           [str(site.on(primary, site.server_root) / "sbin" / "ha_ip_config")],
+           stdin=f"{site.logical_ip}\n\nno\n")
+    imta = site.on(primary, site.server_root) / "config" / "imta.cnf"
+    s.console.command(primary, ["sed", f"s/{primary}/{site.logical_host}/g", "imta.cnf"])
+    imta.write_text(imta.read_text().replace(primary, site.logical_host))
+
+    s.console.heading(f"Instance {site.group}: fail over to {standby} and run useconfig there")
+    s.cluster(primary, "scswitch", "-z", "-g", site.group, "-h", standby)
+    setup = site.on(standby, site.config_dir) / "setup"
+    saved = sorted(p.name for p in setup.glob("configure_*"))
+    if not saved:
+        raise StepFailed(f"no configure_* in {site.config_dir}/setup on {standby}")
+    s.host(standby, ["useconfig", f"{site.config_dir}/setup/{saved[-1]}"],
+           [str(site.on(standby, site.server_root) / "sbin" / "useconfig"),
+            str(setup / saved[-1])])
+
+    s.console.heading(f"Instance {site.group}: create and enable {site.mail_resource}")
+    s.cluster(standby, "scrgadm", "-a", "-j", site.mail_resource, "-t", "SUNW.ims",
+              "-g", site.group, "-x", f"IMS_serverroot={site.server_root}",
+              "-y", f"Resource_dependencies={site.logical_host},{site.storage_resource}")
+    s.cluster(standby, "scswitch", "-e", "-j", site.mail_resource)
+    s.console.heading(f"Instance {site.group}: check by switching it back to {primary}")
+    s.cluster(standby, "scswitch", "-z", "-g", site.group, "-h", primary)
+
+
+def run_all(sessions_: list[Session], package_dir: Path) -> None:
+    prepare_nodes(sessions_, package_dir)
+    for s in sessions_:
+        configure_instance(s)
+    sessions_[0].cluster(sessions_[0].site.nodes[0], "scstat", "-g")
+
+
+def unconfigure_all(sessions_: list[Session]) -> None:
+    """The guide's unconfigure procedure, once per group, then the types."""
+    for s in sessions_:
+        site = s.site
+        node = site.nodes[0]
+        s.console.heading(f"Unconfigure {site.group}")
+        s.cluster(node, "scswitch", "-F", "-g", site.group)
+        for resource in (site.mail_resource, site.logical_host, site.storage_resource):
+            s.cluster(node, "scswitch", "-n", "-j", resource)
+        for resource in (site.mail_resource, site.logical_host, site.storage_resource):
+            s.cluster(node, "scrgadm", "-r", "-j", resource)
+        s.cluster(node, "scrgadm", "-r", "-g", site.group)
+    s = sessions_[0]
+    s.cluster(s.site.nodes[0], "scrgadm", "-r", "-t", "SUNW.HAStoragePlus")
+    s.cluster(s.site.nodes[0], "scrgadm", "-r", "-t", "SUNW.ims")
