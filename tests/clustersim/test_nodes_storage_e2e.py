@@ -29,6 +29,9 @@ def _storage_group(c: Cluster) -> None:
     # the seed's generic procedure, steps 4-7, 15, 16 (TEST.sleeper stands in for SUNW.ims)
     c.ok("mars", "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
     c.ok("mars", "scrgadm", "-a", "-g", "MAIL-RG", "-h", "mars,venus")
+    for node in ("mars", "venus"):  # the guide: logical hosts in /etc/hosts on every node
+        with open(c.root(node) / "etc/hosts", "a") as fh:
+            fh.write("127.0.1.155\tmeadow.red.siroe.com\tmeadow\n")
     c.ok("mars", "scrgadm", "-a", "-L", "-g", "MAIL-RG", "-l", "meadow")
     c.ok("mars", "scrgadm", "-c", "-j", "meadow", "-y",
          "R_description=LogicalHostname resource for meadow")
@@ -139,6 +142,9 @@ def test_seed_mistakes_get_clear_errors(sleeper: Cluster) -> None:
 def test_object_cli(sleeper: Cluster) -> None:
     c = sleeper
     c.ok("venus", "clresourcegroup", "create", "-n", "venus,mars", "rg2")
+    for node in ("mars", "venus"):
+        with open(c.root(node) / "etc/hosts", "a") as fh:
+            fh.write("127.0.1.157\tpasture\n")
     c.ok("venus", "clreslogicalhostname", "create", "-g", "rg2", "-h", "pasture", "lh2")
     c.ok("venus", "clresource", "create", "-g", "rg2", "-t", "TEST.sleeper", "-p",
          "Label=oo", "-p", "Resource_dependencies=lh2", "app2")

@@ -36,15 +36,13 @@ def is_loopback(addr: str) -> bool:
         return False
 
 
-def _used(layout: ClusterLayout, nodes: list[str]) -> set[str]:
-    used: set[str] = set()
-    for n in nodes:
-        used |= set(read_hosts(layout.node_root(n) / "etc" / "hosts").values())
-    return used
-
-
 def ensure_hostname(layout: ClusterLayout, nodes: list[str], host: str) -> str:
-    """The loopback address of `host`, entered in every node's /etc/hosts if missing."""
+    """The loopback address of `host`, as every node's /etc/hosts gives it.
+
+    The cluster takes a logical host's addresses from the name service (IPList is not for
+    the administrator to set), so a host name some node cannot resolve is refused: the
+    guide has the administrator add it to /etc/hosts on every node first.
+    """
     known = {n: read_hosts(layout.node_root(n) / "etc" / "hosts").get(host) for n in nodes}
     addrs = {a for a in known.values() if a}
     foreign = sorted(a for a in addrs if not is_loopback(a))
@@ -52,23 +50,14 @@ def ensure_hostname(layout: ClusterLayout, nodes: list[str], host: str) -> str:
         raise ClusterError(f"host name {host} maps to {', '.join(foreign)} in /etc/hosts; this "
                            "stand-in cluster can only host loopback addresses (127.0.0.0/8): "
                            "remove that line or give it a 127.x.y.z address", "PROP")
+    missing = sorted(n for n, addr in known.items() if addr is None)
+    if missing:
+        raise ClusterError(f"host name {host} cannot be resolved on node(s) "
+                           f"{', '.join(missing)}: add it to /etc/hosts on every node", "PROP")
     if len(addrs) > 1:
         raise ClusterError(f"host name {host} maps to different addresses on different nodes "
                            f"({', '.join(sorted(addrs))})", "PROP")
-    if addrs:
-        addr = addrs.pop()
-    else:
-        used = _used(layout, nodes)
-        addr = next(f"127.0.{i // 250}.{i % 250 + 2}" for i in range(250, 250 * 250)
-                    if f"127.0.{i // 250}.{i % 250 + 2}" not in used)
-    for n, have in known.items():
-        if have is None:
-            hosts = layout.node_root(n) / "etc" / "hosts"
-            text = hosts.read_text() if hosts.exists() else ""
-            if text and not text.endswith("\n"):
-                text += "\n"
-            hosts.write_text(text + f"{addr}\t{host}\t# logical host (clustersim)\n")
-    return addr
+    return addrs.pop()
 
 
 def holder(layout: ClusterLayout, nodes: list[str], addr: str) -> str | None:
