@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import stat
 import sys
 from pathlib import Path
 
@@ -102,6 +103,20 @@ def make_node_root(layout: ClusterLayout, cfg: ClusterConfig, node: str) -> None
     write_node_commands(layout, node, cfg.python)
 
 
+def make_searchable(directory: Path) -> None:
+    """Let every user traverse the path to the node roots, as every user can reach `/` on a
+    real node: applications drop to their runtime users (Messaging Server's mailsrv), and a
+    private temporary directory (mode 0700, as pytest and mkdtemp make them) would lock them
+    out of their own installation. Only the search bit is added; nothing becomes readable."""
+    for path in (directory, *directory.parents):
+        try:
+            mode = path.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                path.chmod(mode | stat.S_IXOTH | stat.S_IXGRP)
+        except PermissionError:
+            continue
+
+
 def create(directory: str, nodes: list[str], name: str | None, start: bool) -> ClusterLayout:
     from clustersim.store import Store  # noqa: PLC0415
 
@@ -114,6 +129,7 @@ def create(directory: str, nodes: list[str], name: str | None, start: bool) -> C
         if not n.replace("-", "").replace("_", "").isalnum():
             raise ClusterError(f"invalid node name \"{n}\"", "INVAL")
     layout.base.mkdir(parents=True, exist_ok=True)
+    make_searchable(layout.base)
     layout.disks.mkdir(exist_ok=True)
     cfg = ClusterConfig(name=name or layout.base.name, nodes=nodes, python=sys.executable)
     cfg.save(layout)

@@ -1,36 +1,36 @@
 """The guide's generic procedure (section 3.4.3, 17 steps) and its unconfigure procedure.
 
-Corrected where the seed is wrong (see shared/seed/digest.md): the unconfigure procedure
-disables this example's resources, not `budgie` of the asymmetric example; `-x` options
-carry no blank before `=`.
+The procedure is data: `steps()` lists the numbered steps, each a function of the session,
+so the demo runs them in order and the end-to-end tests check the documented outcome after
+each one. Corrected where the seed is wrong (see shared/seed/digest.md): the unconfigure
+procedure disables this example's resources, not `budgie` of the asymmetric example; `-x`
+options carry no blank before `=`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.session import Session, StepFailed, tool
 
 
-def prepare_nodes(s: Session, package_dir: Path) -> None:
-    """Steps 1-3, and the host and file system tables every node needs."""
-    site = s.site
-    s.console.heading("Steps 1-3: on every node, install SUNWscims and create the runtime "
-                      "user and group (same IDs everywhere)")
-    for node in site.nodes:
+@dataclass(frozen=True)
+class Step:
+    number: str
+    title: str
+    action: Callable[[Session], None]
+
+
+# --- steps 1-3: every node ---------------------------------------------------------------
+
+
+def install_package(s: Session, package_dir: Path) -> None:
+    for node in s.site.nodes:
         s.host(node, ["pkgadd", "-d", str(package_dir), "SUNWscims"],
                [tool("clustersim"), "pkgadd", "-n", node, "-d", str(package_dir.resolve()),
-                "--cluster", str(site.directory), "SUNWscims"])
-        add_group(s, node)
-        s.console.command(node, ["useradd", "-u", str(site.uid), "-g", site.group_name,
-                                 "-d", "/", "-s", "/bin/false", site.user])
-        with site.on(node, "/etc/passwd").open("a", encoding="utf-8") as f:
-            f.write(f"{site.user}:x:{site.uid}:{site.gid}:Messaging Server:/:/bin/false\n")
-        s.append(node, "/etc/hosts", f"{site.logical_ip}\t{site.logical_fqdn}\t"
-                 f"{site.logical_host}")
-        raw = site.disk_device.replace("/dsk/", "/rdsk/")
-        s.append(node, "/etc/vfstab",
-                 f"{site.disk_device}\t{raw}\t{site.config_dir}\tufs\t2\tno\tlogging")
+                "--cluster", str(s.site.directory), "SUNWscims"])
 
 
 def add_group(s: Session, node: str) -> None:
@@ -58,56 +58,109 @@ def add_group(s: Session, node: str) -> None:
         f.write(f"{site.group_name}::{site.gid}:{site.user}\n")
 
 
-def register_and_create_group(s: Session) -> None:
+def add_user(s: Session, node: str) -> None:
+    site = s.site
+    s.console.command(node, ["useradd", "-u", str(site.uid), "-g", site.group_name,
+                             "-d", "/", "-s", "/bin/false", site.user])
+    with site.on(node, "/etc/passwd").open("a", encoding="utf-8") as f:
+        f.write(f"{site.user}:x:{site.uid}:{site.gid}:Messaging Server:/:/bin/false\n")
+
+
+def create_accounts_and_tables(s: Session) -> None:
+    """The runtime user and group (same IDs everywhere), the logical host in /etc/hosts and
+    the shared file system in /etc/vfstab, on every node."""
+    site = s.site
+    for node in site.nodes:
+        add_user(s, node)
+        add_group(s, node)
+        s.append(node, "/etc/hosts", f"{site.logical_ip}\t{site.logical_fqdn}\t"
+                 f"{site.logical_host}")
+        raw = site.disk_device.replace("/dsk/", "/rdsk/")
+        s.append(node, "/etc/vfstab",
+                 f"{site.disk_device}\t{raw}\t{site.config_dir}\tufs\t2\tno\tlogging")
+
+
+# --- steps 4-7: the cluster --------------------------------------------------------------
+
+
+def register_types(s: Session) -> None:
+    s.cluster(s.site.nodes[0], "scrgadm", "-a", "-t", "SUNW.ims")
+    s.cluster(s.site.nodes[0], "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
+
+
+def create_group(s: Session) -> None:
+    s.cluster(s.site.nodes[0], "scrgadm", "-a", "-g", s.site.group, "-h", ",".join(s.site.nodes))
+
+
+def add_logical_host(s: Session) -> None:
     site = s.site
     first = site.nodes[0]
-    s.console.heading("Step 4: register the resource types")
-    s.cluster(first, "scrgadm", "-a", "-t", "SUNW.ims")
-    s.cluster(first, "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
-    s.console.heading("Step 5: create the failover resource group")
-    s.cluster(first, "scrgadm", "-a", "-g", site.group, "-h", ",".join(site.nodes))
-    s.console.heading("Step 6: add the logical host name and bring the group online")
     s.cluster(first, "scrgadm", "-a", "-L", "-g", site.group, "-l", site.logical_host)
     if site.describe_logical_host:
         s.cluster(first, "scrgadm", "-c", "-j", site.logical_host, "-y",
                   f"R_description=LogicalHostname resource for {site.logical_host}")
     s.cluster(first, "scswitch", "-Z", "-g", site.group)
-    s.console.heading("Step 7: add the HAStoragePlus resource for the shared file system")
+
+
+def add_storage(s: Session) -> None:
+    site = s.site
+    first = site.nodes[0]
     s.cluster(first, "scrgadm", "-a", "-j", site.storage_resource, "-g", site.group,
               "-t", "SUNW.HAStoragePlus", "-x", f"FilesystemMountPoints={site.config_dir}",
               "-x", "AffinityOn=True")
     s.cluster(first, "scswitch", "-e", "-j", site.storage_resource)
 
 
-def install_messaging_server(s: Session) -> None:
+# --- steps 8-14: Messaging Server --------------------------------------------------------
+
+
+def install_and_configure(s: Session) -> None:
     site = s.site
-    first, second = site.nodes[0], site.nodes[1]
-    s.console.heading("Steps 8-9: install Messaging Server on the first node and configure it "
-                      "with the logical host name, the configuration on the shared disk")
+    first = site.nodes[0]
     s.host(first, [f"{site.server_root}/sbin/configure"],
            [tool("mssim"), "install", "--base", str(site.on(first, site.server_root)),
             "--config", str(site.on(first, site.config_dir)), "--host", site.logical_fqdn,
             "--ip", site.node_ip(first), "--user", site.user, "--group", site.group_name,
             *site.ports.install_options()])
-    s.console.heading("Step 10: bind the services to the logical IP address (once, here)")
+
+
+def bind_logical_ip(s: Session) -> None:
+    site = s.site
+    first = site.nodes[0]
     s.host(first, [f"{site.server_root}/sbin/ha_ip_config"],
            [str(site.on(first, site.server_root) / "sbin" / "ha_ip_config")],
            stdin=f"{site.logical_ip}\n\nno\n")
-    s.console.heading("Step 11: make imta.cnf name the logical host, not the physical one")
+
+
+def fix_imta(s: Session) -> None:
+    site = s.site
+    first = site.nodes[0]
     imta = site.on(first, site.server_root) / "config" / "imta.cnf"
     text = imta.read_text()
     count = text.count(first)
     s.console.command(first, ["sed", f"s/{first}/{site.logical_host}/g", "imta.cnf"])
     imta.write_text(text.replace(first, site.logical_host))
     s.console.note(f"{count} occurrence(s) of {first} replaced")
-    s.console.heading(f"Step 12: fail the group over to {second} to test the storage")
-    s.cluster(first, "scswitch", "-z", "-g", site.group, "-h", second)
+
+
+def fail_over_to_second(s: Session) -> None:
+    site = s.site
+    second = site.nodes[1]
+    s.cluster(site.nodes[0], "scswitch", "-z", "-g", site.group, "-h", second)
     s.cluster(second, "scstat", "-g")
-    s.console.heading(f"Step 13: install Messaging Server on {second} (binaries only)")
+
+
+def install_on_second(s: Session) -> None:
+    site = s.site
+    second = site.nodes[1]
     s.host(second, ["pkgadd", "-d", ".", "SUNWmsgsr"],
            [tool("mssim"), "install", "--base", str(site.on(second, site.server_root)),
             "--ip", site.node_ip(second), *site.ports.install_options()])
-    s.console.heading(f"Step 14: run useconfig on {second} instead of configure")
+
+
+def useconfig_on_second(s: Session) -> None:
+    site = s.site
+    second = site.nodes[1]
     setup = site.on(second, site.config_dir) / "setup"
     saved = sorted(p.name for p in setup.glob("configure_*"))
     if not saved:
@@ -117,37 +170,105 @@ def install_messaging_server(s: Session) -> None:
             str(setup / saved[-1])])
 
 
+# --- steps 15-17: the Messaging Server resource ------------------------------------------
+
+
 def create_mail_resource(s: Session) -> None:
     site = s.site
-    second = site.nodes[1]
-    s.console.heading("Step 15: create the Messaging Server resource")
-    s.cluster(second, "scrgadm", "-a", "-j", site.mail_resource, "-t", "SUNW.ims",
+    s.cluster(site.nodes[1], "scrgadm", "-a", "-j", site.mail_resource, "-t", "SUNW.ims",
               "-g", site.group, "-x", f"IMS_serverroot={site.server_root}",
               "-y", f"Resource_dependencies={site.storage_resource},{site.logical_host}")
-    s.console.heading("Step 16: enable it (the group is online, so it comes online)")
-    s.cluster(second, "scswitch", "-e", "-j", site.mail_resource)
-    s.console.heading("Step 17: check that the group and the resource are online")
-    s.cluster(second, "scstat", "-g")
+
+
+def enable_mail_resource(s: Session) -> None:
+    s.cluster(s.site.nodes[1], "scswitch", "-e", "-j", s.site.mail_resource)
+
+
+def show_status(s: Session) -> None:
+    s.cluster(s.site.nodes[1], "scstat", "-g")
+
+
+def steps(package_dir: Path) -> list[Step]:
+    """Steps 1-17 of the generic procedure, from bare nodes to Messaging Server online."""
+    return [
+        Step("1-2", "as superuser, install SUNWscims on every node",
+             lambda s: install_package(s, package_dir)),
+        Step("3", "create the runtime user and group on every node (same IDs everywhere); "
+             "the logical host and the shared file system in /etc/hosts and /etc/vfstab",
+             create_accounts_and_tables),
+        Step("4", "register the resource types", register_types),
+        Step("5", "create the failover resource group", create_group),
+        Step("6", "add the logical host name and bring the group online", add_logical_host),
+        Step("7", "add the HAStoragePlus resource for the shared file system", add_storage),
+        Step("8-9", "install Messaging Server on the first node and configure it with the "
+             "logical host name, the configuration on the shared disk", install_and_configure),
+        Step("10", "bind the services to the logical IP address (once, here)",
+             bind_logical_ip),
+        Step("11", "make imta.cnf name the logical host, not the physical one", fix_imta),
+        Step("12", "fail the group over to the second node to test the storage",
+             fail_over_to_second),
+        Step("13", "install Messaging Server on the second node (binaries only)",
+             install_on_second),
+        Step("14", "run useconfig on the second node instead of configure",
+             useconfig_on_second),
+        Step("15", "create the Messaging Server resource", create_mail_resource),
+        Step("16", "enable it (the group is online, so it comes online)",
+             enable_mail_resource),
+        Step("17", "check that the group and the resource are online", show_status),
+    ]
+
+
+def run_step(s: Session, step: Step) -> None:
+    s.console.heading(f"Step {step.number}: {step.title}")
+    step.action(s)
 
 
 def run(s: Session, package_dir: Path) -> None:
     """Steps 1-17: from bare nodes to Messaging Server online under the cluster."""
-    prepare_nodes(s, package_dir)
-    register_and_create_group(s)
-    install_messaging_server(s)
-    create_mail_resource(s)
+    for step in steps(package_dir):
+        run_step(s, step)
+
+
+# --- unconfigure ---------------------------------------------------------------------------
+
+
+def take_group_offline(s: Session) -> None:
+    s.cluster(s.site.nodes[0], "scswitch", "-F", "-g", s.site.group)
+
+
+def _resources(s: Session) -> tuple[str, str, str]:
+    return (s.site.mail_resource, s.site.storage_resource, s.site.logical_host)
+
+
+def disable_resources(s: Session) -> None:
+    for resource in _resources(s):
+        s.cluster(s.site.nodes[0], "scswitch", "-n", "-j", resource)
+
+
+def remove_resources(s: Session) -> None:
+    for resource in _resources(s):
+        s.cluster(s.site.nodes[0], "scrgadm", "-r", "-j", resource)
+
+
+def remove_group(s: Session) -> None:
+    s.cluster(s.site.nodes[0], "scrgadm", "-r", "-g", s.site.group)
+
+
+def remove_types(s: Session) -> None:
+    s.cluster(s.site.nodes[0], "scrgadm", "-r", "-t", "SUNW.ims")
+    s.cluster(s.site.nodes[0], "scrgadm", "-r", "-t", "SUNW.HAStoragePlus")
+
+
+UNCONFIGURE_STEPS = [
+    Step("U1", "take the resource group offline", take_group_offline),
+    Step("U2", "disable every resource of the group", disable_resources),
+    Step("U3", "remove the resources", remove_resources),
+    Step("U4", "remove the resource group", remove_group),
+    Step("U5", "unregister the resource types", remove_types),
+]
 
 
 def unconfigure(s: Session) -> None:
     """The guide's unconfigure procedure, for this example's own resources."""
-    site = s.site
-    node = site.nodes[0]
-    s.console.heading("Unconfigure: take the group offline, disable and remove everything")
-    s.cluster(node, "scswitch", "-F", "-g", site.group)
-    for resource in (site.mail_resource, site.storage_resource, site.logical_host):
-        s.cluster(node, "scswitch", "-n", "-j", resource)
-    for resource in (site.mail_resource, site.storage_resource, site.logical_host):
-        s.cluster(node, "scrgadm", "-r", "-j", resource)
-    s.cluster(node, "scrgadm", "-r", "-g", site.group)
-    s.cluster(node, "scrgadm", "-r", "-t", "SUNW.ims")
-    s.cluster(node, "scrgadm", "-r", "-t", "SUNW.HAStoragePlus")
+    for step in UNCONFIGURE_STEPS:
+        run_step(s, step)

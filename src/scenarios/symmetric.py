@@ -47,15 +47,10 @@ def prepare_nodes(sessions_: list[Session], package_dir: Path) -> None:
     console = s.console
     console.heading("Steps 1-2: SUNWscims, the runtime user, both logical hosts and the four "
                     "global file systems on both nodes")
+    generic.install_package(s, package_dir)
     for node in s.site.nodes:
-        s.host(node, ["pkgadd", "-d", str(package_dir), "SUNWscims"],
-               [tool("clustersim"), "pkgadd", "-n", node, "-d", str(package_dir.resolve()),
-                "--cluster", str(s.site.directory), "SUNWscims"])
+        generic.add_user(s, node)
         generic.add_group(s, node)
-        s.console.command(node, ["useradd", "-u", str(s.site.uid), "-g", s.site.group_name,
-                                 "-d", "/", "-s", "/bin/false", s.site.user])
-        with s.site.on(node, "/etc/passwd").open("a", encoding="utf-8") as f:
-            f.write(f"{s.site.user}:x:{s.site.uid}:{s.site.gid}:Messaging Server:/:/bin/false\n")
         for other in sessions_:
             site = other.site
             s.append(node, "/etc/hosts",

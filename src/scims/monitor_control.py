@@ -5,7 +5,8 @@ to Monitor_retry_count times within Monitor_retry_interval minutes. It lives in 
 directory as the methods (the DSDL convention), so it is found without any environment.
 Update restarts it so that changed properties take effect; Messaging Server is not touched.
 Monitor_check answers whether this node could host the service, with Validate's node-local
-checks, before the RGM fails the group over to it.
+checks, before the RGM fails the group over to it (the configuration on shared storage only
+where that storage is online here).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import os
 import sys
 
-from scims import installation, messages
+from scims import installation, messages, neighbours
 from scims.errors import FrameworkError
 from scims.framework import Pmf
 from scims.method_runtime import MethodContext
+from scims.neighbours import HaspStatus
 
 PROBE_PROGRAM = "ims_probe"
 STOP_SHARE = 0.9
@@ -65,7 +67,17 @@ def monitor_stop(ctx: MethodContext) -> int:
 
 
 def monitor_check(ctx: MethodContext) -> int:
-    installation.inspect(ctx.server_root_value(), ctx.log)
+    """The RGM asks before it moves the group here, while the shared storage that holds the
+    configuration is still online on the node being left: then only what this node holds
+    itself (the installation and its commands) can be checked, as scds_hasp_check allows."""
+    server_root = installation.checked_server_root(ctx.server_root_value())
+    view = neighbours.storage_view(ctx.group, ctx.props.get_list("Resource_dependencies"))
+    if view.status is HaspStatus.ONLINE_NOT_LOCAL:
+        path = installation.server_root_on_node(server_root)
+        installation.check_command(path, installation.START_MSG, server_root)
+        installation.check_command(path, installation.STOP_MSG, server_root)
+        return 0
+    installation.inspect(server_root, ctx.log)
     return 0
 
 

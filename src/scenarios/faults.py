@@ -1,0 +1,145 @@
+"""Faults and what an administrator watches while they happen: a node's syslog, the
+resource's state and status, the Messaging Server processes left on a node.
+
+Development tool for the end-to-end tests: faults are injected with `mssim fault`, every
+wait is bounded, and each helper answers with what the administrator would see.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+from scenarios import proof
+from scenarios.session import tool
+from scenarios.site import Site
+
+SYSLOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<node>\S+) (?P<rest>.*)$")
+
+
+# --- the node's syslog ------------------------------------------------------------------------
+
+
+def messages(site: Site, node: str) -> list[str]:
+    path = site.on(node, "/var/adm/messages")
+    try:
+        return path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def mark(site: Site, node: str) -> int:
+    """A place in the node's syslog: lines after it are 'since now'."""
+    return len(messages(site, node))
+
+
+def since(site: Site, node: str, where: int) -> list[str]:
+    return messages(site, node)[where:]
+
+
+def agent_lines(site: Site, node: str, where: int, method: str | None = None) -> list[str]:
+    """The SUNW.ims lines logged on `node` since `where`, without timestamp and host."""
+    tag = f"SC[SUNW.ims,{site.group},{site.mail_resource},"
+    if method is not None:
+        tag += method + "]"
+    found: list[str] = []
+    for line in since(site, node, where):
+        matched = SYSLOG_LINE.match(line)
+        if matched and matched["rest"].startswith(tag):
+            found.append(matched["rest"])
+    return found
+
+
+def wait_for_line(site: Site, node: str, where: int, text: str, timeout: float) -> float:
+    """Wait until a line containing `text` is logged on `node` after `where`."""
+    return proof.wait_for(lambda: any(text in line for line in since(site, node, where)),
+                          timeout, f"{text!r} in {node}'s var/adm/messages")
+
+
+# --- the cluster's view -------------------------------------------------------------------------
+
+
+def resource_state(site: Site, node: str, resource: str | None = None) -> str:
+    resource = resource or site.mail_resource
+    lines = proof.ask(site, node, "scha_resource_get", "-O", "Resource_state_node",
+                      "-R", resource, "-G", site.group, node)
+    return lines[0].strip().upper() if lines else ""
+
+
+def group_state(site: Site, node: str) -> str:
+    lines = proof.ask(site, node, "scha_resourcegroup_get", "-O", "RG_state_node",
+                      "-G", site.group, node)
+    return lines[0].strip().upper() if lines else ""
+
+
+def healthy_on(site: Site) -> str | None:
+    """The node where the group is online with mail-rs online, status OK and the services
+    answering on the logical host; None if that is not so."""
+    node = proof.group_node(site)
+    if node is None or resource_state(site, node) != "ONLINE":
+        return None
+    if proof.resource_status(site, node)[0] != "OK" or not proof.services_answer(site):
+        return None
+    return node
+
+
+def wait_healthy(site: Site, timeout: float) -> tuple[str, float]:
+    """Wait until the service is healthy somewhere; (node, seconds it took)."""
+    found: list[str] = []
+
+    def check() -> bool:
+        node = healthy_on(site)
+        if node is not None:
+            found[:] = [node]
+        return node is not None
+
+    took = proof.wait_for(check, timeout, "MAIL-RG online with mail-rs OK and answering")
+    return found[0], took
+
+
+# --- Messaging Server on a node -----------------------------------------------------------------
+
+
+def server_root(site: Site, node: str) -> str:
+    return str(site.on(node, site.server_root))
+
+
+def inject(site: Site, node: str, *fault: str) -> None:
+    """`mssim fault <server root of node> ...`, e.g. ("imapd", "hang") or ("clear",)."""
+    subprocess.run([tool("mssim"), "fault", server_root(site, node), *fault],
+                   capture_output=True, text=True, timeout=60, check=True)
+
+
+def clear_faults(site: Site) -> None:
+    for node in site.nodes:
+        if site.on(node, site.server_root + "/lib").is_dir():
+            inject(site, node, "clear")
+
+
+def processes(site: Site, node: str) -> list[str]:
+    """Command lines of the Messaging Server processes of `node`'s installation."""
+    done = subprocess.run(["pgrep", "-a", "-f", server_root(site, node) + "/"],
+                          capture_output=True, text=True, timeout=30, check=False)
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
+def watcher_pid(site: Site, node: str) -> int | None:
+    program = server_root(site, node) + "/lib/watcher"
+    done = subprocess.run(["pgrep", "-o", "-f", f"^{program}"], capture_output=True,
+                          text=True, timeout=30, check=False)
+    return int(done.stdout.split()[0]) if done.returncode == 0 else None
+
+
+def wait_no_processes(site: Site, node: str, timeout: float) -> float:
+    return proof.wait_for(lambda: not processes(site, node), timeout,
+                          f"no Messaging Server process left on {node}")
+
+
+def storage_mounted(site: Site, node: str) -> bool:
+    """Whether the shared file system of the configuration is mounted on `node`."""
+    return site.on(node, site.config_dir).is_symlink()
+
+
+def elapsed_since(started: float) -> float:
+    return time.monotonic() - started

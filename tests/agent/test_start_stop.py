@@ -1,0 +1,132 @@
+"""Start and Stop when Messaging Server misbehaves: start-msg failing, the shared storage
+not coming online, stop-msg hanging. Each must end cleanly within its timeout, honour
+Failover_mode, and leave no Messaging Server process behind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from conftest import HEAL_TIMEOUT, Cluster
+
+from scenarios import faults, proof
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT = 60
+"""Start_timeout and Stop_timeout, the RTR's minimum."""
+MARGIN = 30.0
+"""Slack for the rest of a switchover on a loaded machine (seconds)."""
+
+
+@pytest.fixture(scope="module")
+def tuned(cluster: Cluster) -> Cluster:
+    cluster.set_props("-y", f"Start_timeout={TIMEOUT}", "-y", f"Stop_timeout={TIMEOUT}")
+    cluster.cmd(cluster.site.nodes[0], "scrgadm", "-c", "-g", cluster.site.group,
+                "-y", "Pingpong_interval=0")
+    return cluster
+
+
+@pytest.fixture
+def healthy(tuned: Cluster) -> Iterator[str]:
+    tuned.set_props("-y", "Failover_mode=SOFT")
+    node = tuned.healthy()
+    yield node
+    faults.clear_faults(tuned.site)
+
+
+def test_start_msg_failing_fails_over_with_failover_mode_soft(tuned: Cluster,
+                                                             healthy: str) -> None:
+    site, here = tuned.site, healthy
+    there = tuned.other(here)
+    faults.inject(site, there, "start-msg", "fail")
+    where = faults.mark(site, there)
+    started = time.monotonic()
+    tuned.switch(there, expect=None)
+    back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
+    took = time.monotonic() - started
+    assert back == here, "Failover_mode SOFT: the group must go to a node where it starts"
+    lines = faults.agent_lines(site, there, where, "ims_svc_start")
+    assert any("daemon.error] Failed to start Messaging Server: start-msg ha ended" in line
+               for line in lines), lines
+    assert faults.resource_state(site, there) == "OFFLINE"
+    assert not faults.processes(site, there), "Messaging Server left on the failed node"
+    assert not faults.storage_mounted(site, there)
+    assert took < 2 * TIMEOUT + MARGIN
+    print(f"start-msg failing on {there}: back online on {here} after {took:.1f} s")
+
+
+def test_start_msg_failing_stays_failed_with_failover_mode_none(tuned: Cluster,
+                                                               healthy: str) -> None:
+    site, here = tuned.site, healthy
+    there = tuned.other(here)
+    tuned.set_props("-y", "Failover_mode=NONE")
+    faults.inject(site, there, "start-msg", "fail")
+    where = faults.mark(site, there)
+    started = time.monotonic()
+    tuned.switch(there, expect=None)
+    proof.wait_for(lambda: faults.resource_state(site, there) == "START_FAILED", TIMEOUT,
+                   f"mail-rs Start_failed on {there}")
+    took = time.monotonic() - started
+    assert proof.group_node(site) != here, "Failover_mode NONE: the group must not move on"
+    assert faults.resource_state(site, here) == "OFFLINE"
+    lines = faults.agent_lines(site, there, where, "ims_svc_start")
+    assert any("Failed to start Messaging Server" in line for line in lines), lines
+    assert not faults.processes(site, there), "Messaging Server left after the failed Start"
+    assert took < TIMEOUT + MARGIN
+    # The administrator repairs Messaging Server and switches the group back.
+    faults.inject(site, there, "clear")
+    tuned.switch(here)
+    assert faults.wait_healthy(site, HEAL_TIMEOUT)[0] == here
+
+
+def test_storage_not_coming_online_leaves_nothing_and_fails_over(tuned: Cluster,
+                                                                 healthy: str) -> None:
+    site, here = tuned.site, healthy
+    there = tuned.other(here)
+    mount_point = site.on(there, site.config_dir)
+    intruder = mount_point / "lost+found.intruder"
+    # The storage resource decides where the group goes when it cannot start.
+    tuned.cmd(here, "scrgadm", "-c", "-j", site.storage_resource, "-y", "Failover_mode=SOFT")
+    intruder.write_text("a file left in the mount point: the file system cannot be mounted\n")
+    try:
+        where = faults.mark(site, there)
+        started = time.monotonic()
+        tuned.switch(there, expect=None)
+        back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
+        took = time.monotonic() - started
+    finally:
+        intruder.unlink()
+    assert back == here
+    assert faults.resource_state(site, there) == "OFFLINE"
+    assert faults.resource_state(site, there, site.storage_resource) == "OFFLINE"
+    assert not faults.processes(site, there)
+    lines = faults.agent_lines(site, there, where, "ims_svc_start")
+    assert not any("Messaging Server is up" in line for line in lines), lines
+    assert took < 2 * TIMEOUT + MARGIN
+    print(f"storage failing on {there}: back online on {here} after {took:.1f} s")
+
+
+def test_stop_msg_hanging_stop_finishes_within_stop_timeout(tuned: Cluster,
+                                                            healthy: str) -> None:
+    site, here = tuned.site, healthy
+    there = tuned.other(here)
+    faults.inject(site, here, "stop-msg", "hang")
+    where = faults.mark(site, here)
+    started = time.monotonic()
+    tuned.switch(there)
+    back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
+    took = time.monotonic() - started
+    assert back == there
+    assert faults.resource_state(site, here) == "OFFLINE", "Stop must not end in Stop_failed"
+    assert not faults.processes(site, here), "Messaging Server left after Stop"
+    assert faults.resource_state(site, here, site.storage_resource) == "OFFLINE"
+    assert not faults.storage_mounted(site, here), "the shared file system is still mounted"
+    lines = faults.agent_lines(site, here, where, "ims_svc_stop")
+    assert any("stop-msg ha did not stop Messaging Server (it did not finish in" in line
+               for line in lines), lines
+    assert any("Messaging Server stopped." in line for line in lines), lines
+    assert took < TIMEOUT + MARGIN
+    print(f"stop-msg hanging on {here}: switchover to {there} done after {took:.1f} s "
+          f"(Stop_timeout {TIMEOUT} s)")

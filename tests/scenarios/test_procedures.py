@@ -1,0 +1,284 @@
+"""The guide's procedures run end to end on the stand-in cluster, checking what each step is
+documented to achieve, then their unconfigure procedures, leaving nothing running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from scenarios import asymmetric, generic, proof, symmetric
+from scenarios.console import Console
+from scenarios.session import Session, tool
+from scenarios.site import Site
+
+pytestmark = pytest.mark.e2e
+TOP = Path(__file__).resolve().parents[2]
+USER = "joe"
+
+
+@pytest.fixture(scope="module")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    subprocess.run([sys.executable, str(TOP / "packaging" / "build.py"), "--no-dist", "--out",
+                    str(out)], check=True, capture_output=True, timeout=600)
+    return out / "pkg"
+
+
+@pytest.fixture
+def cluster_dir(tmp_path: Path) -> Iterator[Path]:
+    directory = tmp_path / "cluster"
+    yield directory
+    # --keep: the node roots and their logs stay in tmp_path for a look after a failure
+    done = subprocess.run([tool("clustersim"), "destroy", "--keep", str(directory)],
+                          capture_output=True,
+                          text=True, timeout=300, check=False)
+    left = subprocess.run(["pgrep", "-a", "-f", str(directory)], capture_output=True,
+                          text=True, check=False).stdout.strip()
+    assert left == "", f"processes left behind: {left}"
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def create(site: Site) -> None:
+    subprocess.run([tool("clustersim"), "create", str(site.directory), "--nodes",
+                    ",".join(site.nodes)], check=True, capture_output=True, timeout=300)
+
+
+def ask(site: Site, *argv: str, node: str | None = None) -> list[str]:
+    return proof.ask(site, node or site.nodes[0], *argv)
+
+
+def rs_state(site: Site, resource: str, node: str) -> str:
+    lines = ask(site, "scha_resource_get", "-O", "Resource_state_node", "-R", resource,
+                "-G", site.group, node)
+    return lines[0].strip() if lines else "?"
+
+
+def rg_state(site: Site, node: str) -> str:
+    lines = ask(site, "scha_resourcegroup_get", "-O", "RG_state_node", "-G", site.group, node)
+    return lines[0].strip() if lines else "?"
+
+
+def mounted(site: Site, node: str, mount: str) -> bool:
+    """The shared file system is mounted at `mount` on `node` (stand-in: a link to the disk)."""
+    return site.on(node, mount).is_symlink()
+
+
+def messaging_processes(site: Site) -> list[str]:
+    done = subprocess.run(["pgrep", "-a", "-f", f"{site.directory}/nodes/.*/SUNWmsgsr/lib/"],
+                          capture_output=True, text=True, check=False)
+    return done.stdout.splitlines()
+
+
+# --- what each step of the generic procedure is documented to achieve ---------------------
+
+
+def installed_everywhere(site: Site) -> None:
+    for node in site.nodes:
+        assert site.on(node, "/opt/SUNWscims/bin/ims_svc_start").exists()
+        assert site.on(node, "/opt/cluster/lib/rgm/rtreg/SUNW.ims").resolve().exists()
+
+
+def same_ids_everywhere(site: Site) -> None:
+    for node in site.nodes:
+        users = site.on(node, "/etc/passwd").read_text()
+        assert f"{site.user}:x:{site.uid}:{site.gid}:" in users
+        group = [line for line in site.on(node, "/etc/group").read_text().splitlines()
+                 if line.startswith(f"{site.group_name}:")]
+        assert len(group) == 1 and f":{site.gid}:" in group[0] and site.user in group[0]
+        assert site.logical_host in site.on(node, "/etc/hosts").read_text()
+
+
+def types_registered(site: Site) -> None:
+    types = ask(site, "scha_cluster_get", "-O", "All_resourcetypes")
+    assert any(t.startswith("SUNW.ims") for t in types), types
+    assert any(t.startswith("SUNW.HAStoragePlus") for t in types), types
+
+
+def group_created(site: Site) -> None:
+    assert ask(site, "scha_resourcegroup_get", "-O", "Nodelist", "-G", site.group) == \
+        list(site.nodes)
+
+
+def logical_host_online_on_first(site: Site) -> None:
+    first, second = site.nodes
+    assert rg_state(site, first) == "ONLINE"
+    assert rs_state(site, site.logical_host, first) == "ONLINE"
+    assert rs_state(site, site.logical_host, second) == "OFFLINE"
+
+
+def storage_on_first_only(site: Site) -> None:
+    first, second = site.nodes
+    assert rs_state(site, site.storage_resource, first) == "ONLINE"
+    assert mounted(site, first, site.config_dir)
+    assert not mounted(site, second, site.config_dir), "a failover file system on two nodes"
+
+
+def configured_with_logical_host(site: Site) -> None:
+    base = site.on(site.nodes[0], site.server_root)
+    hostname = subprocess.run([str(base / "sbin" / "configutil"), "-o", "local.hostname"],
+                              capture_output=True, text=True, timeout=60, check=True)
+    assert hostname.stdout.strip() == site.logical_fqdn
+    assert (base / "config").resolve().is_relative_to(site.directory / "disks"), \
+        "the configuration must be on the shared disk"
+
+
+def bound_to_logical_ip(site: Site) -> None:
+    config = site.on(site.nodes[0], site.server_root) / "config"
+    assert f"INTERFACE_ADDRESS={site.logical_ip}" in (config / "dispatcher.cnf").read_text()
+    assert f"INTERFACE_ADDRESS={site.logical_ip}" in \
+        (config / "job_controller.cnf").read_text()
+    assert (config / "dispatcher.cnf.pre-ha").exists()
+    listen = subprocess.run([str(config.parent / "sbin" / "configutil"), "-o",
+                             "service.listenaddr"], capture_output=True, text=True, timeout=60,
+                            check=True)
+    assert listen.stdout.strip() == site.logical_ip
+
+
+def imta_names_no_node(site: Site) -> None:
+    imta = (site.on(site.nodes[0], site.server_root) / "config" / "imta.cnf").read_text()
+    assert site.nodes[0] not in imta
+
+
+def failed_over_to_second(site: Site) -> None:
+    first, second = site.nodes
+    assert rg_state(site, second) == "ONLINE" and rg_state(site, first) == "OFFLINE"
+    assert mounted(site, second, site.config_dir) and not mounted(site, first, site.config_dir)
+
+
+def binaries_on_second(site: Site) -> None:
+    base = site.on(site.nodes[1], site.server_root)
+    assert (base / "sbin" / "start-msg").exists()
+
+
+def second_uses_shared_config(site: Site) -> None:
+    base = site.on(site.nodes[1], site.server_root)
+    assert (base / "config" / "msg.conf").exists()
+
+
+def resource_created_disabled(site: Site) -> None:
+    assert ask(site, "scha_resource_get", "-O", "On_off_switch", "-R", site.mail_resource,
+               "-G", site.group) == ["DISABLED"]
+    assert ask(site, "scha_resource_get", "-O", "Type", "-R", site.mail_resource, "-G",
+               site.group)[0].startswith("SUNW.ims")
+
+
+def mail_resource_online(site: Site) -> None:
+    second = site.nodes[1]
+    assert rs_state(site, site.mail_resource, second) == "ONLINE"
+    proof.wait_for(lambda: proof.resource_status(site, second)[0] == "OK", 60,
+                   "status OK from the fault monitor")
+    assert proof.services_answer(site)
+
+
+def scstat_shows_it_online(site: Site) -> None:
+    out = "\n".join(ask(site, "scstat", "-g", node=site.nodes[1]))
+    assert f"Resource: {site.mail_resource}" in out
+    lines = [line for line in out.splitlines()
+             if site.mail_resource in line and site.nodes[1] in line]
+    assert lines and "Online" in lines[0], out
+
+
+OUTCOMES: dict[str, Callable[[Site], None]] = {
+    "1-2": installed_everywhere, "3": same_ids_everywhere, "4": types_registered,
+    "5": group_created, "6": logical_host_online_on_first, "7": storage_on_first_only,
+    "8-9": configured_with_logical_host, "10": bound_to_logical_ip, "11": imta_names_no_node,
+    "12": failed_over_to_second, "13": binaries_on_second, "14": second_uses_shared_config,
+    "15": resource_created_disabled, "16": mail_resource_online, "17": scstat_shows_it_online,
+}
+
+
+def group_offline_nothing_runs(site: Site) -> None:
+    assert all(rg_state(site, n) == "OFFLINE" for n in site.nodes)
+    assert messaging_processes(site) == []
+    assert not any(mounted(site, n, site.config_dir) for n in site.nodes)
+
+
+def resources_disabled(site: Site) -> None:
+    for resource in (site.mail_resource, site.storage_resource, site.logical_host):
+        assert ask(site, "scha_resource_get", "-O", "On_off_switch", "-R", resource, "-G",
+                   site.group) == ["DISABLED"]
+
+
+def resources_gone(site: Site) -> None:
+    assert ask(site, "scha_resourcegroup_get", "-O", "Resource_list", "-G", site.group) == []
+
+
+def group_gone(site: Site) -> None:
+    assert site.group not in ask(site, "scha_cluster_get", "-O", "All_resourcegroups")
+
+
+def types_gone(site: Site) -> None:
+    types = ask(site, "scha_cluster_get", "-O", "All_resourcetypes")
+    assert not any(t.startswith(("SUNW.ims", "SUNW.HAStoragePlus")) for t in types), types
+
+
+UNCONFIGURE_OUTCOMES: dict[str, Callable[[Site], None]] = {
+    "U1": group_offline_nothing_runs, "U2": resources_disabled, "U3": resources_gone,
+    "U4": group_gone, "U5": types_gone,
+}
+
+
+def test_generic_procedure_step_by_step(package_dir: Path, cluster_dir: Path) -> None:
+    site = Site(cluster_dir)
+    session = Session(site, Console(quiet=True))
+    create(site)
+    steps = generic.steps(package_dir)
+    assert [step.number for step in steps] == list(OUTCOMES)
+    for step in steps:
+        generic.run_step(session, step)
+        OUTCOMES[step.number](site)
+    sent = proof.send_mail(site, USER, "generic", "through the cluster")
+    proof.wait_for(lambda: sent in proof.pop_message_ids(site, USER), 30, "mail delivered")
+    assert [s.number for s in generic.UNCONFIGURE_STEPS] == list(UNCONFIGURE_OUTCOMES)
+    for step in generic.UNCONFIGURE_STEPS:
+        generic.run_step(session, step)
+        UNCONFIGURE_OUTCOMES[step.number](site)
+
+
+def test_asymmetric_example_and_its_unconfigure(package_dir: Path, cluster_dir: Path) -> None:
+    site = asymmetric.site(cluster_dir)
+    session = Session(site, Console(quiet=True))
+    create(site)
+    asymmetric.run(session, package_dir)
+    assert rg_state(site, "daisy") == "ONLINE"
+    assert rs_state(site, "ms-rs-daisy", "daisy") == "ONLINE"
+    assert ask(site, "scha_resource_get", "-O", "R_description", "-R", "budgie", "-G",
+               site.group) == ["LogicalHostname resource for budgie"]
+    sent = proof.send_mail(site, USER, "asymmetric", "to budgie")
+    proof.wait_for(lambda: sent in proof.imap_message_ids(site, USER), 30, "mail delivered")
+    asymmetric.unconfigure(session)
+    group_gone(site)
+    types_gone(site)
+    assert messaging_processes(site) == []
+
+
+def test_symmetric_example_two_instances_and_their_unconfigure(
+        package_dir: Path, cluster_dir: Path) -> None:
+    console = Console(quiet=True)
+    sessions = symmetric.sessions(cluster_dir, console)
+    create(sessions[0].site)
+    symmetric.run_all(sessions, package_dir)
+    for s in sessions:
+        site = s.site
+        primary = site.nodes[0]
+        assert rg_state(site, primary) == "ONLINE", site.group
+        assert rs_state(site, site.mail_resource, primary) == "ONLINE"
+        root = site.on(primary, site.server_root)
+        assert root.resolve().is_relative_to(cluster_dir / "disks"), \
+            "the symmetric example keeps the binaries on the shared disk"
+        sent = proof.send_mail(site, USER, site.group, f"to {site.logical_host}")
+        proof.wait_for(lambda site=site, sent=sent: sent in proof.imap_message_ids(site, USER),
+                       30, f"mail delivered by {site.group}")
+    # the two instances never share a directory (the contention problem)
+    roots = {os.path.realpath(s.site.on(s.site.nodes[0], s.site.server_root)) for s in sessions}
+    assert len(roots) == 2
+    symmetric.unconfigure_all(sessions)
+    for s in sessions:
+        group_gone(s.site)
+    types_gone(sessions[0].site)
+    assert messaging_processes(sessions[0].site) == []
