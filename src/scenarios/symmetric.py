@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scenarios import generic
 from scenarios.console import Console
-from scenarios.session import Session, StepFailed, tool
+from scenarios.session import Session
 from scenarios.site import Site
 
 DISKS = {"mars": ("/dev/md/penguin/dsk/d500", "/dev/md/penguin/dsk/d400"),
@@ -67,16 +67,14 @@ def prepare_nodes(sessions_: list[Session], package_dir: Path) -> None:
 
 
 def configure_instance(s: Session) -> None:
-    """Steps 3.2-11 for one instance, from its primary node."""
+    """Steps 3.2-11 for one instance, from its primary node, with the generic procedure's
+    steps where the example does the same thing."""
     site = s.site
     primary, standby = site.nodes
     s.console.heading(f"Instance {site.group}: group, logical host {site.logical_host}, "
                       "storage for binaries and configuration")
-    s.cluster(primary, "scrgadm", "-a", "-g", site.group, "-h", ",".join(site.nodes))
-    s.cluster(primary, "scrgadm", "-a", "-L", "-g", site.group, "-l", site.logical_host)
-    s.cluster(primary, "scrgadm", "-c", "-j", site.logical_host, "-y",
-              f"R_description=LogicalHostname resource for {site.logical_host}")
-    s.cluster(primary, "scswitch", "-Z", "-g", site.group)
+    generic.create_group(s)
+    generic.add_logical_host(s)
     s.cluster(primary, "scrgadm", "-a", "-j", site.storage_resource, "-g", site.group,
               "-t", "SUNW.HAStoragePlus",
               "-x", f"FileSystemMountPoints={site.server_root},{site.config_dir}",
@@ -85,33 +83,19 @@ def configure_instance(s: Session) -> None:
 
     s.console.heading(f"Instance {site.group}: install and configure Messaging Server on "
                       f"{primary}, on the shared disk")
-    s.host(primary, [f"{site.server_root}/sbin/configure"],
-           [tool("mssim"), "install", "--base", str(site.on(primary, site.server_root)),
-            "--config", str(site.on(primary, site.config_dir)), "--host", site.logical_fqdn,
-            "--ip", site.node_ip(primary), "--user", site.user, "--group", site.group_name,
-            *site.ports.install_options()])
-    s.host(primary, [f"{site.server_root}/sbin/ha_ip_config"],
-           [str(site.on(primary, site.server_root) / "sbin" / "ha_ip_config")],
-           stdin=f"{site.logical_ip}\n\nno\n")
-    imta = site.on(primary, site.server_root) / "config" / "imta.cnf"
-    s.console.command(primary, ["sed", f"s/{primary}/{site.logical_host}/g", "imta.cnf"])
-    imta.write_text(imta.read_text().replace(primary, site.logical_host))
+    generic.install_and_configure(s)
+    generic.bind_logical_ip(s)
+    generic.fix_imta(s)
 
     s.console.heading(f"Instance {site.group}: fail over to {standby} and run useconfig there")
     s.cluster(primary, "scswitch", "-z", "-g", site.group, "-h", standby)
-    setup = site.on(standby, site.config_dir) / "setup"
-    saved = sorted(p.name for p in setup.glob("configure_*"))
-    if not saved:
-        raise StepFailed(f"no configure_* in {site.config_dir}/setup on {standby}")
-    s.host(standby, ["useconfig", f"{site.config_dir}/setup/{saved[-1]}"],
-           [str(site.on(standby, site.server_root) / "sbin" / "useconfig"),
-            str(setup / saved[-1])])
+    generic.useconfig_on_second(s)
 
     s.console.heading(f"Instance {site.group}: create and enable {site.mail_resource}")
     s.cluster(standby, "scrgadm", "-a", "-j", site.mail_resource, "-t", "SUNW.ims",
               "-g", site.group, "-x", f"IMS_serverroot={site.server_root}",
               "-y", f"Resource_dependencies={site.logical_host},{site.storage_resource}")
-    s.cluster(standby, "scswitch", "-e", "-j", site.mail_resource)
+    generic.enable_mail_resource(s)
     s.console.heading(f"Instance {site.group}: check by switching it back to {primary}")
     s.cluster(standby, "scswitch", "-z", "-g", site.group, "-h", primary)
 
@@ -124,17 +108,11 @@ def run_all(sessions_: list[Session], package_dir: Path) -> None:
 
 
 def unconfigure_all(sessions_: list[Session]) -> None:
-    """The guide's unconfigure procedure, once per group, then the types."""
+    """The guide's unconfigure procedure, once per group, then the types once."""
     for s in sessions_:
-        site = s.site
-        node = site.nodes[0]
-        s.console.heading(f"Unconfigure {site.group}")
-        s.cluster(node, "scswitch", "-F", "-g", site.group)
-        for resource in (site.mail_resource, site.logical_host, site.storage_resource):
-            s.cluster(node, "scswitch", "-n", "-j", resource)
-        for resource in (site.mail_resource, site.logical_host, site.storage_resource):
-            s.cluster(node, "scrgadm", "-r", "-j", resource)
-        s.cluster(node, "scrgadm", "-r", "-g", site.group)
-    s = sessions_[0]
-    s.cluster(s.site.nodes[0], "scrgadm", "-r", "-t", "SUNW.HAStoragePlus")
-    s.cluster(s.site.nodes[0], "scrgadm", "-r", "-t", "SUNW.ims")
+        s.console.heading(f"Unconfigure {s.site.group}")
+        generic.take_group_offline(s)
+        generic.disable_resources(s)
+        generic.remove_resources(s)
+        generic.remove_group(s)
+    generic.remove_types(sessions_[0])

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Callable
 
 from scims import installation, messages, neighbours
 from scims.errors import FrameworkError
 from scims.framework import Pmf
+from scims.messages import Message
 from scims.method_runtime import MethodContext
 from scims.neighbours import HaspStatus
 
@@ -35,19 +37,26 @@ def _start_probe(ctx: MethodContext, pmf: Pmf) -> None:
               period_minutes=ctx.props.get_int("Monitor_retry_interval"))
 
 
+def _attempt(ctx: MethodContext, action: Callable[[], None], failed: Message,
+             done: Message) -> int:
+    """Run a PMF action; the cluster command's own complaint, then the method's verdict."""
+    try:
+        action()
+    except FrameworkError as exc:
+        ctx.log.emit(exc.message, *exc.arguments)
+        ctx.log.emit(failed)
+        return 1
+    ctx.log.emit(done)
+    return 0
+
+
 def monitor_start(ctx: MethodContext) -> int:
     pmf = Pmf()
     if pmf.is_running(ctx.mon_tag):
         ctx.log.emit(messages.MONITOR_STARTED)
         return 0
-    try:
-        _start_probe(ctx, pmf)
-    except FrameworkError as exc:
-        ctx.log.emit(exc.message, *exc.arguments)
-        ctx.log.emit(messages.MONITOR_START_FAILED)
-        return 1
-    ctx.log.emit(messages.MONITOR_STARTED)
-    return 0
+    return _attempt(ctx, lambda: _start_probe(ctx, pmf), messages.MONITOR_START_FAILED,
+                    messages.MONITOR_STARTED)
 
 
 def _stop_probe(ctx: MethodContext, pmf: Pmf) -> None:
@@ -56,14 +65,8 @@ def _stop_probe(ctx: MethodContext, pmf: Pmf) -> None:
 
 
 def monitor_stop(ctx: MethodContext) -> int:
-    try:
-        _stop_probe(ctx, Pmf())
-    except FrameworkError as exc:
-        ctx.log.emit(exc.message, *exc.arguments)
-        ctx.log.emit(messages.MONITOR_STOP_FAILED)
-        return 1
-    ctx.log.emit(messages.MONITOR_STOPPED)
-    return 0
+    return _attempt(ctx, lambda: _stop_probe(ctx, Pmf()), messages.MONITOR_STOP_FAILED,
+                    messages.MONITOR_STOPPED)
 
 
 def monitor_check(ctx: MethodContext) -> int:
@@ -86,12 +89,9 @@ def update(ctx: MethodContext) -> int:
     pmf = Pmf()
     if not pmf.is_running(ctx.mon_tag):
         return 0
-    try:
+
+    def restart() -> None:
         _stop_probe(ctx, pmf)
         _start_probe(ctx, pmf)
-    except FrameworkError as exc:
-        ctx.log.emit(exc.message, *exc.arguments)
-        ctx.log.emit(messages.MONITOR_START_FAILED)
-        return 1
-    ctx.log.emit(messages.MONITOR_RESTARTED)
-    return 0
+
+    return _attempt(ctx, restart, messages.MONITOR_START_FAILED, messages.MONITOR_RESTARTED)
