@@ -18,6 +18,9 @@ demo: $(STAMP)
 	$(PY) -m scenarios.demo $(ARGS)
 
 ## The whole test suite: lint, the Python 3.9 check of shipped code, then every test.
+## End-to-end tests spend their time waiting on real processes, so test files run three at a
+## time (each file keeps its own clusters, addresses and sockets).
+PYTEST_ARGS ?= -n 3 --dist loadfile
 test: sysdeps lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 

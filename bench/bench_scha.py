@@ -35,6 +35,9 @@ def main() -> int:
         layout = cli.create(str(Path(tmp) / "cl"), ["mars", "venus"], "bench", start=True)
         try:
             binary = layout.node_bin("mars")
+            for node in ("mars", "venus"):  # a logical host must resolve on every node
+                with (layout.node_root(node) / "etc" / "hosts").open("a") as hosts:
+                    hosts.write("127.0.0.77\tbenchhost\n")
             subprocess.run([binary / "scrgadm", "-a", "-g", "rg", "-h", "mars,venus"], check=True)
             subprocess.run([binary / "scrgadm", "-a", "-L", "-g", "rg", "-l", "benchhost",
                             "-j", "meadow"], check=True)

@@ -147,7 +147,10 @@ def test_method_timeout_and_failover_mode(sleeper: Cluster) -> None:
             and _env_root(p) == str(c.root("mars"))]
     assert hung == [], "the timed-out method's process group was not killed"
     c.ok("mars", "scswitch", "-F", "-g", "rg")
-    c.ok("mars", "scrgadm", "-c", "-j", "app", "-y", "Failover_mode=SOFT")
+    # SOFT: the start that hangs on mars times out and the group moves to venus, whose own
+    # (healthy) start must not be cut short by a busy machine: a realistic timeout there.
+    c.ok("mars", "scrgadm", "-c", "-j", "app", "-y", "Failover_mode=SOFT", "-y",
+         "Start_timeout=10")
     c.ok("mars", "scswitch", "-Z", "-g", "rg")
     wait_for(lambda: c.rg_state("rg", "venus") == "ONLINE", what="relocation to venus")
     assert c.rs_state("app", "mars") == "OFFLINE"

@@ -1,0 +1,157 @@
+"""Detection latency per fault kind beside its bound, and time to recovery.
+
+Builds a two-node stand-in cluster with Messaging Server online under SUNW.ims, sets
+Thorough_probe_interval=5, Probe_timeout=2 (and Retry_count=10, so that restarts are
+measured, not failovers), then injects, in this order (so neither node sees more than a few
+restarts within Retry_interval):
+
+  watcher death  kill -9 of Messaging Server's watcher. Detected when the fault monitor logs
+                 "The Messaging Server watcher (pid N) died" (bound: 1 s, the watcher is
+                 checked every 0.5 s). Recovered when a new watcher runs and SMTP, IMAP and
+                 POP greet on the logical host again.
+  node panic     `clustersim node panic` of the node where the group is online. Recovered
+                 when the group is online on the other node and SMTP, IMAP and POP greet
+                 there; the node then boots and rejoins (not timed).
+  imapd hang     `mssim fault B imapd hang`: IMAP accepts connections and never answers.
+                 Detected when the monitor logs "Probe failed: IMAP ..." (bound:
+                 Thorough_probe_interval + Probe_timeout = 7 s: a hang just after a cycle
+                 waits a whole interval, then the probe its whole timeout; each run injects
+                 at a random phase of the cycle, so runs spread over [2, 7]). Once detected the
+                 fault is taken back from the fault file only, so the hung daemon stays hung
+                 until the agent restarts Messaging Server and the new imapd starts healthy
+                 (a transient hang). Recovered when SMTP, IMAP and POP greet again.
+
+Times are taken on this process's clock: the node's syslog file is polled every 20 ms (its
+lines carry whole seconds only), the services every 50 ms with a 0.5 s greeting timeout.
+
+    .venv/bin/python bench/bench_faults.py [RUNS]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import standin
+
+from scenarios import faults, proof
+from scenarios.session import tool
+
+RUNS = 5
+PANIC_RUNS = 3
+INTERVAL = 5
+PROBE_TIMEOUT = 2
+WATCHER_BOUND = 1.0
+LIMIT = 90.0
+
+
+def messages_tail(c: standin.MailCluster, node: str) -> standin.MessagesTail:
+    return standin.MessagesTail(c.site.on(node, "/var/adm/messages"))
+
+
+def watcher_death(c: standin.MailCluster) -> tuple[float, float]:
+    site = c.site
+    node = c.healthy()
+    tail = messages_tail(c, node)
+    pid = faults.watcher_pid(site, node)
+    if pid is None:
+        raise RuntimeError(f"no watcher on {node}")
+    started = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    detected = standin.wait_until(lambda: tail.has(f"watcher (pid {pid}) died"), LIMIT,
+                                  "the monitor's line about the dead watcher")
+
+    def back() -> bool:
+        now = faults.watcher_pid(site, node)
+        return now is not None and now != pid and standin.greet(site)
+
+    standin.wait_until(back, LIMIT, "a new watcher and every service answering", 0.05)
+    return detected, time.monotonic() - started
+
+
+def imapd_hang(c: standin.MailCluster) -> tuple[float, float]:
+    site = c.site
+    node = c.healthy()
+    time.sleep(random.uniform(0, INTERVAL))  # a random phase of the probe cycle
+    tail = messages_tail(c, node)
+    started = time.monotonic()
+    faults.inject(site, node, "imapd", "hang")
+    detected = standin.wait_until(lambda: tail.has("Probe failed: IMAP"), LIMIT,
+                                  "the monitor's line about IMAP")
+    # A transient hang: the running imapd stays hung, the next one starts healthy.
+    (site.on(node, site.server_root) / "install" / "faults" / "imapd").unlink(missing_ok=True)
+    standin.wait_until(lambda: standin.greet(site), LIMIT, "every service answering", 0.05)
+    return detected, time.monotonic() - started
+
+
+def node_panic(c: standin.MailCluster) -> float:
+    site = c.site
+    node = c.healthy()
+    other = c.other(node)
+    started = time.monotonic()
+    subprocess.run([tool("clustersim"), "node", "panic", node, "--cluster",
+                    str(site.directory)], capture_output=True, timeout=120, check=True)
+    standin.wait_until(lambda: proof.group_node(site) == other and standin.greet(site),
+                       LIMIT, f"the group answering on {other}", 0.05)
+    took = time.monotonic() - started
+    subprocess.run([tool("clustersim"), "node", "boot", node, "--cluster",
+                    str(site.directory)], capture_output=True, timeout=120, check=True)
+    return took
+
+
+def main() -> int:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
+    detect: dict[str, list[float]] = {"watcher death": [], "imapd hang": []}
+    recover: dict[str, list[float]] = {"watcher death": [], "imapd hang": [], "node panic": []}
+    failed: list[str] = []
+
+    def attempt(kind: str, trial: Callable[[standin.MailCluster], object]) -> None:
+        try:
+            result = trial(c)
+        except (TimeoutError, RuntimeError, subprocess.SubprocessError) as exc:
+            failed.append(f"{kind}: {exc}")
+            return
+        if isinstance(result, tuple):
+            detect[kind].append(result[0])
+            recover[kind].append(result[1])
+        else:
+            recover[kind].append(result)
+
+    with standin.mail_cluster() as c:
+        c.healthy()
+        c.set_props("-y", f"Thorough_probe_interval={INTERVAL}", "-y", "Retry_count=10",
+                    "-x", f"Probe_timeout={PROBE_TIMEOUT}")
+        for _ in range(runs):
+            attempt("watcher death", watcher_death)
+        attempt("node panic", node_panic)
+        for _ in range(runs):
+            attempt("imapd hang", imapd_hang)
+        for _ in range(PANIC_RUNS - 1):
+            attempt("node panic", node_panic)
+        c.healthy()
+
+    hang_bound = INTERVAL + PROBE_TIMEOUT
+    print(f"Fault detection and recovery on the stand-in cluster, Thorough_probe_interval="
+          f"{INTERVAL} s, Probe_timeout={PROBE_TIMEOUT} s (seconds)")
+    print()
+    print("Detection latency: fault injected until the fault monitor's syslog line")
+    print(standin.table([
+        standin.row("watcher death (kill -9)", detect["watcher death"], bound=WATCHER_BOUND),
+        standin.row("imapd hang", detect["imapd hang"], bound=hang_bound),
+    ]))
+    print()
+    print("Time to recovery: fault injected until SMTP, IMAP and POP all answer again "
+          "(node panic: on the other node)")
+    print(standin.table([standin.row(kind, values) for kind, values in recover.items()]))
+    for line in failed:
+        print(f"not measured: {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""What the agent benchmarks share: a stand-in cluster with Messaging Server online under
+SUNW.ims (the guide's generic procedure), always torn down, and the table they print.
+
+Not a benchmark itself (run.py runs only bench_*.py). A benchmark does
+
+    with standin.mail_cluster() as c:
+        ...measure...
+    standin.table(rows)
+
+The package is built into a temporary directory, the cluster lives under /tmp (the
+runtime user must reach it), and on the way out the cluster is destroyed even after a
+failure, then we wait until no process of it is left (and say so on stderr if one is).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from scenarios import faults, generic
+from scenarios.console import Console
+from scenarios.session import Session, tool
+from scenarios.site import Site
+
+TOP = Path(__file__).resolve().parents[1]
+HEAL_TIMEOUT = 120.0
+
+
+@dataclass
+class MailCluster:
+    site: Site
+    session: Session
+    package: Path
+
+    def cmd(self, node: str, command: str, *args: str,
+            expect: int | None = 0) -> subprocess.CompletedProcess[str]:
+        return self.session.cluster(node, command, *args, expect=expect)
+
+    def set_props(self, *args: str) -> None:
+        """`scrgadm -c -j mail-rs ...` on the first node."""
+        self.cmd(self.site.nodes[0], "scrgadm", "-c", "-j", self.site.mail_resource, *args)
+
+    def other(self, node: str) -> str:
+        return next(n for n in self.site.nodes if n != node)
+
+    def healthy(self) -> str:
+        """Faults cleared, wait until the service is healthy somewhere; the node."""
+        faults.clear_faults(self.site)
+        node, _ = faults.wait_healthy(self.site, HEAL_TIMEOUT)
+        return node
+
+    def method_env(self, node: str) -> dict[str, str]:
+        """The environment the RGM gives a method (docs/internals.md, section 4)."""
+        root = str(self.site.root(node))
+        return {"PATH": f"{root}/usr/cluster/bin:/usr/bin:/bin", "SC_NODE_ROOT": root,
+                "LANG": "C", "TZ": os.environ.get("TZ", "UTC")}
+
+    def method_path(self, node: str, method: str) -> Path:
+        return self.site.on(node, f"/opt/SUNWscims/bin/{method}")
+
+
+def _cluster_processes(directory: Path) -> list[str]:
+    done = subprocess.run(["pgrep", "-a", "-f", str(directory)], capture_output=True,
+                          text=True, timeout=30, check=False)
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
+@contextmanager
+def mail_cluster() -> Iterator[MailCluster]:
+    """Steps 1-17 of the generic procedure on a fresh two-node cluster; destroyed after."""
+    if os.geteuid() != 0:
+        raise SystemExit("the agent benchmarks run as root, as the end-to-end tests do")
+    build = Path(tempfile.mkdtemp(prefix="bench-pkg-"))
+    top = Path(tempfile.mkdtemp(prefix="bench-ims-", dir="/tmp"))
+    os.chmod(top, 0o755)  # noqa: S103 - the runtime user must reach the configuration
+    site = Site(top / "c")
+    transcript = io.StringIO()
+    session = Session(site, Console(out=transcript))
+    created = False
+    try:
+        subprocess.run([sys.executable, str(TOP / "packaging" / "build.py"), "--no-dist",
+                        "--out", str(build)], capture_output=True, text=True, timeout=600,
+                       check=True)
+        subprocess.run([tool("clustersim"), "create", str(site.directory), "--nodes",
+                        ",".join(site.nodes)], capture_output=True, text=True, timeout=300,
+                       check=True)
+        created = True
+        try:
+            generic.run(session, build / "pkg")
+        except Exception:
+            sys.stderr.write(transcript.getvalue()[-4000:])
+            raise
+        yield MailCluster(site, session, build / "pkg")
+    finally:
+        if created:
+            subprocess.run([tool("clustersim"), "destroy", str(site.directory)],
+                           capture_output=True, text=True, timeout=300, check=False)
+            left: list[str] = []
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                left = _cluster_processes(site.directory)
+                if not left:
+                    break
+                time.sleep(0.5)
+            if left:
+                sys.stderr.write("processes of the cluster left after destroy:\n"
+                                 + "\n".join(left) + "\n")
+        shutil.rmtree(top, ignore_errors=True)
+        shutil.rmtree(build, ignore_errors=True)
+
+
+# --- waiting and timing -------------------------------------------------------------------
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
+               poll: float = 0.02) -> float:
+    """Like proof.wait_for, with a finer poll (for latencies); seconds it took."""
+    started = time.monotonic()
+    while True:
+        try:
+            if predicate():
+                return time.monotonic() - started
+        except OSError:
+            pass
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{what}: not within {timeout:g} s")
+        time.sleep(poll)
+
+
+class MessagesTail:
+    """New lines of a node's var/adm/messages, read incrementally (cheap to poll often)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = path.stat().st_size if path.exists() else 0
+        self.seen: list[str] = []
+
+    def poll(self) -> list[str]:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return self.seen
+        cut = data.rfind(b"\n") + 1
+        self.offset += cut
+        self.seen += data[:cut].decode(errors="replace").splitlines()
+        return self.seen
+
+    def has(self, text: str) -> bool:
+        return any(text in line for line in self.poll())
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def row(name: str, values: Sequence[float], unit_scale: float = 1.0,
+        bound: float | None = None) -> list[str]:
+    """name, runs, median, min, max, bound, median/bound, max/bound (values scaled)."""
+    if not values:
+        return [name, "0", "-", "-", "-", "-" if bound is None else f"{bound:g}", "-", "-"]
+    v = [x * unit_scale for x in values]
+    med = statistics.median(v)
+    if not bound:
+        return [name, str(len(v)), _num(med), _num(min(v)), _num(max(v)), "-", "-", "-"]
+    return [name, str(len(v)), _num(med), _num(min(v)), _num(max(v)), _num(bound),
+            f"{med / bound:.2f}", f"{max(v) / bound:.2f}"]
+
+
+HEAD = ["measure", "runs", "median", "min", "max", "bound", "median/bound", "max/bound"]
+
+
+def _num(x: float) -> str:
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}"
+
+
+def table(rows: Sequence[Sequence[str]], head: Sequence[str] = HEAD) -> str:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    lines = []
+    for r in [head, *rows]:
+        cells = [str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                 for i, (c, w) in enumerate(zip(r, widths))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+GREETINGS = (("smtp", b"220"), ("imap", b"* OK"), ("pop", b"+OK"))
+
+
+def greet(site: Site, timeout: float = 0.5) -> bool:
+    """SMTP, IMAP and POP each greet on the logical host within `timeout` (a quicker,
+    finer-grained check than proof.services_answer, for polling during an outage)."""
+    for service, greeting in GREETINGS:
+        try:
+            with socket.create_connection((site.logical_ip, getattr(site.ports, service)),
+                                          timeout=timeout) as sock:
+                sock.settimeout(timeout)
+                if not sock.makefile("rb").readline().startswith(greeting):
+                    return False
+        except OSError:
+            return False
+    return True
