@@ -107,8 +107,13 @@ def server_root(site: Site, node: str) -> str:
 
 def inject(site: Site, node: str, *fault: str) -> None:
     """`mssim fault <server root of node> ...`, e.g. ("imapd", "hang") or ("clear",)."""
-    subprocess.run([tool("mssim"), "fault", server_root(site, node), *fault],
-                   capture_output=True, text=True, timeout=60, check=True)
+    argv = [tool("mssim"), "fault", server_root(site, node), *fault]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    if done.returncode != 0:
+        raise subprocess.CalledProcessError(
+            done.returncode, argv, done.stdout,
+            f"mssim fault {' '.join(fault)} on {node} exited {done.returncode}: "
+            f"{done.stderr.strip() or done.stdout.strip()}")
 
 
 def clear_faults(site: Site) -> None:

@@ -1,0 +1,74 @@
+"""The fault matrix and the Validate fuzzing: SUNWscims on two-node stand-in clusters
+(src/scenarios/testbed.py), each always destroyed at the end with no process of it left.
+
+The matrix's rows run on clusters of their own, in background threads (src/scenarios/
+faultmatrix.py), started as soon as the session's first test here starts: the table then
+runs while the Validate fuzzing runs in the foreground on its own cluster, and each row's
+test in test_matrix.py collects that row's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scenarios import testbed
+from scenarios.faultmatrix import RESULT_WAIT, MatrixRun, Row, Shard
+from scenarios.testbed import Cluster
+
+MATRIX = pytest.StashKey[MatrixRun]()
+
+
+@pytest.fixture(scope="session")
+def package_dir() -> Iterator[Path]:
+    try:
+        with testbed.built_package() as built:
+            yield built
+    except testbed.TestbedError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="module")
+def cluster(package_dir: Path) -> Iterator[Cluster]:
+    try:
+        with testbed.generic_cluster(package_dir) as built:
+            yield built
+    except testbed.TestbedError as exc:
+        pytest.fail(str(exc))
+
+
+def _selected_rows(session: pytest.Session) -> tuple[object, list[Row]]:
+    """The matrix module and the rows whose tests were selected, in table order."""
+    module, names = None, set()
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and isinstance(callspec.params.get("row"), Row):
+            module = item.module
+            names.add(callspec.params["row"].name)
+    if module is None:
+        return None, []
+    return module, [row for row in module.TABLE if row.name in names]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fault_matrix(request: pytest.FixtureRequest, package_dir: Path) -> Iterator[None]:
+    module, rows = _selected_rows(request.session)
+    if module is None:
+        yield
+        return
+    run = MatrixRun(package_dir, [Shard([row for row in rows if module.shard_of(row) == n])
+                                  for n in range(len(module.SHARDS))])
+    request.config.stash[MATRIX] = run
+    run.start()
+    try:
+        yield
+    finally:
+        run.stop(RESULT_WAIT)
+        assert not run.teardown_errors, "\n".join(run.teardown_errors)
+
+
+@pytest.fixture
+def matrix(request: pytest.FixtureRequest) -> MatrixRun:
+    return request.config.stash[MATRIX]
