@@ -8,6 +8,12 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test lint sysdeps package bench clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian package: python3-venv"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends python3-venv >/dev/null || exit 1; \
+	  else echo "$(PYTHON) cannot create a virtual environment; install python3-venv" >&2; exit 1; fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -22,7 +28,9 @@ demo: $(STAMP)
 ## time (each file keeps its own clusters, addresses and sockets).
 PYTEST_ARGS ?= -n 3 --dist loadfile
 test: sysdeps lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure" >&2; fi; \
+	exit $$rc
 
 ## System tools the tests use: ksh (Solaris 11's /bin/sh is ksh93: the install scripts must
 ## parse with it), man and groff (SUNW.ims(5) must render). Installed from Debian when missing.

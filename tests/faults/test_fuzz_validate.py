@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scenarios import faults, proof
+from scenarios.site import Site
 from scenarios.testbed import Cluster
 
 pytestmark = pytest.mark.e2e
@@ -62,6 +63,9 @@ def validate(cluster: Cluster) -> tuple[Cluster, str, Path]:
 
 def run_validate(cluster: Cluster, node: str, method: Path,
                  argv: list[str]) -> tuple[int, list[str]]:
+    """Validate's exit code, and what it put in the node's messages: every line since it
+    started except the ones the live cluster logs meanwhile (the RGM's state changes, the
+    running resource's other methods and its fault monitor)."""
     site = cluster.site
     root = site.root(node)
     where = faults.mark(site, node)
@@ -69,7 +73,19 @@ def run_validate(cluster: Cluster, node: str, method: Path,
                           env={"PATH": f"{root}/usr/cluster/bin:/usr/bin:/bin",
                                "SC_NODE_ROOT": str(root), "LANG": "C", "TZ": "UTC"},
                           check=False)
-    return done.returncode, faults.since(site, node, where)
+    assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
+    return done.returncode, [line for line in faults.since(site, node, where)
+                             if not _from_the_live_cluster(site, line)]
+
+
+def _from_the_live_cluster(site: Site, line: str) -> bool:
+    matched = faults.SYSLOG_LINE.match(line)
+    if matched is None:
+        return False
+    rest = matched["rest"]
+    live = f"SC[SUNW.ims,{site.group},{site.mail_resource},"
+    return rest.startswith("Cluster.") or (
+        rest.startswith(live) and not rest.startswith(live + "ims_svc_validate]"))
 
 
 # The fault matrix's threads run meanwhile, and imaplib and tempfile there draw from the
