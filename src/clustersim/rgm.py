@@ -188,6 +188,8 @@ class Rgm:
         argv = self._argv(node, rs, method)
         if argv is None:
             return None
+        if self.store.node_state(node) != "UP":  # e.g. aborted earlier in this request
+            return MethodResult("nodedown")
         if extra:  # rt_callbacks(1HA): validate [-c|-u] -R -T -G [-r ...] [-x ...] [-g ...]
             argv = [argv[0], extra[0], *argv[1:], *extra[1:]]
         timeout = self._timeout(rs, method)
@@ -359,6 +361,8 @@ class Rgm:
                            self._validate_args({}, {}, changes, "-u"))
         with self.store.tx():
             self.store.put_rg(name, rg["managed"], {**rg["props"], **changes})
+        for rsname in self.store.rs_names(name):
+            self._update_where_online(self._rs(rsname))
 
     def remove_rg(self, name: str) -> None:
         self._rg(name)
@@ -557,10 +561,14 @@ class Rgm:
         with self.store.tx():
             self.store.put_rs(name, rs["rg"], rs["type"], new_props,
                               {**rs["ext"], **ext_changes})
-        rs = self._rs(name)
+        self._update_where_online(self._rs(name))
+
+    def _update_where_online(self, rs: dict[str, Any]) -> None:
+        """rt_callbacks(1HA): after a successful property change of a resource or its group,
+        Update runs on every node where the resource is online."""
         for n in self.config.nodes:
-            if self.store.rs_state(name, n)[0] in ("ONLINE", "ONLINE_NOT_MONITORED",
-                                                    "MONITOR_FAILED"):
+            if self.store.rs_state(rs["name"], n)[0] in ("ONLINE", "ONLINE_NOT_MONITORED",
+                                                         "MONITOR_FAILED"):
                 self.call(n, rs, "Update")
 
     def remove_rs(self, name: str) -> None:
@@ -666,11 +674,15 @@ class Rgm:
             self._set_rs(n, node, "STOPPING")
             if state in ("ONLINE", "MONITOR_FAILED"):
                 self._stop_step(node, recs[n], "Monitor_stop", failed)
+                if self.store.node_state(node) != "UP":
+                    return failed  # aborted (Failover_mode HARD): node_down cleaned up
         for phase in ("Stop", "Postnet_stop"):
             for n in active:
                 if n in failed:
                     continue
                 self._stop_step(node, recs[n], phase, failed)
+                if self.store.node_state(node) != "UP":
+                    return failed
         for n in active:
             if n not in failed:
                 self._set_rs(n, node, "OFFLINE")
@@ -683,9 +695,13 @@ class Rgm:
         failed.append(rs["name"])
         self._set_rs(rs["name"], node, "STOP_FAILED")
         if rules.stop_failure_aborts_node(self._failover_mode(rs)) and self.abort_node:
+            # r_properties(5) HARD: "the RGM aborts the node, which forces the resource group
+            # offline". The node is dead from here on, within this same request: its groups
+            # are offline there and fail over unless the administrator asked them offline.
             self.log(node, "error", "Failover_mode is HARD: aborting node %s to force resource "
                      "group %s offline", node, rs["rg"])
             self.abort_node(node)
+            self.node_down(node)
 
     def _enabled(self, rg: str) -> list[str]:
         return [n for n in self.store.rs_names(rg) if self.store.switches(n)[0]]
@@ -693,6 +709,12 @@ class Rgm:
     def online_on(self, rgname: str, node: str, hops: int = 0) -> None:
         """Bring the group online on `node`; on a Start failure apply Failover_mode."""
         rg = self._rg(rgname)
+        if self.store.node_state(node) != "UP" or node in self._where_up(rgname):
+            return  # the node died meanwhile, or a failover already brought the group here
+        if len(self._where_up(rgname)) >= int(rg["props"].get("Maximum_primaries", 1) or 1):
+            # never more masters than Maximum_primaries: a node death within this request
+            # (Failover_mode HARD) has already failed the group over elsewhere
+            return
         self._set_rg(rgname, node, "PENDING_ONLINE")
         failed = self._start_resources(rg, node, self._enabled(rgname))
         if self.store.node_state(node) != "UP":
@@ -983,7 +1005,7 @@ class Rgm:
                             self._set_rs(rsname, node, "ONLINE_NOT_MONITORED")
                 elif state not in ("OFFLINE", "STOP_FAILED"):
                     failed = self._stop_resources(rg, node, [rsname])
-                    if failed:
+                    if failed and self.store.node_state(node) == "UP":
                         self._set_rg(rg["name"], node, "ERROR_STOP_FAILED")
 
     def clear(self, nodes: list[str], names: list[str], flag: str) -> None:
@@ -1027,7 +1049,6 @@ class Rgm:
                      refusal)
             raise ClusterError(f"{refusal} (resource {rsname})", "CHECKS")
         now = self.clock()
-        window = int(self.rs_value(rs, "Retry_interval") or 3600)
         if tag == "RESOURCE_IS_RESTARTED":
             with self.store.tx():
                 self.store.add_event("rs_restart", rsname, node, now)
@@ -1056,7 +1077,6 @@ class Rgm:
             raise ClusterError(f"no other node can master resource group {rgname} (none up, "
                                "excluded by Pingpong_interval, or Monitor_check failed)",
                                "CHECKS")
-        _ = window
         if tag == "CHECK_GIVEOVER":
             return
         with self.store.tx():
@@ -1077,6 +1097,8 @@ class Rgm:
             self._stop_step(node, rs, "Monitor_stop", failed)
         if not failed:
             self._stop_step(node, rs, "Stop", failed)
+        if self.store.node_state(node) != "UP":
+            return  # Failover_mode HARD aborted the node; the group failed over
         if failed:
             self._set_rg(rg["name"], node, "ERROR_STOP_FAILED")
             raise ClusterError(f"resource {name} failed to stop on node {node}", "METHOD")
@@ -1117,10 +1139,10 @@ class Rgm:
 
     # ------------------------------------------------------------------ membership
     def node_down(self, node: str) -> None:
-        """A node died: its groups are offline there (no Stop runs) and fail over."""
+        """A node died (or Failover_mode HARD aborted it): its groups are offline there (no
+        Stop runs) and fail over, except those the administrator wants offline."""
         if self.store.node_state(node) == "DOWN":
             return
-        self.log(self._any_up(), "notice", "node %s left the cluster", node)
         from clustersim.builtin import release_node  # noqa: PLC0415
 
         release_node(self.layout, node)
@@ -1135,10 +1157,11 @@ class Rgm:
                 for rsname in self.store.rs_names(name):
                     self.store.set_rs_state(rsname, node, "OFFLINE")
                     self.store.set_rs_status(rsname, node, "OFFLINE", "")
+        self.log(self._any_up(), "notice", "node %s left the cluster", node)
         for name in self._rg_order(affected):
             rg = self._rg(name)
-            if not rg["managed"]:
-                continue
+            if not rg["managed"] or not rg["props"].get("_wanted"):
+                continue  # the administrator asked for it offline (scswitch -F)
             current = [n for n in self.config.nodes
                        if self.store.rg_state(name, n) in rules.RG_UP_STATES]
             want = int(rg["props"].get("Desired_primaries", 1) or 1)

@@ -122,18 +122,24 @@ class Rgmd:
 
     # --- node liveness ------------------------------------------------------------------
     def watch(self) -> None:
-        while not self.stop.wait(0.3):
-            try:
-                up = self.store.up_nodes()
-            except Exception as exc:  # store busy or being rebuilt: try again next round
-                print(f"rgmd: watcher: {exc}", file=sys.stderr)
-                continue
-            for node in up:
-                if node in self.pending_down:
+        # Its own connection: an SQLite connection must not be used by two threads at once,
+        # and the worker's is busy whenever a request runs.
+        store = Store(self.layout.state_db)
+        try:
+            while not self.stop.wait(0.3):
+                try:
+                    up = store.up_nodes()
+                except Exception as exc:  # store busy or being rebuilt: try again next round
+                    print(f"rgmd: watcher: {exc}", file=sys.stderr)
                     continue
-                if nodelife.agent_pid(self.layout, node) is None:
-                    self.pending_down.add(node)
-                    self.jobs.put(("node_down", {"node": node}, queue.Queue()))
+                for node in up:
+                    if node in self.pending_down:
+                        continue
+                    if nodelife.agent_pid(self.layout, node) is None:
+                        self.pending_down.add(node)
+                        self.jobs.put(("node_down", {"node": node}, queue.Queue()))
+        finally:
+            store.close()
 
     # --- the socket ---------------------------------------------------------------------
     def serve(self) -> int:

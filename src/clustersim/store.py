@@ -9,18 +9,69 @@ instead of corrupting each other. Properties are JSON objects keyed by their can
 
 from __future__ import annotations
 
+import sys
 import time
-
-try:  # the C module itself: sqlite3's Python layer (datetime adapters) costs ~7 ms per command
-    import _sqlite3 as sqlite3
-except ImportError:  # pragma: no cover - every CPython build with sqlite3 has _sqlite3
-    import sqlite3  # type: ignore[no-redef]
 
 TYPE_CHECKING = False  # typing costs ~10 ms of start-up; annotations are lazy
 
 if TYPE_CHECKING:  # keep the query commands' start-up light: no typing/pathlib/re at run time
     from pathlib import Path
     from typing import Any
+
+
+def _memo(maxsize: int | None = 128, typed: bool = False) -> Any:
+    """functools.lru_cache as far as _sqlite3 uses it (its per-connection statement cache):
+    a memo keyed by the SQL text. Unbounded, which is safe because every statement this
+    module runs is one of a fixed set of SQL strings."""
+
+    def wrap(make: Any) -> Any:
+        cache: dict[str, Any] = {}
+
+        def cached(sql: str) -> Any:
+            try:
+                return cache[sql]
+            except KeyError:
+                made = cache[sql] = make(sql)
+                return made
+
+        return cached
+
+    return wrap
+
+
+def _import_sqlite() -> Any:
+    """The C module itself: sqlite3's Python layer (datetime adapters) costs ~7 ms a command.
+
+    _sqlite3 in turn imports functools only to take `lru_cache` for its statement cache,
+    and functools drags in collections, operator, reprlib...: 5-6 ms more for every
+    scha_* query, a third of its cost above the interpreter's own start. A process that has
+    not loaded functools yet (a query command) lends _sqlite3 `_memo` instead, for the
+    length of the import only; anything unexpected and the real import happens.
+    """
+    if "functools" not in sys.modules and "_sqlite3" not in sys.modules:
+        lent = type(sys)("functools")
+        lent.lru_cache = _memo
+        sys.modules["functools"] = lent
+        try:
+            import _sqlite3  # noqa: PLC0415
+
+            return _sqlite3
+        except Exception:  # a Python whose _sqlite3 wants more of functools: no shortcut
+            sys.modules.pop("_sqlite3", None)
+        finally:
+            if sys.modules.get("functools") is lent:
+                del sys.modules["functools"]
+    try:
+        import _sqlite3  # noqa: PLC0415
+
+        return _sqlite3
+    except ImportError:  # pragma: no cover - every CPython build with sqlite3 has _sqlite3
+        import sqlite3  # noqa: PLC0415
+
+        return sqlite3
+
+
+sqlite3 = _import_sqlite()
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rt (name TEXT PRIMARY KEY, data TEXT NOT NULL);

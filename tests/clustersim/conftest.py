@@ -34,6 +34,22 @@ def wait_for(predicate: Callable[[], object], timeout: float = WAIT, what: str =
 
 
 @dataclass
+class Interval:
+    """One method run of the sleeper, from its journal."""
+
+    node: str
+    method: str
+    resource: str
+    begin: float
+    end: float | None
+
+    def overlaps(self, other: Interval) -> bool:
+        end = self.end if self.end is not None else float("inf")
+        other_end = other.end if other.end is not None else float("inf")
+        return self.begin < other_end and other.begin < end
+
+
+@dataclass
 class Cluster:
     layout: ClusterLayout
 
@@ -52,9 +68,28 @@ class Cluster:
     def root(self, node: str) -> Path:
         return self.layout.node_root(node)
 
-    def journal(self) -> list[str]:
+    def _journal_events(self) -> list[list[str]]:
         path = self.layout.base / "sleeper.journal"
-        return path.read_text().splitlines() if path.exists() else []
+        return [ln.split() for ln in path.read_text().splitlines()] if path.exists() else []
+
+    def journal(self) -> list[str]:
+        """The sleeper's invocations, one "node method args" line each, in start order."""
+        return [" ".join(f[3:]) for f in self._journal_events() if f[0] in ("begin", "action")]
+
+    def intervals(self) -> list[Interval]:
+        """Every method run of the sleeper from its begin to its end line (end None: it
+        was killed, or is still running)."""
+        runs: list[Interval] = []
+        open_runs: dict[str, Interval] = {}
+        for f in self._journal_events():
+            if f[0] == "begin":
+                res = f[f.index("-R") + 1] if "-R" in f else ""
+                run = Interval(f[3], f[4].removeprefix("sleeper_"), res, float(f[1]), None)
+                runs.append(run)
+                open_runs[f[2]] = run
+            elif f[0] == "end" and f[2] in open_runs:
+                open_runs.pop(f[2]).end = float(f[1])
+        return runs
 
     def calls(self, since: int = 0) -> list[tuple[str, str, str]]:
         """(node, method, resource) of the sleeper journal from line `since`."""
@@ -105,8 +140,8 @@ def build_sleeper_package(dest: Path) -> Path:
     (pkg / "reloc" / "TESTsleep" / "bin").mkdir(parents=True)
     (pkg / "reloc" / "TESTsleep" / "etc").mkdir(parents=True)
     (pkg / "install").mkdir()
-    method = (SLEEPER / "sleeper_method").read_text()
-    (pkg / "reloc" / "TESTsleep" / "bin" / "sleeper_method").write_text(method)
+    (pkg / "reloc" / "TESTsleep" / "bin" / "sleeper_method").write_text(
+        (SLEEPER / "sleeper_method").read_text())
     (pkg / "reloc" / "TESTsleep" / "etc" / "TEST.sleeper").write_text(
         (SLEEPER / "TEST.sleeper").read_text())
     (pkg / "pkginfo").write_text('PKG="TESTsleep"\nNAME="clustersim test service"\n'
@@ -117,15 +152,26 @@ def build_sleeper_package(dest: Path) -> Path:
         '> "$PKG_INSTALL_ROOT/var/tmp/TESTsleep.postinstall"\nexit 0\n')
     (pkg / "install" / "postremove").write_text(
         'rm -f "$PKG_INSTALL_ROOT/var/tmp/TESTsleep.postinstall"\nexit 0\n')
+    from clustersim.pkg import sysv_sum
+
+    def size_sum(path: Path) -> str:  # what pkgmk records and pkgadd verifies
+        data = path.read_bytes()
+        return f"{len(data)} {sysv_sum(data)} 0"
+
+    reloc = pkg / "reloc" / "TESTsleep"
     lines = [": 1 64",
              "1 d none TESTsleep 0755 root bin",
              "1 d none TESTsleep/bin 0755 root bin",
              "1 d none TESTsleep/etc 0755 root bin",
-             f"1 f none TESTsleep/bin/sleeper_method 0555 root bin {len(method)} 0 0",
-             "1 f none TESTsleep/etc/TEST.sleeper 0444 root bin 1 0 0",
+             "1 f none TESTsleep/bin/sleeper_method 0555 root bin "
+             + size_sum(reloc / "bin" / "sleeper_method"),
+             "1 f none TESTsleep/etc/TEST.sleeper 0444 root bin "
+             + size_sum(reloc / "etc" / "TEST.sleeper"),
              "1 s none /opt/cluster/lib/rgm/rtreg/TEST.sleeper=/opt/TESTsleep/etc/TEST.sleeper"]
     lines += [f"1 s none TESTsleep/bin/sleeper_{m}=sleeper_method" for m in METHODS]
-    lines += ["1 i pkginfo 100 0 0", "1 i postinstall 100 0 0", "1 i postremove 100 0 0"]
+    lines += [f"1 i pkginfo {size_sum(pkg / 'pkginfo')}",
+              f"1 i postinstall {size_sum(pkg / 'install' / 'postinstall')}",
+              f"1 i postremove {size_sum(pkg / 'install' / 'postremove')}"]
     (pkg / "pkgmap").write_text("\n".join(lines) + "\n")
     return dest
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 from tests.clustersim.conftest import Cluster, wait_for
 
-from clustersim import procs
+from clustersim import cli, procs, rgmd
+from clustersim import node as nodelife
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +38,11 @@ def test_create_layout_and_cluster_queries(cluster: Cluster) -> None:
     missing = cluster.run("mars", "scha_resource_get", "-O", "Type", "-R", "nope")
     assert missing.returncode == 14 and "nope" in missing.stderr
     assert "Cluster.RGM.rgmd" in (root / "var/adm/messages").read_text()
+    status = cli.status(cluster.layout)
+    assert f"rgmd: running, pid {rgmd.rgmd_pid(cluster.layout)}" in status
+    for node in ("mars", "venus"):
+        assert f"node {node}: up, agent pid {nodelife.agent_pid(cluster.layout, node)} " \
+            f"root {cluster.root(node)}" in status
 
 
 def test_registration_properties_and_validate(sleeper: Cluster) -> None:
@@ -137,15 +142,19 @@ def test_method_timeout_and_failover_mode(sleeper: Cluster) -> None:
     c.ok("mars", "scrgadm", "-c", "-j", "app", "-y", "Start_timeout=2", "-y",
          "Failover_mode=NONE")
     c.fault("mars", "app", "start", "hang")
-    t0 = time.monotonic()
     c.ok("mars", "scswitch", "-Z", "-g", "rg")
-    assert time.monotonic() - t0 < 30
-    assert c.rs_state("app", "mars") == "START_FAILED"
-    assert c.rg_state("rg", "mars") == "ONLINE_FAULTED"
-    assert "Timeout" in (c.root("mars") / "var/adm/messages").read_text()
+    # killed, not finished: the Start method never reached its end, nor did its child
+    # `sleep 1000` (same process group) survive; NONE leaves the resource Start_failed
+    starts = [run for run in c.intervals() if run.method == "start"]
+    assert [(run.node, run.end) for run in starts] == [("mars", None)]
     hung = [p for p in procs.process_table() if _cmdline(p) == "sleep 1000"
             and _env_root(p) == str(c.root("mars"))]
     assert hung == [], "the timed-out method's process group was not killed"
+    assert c.rs_state("app", "mars") == "START_FAILED"
+    assert c.rg_state("rg", "mars") == "ONLINE_FAULTED"
+    assert c.rg_state("rg", "venus") == "OFFLINE"
+    assert "Method <sleeper_start> on resource <app>, resource group <rg>, node <mars>: " \
+        "Timeout." in (c.root("mars") / "var/adm/messages").read_text()
     c.ok("mars", "scswitch", "-F", "-g", "rg")
     # SOFT: the start that hangs on mars times out and the group moves to venus, whose own
     # (healthy) start must not be cut short by a busy machine: a realistic timeout there.
@@ -175,6 +184,29 @@ def test_stop_failure_needs_clearing(sleeper: Cluster) -> None:
     assert c.rg_state("rg", "mars") == "OFFLINE"
     c.ok("mars", "scswitch", "-z", "-g", "rg", "-h", "venus")
     assert c.rs_state("app", "venus") == "ONLINE"
+
+
+def test_hard_stop_failure_aborts_the_node(sleeper: Cluster) -> None:
+    """Failover_mode HARD: the failed Stop aborts mars (every process of it dies), the
+    switchover completes on venus, and nothing is left to clear."""
+    c = sleeper
+    _group(c)
+    c.ok("mars", "scrgadm", "-c", "-j", "app", "-y", "Failover_mode=HARD")
+    c.ok("mars", "scswitch", "-Z", "-g", "rg")
+    service = wait_for(lambda: c.pmf_pids("mars", "rg,app,0.svc"), what="service pid")
+    c.fault("mars", "app", "stop", "fail")
+    c.ok("venus", "scswitch", "-z", "-g", "rg", "-h", "venus")
+    assert c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars") == "DOWN\n"
+    assert nodelife.agent_pid(c.layout, "mars") is None
+    assert not any(procs.is_alive(p) for p in service), "the aborted node's service survived"
+    assert c.rg_state("rg", "mars") == "OFFLINE" and c.rs_state("app", "mars") == "OFFLINE"
+    assert c.rs_state("app", "venus") == "ONLINE"
+    assert "node mars left the cluster" in (c.root("venus") / "var/adm/messages").read_text()
+    c.fault("mars", "app", "stop", None)
+    assert cli.main(["node", "boot", "mars", "--cluster", str(c.layout.base)]) == 0
+    assert c.rg_state("rg", "venus") == "ONLINE"
+    c.ok("mars", "scswitch", "-z", "-g", "rg", "-h", "mars")
+    assert c.rs_state("app", "mars") == "ONLINE"
 
 
 def test_pmf_restarts_then_gives_up_and_fails_over(sleeper: Cluster) -> None:
@@ -216,7 +248,11 @@ def test_scha_control(sleeper: Cluster) -> None:
     assert c.rg_state("rg", "venus") == "ONLINE"
     back = c.run("venus", "scha_control", "-O", "GIVEOVER", "-G", "rg", "-R", "app")
     assert back.returncode == 16, "Pingpong_interval must forbid going straight back"
+    n = len(c.journal())
     c.ok("venus", "scha_control", "-O", "RESTART", "-G", "rg", "-R", "app")
+    assert c.calls(n) == [("venus", m, "app") for m in (
+        "monitor_stop", "stop", "postnet_stop", "prenet_start", "start", "monitor_start")]
+    assert c.rg_state("rg", "venus") == "ONLINE"
     assert c.ok("venus", "scha_resource_get", "-O", "Num_rg_restarts", "-R", "app") == "1\n"
     c.ok("mars", "scrgadm", "-c", "-j", "app", "-y", "Failover_mode=RESTART_ONLY")
     only = c.run("venus", "scha_control", "-O", "RESTART", "-G", "rg", "-R", "app")
@@ -241,4 +277,37 @@ def _env_root(pid: int) -> str:
     return ""
 
 
-_ = subprocess
+
+def test_concurrent_requests_never_overlap_methods_of_one_resource(sleeper: Cluster) -> None:
+    """An admin restart, a fault monitor's RESOURCE_RESTART and a property change arrive at
+    once; the RGM serialises them: no two methods of one resource ever run at the same time
+    (only Validate runs on several nodes at once, as the RGM does), and all three succeed."""
+    c = sleeper
+    _group(c)
+    c.ok("mars", "scswitch", "-Z", "-g", "rg")
+    c.fault("mars", "app", "stop", "slow")  # a wide window for an overlap to show
+    c.fault("mars", "app", "start", "slow")
+    n = len(c.intervals())
+    bindir = c.layout.node_bin("mars")
+    requests = [[bindir / "scswitch", "-R", "-g", "rg"],
+                [bindir / "scha_control", "-O", "RESOURCE_RESTART", "-G", "rg", "-R", "app"],
+                [bindir / "scrgadm", "-c", "-j", "app", "-x", "Label=busy"]]
+    running = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for argv in requests]
+    results = [(p.wait(timeout=180), p.stderr.read()) for p in running]
+    for p in running:
+        p.stdout.close()
+        p.stderr.close()
+    runs = c.intervals()[n:]
+    clashes = [(a, b) for i, a in enumerate(runs) for b in runs[i + 1:]
+               if a.resource == b.resource and a.overlaps(b)
+               and not (a.method == b.method == "validate" and a.node != b.node)]
+    assert clashes == []
+    assert [rc for rc, _err in results] == [0, 0, 0], results
+    assert all(run.end is not None for run in runs), "every method finished"
+    methods = [run.method for run in runs]
+    assert methods.count("stop") == 2 and methods.count("start") == 2, methods
+    assert methods.count("update") == 1
+    assert c.rs_state("app", "mars") == "ONLINE"
+    assert c.ok("mars", "scha_resource_get", "-O", "Extension", "-R", "app", "Label") == \
+        "STRING\nbusy\n"

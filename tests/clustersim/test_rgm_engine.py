@@ -5,12 +5,19 @@ as the administrator would see them in scha_*_get."""
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from clustersim import cli
+from clustersim.builtin import METHODS
+from clustersim.builtin import methods as builtin_methods
+from clustersim.commands import scrgadm, scstat, scswitch
 from clustersim.errors import ClusterError
+from clustersim.layout import ClusterLayout
 from clustersim.rgm import MethodResult, Rgm
 from clustersim.store import Store
 
@@ -18,9 +25,11 @@ SLEEPER_RTR = Path(__file__).resolve().parent / "sleeper" / "TEST.sleeper"
 
 
 class ScriptedRunner:
-    """Records (node, method file, resource); answers from `outcomes`."""
+    """Records (node, method file, resource); answers from `outcomes`. The built-in types'
+    methods (HAStoragePlus, HAStorage, LogicalHostname) really run, in this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, layout: ClusterLayout) -> None:
+        self.layout = layout
         self.calls: list[tuple[str, str, str]] = []
         self.outcomes: dict[tuple[str, str], str] = {}
 
@@ -28,26 +37,39 @@ class ScriptedRunner:
         method = Path(argv[0]).name
         rs = argv[argv.index("-R") + 1]
         self.calls.append((node, method, rs))
+        if method in METHODS:
+            rc = builtin_methods.main(argv[1:], layout=self.layout, node=node, method=method)
+            return MethodResult("ok" if rc == 0 else "failed", rc, 0.01)
         return MethodResult(self.outcomes.get((node, method), "ok"), 0, 0.01)
 
+    def on(self, node: str) -> list[tuple[str, str]]:
+        """(method, resource) run on `node`, without the sleeper_ prefix."""
+        return [(m.removeprefix("sleeper_"), r) for n, m, r in self.calls if n == node]
 
-@pytest.fixture
-def rgm(tmp_path: Path) -> tuple[Rgm, ScriptedRunner]:
-    layout = cli.create(str(tmp_path / "cl"), ["mars", "venus"], "unit", start=False)
-    for node in ("mars", "venus"):
+
+def make_engine(tmp_path: Path, nodes: list[str]) -> tuple[Rgm, ScriptedRunner]:
+    """A cluster of `nodes` (no daemons) with TEST.sleeper registered and resource app in
+    failover group rg, created but not yet online."""
+    layout = cli.create(str(tmp_path / "cl"), nodes, "unit", start=False)
+    for node in nodes:
         bindir = layout.node_root(node) / "opt/TESTsleep/bin"
         bindir.mkdir(parents=True)
         for m in ("prenet_start", "start", "stop", "postnet_stop", "validate", "update",
                   "monitor_start", "monitor_stop", "monitor_check"):
             (bindir / f"sleeper_{m}").write_text("#!/bin/sh\n")
-    runner = ScriptedRunner()
+    runner = ScriptedRunner(layout)
     engine = Rgm(layout, Store(layout.state_db), runner)
-    for node in ("mars", "venus"):
+    for node in nodes:
         engine.node_up(node)
-    engine.register_type("mars", None, str(SLEEPER_RTR))
-    engine.create_rg("rg", ["mars", "venus"], {})
+    engine.register_type(nodes[0], None, str(SLEEPER_RTR))
+    engine.create_rg("rg", nodes, {})
     engine.create_rs("app", "rg", "TEST.sleeper", {"Failover_mode": "SOFT"}, {})
     return engine, runner
+
+
+@pytest.fixture
+def rgm(tmp_path: Path) -> tuple[Rgm, ScriptedRunner]:
+    return make_engine(tmp_path, ["mars", "venus"])
 
 
 def test_validate_runs_on_every_init_node_before_creation(rgm) -> None:
@@ -93,6 +115,35 @@ def test_node_death_fails_over_without_stop(rgm) -> None:
     assert engine.store.rg_state("rg", "venus") == "ONLINE", "Failback is FALSE"
 
 
+STORE_IN_A_QUERY_PROCESS = """
+import sys
+sys.path[:0] = [{src!r}]
+from clustersim.store import Store
+assert "functools" not in sys.modules, "the query shortcut was not taken"
+store = Store({db!r})
+for _ in range(3):  # the same statements again: served from _sqlite3's statement cache
+    with store.tx():
+        store.set_rs_status("app", "mars", "DEGRADED", "slow")
+    print(store.rs_state("app", "mars"), store.rs("app")["rg"], store.up_nodes())
+import functools  # the real one is still there for whoever needs it
+print(functools.lru_cache.__module__)
+"""
+
+
+def test_store_in_a_fresh_query_process(rgm) -> None:
+    """scha_* commands import the store in a bare interpreter (python -IS), where _sqlite3
+    is imported without functools: reads and writes must work there as anywhere."""
+    engine, _runner = rgm
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    code = STORE_IN_A_QUERY_PROCESS.format(src=src, db=str(engine.layout.state_db))
+    done = subprocess.run([sys.executable, "-IS", "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    seen = "('OFFLINE', 'DEGRADED', 'slow') rg ['mars', 'venus']"
+    assert done.stdout.splitlines() == [seen, seen, seen, "functools"]
+    assert engine.store.rs_state("app", "mars") == ("OFFLINE", "DEGRADED", "slow")
+
+
 def _bump(db: str, n: int) -> None:
     store = Store(db)
     for _ in range(n):
@@ -112,3 +163,330 @@ def test_store_transactions_are_atomic_across_processes(tmp_path: Path) -> None:
     store = Store(db)
     with store.tx():
         assert store.next_counter("race") == 121
+
+
+@pytest.fixture
+def admin(rgm, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run scrgadm/scswitch on node mars as the administrator types them, with their
+    requests going straight to the engine instead of to rgmd: (exit code, stderr)."""
+    engine, _runner = rgm
+
+    def to_engine(_layout: ClusterLayout, op: str, **args: object) -> object:
+        return getattr(engine, op)(**args)
+
+    commands = {"scrgadm": scrgadm, "scswitch": scswitch}
+    for module in commands.values():
+        monkeypatch.setattr(module, "call_rgmd", to_engine)
+
+    def run(command: str, *argv: str) -> tuple[int, str]:
+        capsys.readouterr()
+        rc = commands[command].main(list(argv), layout=engine.layout, node="mars")
+        return rc, capsys.readouterr().err
+
+    return run
+
+
+# ---------------------------------------------------------------- Failover_mode HARD
+def _online_with_hard_failing_stop(engine: Rgm, runner: ScriptedRunner) -> list[str]:
+    """app online on mars under Failover_mode HARD, its Stop there about to fail; the
+    nodes the engine aborts are collected in the list returned."""
+    aborted: list[str] = []
+    engine.abort_node = aborted.append
+    engine.change_rs("app", {"Failover_mode": "HARD"}, {})
+    engine.bring_online(["rg"])
+    runner.outcomes[("mars", "sleeper_stop")] = "failed"
+    runner.calls.clear()
+    return aborted
+
+
+@pytest.mark.parametrize("request_kind", ["switch", "giveover", "restart"])
+def test_hard_stop_failure_aborts_the_node_and_the_group_fails_over(rgm, request_kind) -> None:
+    """r_properties(5) HARD: a failed Stop aborts the node, which forces the group offline
+    there; the group then fails over as on any node death. Nothing is left to clear."""
+    engine, runner = rgm
+    aborted = _online_with_hard_failing_stop(engine, runner)
+    if request_kind == "switch":
+        engine.switch(["rg"], ["venus"])
+    elif request_kind == "giveover":
+        engine.scha_control("GIVEOVER", "rg", "app", "mars")
+    else:
+        engine.restart(["rg"], None)
+    assert aborted == ["mars"]
+    assert engine.store.node_state("mars") == "DOWN"
+    assert engine.store.rg_state("rg", "mars") == "OFFLINE", "not ERROR_STOP_FAILED"
+    assert engine.store.rs_state("app", "mars")[0] == "OFFLINE"
+    assert engine.store.rg_state("rg", "venus") == "ONLINE"
+    assert runner.on("mars")[-1] == ("stop", "app"), "nothing runs on an aborted node"
+    assert runner.on("venus").count(("start", "app")) == 1, "started once, not twice"
+
+
+@pytest.mark.parametrize("request_kind", ["switch", "giveover", "evacuate"])
+def test_hard_abort_during_a_move_never_leaves_two_masters(tmp_path: Path,
+                                                           request_kind: str) -> None:
+    """Three nodes: the request aims at pluto, but the abort of mars already failed the
+    group over (to venus, first in its node list): the failover group has one master."""
+    engine, runner = make_engine(tmp_path, ["mars", "venus", "pluto"])
+    _online_with_hard_failing_stop(engine, runner)
+    runner.outcomes[("venus", "sleeper_monitor_check")] = "failed"  # giveover picks pluto
+    if request_kind == "switch":
+        engine.switch(["rg"], ["pluto"])
+    elif request_kind == "giveover":
+        engine.scha_control("GIVEOVER", "rg", "app", "mars")
+    else:
+        engine.evacuate("mars")
+    masters = [n for n in ("mars", "venus", "pluto")
+               if engine.store.rg_state("rg", n) in ("ONLINE", "PENDING_ONLINE")]
+    assert len(masters) == 1, masters
+    assert engine.store.node_state("mars") == "DOWN"
+
+
+def test_hard_stop_failure_while_taking_the_group_offline_keeps_it_offline(rgm) -> None:
+    """scswitch -F with a failing Stop under HARD: the node is aborted, the group is offline
+    everywhere, and neither the death nor the node's return brings it back online."""
+    engine, runner = rgm
+    aborted = _online_with_hard_failing_stop(engine, runner)
+    engine.take_offline(["rg"])  # no "clear ERROR_STOP_FAILED" refusal: the node is gone
+    assert aborted == ["mars"]
+    assert [engine.store.rg_state("rg", n) for n in ("mars", "venus")] == ["OFFLINE",
+                                                                          "OFFLINE"]
+    assert runner.on("venus") == []
+    runner.outcomes.clear()
+    engine.node_up("mars")
+    assert engine.store.rg_state("rg", "mars") == "OFFLINE"
+    assert ("start", "app") not in runner.on("mars")
+
+
+def test_stop_failure_without_hard_does_not_abort(rgm) -> None:
+    engine, runner = rgm
+    aborted: list[str] = []
+    engine.abort_node = aborted.append
+    engine.bring_online(["rg"])
+    runner.outcomes[("mars", "sleeper_stop")] = "failed"
+    with pytest.raises(ClusterError, match="ERROR_STOP_FAILED"):
+        engine.take_offline(["rg"])
+    assert aborted == [] and engine.store.node_state("mars") == "UP"
+
+
+# ---------------------------------------------------------------- Start failure modes
+@pytest.mark.parametrize(("mode", "relocated"), [("HARD", True), ("RESTART_ONLY", False),
+                                                 ("LOG_ONLY", False), ("NONE", False)])
+def test_start_failure_by_failover_mode(rgm, mode: str, relocated: bool) -> None:
+    """SOFT and HARD relocate the group after a failed Start (HARD aborts nothing: that is
+    for Stop failures); the other modes leave it Online_faulted with Start_failed."""
+    engine, runner = rgm
+    aborted: list[str] = []
+    engine.abort_node = aborted.append
+    engine.change_rs("app", {"Failover_mode": mode}, {})
+    runner.outcomes[("mars", "sleeper_start")] = "failed"
+    runner.calls.clear()
+    engine.bring_online(["rg"])
+    assert aborted == [] and engine.store.node_state("mars") == "UP"
+    if relocated:
+        assert engine.store.rg_state("rg", "venus") == "ONLINE"
+        assert engine.store.rg_state("rg", "mars") == "OFFLINE"
+        assert engine.store.rs_state("app", "venus")[0] == "ONLINE"
+    else:
+        assert engine.store.rs_state("app", "mars")[0] == "START_FAILED"
+        assert engine.store.rg_state("rg", "mars") == "ONLINE_FAULTED"
+        assert engine.store.rg_state("rg", "venus") == "OFFLINE"
+        assert runner.on("venus") == [], "nothing starts on venus"
+
+
+# ---------------------------------------------------------------- property changes
+def test_group_property_change_runs_update_where_resources_are_online(rgm) -> None:
+    engine, runner = rgm
+    engine.bring_online(["rg"])
+    runner.calls.clear()
+    engine.change_rg("rg", None, {"Pingpong_interval": "60"})
+    assert runner.on("mars") == [("validate", "app"), ("update", "app")]
+    assert runner.on("venus") == [("validate", "app")], "app is not online on venus"
+    assert engine.store.rg("rg")["props"]["Pingpong_interval"] == 60
+    runner.calls.clear()
+    runner.outcomes[("venus", "sleeper_validate")] = "failed"
+    with pytest.raises(ClusterError, match="venus"):
+        engine.change_rg("rg", None, {"Pingpong_interval": "90"})
+    assert ("update", "app") not in runner.on("mars"), "a cancelled change runs no Update"
+    assert engine.store.rg("rg")["props"]["Pingpong_interval"] == 60
+
+
+# ---------------------------------------------------------------- scswitch -R, -e/-n -M
+def test_scswitch_restart_stops_and_starts_the_group_in_place(rgm, admin) -> None:
+    engine, runner = rgm
+    engine.bring_online(["rg"])
+    runner.calls.clear()
+    assert admin("scswitch", "-R", "-g", "rg") == (0, "")
+    assert runner.on("mars") == [("monitor_stop", "app"), ("stop", "app"),
+                                 ("postnet_stop", "app"), ("prenet_start", "app"),
+                                 ("start", "app"), ("monitor_start", "app")]
+    assert runner.on("venus") == []
+    assert engine.store.rg_state("rg", "mars") == "ONLINE"
+    rc, err = admin("scswitch", "-R", "-g", "nosuch")
+    assert rc == 12 and "nosuch" in err
+
+
+def test_scswitch_monitor_disable_and_enable(rgm, admin) -> None:
+    engine, runner = rgm
+    engine.bring_online(["rg"])
+    runner.calls.clear()
+    assert admin("scswitch", "-n", "-M", "-j", "app") == (0, "")
+    assert runner.on("mars") == [("monitor_stop", "app")]
+    assert engine.store.rs_state("app", "mars")[0] == "ONLINE_NOT_MONITORED"
+    assert engine.store.switches("app") == (True, False)
+    runner.calls.clear()
+    engine.switch(["rg"], ["venus"])  # an unmonitored resource comes up unmonitored
+    assert ("monitor_start", "app") not in runner.on("venus")
+    assert engine.store.rs_state("app", "venus")[0] == "ONLINE_NOT_MONITORED"
+    runner.calls.clear()
+    assert admin("scswitch", "-e", "-M", "-j", "app") == (0, "")
+    assert runner.on("venus") == [("monitor_start", "app")]
+    assert engine.store.rs_state("app", "venus")[0] == "ONLINE"
+    assert engine.store.switches("app") == (True, True)
+
+
+# ---------------------------------------------------------------- scha_control
+def test_check_restart_checks_without_restarting(rgm) -> None:
+    engine, runner = rgm
+    engine.bring_online(["rg"])
+    runner.calls.clear()
+    engine.scha_control("CHECK_RESTART", "rg", "app", "mars")
+    assert runner.calls == []
+    assert engine.store.events("rg_restart", "rg", 0) == [], "Num_rg_restarts unchanged"
+    assert engine.store.rs_state("app", "mars")[0] == "ONLINE"
+    with pytest.raises(ClusterError, match="not online on node venus"):
+        engine.scha_control("CHECK_RESTART", "rg", "app", "venus")
+    engine.change_rs("app", {"Failover_mode": "RESTART_ONLY"}, {})
+    with pytest.raises(ClusterError, match="RESTART_ONLY") as refused:
+        engine.scha_control("CHECK_RESTART", "rg", "app", "mars")
+    assert refused.value.err == "CHECKS"
+
+
+# ---------------------------------------------------------------- registration with -f
+def test_scrgadm_registers_a_type_from_a_file(rgm, admin) -> None:
+    engine, _runner = rgm
+    rtr = engine.layout.node_root("mars") / "opt/TESTsleep/etc/TEST.napper"
+    rtr.parent.mkdir(parents=True)
+    rtr.write_text(SLEEPER_RTR.read_text().replace('RESOURCE_TYPE = "sleeper"',
+                                                   'RESOURCE_TYPE = "napper"'))
+    rc, err = admin("scrgadm", "-a", "-t", "TEST.nap", "-f", "/opt/TESTsleep/etc/TEST.napper")
+    assert rc == 13 and "TEST.napper" in err and "TEST.nap" in err
+    rc, err = admin("scrgadm", "-a", "-t", "TEST.napper", "-f", "opt/TESTsleep/etc/TEST.napper")
+    assert rc == 3 and "absolute" in err
+    rc, err = admin("scrgadm", "-a", "-t", "TEST.napper", "-f", "/opt/TESTsleep/etc/missing")
+    assert rc == 13 and "/opt/TESTsleep/etc/missing" in err and "not found" in err
+    assert admin("scrgadm", "-a", "-t", "TEST.napper", "-f",
+                 "/opt/TESTsleep/etc/TEST.napper") == (0, "")
+    assert engine.store.resolve_rt("TEST.napper") == "TEST.napper:1.0"
+    rc, err = admin("scrgadm", "-a", "-t", "TEST.napper", "-f", "/opt/TESTsleep/etc/TEST.napper")
+    assert rc == 13 and "already registered" in err
+    engine.create_rs("nap", "rg", "TEST.napper", {}, {})  # usable like any type
+
+
+# ---------------------------------------------------------------- scstat, clustersim status
+def test_scstat_p_and_pv_show_nodes_groups_resources_and_quorum(rgm) -> None:
+    engine, _runner = rgm
+    engine.bring_online(["rg"])
+    with engine.store.tx():
+        engine.store.set_rs_status("app", "mars", "OK", "Service is online.")
+    engine.node_down("venus")
+    for flags in (["-p"], ["-pv"]):
+        text = scstat.render(engine.layout, flags)
+        rows = [ln.split() for ln in text.splitlines()]
+        assert ["Cluster", "node:", "mars", "Online"] in rows
+        assert ["Cluster", "node:", "venus", "Offline"] in rows
+        assert ["Resources:", "rg", "app"] in rows
+        assert ["Group:", "rg", "mars", "Online"] in rows
+        assert ["Group:", "rg", "venus", "Offline"] in rows
+        assert ["Resource:", "app", "mars", "Online", "Online", "-", "Service", "is",
+                "online."] in rows
+        assert ["Resource:", "app", "venus", "Offline", "Offline"] in rows
+        assert ["Quorum", "votes", "present:", "1"] in rows
+    only = scstat.render(engine.layout, ["-g", "-h", "venus"])
+    assert "Cluster node:" not in only and "mars" not in only
+    with pytest.raises(ClusterError, match="pluto"):
+        scstat.render(engine.layout, ["-p", "-h", "pluto"])
+
+
+def test_clustersim_status_of_a_stopped_cluster(rgm, capsys) -> None:
+    engine, _runner = rgm
+    engine.bring_online(["rg"])
+    assert cli.main(["status", str(engine.layout.base)]) == 0
+    out = capsys.readouterr().out
+    assert f"at {engine.layout.base}" in out
+    assert "rgmd: stopped" in out
+    assert f"node mars: down root {engine.layout.node_root('mars')}" in out
+    assert ["Group:", "rg", "mars", "Online"] in [ln.split() for ln in out.splitlines()]
+    assert cli.main(["status", str(engine.layout.base / "nowhere")]) == 19
+    assert "no cluster at" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- built-in storage types
+VFSTAB = ("/dev/global/dsk/d4s0 /dev/global/rdsk/d4s0 /global/mail ufs 2 yes global,logging\n"
+          "/dev/md/penguin/dsk/d500 /dev/md/penguin/rdsk/d500 /var/opt/mail ufs 2 no logging\n")
+
+
+@pytest.fixture
+def storage_rgm(rgm) -> Iterator[tuple[Rgm, ScriptedRunner]]:
+    engine, runner = rgm
+    for node in ("mars", "venus"):
+        with open(engine.layout.node_root(node) / "etc/vfstab", "a") as fh:
+            fh.write(VFSTAB)
+    yield engine, runner
+
+
+def _mounted(engine: Rgm, node: str, mount_point: str) -> bool:
+    return (engine.layout.node_root(node) / mount_point.lstrip("/")).is_symlink()
+
+
+def test_hastorage_brings_its_service_paths_online(storage_rgm) -> None:
+    engine, runner = storage_rgm
+    engine.register_type("mars", "SUNW.HAStorage", None)
+    with pytest.raises(ClusterError, match="ServicePaths"):
+        engine.create_rs("hast", "rg", "SUNW.HAStorage", {}, {})
+    with pytest.raises(ClusterError, match="VALIDATE"):
+        engine.create_rs("hast", "rg", "SUNW.HAStorage", {}, {"ServicePaths": "/nowhere"})
+    engine.create_rs("hast", "rg", "SUNW.HAStorage", {},
+                     {"ServicePaths": "/global/mail,/var/opt/mail"})
+    engine.change_rs("app", {"Resource_dependencies": "hast"}, {})
+    engine.bring_online(["rg"])
+    assert engine.store.rs_state("hast", "mars")[0] == "ONLINE"
+    assert engine.store.rs_state("app", "mars")[0] == "ONLINE"
+    assert runner.on("mars").index(("hastorage_prenet_start", "hast")) < \
+        runner.on("mars").index(("start", "app")), "storage before the service"
+    assert _mounted(engine, "mars", "/var/opt/mail")
+    assert not _mounted(engine, "venus", "/var/opt/mail"), "failover: only where online"
+    assert _mounted(engine, "mars", "/global/mail") and _mounted(engine, "venus",
+                                                                 "/global/mail")
+    (engine.layout.node_root("mars") / "var/opt/mail/queue").write_text("x")
+    engine.switch(["rg"], ["venus"])
+    assert engine.store.rs_state("hast", "venus")[0] == "ONLINE"
+    assert not _mounted(engine, "mars", "/var/opt/mail")
+    assert (engine.layout.node_root("venus") / "var/opt/mail/queue").read_text() == "x"
+
+
+def test_open_file_beneath_a_failover_mount_makes_the_unmount_fail(storage_rgm) -> None:
+    """Not only a working directory: a process of the node holding a file open beneath the
+    mount point keeps the file system busy, as umount(1M) says with EBUSY."""
+    engine, _runner = storage_rgm
+    engine.register_type("mars", "SUNW.HAStoragePlus", None)
+    engine.create_rs("disk", "rg", "SUNW.HAStoragePlus", {},
+                     {"FilesystemMountPoints": "/var/opt/mail"})
+    engine.bring_online(["rg"])
+    root = engine.layout.node_root("mars")
+    data = root / "var/opt/mail/store.db"
+    data.write_text("mail")
+    with open(data) as held:  # sleep's stdin: an open file; its cwd is elsewhere
+        holder = subprocess.Popen(["sleep", "1000"], stdin=held, cwd="/",
+                                  env={"SC_NODE_ROOT": str(root), "PATH": "/usr/bin:/bin"})
+    try:
+        with pytest.raises(ClusterError, match="ERROR_STOP_FAILED"):
+            engine.switch(["rg"], ["venus"])
+        assert engine.store.rs_state("disk", "mars")[0] == "STOP_FAILED"
+        assert _mounted(engine, "mars", "/var/opt/mail")
+    finally:
+        holder.kill()
+        holder.wait()
+    engine.clear(["mars"], ["disk"], "STOP_FAILED")
+    engine.switch(["rg"], ["venus"])
+    assert engine.store.rs_state("disk", "venus")[0] == "ONLINE"
+    assert _mounted(engine, "venus", "/var/opt/mail")
+    assert not _mounted(engine, "mars", "/var/opt/mail")
