@@ -78,6 +78,8 @@ def troff(when: int | None = None) -> str:
             "Solution:",
             escape(m.action),
         ]
+    out += [".SH FILES", ".TP", ".B /opt/SUNWscims/man/man5/SUNWscims-messages.5", "This guide.",
+            ".SH SEE ALSO", ".BR SUNW.ims (5),", ".BR syslog.conf (4)"]
     return "\n".join(out) + "\n"
 
 

@@ -20,7 +20,7 @@ OWNER, GROUP = "root", "bin"
 DIR_MODE, EXEC_MODE, DATA_MODE = 0o755, 0o555, 0o444
 
 # Installation files delivered in install/ (pkginfo itself goes to the top of the package).
-INSTALL_FILES = ("copyright", "depend", "postinstall", "preremove")
+INSTALL_FILES = ("checkinstall", "copyright", "depend", "postinstall", "preremove")
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,12 @@ def _set_mtime(dest: Path, source: Path, when: int) -> None:
 
 
 def _complete_pkginfo(template: str, when: int) -> str:
-    """What pkgmk adds: the revision of this build in VERSION, CLASSES, and PSTAMP."""
+    """pkginfo as pkgmk completes it, plus this builder's revision stamp.
+
+    pkgmk adds PSTAMP (a production stamp) and CLASSES (the classes the prototype uses, when
+    pkginfo names none). It does not touch VERSION: the ",REV=YYYY.MM.DD.HH.MM" suffix Sun's
+    own packages carry is added here, by this builder, when the template has none.
+    """
     params = svr4.parse_pkginfo(template)
     stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(when))
     if ",REV=" not in params["VERSION"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import stat
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -89,7 +90,8 @@ def test_every_object_entry_matches_its_file_in_reloc(built: Built) -> None:
 def test_every_information_entry_matches_its_file(built: Built) -> None:
     _, entries = pkgmap_lines(built)
     infos = {e[2]: e for e in entries if e[1] == "i"}
-    assert set(infos) == {"pkginfo", "copyright", "depend", "postinstall", "preremove"}
+    assert set(infos) == {"pkginfo", "checkinstall", "copyright", "depend", "postinstall",
+                          "preremove"}
     for name, e in infos.items():
         path = built.pkgdir / ("pkginfo" if name == "pkginfo" else f"install/{name}")
         data = path.read_bytes()
@@ -102,20 +104,33 @@ def test_every_information_entry_matches_its_file(built: Built) -> None:
 def test_layout_is_what_the_rtr_and_the_design_promise(built: Built) -> None:
     _, entries = pkgmap_lines(built)
     kinds = {e[3]: (e[1], e[4]) for e in entries if e[1] != "i"}
-    assert kinds["SUNWscims/bin/ims_svc_start"] == ("v", "0555")
-    assert kinds["SUNWscims/bin/ims_probe"] == ("v", "0555")
-    assert kinds["SUNWscims/etc/SUNW.ims"] == ("f", "0444")
-    assert kinds["SUNWscims/man/man5/SUNW.ims.5"] == ("f", "0444")
+    rt = parse_file(str(REPO / "rtr" / "SUNW.ims"))
+    assert f"{rt.rt_basedir}" == "/opt/SUNWscims/bin"
     reloc = built.pkgdir / "reloc" / "SUNWscims"
+    # bin/: exactly the RTR's methods and the fault monitor, as in methods/; volatile,
+    # because postinstall rewrites their #! line.
+    launchers = {p.removeprefix("SUNWscims/bin/"): kind for p, kind in kinds.items()
+                 if p.startswith("SUNWscims/bin/")}
+    assert set(launchers) == {*rt.methods.values(), "ims_probe"}
+    assert set(launchers) == {p.name for p in (REPO / "methods").iterdir() if p.is_file()}
+    assert all(kind == ("v", "0555") for kind in launchers.values())
+    for name in launchers:
+        assert (reloc / "bin" / name).read_bytes() == (REPO / "methods" / name).read_bytes()
+    assert kinds["SUNWscims/etc/SUNW.ims"] == ("f", "0444")
     assert (reloc / "etc" / "SUNW.ims").read_bytes() == (REPO / "rtr" / "SUNW.ims").read_bytes()
+    # man/: SUNW.ims(5) and the messages guide, as the generators wrote them.
+    pages = {p.removeprefix("SUNWscims/man/"): kind for p, kind in kinds.items()
+             if p.startswith("SUNWscims/man/")}
+    assert pages == {"man5": ("d", "0755"), "man5/SUNW.ims.5": ("f", "0444"),
+                     "man5/SUNWscims-messages.5": ("f", "0444")}
+    for page in built.man_pages:
+        assert (reloc / "man" / "man5" / page.name).read_bytes() == page.read_bytes()
     library = {p.relative_to(REPO / "src").as_posix()
                for p in (REPO / "src" / "scims").rglob("*.py") if "__pycache__" not in p.parts}
     shipped = {p.removeprefix("SUNWscims/lib/") for p, (t, _) in kinds.items()
                if p.startswith("SUNWscims/lib/") and t == "f"}
     assert shipped == library
     assert not any("clustersim" in p or "mssim" in p or "test" in p for p in kinds)
-    rt = parse_file(str(REPO / "rtr" / "SUNW.ims"))
-    assert f"{rt.rt_basedir}".endswith("/SUNWscims/bin")
 
 
 def test_prototype_declares_what_pkgmap_lists(built: Built) -> None:
@@ -147,37 +162,108 @@ def test_pkginfo(built: Built) -> None:
     assert len(params["PKG"]) <= 9 and len(params["NAME"]) <= 256
 
 
-def test_datastream_holds_the_directory_package(built: Built) -> None:
-    data = built.stream.read_bytes()
-    header = data[:512].split(b"\0")[0].decode()
+# --- the datastream, read with this file's own code ---------------------------------------
+
+BLOCK = 512
+NEWC_FIELDS = ("ino", "mode", "uid", "gid", "nlink", "mtime", "filesize", "devmajor",
+               "devminor", "rdevmajor", "rdevminor", "namesize", "check")
+
+
+@dataclass
+class Member:
+    name: str
+    mode: int
+    mtime: int
+    data: bytes
+
+
+def up(n: int, unit: int) -> int:
+    return -(-n // unit) * unit
+
+
+def read_newc(data: bytes, offset: int) -> tuple[list[Member], int]:
+    """One `cpio -oc -C 512` archive: ASCII "070701" headers of 110 bytes (magic, then 13
+    fields of 8 hexadecimal digits), the NUL-terminated name, header and name padded to 4
+    bytes, the data padded to 4 bytes, a TRAILER!!! entry, then NULs to a 512-byte block."""
+    assert offset % BLOCK == 0
+    members = []
+    pos = offset
+    while True:
+        header = data[pos:pos + 110]
+        assert header[:6] == b"070701", f"no ASCII cpio header at byte {pos}"
+        digits = header[6:].decode("ascii")
+        assert all(c in "0123456789ABCDEF" for c in digits), digits
+        fields = dict(zip(NEWC_FIELDS, (int(digits[i:i + 8], 16) for i in range(0, 104, 8)),
+                          strict=True))
+        raw_name = data[pos + 110:pos + 110 + fields["namesize"]]
+        assert raw_name.endswith(b"\0") and b"\0" not in raw_name[:-1], raw_name
+        name = raw_name[:-1].decode()
+        body_at = up(pos + 110 + fields["namesize"], 4)
+        assert not data[pos + 110 + fields["namesize"]:body_at].strip(b"\0")
+        body = data[body_at:body_at + fields["filesize"]]
+        assert len(body) == fields["filesize"], name
+        pos = up(body_at + fields["filesize"], 4)
+        assert not data[body_at + fields["filesize"]:pos].strip(b"\0")
+        if name == "TRAILER!!!":
+            assert fields["filesize"] == 0
+            end = offset + up(pos - offset, BLOCK)
+            assert not data[pos:end].strip(b"\0"), "the last block is not padded with NULs"
+            return members, end
+        members.append(Member(name, fields["mode"], fields["mtime"], body))
+
+
+def read_stream(path: Path) -> tuple[str, list[list[Member]]]:
+    data = path.read_bytes()
+    assert len(data) % BLOCK == 0
+    end = data.index(b"# end of header\n") + len(b"# end of header\n")
+    offset = up(end, BLOCK)
+    assert not data[end:offset].strip(b"\0"), "the header block is not padded with NULs"
+    archives = []
+    while offset < len(data):
+        members, offset = read_newc(data, offset)
+        archives.append(members)
+    return data[:end].decode(), archives
+
+
+def test_datastream_is_pkgtrans_format(built: Built) -> None:
+    header, archives = read_stream(built.stream)
     maxsize = (built.pkgdir / "pkgmap").read_text().split()[2]
     assert header == f"# PaCkAgE DaTaStReAm\nSUNWscims 1 {maxsize}\n# end of header\n"
-    assert len(data) % 512 == 0
-
-    import svr4
-
-    stream = svr4.read_datastream(built.stream)
-    assert stream.toc == [("SUNWscims", 1, int(maxsize))]
-    assert len(stream.archives) == 2
-    first = {m.name: m.data for m in stream.archives[0]}
+    assert len(archives) == 2  # pkginfo and pkgmap; then the one part
+    first = {m.name: m.data for m in archives[0]}
     assert first == {"SUNWscims/pkginfo": (built.pkgdir / "pkginfo").read_bytes(),
                      "SUNWscims/pkgmap": (built.pkgdir / "pkgmap").read_bytes()}
-    part = {m.name: m for m in stream.archives[1]}
-    on_disk = {p.relative_to(built.pkgdir).as_posix() for p in built.pkgdir.rglob("*")}
-    assert set(part) == on_disk
-    for name, member in part.items():
-        path = built.pkgdir / name
-        assert member.mode == path.lstat().st_mode, name
-        if path.is_file():
-            assert member.data == path.read_bytes(), name
-            assert member.mtime == int(path.stat().st_mtime), name
 
 
-def test_datastream_cpio_headers_are_ascii_070701(built: Built) -> None:
-    data = built.stream.read_bytes()
-    offset = 512
-    magic = data[offset:offset + 6]
-    assert magic == b"070701"
-    fields = data[offset + 6:offset + 110]
-    assert all(chr(c) in "0123456789ABCDEF" for c in fields)
-    assert data.count(b"TRAILER!!!") == 2
+def test_datastream_members_match_pkgmap_and_reloc(built: Built) -> None:
+    """Every object and information file pkgmap declares is in the part's archive with the
+    declared mode, time, size and checksum, and the bytes of reloc/ and install/."""
+    _, archives = read_stream(built.stream)
+    part = {m.name: m for m in archives[1]}
+    assert len(part) == len(archives[1]), "a name is archived twice"
+    _, entries = pkgmap_lines(built)
+    expected = {"pkgmap", "install", "reloc"}
+    for e in entries:
+        if e[1] == "i":
+            name = "pkginfo" if e[2] == "pkginfo" else f"install/{e[2]}"
+            size, cksum, modtime = (int(x) for x in e[3:6])
+            member = part[name]
+            assert stat.S_ISREG(member.mode), name
+        else:
+            ftype, path, mode = e[1], e[3], int(e[4], 8)
+            name = f"reloc/{path}"
+            member = part[name]
+            assert stat.S_IMODE(member.mode) == mode, name
+            if ftype == "d":
+                assert stat.S_ISDIR(member.mode) and member.data == b"", name
+                expected.add(name)
+                continue
+            assert stat.S_ISREG(member.mode), name
+            size, cksum, modtime = (int(x) for x in e[7:10])
+        expected.add(name)
+        assert member.mtime == modtime, name
+        assert len(member.data) == size, name
+        assert own_sum(member.data) == cksum, name
+        assert member.data == (built.pkgdir / name).read_bytes(), name
+    assert set(part) == expected
+    assert part["pkgmap"].data == (built.pkgdir / "pkgmap").read_bytes()

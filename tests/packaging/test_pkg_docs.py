@@ -11,7 +11,7 @@ from pathlib import Path
 import manpage
 import msgguide
 import pytest
-from pkg_support import REPO
+from pkg_support import REPO, Built
 
 from scims.messages import all_messages
 from scims.rtr import parse_file
@@ -40,6 +40,29 @@ def man_text(tmp_path_factory: pytest.TempPathFactory) -> str:
     return render(page)
 
 
+# What a reader must see for each RTR type, tunability and default (rt_reg(4) names).
+TYPE_NAMES = {"STRING": "String", "INT": "Integer", "BOOLEAN": "Boolean", "ENUM": "Enum",
+              "STRINGARRAY": "String array"}
+TUNABLE_NAMES = {"NONE": "Never (query only)", "FALSE": "Never", "ANYTIME": "Any time",
+                 "TRUE": "Any time", "AT_CREATION": "At creation",
+                 "WHEN_DISABLED": "When disabled"}
+
+
+def shown_default(prop: object) -> str:
+    default = prop.default
+    if default is None:
+        return "None (must be set)"
+    if isinstance(default, bool):
+        return "TRUE" if default else "FALSE"
+    if isinstance(default, list):
+        return ", ".join(default) if default else "None (empty list)"
+    return str(default) if default != "" else "None (empty string)"
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def test_man_page_lists_every_property(man_text: str) -> None:
     text = man_text.replace("\u2010\n", "").replace("\u2010", "-")
     properties = text.split("\nPROPERTIES\n", 1)[1].split("\nEXAMPLES\n", 1)[0]
@@ -49,13 +72,23 @@ def test_man_page_lists_every_property(man_text: str) -> None:
                           rf" +Default: +(.*?)\n +Range: +(.*?)\n +Tunable: +(.*?)\n",
                           properties, re.S)
         assert entry, prop.name
-        assert manpage._TUNABLE[prop.tunable] in entry.group(5), prop.name
+        description, kind, default, limits, tunable = (flat(g) for g in entry.groups())
+        wanted = prop.description.strip()
+        wanted = (wanted if wanted.endswith(".") else wanted + ".") if wanted \
+            else "No description."
+        assert description == flat(wanted), prop.name
+        assert kind == TYPE_NAMES[prop.type], prop.name
+        assert tunable == TUNABLE_NAMES[prop.tunable], prop.name
+        if prop.type in ("STRING", "ENUM", "BOOLEAN", "STRINGARRAY"):
+            assert default == shown_default(prop), prop.name
+        elif isinstance(prop.default, int):
+            assert default.startswith(str(prop.default)), prop.name
+        if prop.type == "ENUM":
+            assert limits == "One of " + ", ".join(prop.enum_values), prop.name
         if prop.min is not None:
-            assert str(prop.min) in entry.group(4), prop.name
+            assert str(prop.min) in limits, prop.name
         if prop.max is not None:
-            assert str(prop.max) in entry.group(4), prop.name
-        if isinstance(prop.default, int) and not isinstance(prop.default, bool):
-            assert entry.group(3).startswith(str(prop.default)), prop.name
+            assert str(prop.max) in limits, prop.name
     for program in rt.methods.values():
         assert program in text
     assert "ims_probe" in text
@@ -88,3 +121,18 @@ def test_messages_guide_lists_every_message(tmp_path: Path) -> None:
         assert re.sub(r"\s+", " ", m.fmt) in text
     ids = [int(i) for i in re.findall(r"^## Message ID (\d+)$", markdown, re.M)]
     assert ids == sorted(ids) and len(ids) == len(all_messages())
+
+
+def test_messages_guide_ships_and_renders(built: Built, man_text: str) -> None:
+    """The guide is in the package beside SUNW.ims(5), which names it, and the packaged copy
+    renders without a warning."""
+    pkgmap = (built.pkgdir / "pkgmap").read_text().split("\n")
+    path = "SUNWscims/man/man5/SUNWscims-messages.5"
+    assert any(line.split()[1:4] == ["f", "none", path] for line in pkgmap if line[:2] == "1 ")
+    text = render(built.pkgdir / "reloc" / path)
+    assert "SUNWscims Messages Guide" in text
+    assert "Message ID" in text
+    files = man_text.split("\nFILES\n", 1)[1].split("\nATTRIBUTES\n", 1)[0]
+    assert "/opt/SUNWscims/man/man5/SUNWscims-messages.5" in files
+    see_also = man_text.split("\nSEE ALSO\n", 1)[1].split("\nNOTES\n", 1)[0]
+    assert "SUNWscims-messages(5)" in see_also

@@ -1,4 +1,9 @@
-"""postinstall and preremove, run with /bin/sh against a fake install root (pkgadd -R)."""
+"""checkinstall, postinstall and preremove, run with /bin/sh against a fake install root
+(pkgadd -R), with the environment pkgadd gives each.
+
+The interpreter offered to postinstall is `bare_python`: Python with psutil and nothing of
+this project, so that a launcher that did not find its own library would fail.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from pkg_support import PACKAGING, Built, install_tree
+from pkg_support import PACKAGING, RTR, Built, install_tree
 
-SCRIPTS = ("postinstall", "preremove")
+from clustersim.pkg import provide_python, write_install_tools
+from scims import messages
+from scims.rtr import parse_file
+
+SCRIPTS = ("checkinstall", "postinstall", "preremove")
+LINK = "opt/cluster/lib/rgm/rtreg/SUNW.ims"
 
 
 def qualifies(python: str) -> bool:
@@ -27,6 +37,7 @@ def qualifies(python: str) -> bool:
 
 
 def run(script: str, root: Path, path: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """A script as pkgadd -R runs it after checkinstall: BASEDIR includes the root."""
     env = {
         "PATH": path,
         "PKG_INSTALL_ROOT": str(root),
@@ -35,19 +46,21 @@ def run(script: str, root: Path, path: str, **extra: str) -> subprocess.Complete
         "PKGINST": "SUNWscims",
         **extra,
     }
+    env = {k: v for k, v in env.items() if v is not None}
     return subprocess.run(["/bin/sh", str(PACKAGING / script)], env=env, capture_output=True,
                           text=True, timeout=120, check=False)
 
 
 @pytest.fixture
-def python_bin() -> Path:
-    """The PATH directory of this test's interpreter: the venv's bin, whose python3 has psutil.
-
-    (A symlink elsewhere would not do: Python finds its venv next to the path it was run by.)
-    """
-    directory = Path(sys.executable).parent
-    assert qualifies(str(directory / "python3"))
+def tools(tmp_path: Path) -> Path:
+    """installf, as /usr/sbin holds it on a node (the stand-in's, which pkgadd provides)."""
+    directory = tmp_path / "tools"
+    write_install_tools(directory)
     return directory
+
+
+def postinstall(root: Path, tools: Path, python_dir: Path) -> subprocess.CompletedProcess[str]:
+    return run("postinstall", root, f"{tools}:{python_dir}:/usr/bin:/bin")
 
 
 @pytest.mark.parametrize("shell", ["sh", "dash", "bash", "ksh"])
@@ -66,25 +79,32 @@ def test_scripts_pass_shellcheck(script: str) -> None:
     subprocess.run([str(shellcheck), "-s", "sh", str(PACKAGING / script)], check=True)
 
 
-def test_postinstall_sets_up_the_node(built: Built, tmp_path: Path, python_bin: Path) -> None:
+def test_postinstall_sets_up_the_node(built: Built, tmp_path: Path, tools: Path,
+                                      bare_python: Path) -> None:
     root = tmp_path / "root"
     basedir = install_tree(built, root)
-    result = run("postinstall", root, f"{python_bin}:/usr/bin:/bin")
+    provide_python(root, str(bare_python / "python3"))
+    result = postinstall(root, tools, bare_python)
     assert result.returncode == 0, result.stderr
 
-    expected = "/usr/bin/python3" if qualifies("/usr/bin/python3") else str(python_bin / "python3")
+    # /usr/bin/python3 is not inside this root: python3 on PATH (the root's copy) is chosen.
+    expected = str(bare_python / "python3")
     assert f"methods will run with {expected}" in result.stdout
-    for name in ("ims_svc_start", "ims_probe"):
-        launcher = basedir / "SUNWscims" / "bin" / name
-        assert launcher.read_text().splitlines()[0] == f"#!{expected}"
-        assert launcher.read_text().splitlines()[1:] == \
-            (built.pkgdir / "reloc" / "SUNWscims" / "bin" / name).read_text().splitlines()[1:]
+    launchers = sorted((basedir / "SUNWscims" / "bin").iterdir())
+    assert launchers
+    for launcher in launchers:
+        packaged = built.pkgdir / "reloc" / "SUNWscims" / "bin" / launcher.name
+        assert launcher.read_text().splitlines()[0] == f"#!{expected}", launcher.name
+        assert launcher.read_text().splitlines()[1:] == packaged.read_text().splitlines()[1:]
         assert stat.S_IMODE(launcher.stat().st_mode) == 0o555
 
-    link = root / "opt" / "cluster" / "lib" / "rgm" / "rtreg" / "SUNW.ims"
+    link = root / LINK
     assert link.is_symlink()
     assert os.readlink(link) == "../../../../../opt/SUNWscims/etc/SUNW.ims"
     assert link.resolve() == (basedir / "SUNWscims" / "etc" / "SUNW.ims").resolve()
+    # Registered with installf, so that pkgrm removes it.
+    contents = (root / "var" / "sadm" / "install" / "contents").read_text().splitlines()
+    assert f"/{LINK}=../../../../../opt/SUNWscims/etc/SUNW.ims s none SUNWscims" in contents
 
     assert (root / "var" / "cluster" / "rgm" / "rt" / "SUNW.ims").is_dir()
     pycs = list((basedir / "SUNWscims" / "lib" / "scims" / "__pycache__").glob("*.pyc"))
@@ -92,33 +112,84 @@ def test_postinstall_sets_up_the_node(built: Built, tmp_path: Path, python_bin: 
 
 
 def test_methods_find_library_and_python_without_environment(
-    built: Built, tmp_path: Path, python_bin: Path
+    built: Built, tmp_path: Path, tools: Path, bare_python: Path
 ) -> None:
+    # The interpreter on its own cannot import the agent library.
+    alone = subprocess.run([str(bare_python / "python3"), "-E", "-c", "import scims"],
+                           capture_output=True, text=True, cwd="/", check=False)
+    assert "No module named 'scims'" in alone.stderr
     root = tmp_path / "root"
     basedir = install_tree(built, root)
-    assert run("postinstall", root, f"{python_bin}:/usr/bin:/bin").returncode == 0
-    launcher = basedir / "SUNWscims" / "bin" / "ims_svc_start"
+    provide_python(root, str(bare_python / "python3"))
+    assert postinstall(root, tools, bare_python).returncode == 0
+    bin_dir = basedir / "SUNWscims" / "bin"
+    rt = parse_file(str(RTR))
+    assert {p.name for p in bin_dir.iterdir()} == {*rt.methods.values(), "ims_probe"}
+
+    launcher = bin_dir / "ims_svc_validate"
     result = subprocess.run([str(launcher)], env={}, cwd="/", capture_output=True, text=True,
                             timeout=60, check=False)
-    assert result.returncode == 0, result.stderr
-    library_file, _ = result.stdout.splitlines()
-    assert library_file == str((basedir / "SUNWscims" / "lib" / "scims" / "__init__.py").resolve())
+    # A usage error reported in the agent's words: the library and the interpreter were found.
+    assert result.returncode == 1, result.stderr
+    usage = messages.INVALID_ARGUMENTS.fmt.split("%s")[0]
+    assert f"[ID {messages.INVALID_ARGUMENTS.msgid} daemon.error] {usage}" in result.stderr
+    assert "Traceback" not in result.stderr and "Error:" not in result.stderr
 
 
-def test_postinstall_refuses_without_a_suitable_python(built: Built, tmp_path: Path) -> None:
-    if qualifies("/usr/bin/python3"):
-        pytest.skip("/usr/bin/python3 on this machine has psutil, so it always qualifies")
+def test_postinstall_wants_the_interpreter_inside_the_root(
+    built: Built, tmp_path: Path, tools: Path, bare_python: Path
+) -> None:
+    """A qualifying python3 on the installing system's PATH is not enough: it must exist (and
+    qualify) inside PKG_INSTALL_ROOT, where the node will run it."""
+    assert qualifies(str(bare_python / "python3"))
     root = tmp_path / "root"
     install_tree(built, root)
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    (bad / "python3").write_text("#!/bin/sh\nexit 1\n")
-    (bad / "python3").chmod(0o755)
-    result = run("postinstall", root, f"{bad}:/usr/bin:/bin")
+    result = postinstall(root, tools, bare_python)
     assert result.returncode == 1
-    assert "SUNWscims: no Python 3.9 or later with psutil found" in result.stderr
+    assert f"SUNWscims: no Python 3.9 or later with psutil found under {root}" in result.stderr
     first = (root / "opt" / "SUNWscims" / "bin" / "ims_probe").read_text().splitlines()[0]
     assert first == "#!/usr/bin/python3"
+    assert not (root / LINK).exists()
+
+    # Inside the root, but not qualifying (no psutil, too old, broken): refused, although
+    # the installing system's python3 at the same path qualifies.
+    other = tmp_path / "other"
+    host = other / "python3"
+    other.mkdir()
+    host.write_text(f'#!/bin/sh\nexec "{bare_python / "python3"}" "$@"\n')
+    host.chmod(0o755)
+    assert qualifies(str(host))
+    inside = root / str(host).lstrip("/")
+    inside.parent.mkdir(parents=True)
+    inside.write_text("#!/bin/sh\nexit 1\n")
+    inside.chmod(0o755)
+    result = postinstall(root, tools, other)
+    assert result.returncode == 1
+    assert "no Python 3.9 or later with psutil found" in result.stderr
+
+
+@pytest.mark.parametrize(("basedir", "client"), [("/opt", None), ("/opt/", None),
+                                                  ("/a/opt", "/opt")])
+def test_checkinstall_accepts_the_default_base_directory(basedir: str, client: str | None,
+                                                         tmp_path: Path) -> None:
+    result = run("checkinstall", tmp_path, "/usr/bin:/bin", BASEDIR=basedir,
+                 CLIENT_BASEDIR=client)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(("basedir", "client"), [("/usr/local", None),
+                                                  ("/a/export/opt", "/export/opt")])
+def test_checkinstall_refuses_a_relocated_package(basedir: str, client: str | None,
+                                                  tmp_path: Path) -> None:
+    result = run("checkinstall", tmp_path, "/usr/bin:/bin", BASEDIR=basedir,
+                 CLIENT_BASEDIR=client)
+    assert result.returncode == 1
+    seen = client or basedir
+    assert f"cannot be installed with base directory {seen}: it must be /opt" in result.stderr
+    assert "RT_basedir" in result.stderr
+    rt = parse_file(str(RTR))
+    assert str(rt.rt_basedir) == "/opt/SUNWscims/bin"
 
 
 def fake_cluster(root: Path, body: str) -> None:
@@ -129,40 +200,39 @@ def fake_cluster(root: Path, body: str) -> None:
     command.chmod(0o755)
 
 
-def installed(built: Built, tmp_path: Path, python_bin: Path) -> Path:
+@pytest.fixture
+def installed(built: Built, tmp_path: Path, tools: Path, bare_python: Path) -> Path:
     root = tmp_path / "root"
     install_tree(built, root)
-    assert run("postinstall", root, f"{python_bin}:/usr/bin:/bin").returncode == 0
+    provide_python(root, str(bare_python / "python3"))
+    assert postinstall(root, tools, bare_python).returncode == 0
     return root
 
 
-def test_preremove_refuses_while_registered(built: Built, tmp_path: Path,
-                                            python_bin: Path) -> None:
-    root = installed(built, tmp_path, python_bin)
+def test_preremove_refuses_while_registered(installed: Path) -> None:
+    root = installed
     fake_cluster(root, 'echo SUNW.LogicalHostname:2\necho "SUNW.ims:6.3"')
     result = run("preremove", root, "/usr/bin:/bin")
     assert result.returncode == 1
     assert "SUNW.ims is still registered" in result.stderr
     assert "scrgadm -r -t SUNW.ims" in result.stderr
-    assert (root / "opt" / "cluster" / "lib" / "rgm" / "rtreg" / "SUNW.ims").is_symlink()
+    assert (root / LINK).is_symlink()
     assert (root / "opt" / "SUNWscims" / "lib" / "scims" / "__pycache__").is_dir()
 
 
-def test_preremove_cleans_up_when_unregistered(built: Built, tmp_path: Path,
-                                               python_bin: Path) -> None:
-    root = installed(built, tmp_path, python_bin)
+def test_preremove_cleans_up_when_unregistered(installed: Path) -> None:
+    root = installed
     fake_cluster(root, "echo SUNW.LogicalHostname:2\necho SUNW.imsx:1")
     result = run("preremove", root, "/usr/bin:/bin")
     assert result.returncode == 0, result.stderr
-    assert not (root / "opt" / "cluster" / "lib" / "rgm" / "rtreg" / "SUNW.ims").exists()
-    assert (root / "opt" / "cluster" / "lib" / "rgm" / "rtreg").is_dir()
     assert not list((root / "opt" / "SUNWscims").rglob("__pycache__"))
     assert not (root / "var" / "cluster" / "rgm" / "rt" / "SUNW.ims").exists()
+    # The RTR link is pkgrm's to remove: it is registered in the package database.
+    assert (root / LINK).is_symlink()
 
 
-def test_preremove_keeps_an_administrators_loglevel(built: Built, tmp_path: Path,
-                                                    python_bin: Path) -> None:
-    root = installed(built, tmp_path, python_bin)
+def test_preremove_keeps_an_administrators_loglevel(installed: Path) -> None:
+    root = installed
     loglevel = root / "var" / "cluster" / "rgm" / "rt" / "SUNW.ims" / "loglevel"
     loglevel.write_text("9\n")
     fake_cluster(root, "exit 19")  # SCHA_ERR_CLUSTER: node not in cluster mode
