@@ -3,7 +3,9 @@
 start: from running `start-msg ha` until every enabled service answers (SMTP, IMAP and POP
 greet; HTTP answers GET /; ENS, job controller and watcher accept a connection).
 stop: from running `stop-msg ha` until no process of the installation is left.
-Target on the development machine: under 2 s each. Prints median and spread of several runs.
+Target on the development machine: under 2 s each. Prints median and spread of several runs,
+then where start goes: the moment each console line of start-msg appears (median), which
+shows the interpreter start, the watcher's start, the store's readiness and the rest.
 
     .venv/bin/python bench/bench_mssim.py [--runs N]
 """
@@ -74,10 +76,33 @@ def setup(top: Path) -> tuple[Path, str]:
     return base, ip
 
 
-def one_run(base: Path, ip: str) -> tuple[float, float]:
+PHASES = (("Connecting to watcher", "start-msg running"),
+          ("Launching watcher", "watcher forked"),
+          ("Starting ens server", "first server forked"),
+          ("checking store server status", "store ready"),
+          ("Starting job_controller server", "last server forked"))
+
+
+def start_msg_ha(base: Path, t0: float) -> dict[str, float]:
+    """Run start-msg ha; the moment (s after t0) each phase's console line appeared."""
+    seen: dict[str, float] = {}
+    with subprocess.Popen([str(base / "sbin" / "start-msg"), "ha"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            for prefix, label in PHASES:
+                if line.startswith(prefix):
+                    seen[label] = time.monotonic() - t0
+        if proc.wait(timeout=60) != 0:
+            raise RuntimeError("start-msg ha failed")
+    seen["start-msg exited"] = time.monotonic() - t0
+    return seen
+
+
+def one_run(base: Path, ip: str, phases: dict[str, list[float]]) -> tuple[float, float]:
     t0 = time.monotonic()
-    subprocess.run([str(base / "sbin" / "start-msg"), "ha"], check=True, capture_output=True,
-                   timeout=60)
+    for label, at in start_msg_ha(base, t0).items():
+        phases.setdefault(label, []).append(at)
     pending = dict(PORTS)
     while pending and time.monotonic() - t0 < 60:
         pending = {n: p for n, p in pending.items() if not answers(ip, n, p)}
@@ -100,9 +125,10 @@ def main() -> int:
     os.chmod(top, 0o755)  # noqa: S103 - the runtime user must reach the installation
     base, ip = setup(top)
     starts, stops = [], []
+    phases: dict[str, list[float]] = {}
     try:
         for _ in range(ns.runs):
-            start, stop = one_run(base, ip)
+            start, stop = one_run(base, ip, phases)
             starts.append(start)
             stops.append(stop)
     finally:
@@ -118,6 +144,11 @@ def main() -> int:
         dev = statistics.stdev(values) if len(values) > 1 else 0.0
         print(f"{label:<32} {statistics.median(values):>9.2f} {min(values):>7.2f} "
               f"{max(values):>7.2f} {dev:>8.2f}")
+    print(f"\nwhere start goes (s after running start-msg ha, median; load "
+          f"{os.getloadavg()[0]:.1f})")
+    for label in [lbl for _, lbl in PHASES] + ["start-msg exited"]:
+        if label in phases:
+            print(f"  {label:<30} {statistics.median(phases[label]):>6.2f}")
     return 0
 
 

@@ -143,7 +143,9 @@ def set_cnf_option(text: str, section: str, option: str, value: str) -> str:
     """Add or change `option=value` in one section ("" = global options before any section).
 
     A commented-out `!OPTION=` hint line in that section (the installed files carry one for
-    INTERFACE_ADDRESS) is replaced in place; otherwise the line goes at the end of the section.
+    INTERFACE_ADDRESS) is replaced in place; otherwise the line goes at the end of the section
+    (global options: right after the last global option line, so that it stays with the
+    other global defaults, before the comments that introduce the sections).
     """
     lines = text.splitlines()
     target = section.upper() if section else ""
@@ -180,13 +182,19 @@ def set_cnf_option(text: str, section: str, option: str, value: str) -> str:
     elif start is None:
         lines += ["", f"[{section}]", new_line]
     elif target == "":
-        # after the last global option line
+        # right after the last global option line; with none, just before the first section
         first_section = next(
             (i for i, raw in enumerate(lines) if _SECTION.match(raw.strip())), len(lines)
         )
-        idx = first_section
-        while idx > 0 and not lines[idx - 1].strip():
-            idx -= 1
+        options = [i for i in range(first_section)
+                   if lines[i].strip() and not lines[i].lstrip().startswith("!")
+                   and "=" in lines[i]]
+        if options:
+            idx = options[-1] + 1
+        else:
+            idx = first_section
+            while idx > 0 and not lines[idx - 1].strip():
+                idx -= 1
         lines.insert(idx, new_line)
     else:
         idx = end

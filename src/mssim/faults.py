@@ -74,7 +74,7 @@ def inject(inst: Installation, target: str, fault: str) -> str:
         clear(inst, target)
         return f"{target}: faults cleared"
     if fault == "crash":
-        pids = [p.pid for p in procs.find_processes(inst, [target])]
+        pids = procs.find_pids(inst, [target])
         if not pids:
             raise FaultError(f"{target} is not running")
         for pid in pids:
@@ -122,10 +122,33 @@ def acknowledge(inst: Installation, daemon: str) -> None:
         pass
 
 
+def forget_acknowledgement(inst: Installation) -> None:
+    """A daemon stopping cleanly removes its acknowledgement file (see clean_acknowledgements)."""
+    try:
+        _ack_file(inst, os.getpid()).unlink()
+    except OSError:
+        pass
+
+
+def clean_acknowledgements(inst: Installation) -> None:
+    """Remove the acknowledgement files of dead processes (crashed daemons leave theirs)."""
+    try:
+        names = [p.name for p in inst.run.iterdir() if p.name.startswith(".faults-ack.")]
+    except OSError:
+        return
+    for name in names:
+        pid = name.rsplit(".", 1)[-1]
+        if pid.isdigit() and not procs.alive(int(pid)):
+            try:
+                (inst.run / name).unlink()
+            except OSError:
+                pass
+
+
 def _notify(inst: Installation, daemons: list[str] | None) -> list[int]:
     """SIGUSR1 the running daemons and wait (bounded) until each has applied its faults."""
-    found = [(p.pid, procs.program_of(p, os.path.realpath(inst.lib)))
-             for p in procs.find_processes(inst, daemons)]
+    found = [(pid, name) for pid, name in procs.programs(inst).items()
+             if daemons is None or name in daemons]
     for pid, _ in found:
         try:
             _ack_file(inst, pid).unlink()

@@ -27,6 +27,7 @@ DAEMON_MODULES = {
     "mshttpd": "mssim.daemons.http",
 }
 SIMPLE_DAEMONS = ("enpd", "stored", "imsched")
+SIMPLE_MODULE = "mssim.daemons.simple"
 
 
 def sbin_main(name: str) -> int:
@@ -40,7 +41,7 @@ def daemon_main(name: str) -> int:
     if name in DAEMON_MODULES:
         return int(importlib.import_module(DAEMON_MODULES[name]).main(sys.argv))
     if name in SIMPLE_DAEMONS:
-        return int(importlib.import_module("mssim.daemons.simple").main(name, sys.argv))
+        return int(importlib.import_module(SIMPLE_MODULE).main(name, sys.argv))
     if name == "devinstall":
         return 0  # useconfig does devinstall's work itself
     print(f"{name}: in the real product the dispatcher starts it; mssim's dispatcher serves "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 QUEUE_CHANNEL = "ims-ms"
+UIDNEXT_FILE = ".uidnext"
 _USER_OK = re.compile(r"^[a-z0-9][a-z0-9._+\-]*$")
 
 
@@ -96,7 +97,11 @@ def dequeue(entry: QueueEntry) -> None:
 # --- store ----------------------------------------------------------------------------------
 
 class Mailbox:
-    """store/<user>/INBOX/<uid>.msg; uids ascend with delivery."""
+    """store/<user>/INBOX/<uid>.msg; uids ascend with delivery and are never reused.
+
+    INBOX/.uidnext keeps the next uid (IMAP's UIDNEXT), so expunging the newest messages
+    does not hand their uids to the next delivery (UIDVALIDITY stays 1).
+    """
 
     def __init__(self, store: Path, user: str) -> None:
         self.dir = store / user / "INBOX"
@@ -114,9 +119,19 @@ class Mailbox:
     def read(self, uid: int) -> bytes:
         return self.path(uid).read_bytes()
 
-    def deliver(self, message: bytes) -> int:
+    def uidnext(self) -> int:
         uids = self.uids()
-        uid = (uids[-1] + 1) if uids else 1
+        after_highest = (uids[-1] + 1) if uids else 1
+        try:
+            kept = int((self.dir / UIDNEXT_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            kept = 1
+        return max(kept, after_highest)
+
+    def deliver(self, message: bytes) -> int:
+        uid = self.uidnext()
+        # next uid first: a crash in between skips a uid, never reuses one
+        durable_write(self.dir, UIDNEXT_FILE, f"{uid + 1}\n".encode())
         durable_write(self.dir, f"{uid}.msg", message)
         return uid
 

@@ -4,6 +4,10 @@ A process belongs to installation B when its command line starts with `<B>/lib/<
 B is compared after resolving symlinks, so `stop-msg` invoked through another spelling of
 the path (a node-root symlink, say) still finds what `start-msg` started. Pid files are
 written by the daemons themselves once they serve, and are a hint, never the only evidence.
+
+Processes are read from /proc directly (command lines split as psutil splits them): every
+sbin command and the watcher scan or check processes, and importing psutil would cost each
+of them more CPU than everything else they do before start-msg's first server is forked.
 """
 
 from __future__ import annotations
@@ -15,22 +19,55 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-import psutil
-
 from mssim import product
 from mssim.install import Installation
+
+READY_FD_ENV = "MSSIM_READY_FD"
+"""A daemon started with this variable writes one byte to that fd once it serves."""
 
 
 def _lib_real(inst: Installation) -> str:
     return os.path.realpath(inst.lib)
 
 
-def program_of(proc: psutil.Process, lib_real: str) -> str | None:
-    """The lib/ program name if `proc` is one of this installation's, else None."""
+def cmdline(pid: int) -> list[str]:
+    """A process's argv as psutil.Process.cmdline() gives it; [] when gone or a zombie.
+
+    A title set with setproctitle (and flagged, see _flag_title) has no NUL separators: it is
+    split on blanks, as psutil does.
+    """
     try:
-        cmd = proc.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            text = fh.read().decode("utf-8", "surrogateescape")
+    except OSError:
+        return []
+    if not text:
+        return []
+    sep = "\0" if text.endswith("\0") else " "
+    if text.endswith(sep):
+        text = text[:-1]
+    argv = text.split(sep)
+    if sep == "\0" and len(argv) == 1 and " " in text:
+        argv = text.split(" ")
+    return argv
+
+
+def _state(pid: int) -> str | None:
+    """The state letter of /proc/<pid>/stat (R, S, Z, ...); None when there is no such pid."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+    except OSError:
         return None
+    try:
+        return chr(data[data.rindex(b")") + 2])
+    except (ValueError, IndexError):
+        return None
+
+
+def program_of(pid: int, lib_real: str) -> str | None:
+    """The lib/ program name if process `pid` is one of this installation's, else None."""
+    cmd = cmdline(pid)
     if not cmd:
         return None
     first = cmd[0]
@@ -39,26 +76,27 @@ def program_of(proc: psutil.Process, lib_real: str) -> str | None:
         return None
     if os.path.realpath(os.path.dirname(first)) != lib_real:
         return None
-    try:
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-    except psutil.Error:
-        return None
-    return name
+    return name if alive(pid) else None
 
 
-def find_processes(inst: Installation, names: Iterable[str] | None = None) -> list[psutil.Process]:
-    """Live processes of this installation (optionally only the given lib/ programs)."""
-    wanted = set(names) if names is not None else None
+def programs(inst: Installation) -> dict[int, str]:
+    """pid → lib/ program name of every live process of this installation (one scan)."""
     lib_real = _lib_real(inst)
-    found = []
-    for proc in psutil.process_iter():
-        if proc.pid == os.getpid():
+    me = os.getpid()
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
             continue
-        name = program_of(proc, lib_real)
-        if name and (wanted is None or name in wanted):
-            found.append(proc)
+        name = program_of(int(entry), lib_real)
+        if name:
+            found[int(entry)] = name
     return found
+
+
+def find_pids(inst: Installation, names: Iterable[str] | None = None) -> list[int]:
+    """Pids of the live processes of this installation (optionally only the given programs)."""
+    wanted = set(names) if names is not None else None
+    return [pid for pid, name in programs(inst).items() if wanted is None or name in wanted]
 
 
 def read_pidfile(inst: Installation, daemon: str) -> int | None:
@@ -78,26 +116,26 @@ def write_pidfile(path: Path, pid: int) -> None:
 def running_pid(inst: Installation, daemon: str) -> int | None:
     """Pid of the running `daemon` of this installation (pid file checked against cmdline)."""
     pid = read_pidfile(inst, daemon)
-    lib_real = _lib_real(inst)
-    if pid:
-        try:
-            if program_of(psutil.Process(pid), lib_real) == daemon:
-                return pid
-        except psutil.Error:
-            pass
-    procs = find_processes(inst, [daemon])
-    return procs[0].pid if procs else None
+    if pid and program_of(pid, _lib_real(inst)) == daemon:
+        return pid
+    pids = find_pids(inst, [daemon])
+    return pids[0] if pids else None
 
 
 def spawn_daemon(
     inst: Installation, daemon: str, extra: Iterable[str] = (), *, new_session: bool,
-    pass_fds: tuple[int, ...] = (),
+    pass_fds: tuple[int, ...] = (), ready_fd: int | None = None,
 ) -> subprocess.Popen[bytes]:
     """Run B/lib/<daemon> with its documented arguments; output goes to its log file.
 
     Never inherit the caller's stdout: a caller that captures start-msg's output waits for
-    EOF, and a daemon holding the pipe would make it wait forever.
+    EOF, and a daemon holding the pipe would make it wait forever. With `ready_fd`, the
+    daemon writes one byte to it once it serves (see daemons.base.notify_ready).
     """
+    env = None
+    if ready_fd is not None:
+        env = {**os.environ, READY_FD_ENV: str(ready_fd)}
+        pass_fds = (*pass_fds, ready_fd)
     svc = product.SERVICE_BY_DAEMON.get(daemon)
     args = [inst.daemon_path(daemon), *(svc.args if svc else ()), *extra]
     inst.log.mkdir(parents=True, exist_ok=True)
@@ -112,17 +150,15 @@ def spawn_daemon(
             start_new_session=new_session,
             pass_fds=pass_fds,
             close_fds=True,
+            env=env,
         )
     finally:
         logfile.close()
 
 
 def alive(pid: int) -> bool:
-    try:
-        proc = psutil.Process(pid)
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
+    """The process exists and is not a zombie."""
+    return _state(pid) not in (None, "Z", "X")
 
 
 def signal_pid(pid: int, sig: int) -> bool:
@@ -155,3 +191,50 @@ def terminate(pids: Iterable[int], grace: float, force: bool = False) -> list[in
     if left:
         wait_gone(left, 5.0)
     return left
+
+
+# --- identity (ctypes and setproctitle are imported only by the processes that need them) ----
+
+_LIBC = None
+
+
+def _libc():  # type: ignore[no-untyped-def]
+    """libc, looked up once (find_library runs ldconfig: not for every forked server)."""
+    global _LIBC
+    if _LIBC is None:
+        import ctypes  # noqa: PLC0415
+        import ctypes.util  # noqa: PLC0415
+        _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return _LIBC
+
+
+def set_identity(argv: list[str], name: str) -> None:
+    """`ps -ef` shows `B/lib/<name> args` (B as invoked); `ps -e` shows the short name."""
+    import setproctitle  # noqa: PLC0415
+
+    title = " ".join(argv)
+    setproctitle.setproctitle(title)
+    _flag_title(len(title.encode()))
+    try:
+        _libc().prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except OSError:
+        pass
+
+
+def _flag_title(length: int) -> None:
+    """Make /proc/<pid>/cmdline end at the title, so psutil splits it into argv words.
+
+    setproctitle pads the old argv area with NULs, which psutil reads as empty arguments
+    (cmdline()[0] would be the whole title). Linux returns only the title, as one string, when
+    the last byte of the original argv area is not NUL (its setproctitle(3) convention).
+    """
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            data = fh.read()
+        fields = data[data.rindex(")") + 2:].split()
+        start, end = int(fields[45]), int(fields[46])
+    except (OSError, ValueError, IndexError):
+        return
+    if end - start > length + 1:
+        import ctypes  # noqa: PLC0415
+        ctypes.memset(ctypes.c_void_p(end - 1), 0x20, 1)

@@ -26,12 +26,34 @@ def smtp_ident() -> str:
     return f"-- Server ESMTP ({FULL_VERSION})"
 
 
-def imap_greeting(host: str) -> str:
-    return f"* OK [CAPABILITY {IMAP_CAPABILITIES}] {host} IMAP4 service ({FULL_VERSION})"
+# service.imap.banner / service.pop.banner (6.3 default; MsgServerDocWiki "Banner Option"):
+# %h host name, %p protocol, %P product name, %v short and %V long version; %% is a % [I].
+DEFAULT_BANNER = "%h %p service (%P %V)"
 
 
-def pop_greeting(host: str) -> str:
-    return f"+OK {host} POP3 service ({FULL_VERSION})"
+def expand_banner(template: str | None, host: str, protocol: str) -> str:
+    """A configured banner with its substitutions made; unset or empty: the default."""
+    values = {"h": host, "p": protocol, "P": PRODUCT, "v": VERSION, "V": f"{VERSION} ({BUILT})",
+              "%": "%"}
+    text = template or DEFAULT_BANNER
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] == "%" and i + 1 < len(text) and text[i + 1] in values:
+            out.append(values[text[i + 1]])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def imap_greeting(host: str, banner: str | None = None) -> str:
+    return f"* OK [CAPABILITY {IMAP_CAPABILITIES}] {expand_banner(banner, host, 'IMAP4')}"
+
+
+def pop_greeting(host: str, banner: str | None = None) -> str:
+    return f"+OK {expand_banner(banner, host, 'POP3')}"
 
 
 @dataclass(frozen=True)

@@ -29,4 +29,5 @@ def ms(topdir: Path) -> Iterator[Ms]:
                    capture_output=True, timeout=60, env=clean_env())
     subprocess.run(check=False, args=[str(inst.base / "sbin" / "stop-msg"), "ha"],
                    capture_output=True, timeout=60, env=clean_env())
-    kill_leftovers(inst.base)
+    # stop-msg ha must leave nothing; whatever it leaves is killed, then fails the test
+    assert kill_leftovers(inst.base) == [], "stop-msg ha left processes running"

@@ -99,6 +99,14 @@ class Ms:
             return ""
 
 
+def watcher_status(ms: Ms) -> dict[str, str]:
+    """The watcher's STATUS reply: service (and "watcher") → state (watcher: ha | normal)."""
+    with socket.create_connection((ms.ip, PORTS["watcher"]), timeout=10) as sock:
+        sock.sendall(b"STATUS\n")
+        lines = sock.makefile("r").read().splitlines()
+    return {words[0]: words[1] for words in map(str.split, lines) if len(words) == 3}
+
+
 def clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
     return env

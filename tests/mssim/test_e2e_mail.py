@@ -90,6 +90,8 @@ def test_start_ha_serves_mail_and_stop_ha_leaves_nothing(ms: Ms) -> None:
     with smtplib.SMTP(ms.ip, 2525, timeout=10) as s, pytest.raises(smtplib.SMTPRecipientsRefused):
         s.sendmail("a@b.org", ["x@elsewhere.org"], "Subject: relay\r\n\r\nno\r\n")
 
+    # plain start-msg asks the running HA watcher; the installation stays under HA control
+    assert ms.sbin("start-msg").returncode == 0
     res = ms.sbin("stop-msg")
     assert res.returncode == 1 and "HA configuration detected" in res.stderr
     assert "scswitch -n -j" in res.stderr and "scswitch -F -g" in res.stderr
@@ -141,3 +143,34 @@ def test_without_watcher_start_msg_starts_services_itself(ms: Ms) -> None:
     assert set(ms.processes()) == DAEMONS - {"watcher"}
     assert ms.sbin("stop-msg").returncode == 0
     assert our_processes(ms.base) == []
+
+
+def test_message_is_on_the_config_disk_before_the_250_reply(ms: Ms) -> None:
+    ms.sbin("start-msg", "ha", check=True)
+    ms.mssim("fault", str(ms.base), "job_controller", "hang")  # nothing leaves the queue
+    queue = ms.config / "queue" / "ims-ms" / "000"
+    send(ms, "joe.user@mail.example.com", "durable")  # returns once the 250 reply came
+    files = [p for p in queue.iterdir() if p.name.startswith("ZZ")]
+    assert len(files) == 1
+    assert b"Subject: durable" in files[0].read_bytes()
+    assert b"RCPT TO:<joe.user@mail.example.com>" in files[0].read_bytes()
+    ms.mssim("fault", str(ms.base), "job_controller", "clear")
+    wait_for(lambda: imap_subjects(ms, "joe.user") == [b"Subject: durable"], what="delivery")
+    assert not files[0].exists()
+
+
+def test_greetings_follow_the_configured_banners(ms: Ms) -> None:
+    ms.configutil("service.imap.banner", "%h IMAP ready (%p %v)")
+    ms.configutil("service.pop.banner", "%P at %h, 100%%")
+    ms.sbin("start-msg", "ha", check=True)
+    with socket.create_connection((ms.ip, 2143), timeout=5) as s:
+        greeting = s.makefile("rb").readline().decode()
+    assert greeting.startswith("* OK [CAPABILITY IMAP4 IMAP4rev1 ")
+    assert greeting.endswith(f"] {ms.host} IMAP ready (IMAP4 6.3-8.04)\r\n")
+    with socket.create_connection((ms.ip, 2110), timeout=5) as s:
+        assert s.makefile("rb").readline().decode() == \
+            f"+OK Sun Java(tm) System Messaging Server at {ms.host}, 100%\r\n"
+    assert imap_subjects(ms, "nobody") == []  # imaplib still accepts the greeting
+    p = poplib.POP3(ms.ip, 2110, timeout=10)
+    assert p.getwelcome().startswith(b"+OK Sun Java(tm)")
+    p.quit()

@@ -6,7 +6,7 @@ import imaplib
 
 import psutil
 import pytest
-from mssim_helpers import Ms, our_processes, wait_for
+from mssim_helpers import Ms, our_processes, wait_for, watcher_status
 
 pytestmark = pytest.mark.e2e
 
@@ -46,10 +46,18 @@ def test_crash_is_restarted_with_store_group_and_second_crash_fails_over(ms: Ms)
     assert ms.log().rstrip().endswith("watcher exiting with status 1")
 
 
-def test_non_ha_watcher_gives_up_but_keeps_running(ms: Ms) -> None:
+def test_start_msg_ha_refuses_a_running_non_ha_watcher_which_then_never_exits(ms: Ms) -> None:
     ms.configutil("local.autorestart", "1")
     ms.sbin("start-msg", check=True)
     first = ms.pids()
+    assert watcher_status(ms)["watcher"] == "normal"
+    # HA semantics cannot be had from this watcher: start-msg ha says so and changes nothing
+    res = ms.sbin("start-msg", "ha")
+    assert res.returncode == 1
+    assert f"a watcher not in HA mode is already running (pid {first['watcher']}" in res.stderr
+    assert "stop-msg" in res.stderr
+    assert not (ms.config / "run" / "ha").exists()
+    assert ms.pids() == first
     ms.mssim("fault", str(ms.base), "dispatcher", "crash")
     wait_for(lambda: restarted(ms, "dispatcher", first["dispatcher"]), what="restart")
     ms.mssim("fault", str(ms.base), "dispatcher", "crash")
@@ -57,6 +65,8 @@ def test_non_ha_watcher_gives_up_but_keeps_running(ms: Ms) -> None:
     procs = ms.pids()
     assert "dispatcher" not in procs
     assert procs["watcher"] == first["watcher"] and procs["imapd"] == first["imapd"]
+    assert ms.sbin("stop-msg").returncode == 0  # no HA marker was left behind
+    assert our_processes(ms.base) == []
 
 
 def test_autorestart_off_leaves_server_down(ms: Ms) -> None:
@@ -73,6 +83,10 @@ def test_killed_watcher_leaves_services_running(ms: Ms) -> None:
     wait_for(lambda: "watcher" not in ms.pids(), what="watcher gone")
     after = ms.pids()
     assert {k: v for k, v in before.items() if k != "watcher"} == after
+    # servers without a watcher: start-msg ha cannot supervise them, and says so
+    res = ms.sbin("start-msg", "ha")
+    assert res.returncode == 1 and "run without a watcher" in res.stderr
+    assert ms.pids() == after
     assert ms.sbin("stop-msg", "ha").returncode == 0
     assert our_processes(ms.base) == []
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 
-from mssim_helpers import Ms
+from mssim_helpers import Ms, clean_env
 
 
 def test_layout_matches_the_documented_one(ms: Ms) -> None:
@@ -59,10 +61,45 @@ def test_configutil_get_set_list(ms: Ms) -> None:
     assert ms.sbin("configutil", "-h").returncode == 0
 
 
+def test_configutil_usage_errors_unknown_parameters_and_a_closed_pipe(ms: Ms) -> None:
+    for args, why in ((["-v", "1"], "-v needs -o"), (["-x"], "option -x not recognized"),
+                      (["-o", "local.a", "extra"], "unexpected argument")):
+        res = ms.sbin("configutil", *args)
+        assert res.returncode == 1 and why in res.stderr and "Usage: configutil" in res.stderr
+    msg_conf = (ms.config / "config" / "msg.conf").read_text()
+    for args in (["-o", "no.such.parameter"], ["-o", "bogus", "-v", "1"]):
+        res = ms.sbin("configutil", *args)
+        assert res.returncode == 1 and "unknown parameter" in res.stderr
+    assert (ms.config / "config" / "msg.conf").read_text() == msg_conf
+    # documented but unset: nothing printed, success
+    assert ms.sbin("configutil", "-o", "service.listenaddr").returncode == 0
+
+    # `configutil | head -1` with more output than a pipe holds: quiet
+    inp = ms.top / "many.cfg"
+    inp.write_text("".join(f"local.filler{i} = {'x' * 60}\n" for i in range(3000)))
+    ms.sbin("configutil", "-i", str(inp), check=True)
+    proc = subprocess.Popen([str(ms.base / "sbin" / "configutil")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=clean_env())
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.stderr.read() == b""
+    proc.stderr.close()
+    assert proc.wait(timeout=60) in (0, -signal.SIGPIPE)
+
+
 def test_imsimta_version_and_cnbuild(ms: Ms) -> None:
     out = ms.sbin("imsimta", "version", check=True).stdout
     assert "Sun Java(tm) System Messaging Server 6.3-8.04" in out
     assert ms.sbin("imsimta", "cnbuild").returncode == 0
+    imta = ms.config / "config" / "imta.cnf"
+    text = imta.read_text()
+    imta.write_text(text.replace(f"LOCAL_POOL\n{ms.host}\n", "LOCAL_POOL\n"))  # no l host
+    res = ms.sbin("imsimta", "cnbuild")
+    assert res.returncode == 1
+    assert "imta.cnf: line " in res.stderr
+    assert "channel l has no official host name (channel tag) line" in res.stderr
+    assert "Traceback" not in res.stderr
 
 
 def test_start_msg_usage(ms: Ms) -> None:

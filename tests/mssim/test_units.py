@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from mssim import conf
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+from mssim import conf, mailstore, procs, product
+from mssim.commands.imsimta import check_imta_cnf
+from mssim.install import imta_cnf
 from mssim.restart_policy import Decision, FailureHistory, decide
 
 
@@ -57,3 +66,76 @@ def test_restart_policy_gives_up_on_second_failure_within_timeout() -> None:
     assert decide(h, 602.0, autorestart=True, window=600, ha=False) is Decision.GIVE_UP
     assert decide(FailureHistory(), 0.0, autorestart=False, window=600, ha=True) \
         is Decision.IGNORE
+
+
+JC = """!MTA Job Controller configuration file
+!
+!Global defaults
+tcp_port=27442
+max_life_age=3600
+!
+!Pool definitions
+!
+[POOL=DEFAULT]
+job_limit=10
+"""
+
+
+def test_global_option_goes_after_the_last_global_option_not_before_the_section() -> None:
+    lines = conf.set_cnf_option(JC, "", "INTERFACE_ADDRESS", "10.0.0.2").splitlines()
+    assert lines[lines.index("max_life_age=3600") + 1] == "INTERFACE_ADDRESS=10.0.0.2"
+    assert lines[-4:-1] == ["!Pool definitions", "!", "[POOL=DEFAULT]"]
+    # no global option at all: just before the first section
+    text = conf.set_cnf_option("! header\n[POOL=DEFAULT]\njob_limit=1\n", "", "TCP_PORT", "1")
+    assert text.splitlines() == ["! header", "TCP_PORT=1", "[POOL=DEFAULT]", "job_limit=1"]
+
+
+def test_banner_substitutions_and_default() -> None:
+    version = "Sun Java(tm) System Messaging Server 6.3-8.04 (built Jul 29 2009; 32bit)"
+    assert product.pop_greeting("h.example.com") == f"+OK h.example.com POP3 service ({version})"
+    assert product.pop_greeting("h", "") == product.pop_greeting("h")
+    assert product.pop_greeting("h", "%h %p %P %v 100%% %q") == \
+        "+OK h POP3 Sun Java(tm) System Messaging Server 6.3-8.04 100% %q"
+    assert product.imap_greeting("h", "%h ready").endswith("] h ready")
+
+
+def test_uid_is_never_reused_after_expunging_the_newest(tmp_path: Path) -> None:
+    box = mailstore.Mailbox(tmp_path, "joe")
+    assert [box.deliver(b"a"), box.deliver(b"b")] == [1, 2]
+    box.delete(2)
+    box.delete(1)
+    assert box.uids() == [] and box.uidnext() == 3
+    assert box.deliver(b"c") == 3
+    assert box.read(3) == b"c"
+
+
+def test_cnbuild_check_accepts_the_installed_file_and_names_what_is_wrong() -> None:
+    good = imta_cnf("mail.example.com", "example.com")
+    assert check_imta_cnf(good) == []
+    no_host = good.replace("LOCAL_POOL\nmail.example.com\n", "LOCAL_POOL\n")
+    assert any("channel l has no official host name" in e for e in check_imta_cnf(no_host))
+    assert check_imta_cnf(good.replace("\n\n", "\n")) == [
+        "no blank line between the rewrite rules and the channel definitions"]
+    assert check_imta_cnf(good.replace("\nl subdirs", "\nlocal subdirs")) == [
+        "no local channel (l) in the channel definitions"]
+
+
+def test_command_lines_are_read_as_psutil_reads_them(tmp_path: Path) -> None:
+    """procs reads /proc itself (no psutil import in every command); it must agree with psutil,
+    also for a title set the way the daemons set theirs."""
+    assert procs.cmdline(os.getpid()) == psutil.Process().cmdline()
+    code = ("import sys, time; from mssim.procs import set_identity; "
+            "set_identity(['/opt/SUNWmsgsr/lib/imapd', '-d', '5'], 'imapd'); "
+            "print('titled', flush=True); time.sleep(60)")
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                          cwd=tmp_path) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline() == "titled\n"
+            assert procs.cmdline(child.pid) == psutil.Process(child.pid).cmdline() == \
+                ["/opt/SUNWmsgsr/lib/imapd", "-d", "5"]
+            assert procs.alive(child.pid)
+        finally:
+            child.kill()
+            child.wait()
+    assert not procs.alive(child.pid)
+    assert procs.cmdline(child.pid) == []

@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-import psutil
-
 from mssim import procs, product
 from mssim.commands import start_msg, stop_msg
 from mssim.commands.common import installation
@@ -23,10 +21,13 @@ COMPONENTS = {
 
 
 def process(argv0: str) -> int:
+    import psutil  # noqa: PLC0415 - only `imsimta process` needs it
+
     inst = installation()
     print(f"{'USER':<9} {'PID':>5} S {'VSZ':>6} {'RSS':>6} {'STIME':<9} {'TIME':>5}  COMMAND")
-    for proc in procs.find_processes(inst, ["job_controller", "dispatcher", "tcp_smtp_server"]):
+    for pid in procs.find_pids(inst, ["job_controller", "dispatcher", "tcp_smtp_server"]):
         try:
+            proc = psutil.Process(pid)
             with proc.oneshot():
                 mem = proc.memory_info()
                 user = proc.username()
@@ -42,17 +43,57 @@ def process(argv0: str) -> int:
     return 0
 
 
+def check_imta_cnf(text: str) -> list[str]:
+    """What keeps imta.cnf from compiling (6.3 Administration Reference, imta.cnf): rewrite
+    rules, one blank line, then channel blocks separated by blank lines, each a channel line
+    and its official host name (channel tag) line, `defaults` alone; `!` in column 1 starts a
+    comment, which is no blank line. An empty list: it compiles."""
+    errors: list[str] = []
+    lines = [(n, ln.rstrip()) for n, ln in enumerate(text.splitlines(), 1)
+             if not ln.startswith("!")]
+    blank = next((i for i, (_, ln) in enumerate(lines) if not ln.strip()), None)
+    if blank is None:
+        return ["no blank line between the rewrite rules and the channel definitions"]
+    for n, line in lines[:blank]:
+        if not line.startswith("<") and len(line.split()) < 2:
+            errors.append(f"line {n}: rewrite rule without a template: {line.strip()!r}")
+    blocks: list[list[tuple[int, str]]] = [[]]
+    for n, line in lines[blank + 1:]:
+        if line.strip():
+            blocks[-1].append((n, line))
+        elif blocks[-1]:
+            blocks.append([])
+    seen: dict[str, int] = {}
+    for block in (b for b in blocks if b):
+        n, first = block[0]
+        if first.startswith("<"):
+            continue
+        name = first.split()[0]
+        if name in seen:
+            errors.append(f"line {n}: channel {name} defined twice (first at line {seen[name]})")
+        seen.setdefault(name, n)
+        if name != "defaults" and len(block) < 2:
+            errors.append(f"line {n}: channel {name} has no official host name (channel tag) "
+                          "line")
+    if "l" not in seen:
+        errors.append("no local channel (l) in the channel definitions")
+    return errors
+
+
 def cnbuild() -> int:
     inst = installation()
+    path = inst.config / "imta.cnf"
     try:
-        text = (inst.config / "imta.cnf").read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"imsimta cnbuild: {exc}", file=sys.stderr)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"imsimta cnbuild: cannot read {path}: {exc}", file=sys.stderr)
         return 1
-    lines = [ln for ln in text.splitlines() if not ln.startswith("!")]
-    if "" not in lines:
-        print("imsimta cnbuild: imta.cnf has no blank line between the rewrite rules and the "
-              "channel definitions", file=sys.stderr)
+    errors = check_imta_cnf(text)
+    for err in errors:
+        print(f"imsimta cnbuild: {path}: {err}", file=sys.stderr)
+    if errors:
+        print("imsimta cnbuild: no compiled configuration built; correct imta.cnf and run "
+              "imsimta cnbuild again", file=sys.stderr)
         return 1
     return 0
 

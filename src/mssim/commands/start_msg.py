@@ -3,14 +3,22 @@
 With the watcher enabled (and always with `ha`), start-msg launches the watcher, which starts
 the services; start-msg prints the watcher's progress like the documented console output and
 exits 0 once every requested service serves, 1 if one failed to start.
+
+`start-msg ha` promises HA semantics: the watcher exits when it gives up restarting a server,
+so that the cluster fails over. A watcher already running without them (started by plain
+`start-msg`) would never exit, so `start-msg ha` refuses (exit 1, naming it) instead of
+reusing it; likewise when servers of the installation run with no watcher at all. It asks a
+running watcher for its mode with STATUS.
 """
 
 from __future__ import annotations
 
 import os
 import select
+import subprocess
 import sys
 import time
+import traceback
 
 from mssim import procs, product
 from mssim.commands.common import command_fault, installation, watcher_pid, watcher_request
@@ -71,16 +79,59 @@ class Console:
                 self.failed.append("?")
 
 
+def fork_watcher(inst: Installation, services: list[str], ha: bool, status_fd: int) -> int:
+    """Start B/lib/watcher as a fork of this process; returns its pid.
+
+    Forking instead of exec'ing lib/watcher spares a second interpreter start and the modules
+    start-msg has already imported (a tenth of a second of CPU). The child detaches exactly as
+    an exec'd daemon would (new session, stdin from /dev/null, output to its log, no other
+    inherited descriptor) and takes the watcher's identity before anything else.
+    """
+    argv = [inst.daemon_path("watcher"), "--status-fd", str(status_fd), "--services",
+            ",".join(services), *(["--ha"] if ha else [])]
+    inst.log.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        procs.set_identity([argv[0]], "watcher")
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        log = os.open(inst.log / "watcher.stderr", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        for fd in map(int, os.listdir("/proc/self/fd")):
+            if fd > 2 and fd != status_fd:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        os.chdir("/")
+        sys.argv = argv
+        from mssim.daemons import watcher  # noqa: PLC0415 - only the watcher needs it
+
+        code = watcher.main(argv)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
 def launch_watcher(inst: Installation, services: list[str], ha: bool) -> int:
     rfd, wfd = os.pipe()
-    args = ["--status-fd", str(wfd), "--services", ",".join(services)]
-    if ha:
-        args.insert(0, "--ha")
     try:
-        child = procs.spawn_daemon(inst, "watcher", args, new_session=True, pass_fds=(wfd,))
+        pid = fork_watcher(inst, services, ha, wfd)
     finally:
         os.close(wfd)
-    print(f"Launching watcher ... {child.pid}", flush=True)
+    print(f"Launching watcher ... {pid}", flush=True)
     console = Console()
     buf = b""
     deadline = time.monotonic() + START_WAIT
@@ -96,11 +147,49 @@ def launch_watcher(inst: Installation, services: list[str], ha: bool) -> int:
             while b"\n" in buf:
                 raw, buf = buf.split(b"\n", 1)
                 console.line(raw.decode("utf-8", "replace"))
-    child.returncode = 0  # never waited for: it lives on after start-msg (silences Popen.__del__)
     if not console.done:
         print("watcher did not report a complete start", flush=True)
         return 1
     return 1 if console.failed else 0
+
+
+def watcher_mode(inst: Installation) -> str | None:
+    """`ha` or `normal` as the running watcher reports it (STATUS); None if it does not answer."""
+    try:
+        for line in watcher_request(inst, "STATUS", 10.0):
+            words = line.split()
+            if len(words) == 3 and words[0] == "watcher":
+                return words[1]
+    except OSError:
+        return None
+    return None
+
+
+def ha_refusal(inst: Installation, running: dict[int, str]) -> str | None:
+    """Why `start-msg ha` cannot give HA semantics here, or None when it can.
+
+    `running`: the installation's processes (pid → program).
+    """
+    wpid = running_watcher(inst, running)
+    again = "then run start-msg ha again."
+    if wpid:
+        mode = watcher_mode(inst)
+        if mode == "ha":
+            return None
+        if mode is None:
+            return (f"start-msg ha: the running watcher (pid {wpid}) does not answer on its "
+                    "port, so whether it runs in HA mode is unknown. Stop Messaging Server "
+                    f"with stop-msg ha, {again}")
+        return (f"start-msg ha: a watcher not in HA mode is already running (pid {wpid}, "
+                "started by start-msg without ha). It would not exit when it gives up "
+                "restarting a server, so the cluster could never fail over. Stop Messaging "
+                f"Server with stop-msg, {again}")
+    others = sorted(running)
+    if others:
+        return ("start-msg ha: Messaging Server processes of this installation run without a "
+                f"watcher (pids {' '.join(map(str, others))}). In HA mode every server runs "
+                f"under the watcher. Stop them with stop-msg ha, {again}")
+    return None
 
 
 def via_running_watcher(inst: Installation, services: list[str]) -> int:
@@ -127,21 +216,40 @@ def start_directly(inst: Installation, services: list[str]) -> int:
             inst.pidfile(svc.daemon).unlink()
         except FileNotFoundError:
             pass
-        child = procs.spawn_daemon(inst, svc.daemon, new_session=True)
+        rfd, wfd = os.pipe()
+        try:
+            child = procs.spawn_daemon(inst, svc.daemon, new_session=True, ready_fd=wfd)
+        finally:
+            os.close(wfd)
         print(f"Starting {name} server .... {child.pid}", flush=True)
         deadline = time.monotonic() + START_WAIT
-        while time.monotonic() < deadline:
-            if child.poll() is not None:
-                print(f"Failed to start {name} server: exited with status {child.returncode}")
-                status = 1
-                break
-            if procs.read_pidfile(inst, svc.daemon) == child.pid:
-                if name == "store":
-                    print("checking store server status ... ready", flush=True)
-                break
-            time.sleep(0.02)
+        if not wait_ready(child, rfd, deadline):
+            print(f"Failed to start {name} server: "
+                  + (f"exited with status {child.returncode}" if child.returncode is not None
+                     else f"not ready after {START_WAIT:.0f}s"), flush=True)
+            status = 1
+        elif name == "store":
+            print("checking store server status ... ready", flush=True)
         child.returncode = child.returncode if child.returncode is not None else 0
     return status
+
+
+def wait_ready(child: subprocess.Popen[bytes], rfd: int, deadline: float) -> bool:
+    """True once the daemon wrote its readiness byte (right after its pid file); False if it
+    exited first or the deadline passed. Closes rfd."""
+    with os.fdopen(rfd, "rb", buffering=0) as pipe:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([pipe], [], [], 0.5)
+            if ready and pipe.read(1):
+                return child.poll() is None
+            if child.poll() is not None:
+                return False
+            if ready:  # EOF without the byte: the daemon is exiting
+                try:
+                    child.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+    return False
 
 
 def main(argv: list[str]) -> int:
@@ -166,16 +274,37 @@ def main(argv: list[str]) -> int:
         print(USAGE, end="", file=sys.stderr)
         return 1
     inst.run.mkdir(parents=True, exist_ok=True)
-    if ha:
-        inst.ha_marker.write_text(f"{os.getpid()}\n", encoding="ascii")
-    elif not args:
-        try:
-            inst.ha_marker.unlink()
-        except FileNotFoundError:
-            pass
     if not (ha or inst.flag("local.watcher.enable", True)):
+        if not watcher_pid(inst):
+            forget_ha(inst)
         return start_directly(inst, services)
     print("Connecting to watcher ...", flush=True)
-    if watcher_pid(inst):
+    if ha:
+        running = procs.programs(inst)
+        wpid = running_watcher(inst, running)
+        refusal = ha_refusal(inst, running)
+        if refusal:
+            print(refusal, file=sys.stderr, flush=True)
+            return 1
+        inst.ha_marker.write_text(f"{os.getpid()}\n", encoding="ascii")
+    else:
+        wpid = watcher_pid(inst)
+        if not wpid:
+            forget_ha(inst)  # the watcher about to start is not in HA mode
+    if wpid:
         return via_running_watcher(inst, services)
     return launch_watcher(inst, services, ha)
+
+
+def running_watcher(inst: Installation, running: dict[int, str]) -> int | None:
+    """The watcher among `running` (the one its pid file names, if several)."""
+    pids = [pid for pid, name in running.items() if name == "watcher"]
+    named = procs.read_pidfile(inst, "watcher")
+    return named if named in pids else (pids[0] if pids else None)
+
+
+def forget_ha(inst: Installation) -> None:
+    try:
+        inst.ha_marker.unlink()
+    except FileNotFoundError:
+        pass

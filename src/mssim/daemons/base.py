@@ -9,8 +9,6 @@ daemon will ever import is imported before the switch (`PREIMPORT`).
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import importlib
 import os
 import signal
@@ -20,11 +18,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-import setproctitle
-
 from mssim import faults, node, procs
 from mssim.faults import FaultState
 from mssim.install import Installation
+from mssim.procs import set_identity
 
 # Imported now because the runtime user may not be able to read the interpreter's files.
 PREIMPORT = (
@@ -39,35 +36,30 @@ for _module in PREIMPORT:
 
 ServerFactory = Callable[[socket.socket], Awaitable[asyncio.base_events.Server]]
 
+READY_FD: int | None = None
+"""Write end of the pipe on which this server says "ready" (set by the watcher after fork;
+an exec'd server finds it in $MSSIM_READY_FD)."""
 
-def set_identity(argv: list[str], name: str) -> None:
-    """`ps -ef` shows `B/lib/<name> args` (B as invoked); `ps -e` shows the short name."""
-    title = " ".join(argv)
-    setproctitle.setproctitle(title)
-    _flag_title(len(title.encode()))
+
+def notify_ready() -> None:
+    """Tell whoever started us that we serve (after the pid file is written); once."""
+    global READY_FD
+    fd = READY_FD
+    env = os.environ.pop(procs.READY_FD_ENV, None)
+    if fd is None and env is not None and env.isdigit():
+        fd = int(env)
+    READY_FD = None
+    if fd is None:
+        return
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+        os.write(fd, b"R")
     except OSError:
         pass
-
-
-def _flag_title(length: int) -> None:
-    """Make /proc/<pid>/cmdline end at the title, so psutil splits it into argv words.
-
-    setproctitle pads the old argv area with NULs, which psutil reads as empty arguments
-    (cmdline()[0] would be the whole title). Linux returns only the title, as one string, when
-    the last byte of the original argv area is not NUL (its setproctitle(3) convention).
-    """
-    try:
-        with open("/proc/self/stat", encoding="ascii") as fh:
-            data = fh.read()
-        fields = data[data.rindex(")") + 2:].split()
-        start, end = int(fields[45]), int(fields[46])
-    except (OSError, ValueError, IndexError):
-        return
-    if end - start > length + 1:
-        ctypes.memset(ctypes.c_void_p(end - 1), 0x20, 1)
+    finally:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 class DaemonLog:
@@ -211,6 +203,7 @@ class Daemon:
         await self.apply_faults()
         await self.started()
         procs.write_pidfile(self.inst.pidfile(self.name), os.getpid())
+        notify_ready()
         where = ", ".join(f"{x.label} {x.addr}:{x.port}" for x in self.listeners)
         self.log("Notice", f"{self.name} started{(' listening on ' + where) if where else ''}")
         await self._stop.wait()
@@ -224,6 +217,7 @@ class Daemon:
                 self.inst.pidfile(self.name).unlink()
             except OSError:
                 pass
+        faults.forget_acknowledgement(self.inst)
         return 0
 
 

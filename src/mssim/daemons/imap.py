@@ -74,7 +74,7 @@ class Session:
         return line
 
     async def run(self) -> None:
-        await self.send(product.imap_greeting(self.d.inst.hostname) + "\r\n")
+        await self.send(product.imap_greeting(self.d.inst.hostname, self.d.banner) + "\r\n")
         while True:
             line = await self.readline()
             if line is None:
@@ -135,9 +135,10 @@ class Session:
         if not args or args[0].upper() != "INBOX":
             await self.send(f"{tag} NO Mailbox does not exist\r\n")
             return
-        self.uids = self.mailbox().uids()
+        box = self.mailbox()
+        self.uids = box.uids()
         self.deleted = set()
-        nxt = (self.uids[-1] + 1) if self.uids else 1
+        nxt = box.uidnext()
         await self.send(
             "* FLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen)\r\n"
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen \\*)]\r\n"
@@ -149,8 +150,9 @@ class Session:
         await self.cmd_select(tag, args, uid, "READ-ONLY")
 
     async def cmd_status(self, tag: str, args: list[str], uid: bool) -> None:
-        uids = self.mailbox().uids()
-        nxt = (uids[-1] + 1) if uids else 1
+        box = self.mailbox()
+        uids = box.uids()
+        nxt = box.uidnext()
         await self.send(f"* STATUS INBOX (MESSAGES {len(uids)} RECENT 0 UIDNEXT {nxt} "
                         f"UIDVALIDITY 1 UNSEEN 0)\r\n{tag} OK Completed\r\n")
 
@@ -245,6 +247,7 @@ class Imapd(Daemon):
     port_key, default_port = "service.imap.port", 143
 
     def bind(self) -> None:
+        self.banner = self.inst.get(f"service.{self.label}.banner")  # read at start
         addr = self.inst.listen_address()
         port = self.inst.port(self.port_key, self.default_port)
         self.listeners.append(Listener(self.label, addr, port, self._server))

@@ -29,7 +29,7 @@ class Popd(Imapd):
             writer.write(text.encode() if isinstance(text, str) else text)
             await writer.drain()
 
-        await send(product.pop_greeting(self.inst.hostname) + "\r\n")
+        await send(product.pop_greeting(self.inst.hostname, self.banner) + "\r\n")
         user: str | None = None
         box: mailstore.Mailbox | None = None
         uids: list[int] = []

@@ -1,11 +1,20 @@
 """lib/watcher: starts the enabled services in order and supervises them.
 
 One single-threaded loop (selectors, 50 ms tick) owns all state: children are polled, control
-connections on local.watcher.port are served, signal handlers only set flags. Services report
-readiness by writing their pid file. start-msg reads progress lines from a pipe (or, for a
-watcher already running, from its TCP port):
+connections on local.watcher.port are served, signal handlers only set flags. A server is ready
+once it has written its pid file; it says so at once on a pipe the watcher selects on (the pid
+file is still checked every tick, as a fallback). start-msg reads progress lines from a pipe
+(or, for a watcher already running, from its TCP port):
 
     LAUNCHED <service> <pid> | READY <service> | FAILED <service> <reason> | DONE <0|1>
+
+Control commands on the port, one line each: `START <service>...`, `STOP [-f] <service>...`,
+`STATUS` (one `<service> <state> <pid>` line per service, then `watcher ha|normal <pid>`: the
+HA flag start-msg ha checks), `EXIT` (the watcher alone exits; its servers keep running, as
+after a watcher crash).
+
+The servers' code (asyncio, aiosmtpd, email) is imported while the first two servers (ens,
+store) start, so the store's start overlaps the imports the later servers need.
 
 The watcher stays root (it must be able to start servers on privileged ports); the servers
 switch to the runtime user themselves.
@@ -14,6 +23,7 @@ switch to the runtime user themselves.
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import selectors
 import signal
@@ -26,14 +36,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mssim import faults, launch, procs, product
-from mssim.daemons import http, imap, jobctl, pop, simple, smtp  # noqa: F401 - forked servers
-from mssim.daemons.base import DaemonLog, listening_socket, set_identity
+from mssim.daemons import base, simple  # noqa: F401 - forked before preload_servers
+from mssim.daemons.base import DaemonLog, listening_socket
 from mssim.faults import FaultState
 from mssim.install import Installation
+from mssim.procs import set_identity
 from mssim.restart_policy import Decision, FailureHistory, decide
 
 START_TIMEOUT = 30.0
 STOP_GRACE = 3.0
+
+
+def preload_servers() -> None:
+    """Import every server's code now, so that forked servers import nothing (idempotent)."""
+    for daemon, module in launch.DAEMON_MODULES.items():
+        if daemon != "watcher":
+            importlib.import_module(module)
 
 
 class ForkedChild:
@@ -122,6 +140,8 @@ class Watcher:
         self.exit_code: int | None = None
         self.listener: socket.socket | None = None
         self.status_fd: int | None = None
+        self.ready_fds: dict[int, tuple[Child, int]] = {}  # readiness pipes: (child, pid)
+        self.preloaded = False
 
     # --- setup ----------------------------------------------------------------------------
     def bind(self) -> None:
@@ -166,7 +186,7 @@ class Watcher:
                 self.inst.pidfile(child.service.daemon).unlink()
             except FileNotFoundError:
                 pass
-            child.popen = self.fork_server(child.service)
+            child.popen = self.fork_server(child)
         except OSError as exc:
             self.log("Error", f"cannot launch {name} server: {exc}")
             self.emit("FAILED", name, str(exc))
@@ -177,13 +197,27 @@ class Watcher:
                            f" (pid {child.pid})")
         self.emit("LAUNCHED", name, str(child.pid))
 
-    def fork_server(self, svc: product.Service) -> ForkedChild:
+    def fork_server(self, child: Child) -> ForkedChild:
+        svc = child.service
+        if svc.daemon in launch.DAEMON_MODULES and not self.preloaded:
+            preload_servers()
+            self.preloaded = True
         self.inst.log.mkdir(parents=True, exist_ok=True)
         logfd = os.open(self.inst.log / f"{svc.daemon}.stderr",
                         os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        pid = os.fork()
+        ready_r, ready_w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (logfd, ready_r, ready_w):
+                os.close(fd)
+            raise
         if pid:
             os.close(logfd)
+            os.close(ready_w)
+            os.set_blocking(ready_r, False)
+            self.ready_fds[ready_r] = (child, pid)
+            self.sel.register(ready_r, selectors.EVENT_READ, "ready")
             return ForkedChild(pid)
         code = 1
         try:
@@ -204,8 +238,9 @@ class Watcher:
                 conn.close()
             if self.status_fd is not None:
                 os.close(self.status_fd)
-            os.close(logfd)
-            os.close(null)
+            for fd in [*self.ready_fds, ready_r, logfd, null]:
+                os.close(fd)
+            base.READY_FD = ready_w
             code = launch.daemon_main(svc.daemon)
         except BaseException:
             traceback.print_exc()
@@ -228,15 +263,31 @@ class Watcher:
             if code is None:
                 if child.state == "starting":
                     if procs.read_pidfile(self.inst, child.service.daemon) == child.pid:
-                        child.state = "running"
-                        self.log("Notice", f"{child.service.name} server ready (pid {child.pid})")
-                        self.emit("READY", child.service.name)
+                        self.mark_ready(child)
                     elif now - child.started_at > START_TIMEOUT:
                         self.log("Error", f"{child.service.name} server not ready after "
                                           f"{START_TIMEOUT:.0f}s; killing it")
                         procs.signal_pid(child.popen.pid, signal.SIGKILL)
                 continue
             self.child_exited(child, code)
+
+    def mark_ready(self, child: Child) -> None:
+        child.state = "running"
+        self.log("Notice", f"{child.service.name} server ready (pid {child.pid})")
+        self.emit("READY", child.service.name)
+
+    def ready_readable(self, fd: int) -> None:
+        """A server wrote its readiness byte (or exited: EOF); the pipe is used once."""
+        child, pid = self.ready_fds.pop(fd)
+        try:
+            data = os.read(fd, 16)
+        except OSError:
+            data = b""
+        self.sel.unregister(fd)
+        os.close(fd)
+        if data and child.state == "starting" and child.pid == pid \
+                and child.popen is not None and child.popen.poll() is None:
+            self.mark_ready(child)
 
     def child_exited(self, child: Child, code: int) -> None:
         name = child.service.name
@@ -306,6 +357,8 @@ class Watcher:
                                     "not stop; killing it")
                 procs.signal_pid(child.popen.pid, signal.SIGKILL)
                 child.popen.wait(5.0)
+            self.log("Notice", f"{child.service.name} server (pid {child.popen.pid}) stopped "
+                               f"on request{' (SIGKILL)' if force else ''}")
             child.popen = None
             child.state = "stopped"
         self.plan = [n for n in self.plan if n not in {c.service.name for c in children}]
@@ -388,6 +441,11 @@ class Watcher:
                 write(f"{name} {child.state} {child.pid or '-'}\n")
             write(f"watcher {'ha' if self.ha else 'normal'} {os.getpid()}\n")
             write("DONE 0\n")
+        elif cmd == "EXIT":
+            self.log("Notice", "watcher exiting on request; its servers keep running")
+            write(f"STOPPED watcher {os.getpid()}\n")
+            write("DONE 0\n")
+            self.exit_code = 0
         else:
             write("ERROR unknown command\n")
         conn.close()
@@ -432,10 +490,15 @@ class Watcher:
             for key, _ in self.sel.select(timeout=0.05):
                 if key.data == "listen":
                     self.accept()
+                elif key.data == "ready":
+                    self.ready_readable(key.fd)
                 else:
                     self.client_readable(key.fileobj)  # type: ignore[arg-type]
             self.poll_children()
             self.advance_plan()
+            if not self.preloaded and self.plan:
+                preload_servers()  # while the store starts
+                self.preloaded = True
             self.reporters = [r for r in self.reporters
                               if not r.finish_if_complete(not self.plan)]
         return self.exit_code
@@ -494,6 +557,7 @@ def main(argv: list[str]) -> int:
             inst.pidfile("watcher").unlink()
         except OSError:
             pass
+    faults.forget_acknowledgement(inst)
     watcher.log("Notice", f"watcher exiting with status {code}")
     sys.stdout.flush()
     return code
