@@ -31,7 +31,7 @@ class Action(enum.Enum):
     """What the fault monitor does after one probe cycle."""
 
     HEALTHY = "healthy"
-    """Everything answered: status OK."""
+    """Everything answered: status OK, whatever failures the history still holds."""
     DEGRADED = "degraded"
     """A partial failure, not yet enough to act: status DEGRADED, keep probing."""
     RESTART = "restart"
@@ -110,9 +110,12 @@ def decide(
         return Decision(Action.GIVEOVER, failure_sum,
                         "Messaging Server asked for a failover")
 
+    if score == 0:
+        # Healed: the status goes back to OK at once. The history still counts, so a failure
+        # soon after adds up with the earlier ones.
+        kept = f"; failure history {failure_sum} within Retry_interval" if failure_sum else ""
+        return Decision(Action.HEALTHY, failure_sum, "every probe succeeded" + kept)
     if failure_sum < COMPLETE_FAILURE:
-        if score == 0 and failure_sum == 0:
-            return Decision(Action.HEALTHY, 0, "every probe succeeded")
         return Decision(Action.DEGRADED, failure_sum,
                         f"failure history {failure_sum} is below {COMPLETE_FAILURE}")
 

@@ -6,7 +6,8 @@ Two loops in one:
   left, the watcher crashed: a complete failure, so a restart. If nothing is left,
   Messaging Server shut itself down, which in HA mode is its request to fail over.
 - every Thorough_probe_interval, every enabled service gets a real protocol exchange, all at
-  once, each bounded by Probe_timeout (`service_probes`).
+  once, each bounded by Probe_timeout (`service_probes`). The watcher is still checked every
+  half second while the probes are in flight, so a slow cycle does not delay that.
 
 A failed probe while the watcher lives and local.autorestart is on is given a short grace:
 the watcher restarts crashed services itself, and a restart of the whole resource on top of
@@ -24,8 +25,9 @@ appear only when something changes, per-cycle detail is debug.
 from __future__ import annotations
 
 import time
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from scims import framework, installation, messages
 from scims.errors import AgentError, FrameworkError
@@ -43,7 +45,7 @@ from scims.method_runtime import MethodContext
 from scims.scha_errors import SchaError, strerror
 from scims.service_control import describe, logical_addresses, service_targets
 from scims.service_probes import COMPLETE_FAILURE as TIMEOUT_SCORE
-from scims.service_probes import ProbeResult, Target, probe, probe_all
+from scims.service_probes import ProbeResult, Target, probe
 
 WATCH_INTERVAL = 0.5
 """How often the watcher's life is checked (seconds)."""
@@ -52,6 +54,8 @@ GRACE_LIMIT = 10.0
 GRACE_POLL = 1.0
 WATCHER_START_GRACE = 2.0
 """How long a watcher may be missing right after the monitor starts (seconds)."""
+
+Probe = Callable[[Target, float], ProbeResult]
 
 
 @dataclass
@@ -74,38 +78,59 @@ class Settings:
 
 
 class FaultMonitor:
-    def __init__(self, ctx: MethodContext, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    """The monitor of one resource. Its effects come in from outside (the cluster commands,
+    the probe, the clock) so that every decision can be followed without a cluster;
+    `for_resource` wires it to the real ones."""
+
+    def __init__(self, ctx: MethodContext, settings: Settings, instance: MessagingInstance,
+                 targets: list[Target], *, server_root: str, watch_watcher: bool,
+                 autorestart: bool, cluster: Any = framework, probe_one: Probe = probe,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 watch_interval: float = WATCH_INTERVAL) -> None:
         self.ctx = ctx
+        self.settings = settings
+        self.instance = instance
+        self.targets = targets
+        self.server_root = server_root
+        self.watch_watcher = watch_watcher
+        self.autorestart = autorestart
+        self.cluster = cluster
+        self.probe_one = probe_one
         self.clock = clock
         self.sleep = sleep
-        self.settings = Settings.read(ctx)
-        self.inst = installation.inspect(ctx.server_root_value(), ctx.log)
-        self.instance = MessagingInstance(self.inst.path, self.inst.config_dir,
-                                          self.inst.user.uid)
-        self.targets: list[Target] = service_targets(self.inst.config, logical_addresses(ctx))
-        self.watch_watcher = bool(self.inst.config.ha.watcher_enabled.value)
-        self.autorestart = bool(self.inst.config.ha.autorestart.value)
-        self.history = FailureHistory(self.settings.retry_interval)
+        self.watch_interval = watch_interval
+        self.history = FailureHistory(settings.retry_interval)
         self.watcher: Optional[ProcessIdentity] = None
         self.watcher_handled = False
         self.watcher_missing_since: Optional[float] = None
         self.status: Optional[tuple[str, str]] = None
         self.reported_failures: set[str] = set()
-        self.acted = False
+        self.reported_slow: set[Target] = set()
+
+    @classmethod
+    def for_resource(cls, ctx: MethodContext, **effects: Any) -> FaultMonitor:
+        """The monitor of the resource `ctx` names, from its properties and installation."""
+        settings = Settings.read(ctx)
+        inst = installation.inspect(ctx.server_root_value(), ctx.log)
+        return cls(ctx, settings,
+                   MessagingInstance(inst.path, inst.config_dir, inst.user.uid),
+                   service_targets(inst.config, logical_addresses(ctx)),
+                   server_root=inst.server_root,
+                   watch_watcher=bool(inst.config.ha.watcher_enabled.value),
+                   autorestart=bool(inst.config.ha.autorestart.value), **effects)
 
     # --- the loop -------------------------------------------------------------------------
     def run(self) -> int:
-        self.ctx.log.emit(messages.MONITOR_WATCHING, self.inst.server_root,
-                          describe(self.targets))
+        self.ctx.log.emit(messages.MONITOR_WATCHING, self.server_root, describe(self.targets))
         next_cycle = self.clock()  # the first cycle at once: it reports OK after a restart
         while True:
             if self.watch_watcher:
                 self._check_watcher()
             if self.clock() >= next_cycle:
-                self._probe_cycle()
+                self.probe_cycle()
                 next_cycle = self.clock() + self.settings.thorough_probe_interval
-            self.sleep(WATCH_INTERVAL)
+            self.sleep(self.watch_interval)
 
     def _check_watcher(self) -> bool:
         """Act once when the watcher dies (or is missing after start-up), not every half
@@ -144,11 +169,14 @@ class FaultMonitor:
                          "gave up restarting a failing service")
         return True
 
-    def _probe_cycle(self) -> None:
-        results = probe_all(self.targets, self.settings.probe_timeout)
+    def probe_cycle(self) -> None:
+        """One round of probes, and what follows from it."""
+        results = self._probe_watching()
+        if results is None:
+            return  # the watcher died meanwhile: that decided, not these probes
         results = [self._with_grace(r) if not r.ok else r for r in results]
         if self.watch_watcher and self._check_watcher():
-            return  # the watcher died meanwhile: that decided, not these probes
+            return
         self.ctx.log.emit(messages.PROBE_CYCLE, "; ".join(
             f"{r.target.service} {'ok' if r.ok else 'score ' + str(r.score)} "
             f"{r.elapsed:.2f}s" for r in results) or "no network service")
@@ -161,10 +189,35 @@ class FaultMonitor:
         detail = "; ".join(r.detail for r in failing)
         if not failing:
             slow = [r for r in results if r.slow]
-            for result in slow:
-                self.ctx.log.emit(messages.SERVICE_SLOW, result.detail)
+            for result in slow:  # once per slow spell of a service, not every cycle
+                if result.target not in self.reported_slow:
+                    self.ctx.log.emit(messages.SERVICE_SLOW, result.detail)
+            self.reported_slow = {r.target for r in slow}
             detail = "; ".join(r.detail for r in slow)
         self._act_on(score, detail, slow=bool(detail) and not failing)
+
+    def _probe_watching(self) -> Optional[list[ProbeResult]]:
+        """Probe every target at once, checking the watcher meanwhile; None when its death
+        was acted on before the probes finished (they are then left to time out alone)."""
+        if not self.targets:
+            return []
+        timeout = self.settings.probe_timeout
+        pool = ThreadPoolExecutor(max_workers=len(self.targets), thread_name_prefix="probe")
+        try:
+            futures: list[Future[ProbeResult]] = [
+                pool.submit(self.probe_one, target, timeout) for target in self.targets]
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=self.watch_interval,
+                                     return_when=FIRST_EXCEPTION)
+                if any(f.exception() is not None for f in done):
+                    break  # a bug in a probe: result() below raises it
+                if pending and self.watch_watcher and self._check_watcher():
+                    return None
+            return [f.result() for f in futures]
+        finally:
+            # Never wait for probes here: each ends within Probe_timeout by itself.
+            pool.shutdown(wait=False)
 
     def _with_grace(self, result: ProbeResult) -> ProbeResult:
         """Give the watcher a moment to restore a service it is restarting itself."""
@@ -177,7 +230,7 @@ class FaultMonitor:
             if self.watcher is not None and not self.watcher.is_alive():
                 return result  # the watcher is gone: _check_watcher decides
             self.sleep(GRACE_POLL)
-            again = probe(result.target, self.settings.probe_timeout)
+            again = self.probe_one(result.target, self.settings.probe_timeout)
             if again.ok:
                 return again
         return result
@@ -185,16 +238,16 @@ class FaultMonitor:
     # --- deciding and acting ----------------------------------------------------------------
     def _restarts(self) -> int:
         try:
-            return framework.resource_get("Num_resource_restarts", self.ctx.resource,
-                                          self.ctx.group).as_int()
+            return self.cluster.resource_get("Num_resource_restarts", self.ctx.resource,
+                                             self.ctx.group).as_int()
         except FrameworkError as exc:
             self.ctx.log.emit(exc.message, *exc.arguments)
             return 0
 
     def _act_on(self, score: int, detail: str, slow: bool = False) -> None:
         failure_sum = self.history.record(self.clock(), score)
-        restarts = self._restarts() if failure_sum >= COMPLETE_FAILURE or \
-            score == IMMEDIATE_FAILOVER else 0
+        restarts = self._restarts() if score > 0 and (
+            failure_sum >= COMPLETE_FAILURE or score == IMMEDIATE_FAILOVER) else 0
         decision = decide(score, failure_sum, restarts, self.settings.retry_count,
                           self.settings.failover_mode)
         self._carry_out(decision, detail, slow)
@@ -205,7 +258,7 @@ class FaultMonitor:
             if slow:
                 self._set_status("DEGRADED", detail)
                 return
-            if self.reported_failures or self.acted:
+            if self.status is not None and self.status[0] != "OK":
                 self.ctx.log.emit(messages.SERVICES_HEALTHY, describe(self.targets))
             self.reported_failures.clear()
             self._set_status("OK", "Service is online.")
@@ -218,11 +271,10 @@ class FaultMonitor:
                 self.ctx.log.emit(messages.NO_ACTION_TAKEN, decision.why)
             self._set_status("FAULTED", detail)
             return
-        self.acted = True
         if action is Action.GIVEOVER:
             self.ctx.log.emit(messages.GIVING_OVER, self.ctx.group, f"{decision.why}: {detail}")
             self._set_status("FAULTED", f"{detail}; failing over")
-            verdict = framework.control("GIVEOVER", self.ctx.group, self.ctx.resource)
+            verdict = self.cluster.control("GIVEOVER", self.ctx.group, self.ctx.resource)
             if verdict is SchaError.NOERR:
                 return
             self.ctx.log.emit(messages.CONTROL_REJECTED, "the failover", strerror(verdict))
@@ -232,7 +284,7 @@ class FaultMonitor:
     def _restart(self, decision: Decision, detail: str) -> None:
         self.ctx.log.emit(messages.RESTARTING, f"{decision.why}: {detail}")
         self._set_status("DEGRADED", f"{detail}; restarting Messaging Server")
-        verdict = framework.control("RESOURCE_RESTART", self.ctx.group, self.ctx.resource)
+        verdict = self.cluster.control("RESOURCE_RESTART", self.ctx.group, self.ctx.resource)
         if verdict is SchaError.NOERR:
             # The RGM replaced this monitor; if it still runs, start afresh.
             self.history.clear()
@@ -249,7 +301,7 @@ class FaultMonitor:
 
 def run_probe(ctx: MethodContext) -> int:
     try:
-        monitor = FaultMonitor(ctx)
+        monitor = FaultMonitor.for_resource(ctx)
     except AgentError as exc:
         # Without a readable installation there is nothing to watch; PMF restarts the
         # monitor (Monitor_retry_count), and the log says why each time.

@@ -425,7 +425,7 @@ class Pmf:
         for line in self.listing(tag):
             key, _, rest = line.strip().partition(":")
             if key.strip().lower() == "pids":
-                return [int(word) for word in rest.split() if word.isdigit()]
+                return [int(word) for word in rest.split() if word.isascii() and word.isdigit()]
         return []
 
 

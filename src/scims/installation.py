@@ -20,7 +20,7 @@ from scims import messages, paths
 from scims.accounts import Accounts, Group, User
 from scims.errors import AgentError
 from scims.msconfig import MessagingConfig
-from scims.msconfig_source import ConfigError as MsConfigError
+from scims.msconfig_source import MsConfigError
 from scims.syslog import AgentLog
 
 SERVERROOT_PROPERTY = "IMS_serverroot"

@@ -380,6 +380,18 @@ USER_IS_ROOT = _define(
 
 # --- Validate: the cluster around the resource ---------------------------------------------
 
+RETRY_INTERVAL_TOO_SHORT = _define(
+    "RETRY_INTERVAL_TOO_SHORT",
+    "Retry_interval %d is shorter than Thorough_probe_interval %d x Retry_count %d.",
+    Priority.ERROR,
+    "The fault monitor counts restarts within Retry_interval and fails the group over when "
+    "they reach Retry_count. Restarts come at most one per Thorough_probe_interval, so with a "
+    "shorter Retry_interval the count could never be reached and the resource would be "
+    "restarted on this node forever. scds_initialize(3HA) checks the same relation.",
+    "Make Retry_interval at least Thorough_probe_interval x Retry_count, for example with "
+    "scrgadm -c -j <resource> -y Retry_interval=<seconds>, or lower the other two.",
+)
+
 STORAGE_NOT_MANAGED = _define(
     "STORAGE_NOT_MANAGED",
     "The configuration directory %s is not on a file system of a SUNW.HAStoragePlus or "

@@ -37,25 +37,27 @@ class ProcessIdentity:
 
     pid: int
     create_time: float
-    program: str
-    """The program path as invoked (`B/lib/watcher`)."""
+    program: Optional[str] = None
+    """The program path as invoked (`B/lib/watcher`), for a process of the instance; None for
+    any other process (a holder), which pid and start time alone identify."""
 
     def is_alive(self) -> bool:
-        """Still the same process, still running this program (a child forked from it
-        shares its start time for an instant, but soon runs another program)."""
+        """Still the same process (pid and start time), not a zombie, and for a process of the
+        instance still running its program (a service the watcher forks carries the
+        watcher's command line for an instant, then runs its own program)."""
         try:
             proc = psutil.Process(self.pid)
             if abs(proc.create_time() - self.create_time) >= 0.01:
                 return False
             if proc.status() == psutil.STATUS_ZOMBIE:
                 return False
-            return self.program in proc.cmdline()[:2]
+            return self.program is None or self.program in proc.cmdline()[:2]
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             return False
 
     @property
     def name(self) -> str:
-        return os.path.basename(self.program)
+        return os.path.basename(self.program) if self.program else ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Holder:
     name: str
     user: str
     path: str
+    create_time: float = 0.0
+    """With the pid, who the process is (a recycled pid is another process)."""
 
 
 def _under(path: str, directory: str) -> bool:
@@ -148,7 +152,8 @@ class MessagingInstance:
             if path is None or not self._on_this_node(proc, None):
                 continue
             try:
-                found.append(Holder(proc.pid, proc.name(), proc.username(), path))
+                found.append(Holder(proc.pid, proc.name(), proc.username(), path,
+                                    proc.create_time()))
             except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError):
                 continue
         return found
@@ -178,10 +183,11 @@ class MessagingInstance:
 
     def _runtime_user_holders(self) -> Iterator[ProcessIdentity]:
         for holder in self.holders():
+            ident = ProcessIdentity(holder.pid, holder.create_time)
             try:
-                proc = psutil.Process(holder.pid)
-                if proc.uids().real == self.runtime_uid:
-                    yield ProcessIdentity(proc.pid, proc.create_time(), holder.name)
+                if psutil.Process(holder.pid).uids().real == self.runtime_uid \
+                        and ident.is_alive():
+                    yield ident
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
 

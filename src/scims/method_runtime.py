@@ -16,7 +16,6 @@ from typing import Callable, Optional
 from scims import framework, invocation, messages
 from scims.errors import AgentError, FrameworkError, UsageError
 from scims.invocation import Invocation, PropertyView
-from scims.msconfig_source import ConfigError as MsConfigError
 from scims.syslog import AgentLog
 
 RESOURCE_TYPE = "SUNW.ims"
@@ -65,24 +64,51 @@ class MethodContext:
 
 
 Body = Callable[[MethodContext], int]
+LogFactory = Callable[[str, str, str, str], AgentLog]
+"""Makes the log of a method from (resource type, group, resource, method)."""
+
+_NAME_OPTIONS = ("-G", "-R")
+_TAKES_VALUE = "RTGZrxgX"
+
+
+def names_given(args: Sequence[str]) -> dict[str, str]:
+    """The -G and -R values of a command line that does not parse, for the log tag: the line
+    about the malformed call then still names the resource it was meant for. Values a tag
+    could not carry (empty, control characters, a leading '-') are left out. The type stays
+    SUNW.ims, the only one these methods serve."""
+    found: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--" or not arg.startswith("-") or len(arg) < 2:
+            break  # getopt stops here too
+        option = arg[:2]
+        if option[1] not in _TAKES_VALUE:
+            continue
+        value = arg[2:] or (rest.pop(0) if rest else "")
+        if option in _NAME_OPTIONS and option not in found:
+            try:
+                found[option] = framework.checked_word(value, option)
+            except ValueError:
+                continue
+    return found
 
 
 def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
-               validate: bool = False) -> int:
+               validate: bool = False, make_log: LogFactory = AgentLog) -> int:
     """Run `body` as method `method`; the exit status for the RGM (0 success)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         inv = invocation.parse(args, validate=validate)
     except UsageError as exc:
-        return AgentLog(RESOURCE_TYPE, "", "", method).report(exc)
-    log = AgentLog(inv.resource_type, inv.group, inv.resource, method)
+        names = names_given(args)
+        log = make_log(RESOURCE_TYPE, names.get("-G", ""), names.get("-R", ""), method)
+        return log.report(exc)
+    log = make_log(inv.resource_type, inv.group, inv.resource, method)
     try:
         return body(MethodContext(method, inv, log))
-    except AgentError as exc:
+    except AgentError as exc:  # msconfig's errors too: CONFIG_INFO_UNAVAILABLE
         return log.report(exc)
-    except MsConfigError as exc:
-        log.emit(messages.CONFIG_INFO_UNAVAILABLE, f": {exc}")
-        return 1
     except Exception as exc:  # the last line of defence: one line, never a traceback
         log.emit(messages.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
         return 1

@@ -38,18 +38,18 @@ from scims.msconfig_cnf import CnfFile, CnfOption, CnfSection, parse_cnf_int, pa
 from scims.msconfig_imta import ImtaConfig
 from scims.msconfig_msgconf import MsgConf, Setting
 from scims.msconfig_source import (
-    ConfigError,
     Location,
+    MsConfigError,
     Sourced,
     describe_missing_link,
     excerpt,
 )
 
 __all__ = [
-    "ConfigError",
     "HaSettings",
     "Location",
     "MessagingConfig",
+    "MsConfigError",
     "ServiceEndpoint",
     "Sourced",
     "parse_boolean",
@@ -106,7 +106,7 @@ def parse_boolean(text: str, where: Location, name: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise ConfigError.at(where, f"{name} = {excerpt(text)} is not a boolean "
+    raise MsConfigError.at(where, f"{name} = {excerpt(text)} is not a boolean "
                                 "(yes/no, 1/0, on/off, true/false)")
 
 
@@ -130,7 +130,7 @@ class MessagingConfig:
 
     @classmethod
     def load(cls, server_root: Union[str, os.PathLike[str]]) -> MessagingConfig:
-        """Read the installation at ``server_root`` (B); raises :class:`ConfigError`.
+        """Read the installation at ``server_root`` (B); raises :class:`MsConfigError`.
 
         ``config_dir`` is C, the parent of B/config's real path: the directory the symmetric
         "contention" check and the "on the storage resource" check are about.
@@ -159,7 +159,7 @@ class MessagingConfig:
         if imta_enabled.value:
             assert dispatcher is not None and job_controller is not None
             if smtp_section is None:
-                raise ConfigError(dispatcher.path, None,
+                raise MsConfigError(dispatcher.path, None,
                                   "has no [SERVICE=SMTP] section although local.imta.enable "
                                   f"is on ({_origin_text(imta_enabled)})")
             endpoints += _dispatcher_endpoints(dispatcher, smtp_section, "smtp",
@@ -271,7 +271,7 @@ class _Reader:
             return Sourced(default)
         value = setting.value.strip()
         if not _DECIMAL.fullmatch(value) or len(value) > 18:
-            raise ConfigError.at(setting.origin,
+            raise MsConfigError.at(setting.origin,
                                  f"{name} = {excerpt(value)} is not a whole number")
         return Sourced(int(value), setting.origin)
 
@@ -279,7 +279,7 @@ class _Reader:
         number = self.count(name, default)
         if not 1 <= number.value <= 65535:
             assert number.origin is not None  # the defaults are valid ports
-            raise ConfigError.at(number.origin,
+            raise MsConfigError.at(number.origin,
                                  f"{name} = {number.value} is not a TCP port (1-65535)")
         return number.value
 
@@ -293,7 +293,7 @@ class _Reader:
         address_text, _, port_text = setting.value.strip().rpartition(":")
         address = _ip_address(address_text.strip("[]"), setting.origin, name)
         if not _DECIMAL.fullmatch(port_text) or not 1 <= int(port_text[:6] or 0) <= 65535:
-            raise ConfigError.at(setting.origin,
+            raise MsConfigError.at(setting.origin,
                                  f"{name} = {excerpt(setting.value)} is not a TCP port (1-65535)")
         return address, int(port_text)
 
@@ -312,21 +312,21 @@ def _ip_address(text: str, where: Location, name: str) -> Optional[str]:
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        raise ConfigError.at(where, f"{name} = {excerpt(value)} is not an IP address") from None
+        raise MsConfigError.at(where, f"{name} = {excerpt(value)} is not an IP address") from None
 
 
 def _require_directory(path: Path, what: str) -> None:
-    """Fail with a ConfigError unless ``path`` is a directory we can look into."""
+    """Fail with a MsConfigError unless ``path`` is a directory we can look into."""
     try:
         os.stat(path)
     except FileNotFoundError:
         if what == "configuration directory":
-            raise ConfigError(path, None, describe_missing_link(path)) from None
-        raise ConfigError(path, None, f"{what} does not exist") from None
+            raise MsConfigError(path, None, describe_missing_link(path)) from None
+        raise MsConfigError(path, None, f"{what} does not exist") from None
     except OSError as exc:
-        raise ConfigError(path, None, f"{what} cannot be read: {exc.strerror or exc}") from None
+        raise MsConfigError(path, None, f"{what} cannot be read: {exc.strerror or exc}") from None
     if not path.is_dir():
-        raise ConfigError(path, None, f"{what} is not a directory")
+        raise MsConfigError(path, None, f"{what} is not a directory")
 
 
 def _service_section(cnf: Optional[CnfFile], name: str) -> Optional[CnfSection]:
@@ -348,7 +348,7 @@ def _dispatcher_endpoints(cnf: CnfFile, section: CnfSection, name: str,
                           address: Optional[str]) -> list[ServiceEndpoint]:
     option: Optional[CnfOption] = cnf.option("PORT", section)
     if option is None:
-        raise ConfigError.at(section.origin,
+        raise MsConfigError.at(section.origin,
                              f"[{section.kind}={section.name}] has no PORT (nor a global one)")
     return [ServiceEndpoint(name, "dispatcher", address, port, "smtp")
             for port in parse_port_list(option)]
@@ -360,7 +360,7 @@ def _jc_port(cnf: CnfFile) -> int:
         return DEFAULT_JOB_CONTROLLER_PORT
     port = parse_cnf_int(option.value, option.origin, option.name)
     if not 1 <= port <= 65535:
-        raise ConfigError.at(option.origin, f"{option.name}: {port} is not a TCP port (1-65535)")
+        raise MsConfigError.at(option.origin, f"{option.name}: {port} is not a TCP port (1-65535)")
     return port
 
 

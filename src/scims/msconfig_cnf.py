@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import ConfigError, Location, excerpt, read_config_lines
+from scims.msconfig_source import Location, MsConfigError, excerpt, read_config_lines
 
 __all__ = ["CnfFile", "CnfOption", "CnfSection", "parse_cnf", "parse_cnf_int", "parse_port_list"]
 
@@ -100,7 +100,7 @@ class CnfFile:
 
 
 def parse_cnf(lines: list[str], path: Path) -> CnfFile:
-    """Parse option-file lines; raises :class:`ConfigError` at the first malformed line."""
+    """Parse option-file lines; raises :class:`MsConfigError` at the first malformed line."""
     global_options: dict[str, CnfOption] = {}
     sections: list[CnfSection] = []
     seen: dict[tuple[str, str], CnfSection] = {}
@@ -115,7 +115,7 @@ def parse_cnf(lines: list[str], path: Path) -> CnfFile:
             key = (section.kind, section.name.upper())
             earlier = seen.get(key)
             if earlier is not None:
-                raise ConfigError.at(
+                raise MsConfigError.at(
                     where, f"section [{section.kind}={section.name}] appears twice "
                            f"(first on line {earlier.origin.line})")
             seen[key] = section
@@ -125,10 +125,10 @@ def parse_cnf(lines: list[str], path: Path) -> CnfFile:
         name, equals, value = stripped.partition("=")
         name = name.strip()
         if not equals:
-            raise ConfigError.at(where, f"expected 'OPTION=value' or '[TYPE=NAME]', "
+            raise MsConfigError.at(where, f"expected 'OPTION=value' or '[TYPE=NAME]', "
                                         f"found {excerpt(stripped)}")
         if not _OPTION_NAME.fullmatch(name):
-            raise ConfigError.at(where, f"invalid option name {excerpt(name)}")
+            raise MsConfigError.at(where, f"invalid option name {excerpt(name)}")
         option = CnfOption(name.upper(), value.strip(), where)
         current[option.name] = option
     return CnfFile(path, global_options, sections)
@@ -137,7 +137,7 @@ def parse_cnf(lines: list[str], path: Path) -> CnfFile:
 def _parse_section(text: str, where: Location) -> CnfSection:
     match = _SECTION.fullmatch(text)
     if match is None or not match.group("name"):
-        raise ConfigError.at(where, f"invalid section line {excerpt(text)}; "
+        raise MsConfigError.at(where, f"invalid section line {excerpt(text)}; "
                                     "expected '[TYPE=NAME]'")
     return CnfSection(match.group("kind").upper(), match.group("name"), where)
 
@@ -158,12 +158,12 @@ def parse_cnf_int(text: str, where: Location, what: str) -> int:
                 try:
                     return int(match.group("digits"), base)
                 except ValueError:
-                    raise ConfigError.at(
+                    raise MsConfigError.at(
                         where, f"{what}: {excerpt(value)} has digits not valid in base {base}"
                     ) from None
-            raise ConfigError.at(where, f"{what}: base {base} in {excerpt(value)} "
+            raise MsConfigError.at(where, f"{what}: base {base} in {excerpt(value)} "
                                         "is not between 2 and 36")
-    raise ConfigError.at(where, f"{what}: {excerpt(value)} is not an integer "
+    raise MsConfigError.at(where, f"{what}: {excerpt(value)} is not an integer "
                                 "(decimal or base%digits)")
 
 
@@ -172,11 +172,11 @@ def parse_port_list(option: CnfOption) -> list[int]:
     ports: list[int] = []
     for element in option.value.split(","):
         if not element.strip():
-            raise ConfigError.at(option.origin,
+            raise MsConfigError.at(option.origin,
                                  f"{option.name}: empty element in {excerpt(option.value)}")
         port = parse_cnf_int(element, option.origin, option.name)
         if not 1 <= port <= 65535:
-            raise ConfigError.at(option.origin,
+            raise MsConfigError.at(option.origin,
                                  f"{option.name}: {port} is not a TCP port (1-65535)")
         ports.append(port)
     return ports

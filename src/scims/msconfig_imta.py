@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import ConfigError, Location, excerpt, read_config_lines
+from scims.msconfig_source import Location, MsConfigError, excerpt, read_config_lines
 
 __all__ = [
     "HostMention",
@@ -178,7 +178,7 @@ class ImtaConfig:
 
 
 def parse_imta_cnf(lines: list[str], path: Path) -> ImtaConfig:
-    """Parse imta.cnf lines; raises :class:`ConfigError` for a rewrite rule without template."""
+    """Parse imta.cnf lines; raises :class:`MsConfigError` for a rewrite rule without template."""
     rules: list[RewriteRule] = []
     includes: list[ImtaInclude] = []
     channels: list[ImtaChannel] = []
@@ -197,7 +197,7 @@ def parse_imta_cnf(lines: list[str], path: Path) -> ImtaConfig:
             continue
         parts = stripped.split(None, 1)
         if len(parts) < 2:
-            raise ConfigError(
+            raise MsConfigError(
                 path, number,
                 f"rewrite rule {excerpt(stripped)} has no template "
                 "(is the blank line before the channel definitions missing?)")

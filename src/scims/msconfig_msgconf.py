@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import ConfigError, Location, excerpt, read_config_lines
+from scims.msconfig_source import Location, MsConfigError, excerpt, read_config_lines
 
 __all__ = ["MsgConf", "Setting", "parse_msg_conf"]
 
@@ -48,7 +48,7 @@ class Setting:
 def parse_msg_conf(lines: list[str], path: Path) -> dict[tuple[str, Optional[str]], Setting]:
     """Parse configutil lines into settings keyed by (lower-case name, language or None).
 
-    Raises :class:`ConfigError` at the first malformed line, because a half-read configuration
+    Raises :class:`MsConfigError` at the first malformed line, because a half-read configuration
     would let the agent check the wrong values.
     """
     settings: dict[tuple[str, Optional[str]], Setting] = {}
@@ -59,10 +59,10 @@ def parse_msg_conf(lines: list[str], path: Path) -> dict[tuple[str, Optional[str
         where = Location(path, number)
         name_part, equals, value_part = stripped.partition("=")
         if not equals:
-            raise ConfigError.at(where, f"expected 'name = value', found {excerpt(stripped)}")
+            raise MsConfigError.at(where, f"expected 'name = value', found {excerpt(stripped)}")
         match = _NAME.fullmatch(name_part.strip())
         if match is None:
-            raise ConfigError.at(where, f"invalid parameter name {excerpt(name_part.strip())}")
+            raise MsConfigError.at(where, f"invalid parameter name {excerpt(name_part.strip())}")
         name = match.group("name").lower()
         language = match.group("lang")
         if language is not None:
@@ -87,12 +87,12 @@ def _parse_value(text: str, where: Location) -> str:
         if char == '"':
             rest = text[i + 1:].strip()
             if rest:
-                raise ConfigError.at(
+                raise MsConfigError.at(
                     where, f"unexpected text {excerpt(rest)} after the closing quote")
             return "".join(out)
         out.append(char)
         i += 1
-    raise ConfigError.at(where, "quoted value has no closing quote")
+    raise MsConfigError.at(where, "quoted value has no closing quote")
 
 
 class MsgConf:

@@ -2,7 +2,7 @@
 
 The agent's only useful reaction to a bad configuration is a syslog line an administrator can act
 on ("Failed to get the configuration info: <detail>"), so every problem found by the
-``msconfig*`` readers is a :class:`ConfigError` naming the file and, when it is about one line,
+``msconfig*`` readers is a :class:`MsConfigError` naming the file and, when it is about one line,
 the line number. Reading files is done here too, so that "missing", "unreadable" and "not text"
 are reported the same way for every file.
 """
@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Optional, TypeVar, Union
 
-__all__ = ["ConfigError", "Location", "Sourced", "describe_missing_link", "excerpt",
-           "read_config_lines"]
+from scims import messages
+from scims.errors import ConfigError
+
+__all__ = [
+    "Location",
+    "MsConfigError",
+    "Sourced",
+    "describe_missing_link",
+    "excerpt",
+    "read_config_lines",
+]
 
 T = TypeVar("T")
 
@@ -49,22 +58,24 @@ class Sourced(Generic[T]):
     origin: Optional[Location] = None
 
 
-class ConfigError(Exception):
+class MsConfigError(ConfigError):
     """The Messaging Server configuration cannot be read or makes no sense.
 
     ``path`` is the file concerned, ``line`` its 1-based line number or None when the problem is
-    the whole file (missing, unreadable, a required section absent), ``message`` the problem in
-    words. ``str()`` gives all three in one line, ready for syslog.
+    the whole file (missing, unreadable, a required section absent), ``problem`` the problem in
+    words. ``str()`` gives all three in one line, ready for syslog. As every configuration error
+    of the agent, it is logged as one catalogue line: "Failed to get the configuration info:
+    <file>, line <n>: <problem>".
     """
 
-    def __init__(self, path: Union[Path, str], line: Optional[int], message: str) -> None:
+    def __init__(self, path: Union[Path, str], line: Optional[int], problem: str) -> None:
         self.path = Path(path)
         self.line = line
-        self.message = message
-        super().__init__(str(self))
+        self.problem = problem
+        super().__init__(messages.CONFIG_INFO_UNAVAILABLE, f": {self}")
 
     @classmethod
-    def at(cls, where: Location, message: str) -> ConfigError:
+    def at(cls, where: Location, message: str) -> MsConfigError:
         """Build the error for a known location (a setting's origin)."""
         return cls(where.path, where.line, message)
 
@@ -73,11 +84,11 @@ class ConfigError(Exception):
         return Location(self.path, self.line)
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return f"{self.location}: {self.problem}"
 
-    def __reduce__(self) -> tuple[type[ConfigError], tuple[Path, Optional[int], str]]:
+    def __reduce__(self) -> tuple[type[MsConfigError], tuple[Path, Optional[int], str]]:
         # Exception pickling replays args; ours are not the constructor's, so say what they are.
-        return (type(self), (self.path, self.line, self.message))
+        return (type(self), (self.path, self.line, self.problem))
 
 
 def read_config_lines(path: Path, *, required: bool = True) -> Optional[list[str]]:
@@ -93,13 +104,13 @@ def read_config_lines(path: Path, *, required: bool = True) -> Optional[list[str
     except FileNotFoundError:
         if not required:
             return None
-        raise ConfigError(path, None, "file is missing") from None
+        raise MsConfigError(path, None, "file is missing") from None
     except IsADirectoryError:
-        raise ConfigError(path, None, "is a directory, not a file") from None
+        raise MsConfigError(path, None, "is a directory, not a file") from None
     except PermissionError as exc:
-        raise ConfigError(path, None, f"cannot be read: {exc.strerror or exc}") from None
+        raise MsConfigError(path, None, f"cannot be read: {exc.strerror or exc}") from None
     except OSError as exc:
-        raise ConfigError(path, None, f"cannot be read: {exc.strerror or exc}") from None
+        raise MsConfigError(path, None, f"cannot be read: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

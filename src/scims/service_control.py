@@ -26,7 +26,7 @@ from scims.installation import CheckFailed, Installation
 from scims.messaging_processes import MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
 from scims.msconfig import MessagingConfig
-from scims.msconfig_source import ConfigError as MsConfigError
+from scims.msconfig_source import MsConfigError
 from scims.service_probes import ProbeResult, Target, probe_all
 
 READY_SHARE = 0.85

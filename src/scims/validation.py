@@ -6,6 +6,10 @@ node cancels the change. Each refusal is one catalogue line naming what to fix. 
 do not stop Messaging Server from running (ha_ip_config not run, imta.cnf naming a node,
 self-restart switched off) are warnings: the change goes through.
 
+The fault monitor's timing is checked first, as scds_initialize(3HA) does: Retry_interval must
+hold Retry_count restarts at one per Thorough_probe_interval, or the failover it counts towards
+could never come.
+
 Storage follows scds_hasp_check: where the storage is online on another node the files
 cannot be read here, so the file checks are skipped and the method says so.
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-from scims import framework, installation, messages, neighbours, paths
+from scims import framework, installation, invocation, messages, neighbours, paths
 from scims.errors import FrameworkError
 from scims.installation import CheckFailed, Installation
 from scims.invocation import Scope
@@ -27,6 +31,7 @@ INSTALLATION_PROPERTIES = ("ims_serverroot", "resource_dependencies")
 
 
 def validate(ctx: MethodContext) -> int:
+    check_probe_timing(ctx)
     server_root = installation.checked_server_root(ctx.server_root_value())
     dependencies = ctx.props.get_list("Resource_dependencies")
     view = neighbours.storage_view(ctx.group, dependencies)
@@ -42,7 +47,7 @@ def validate(ctx: MethodContext) -> int:
     if view.status is HaspStatus.NOT_ONLINE:
         changed = {name.lower() for name in (*ctx.invocation.extension_properties,
                                              *ctx.invocation.resource_properties)}
-        if ctx.invocation.mode == "CREATE" or changed & set(INSTALLATION_PROPERTIES):
+        if ctx.invocation.mode == invocation.CREATE or changed & set(INSTALLATION_PROPERTIES):
             assert view.culprit is not None
             raise CheckFailed(messages.STORAGE_NOT_ONLINE, view.culprit.name)
         _check_contention(ctx, server_root, _known_config_dir(local_root))
@@ -53,6 +58,17 @@ def validate(ctx: MethodContext) -> int:
     _check_contention(ctx, server_root, inst.config_dir)
     _warn_about_ha_settings(ctx, inst)
     return 0
+
+
+def check_probe_timing(ctx: MethodContext) -> None:
+    """Retry_interval >= Thorough_probe_interval x Retry_count, with the values about to be
+    applied (the command line's over the stored ones)."""
+    retry_interval = ctx.props.get_int("Retry_interval")
+    probe_interval = ctx.props.get_int("Thorough_probe_interval")
+    retry_count = ctx.props.get_int("Retry_count")
+    if retry_interval < probe_interval * retry_count:
+        raise CheckFailed(messages.RETRY_INTERVAL_TOO_SHORT, retry_interval, probe_interval,
+                          retry_count)
 
 
 def _check_storage_placement(ctx: MethodContext, view: StorageView) -> None:

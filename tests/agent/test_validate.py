@@ -54,10 +54,16 @@ def refused(cluster: Cluster, node: str, server_root: str = ROOT,
     return validate_lines(cluster, node, where)
 
 
+def errors_of(lines: list[str]) -> list[str]:
+    return [line for line in lines if "daemon.error]" in line]
+
+
 def assert_refused_with(cluster: Cluster, node: str, expected: str, **kwargs: str) -> None:
+    """Refused with exactly one error line, and that line says why."""
     lines = refused(cluster, node, **kwargs)
-    assert any(f"daemon.error] {expected}" in line for line in lines), \
-        f"expected {expected!r}; Validate logged:\n" + "\n".join(lines)
+    errors = errors_of(lines)
+    assert len(errors) == 1 and errors[0].endswith(f"daemon.error] {expected}"), \
+        f"expected one line {expected!r}; Validate logged:\n" + "\n".join(lines)
 
 
 def test_serverroot_not_given_is_refused_by_the_cluster(cluster: Cluster, node: str) -> None:
@@ -130,8 +136,10 @@ def test_unreadable_configuration_is_refused(cluster: Cluster, node: str) -> Non
     msg_conf = cluster.site.on(node, f"{cluster.site.config_dir}/config/msg.conf")
     with changed(msg_conf, move=True):
         lines = refused(cluster, node)
-    assert any(line.startswith("[ID ") and "Failed to get the configuration info: " in line
-               for line in lines), "\n".join(lines)
+    errors = errors_of(lines)
+    assert len(errors) == 1, "\n".join(lines)
+    assert errors[0].startswith("[ID 855581 daemon.error] Failed to get the configuration "
+                                "info: "), "\n".join(lines)
 
 
 def _without(path: Path, name: str) -> str:
@@ -230,3 +238,53 @@ def test_ha_warnings_are_logged_without_refusing(cluster: Cluster, node: str) ->
                       "-R", site.mail_resource, "-G", site.group)
     assert lines == ["900"], "the change was not accepted"
     faults.wait_healthy(site, 60)
+
+
+def mail_rs_lines(cluster: Cluster, node: str, where: int) -> list[str]:
+    tag = f"SC[SUNW.ims,{cluster.site.group},{cluster.site.mail_resource},ims_svc_validate]: "
+    return [line.split(tag, 1)[1] for line in faults.since(cluster.site, node, where)
+            if tag in line]
+
+
+def stored(cluster: Cluster, node: str, name: str) -> int:
+    site = cluster.site
+    lines = proof.ask(site, node, "scha_resource_get", "-O", name, "-R", site.mail_resource,
+                      "-G", site.group)
+    assert len(lines) == 1, f"{name}: {lines}"
+    return int(lines[0])
+
+
+def test_retry_interval_too_short_for_the_restarts_is_refused(cluster: Cluster,
+                                                               node: str) -> None:
+    """Retry_interval >= Thorough_probe_interval x Retry_count, judged on the new values
+    (here Thorough_probe_interval and Retry_count) with the stored Retry_interval."""
+    site = cluster.site
+    interval = stored(cluster, node, "Retry_interval")
+    probe_interval = interval // 2 + 1
+    where = faults.mark(site, node)
+    done = cluster.cmd(node, "scrgadm", "-c", "-j", site.mail_resource,
+                       "-y", f"Thorough_probe_interval={probe_interval}", "-y", "Retry_count=2",
+                       expect=None)
+    assert done.returncode != 0, "scrgadm accepted a Retry_interval too short for the restarts"
+    assert "VALIDATE method failed" in done.stderr, done.stderr
+    lines = mail_rs_lines(cluster, node, where)
+    assert errors_of(lines) == [
+        f"[ID 656082 daemon.error] Retry_interval {interval} is shorter than "
+        f"Thorough_probe_interval {probe_interval} x Retry_count 2."], "\n".join(lines)
+    assert stored(cluster, node, "Thorough_probe_interval") != probe_interval
+
+
+def test_validate_where_the_storage_is_online_elsewhere_says_it_skips_the_file_checks(
+        cluster: Cluster, node: str) -> None:
+    """The RGM runs Validate on every potential primary; on the one that does not hold the
+    shared configuration, the files cannot be checked, and Validate says so (info)."""
+    site = cluster.site
+    other = cluster.other(node)
+    interval = stored(cluster, node, "Retry_interval")
+    where = faults.mark(site, other)
+    cluster.set_props("-y", f"Retry_interval={interval}")  # a change that changes nothing
+    lines = [line for line in mail_rs_lines(cluster, other, where)
+             if "daemon.debug]" not in line]
+    assert lines == ["[ID 823817 daemon.info] The storage this resource depends on is online "
+                     "on another node; skipping the checks of the Messaging Server "
+                     "installation on this node."], "\n".join(lines)

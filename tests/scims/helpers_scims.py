@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
+from scims.syslog import LogRecord
+
 _SCRIPT = """#!{python} -IS
 import json, os, sys, time
 name = os.path.basename(sys.argv[0])
@@ -134,3 +136,13 @@ def after_host(line: str) -> str:
     match = _HEAD.match(line)
     assert match is not None, line
     return line[match.end():]
+
+
+class RecordingTransport:
+    """A log transport that keeps every record, for tests that read what a method logged."""
+
+    def __init__(self) -> None:
+        self.records: list[LogRecord] = []
+
+    def deliver(self, record: LogRecord) -> None:
+        self.records.append(record)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from helpers_scims import make_node_root
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scims import messages
-from scims.accounts import Accounts, parse_group, parse_passwd
+from scims.accounts import Accounts, MalformedLine, parse_group, parse_passwd
 from scims.errors import ConfigError
 
 PASSWD = """root:x:0:0:Super-User:/:/usr/bin/bash
@@ -94,3 +97,26 @@ def test_parsers_never_crash_on_garbage() -> None:
     groups, bad_groups = parse_group(garbage)
     assert "\udcff" in users and len(bad_users) == 5
     assert groups == {} and len(bad_groups) == 6
+
+
+# Lines as the files could hold them: arbitrary text (the reader splits on newlines and keeps
+# undecodable bytes as surrogates), with colon-rich ones so that field counts vary.
+_FIELD = st.text(max_size=8)
+_LINE = st.one_of(
+    st.text(st.characters(blacklist_characters="\n")),
+    st.lists(_FIELD, min_size=1, max_size=9).map(":".join),
+    st.text(st.sampled_from(":0123456789x+-# ,\udcff\u0663"), max_size=20),
+)
+
+
+@pytest.mark.parametrize("parse", [parse_passwd, parse_group])
+@given(lines=st.lists(_LINE, max_size=12))
+def test_account_files_parse_any_lines(parse: Callable[..., tuple[dict, list]],
+                                       lines: list[str]) -> None:
+    """Whatever a line holds: an entry, or a MalformedLine naming that line."""
+    entries, bad = parse(lines, "/etc/file")
+    assert all(isinstance(b, MalformedLine) and 1 <= b.line_number <= len(lines) for b in bad)
+    assert len({b.line_number for b in bad}) == len(bad)
+    for name, entry in entries.items():
+        assert name == entry.name and name
+        assert entry.gid >= 0 and getattr(entry, "uid", 0) >= 0

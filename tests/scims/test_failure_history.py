@@ -43,8 +43,25 @@ def test_partial_failures_below_100_only_degrade() -> None:
     assert decision.failure_sum == 75
 
 
-def test_a_healthy_cycle_after_recent_failures_is_still_degraded() -> None:
-    assert decide(0, 50, 0, 2, "SOFT").action is Action.DEGRADED
+def test_a_healthy_cycle_after_recent_failures_is_healthy_again() -> None:
+    # Healed: status OK at once, though the failure stays in the history for Retry_interval.
+    decision = decide(0, 50, 0, 2, "SOFT")
+    assert decision.action is Action.HEALTHY
+    assert decision.failure_sum == 50
+    assert "failure history 50" in decision.why
+
+
+def test_a_healthy_cycle_is_healthy_even_when_the_history_holds_a_complete_failure() -> None:
+    # LOG_ONLY keeps the history (nothing restarted, nothing cleared); healed is still OK.
+    assert decide(0, 300, 0, 2, "LOG_ONLY").action is Action.HEALTHY
+
+
+def test_the_history_still_counts_after_healing() -> None:
+    history = FailureHistory(retry_interval=300)
+    assert decide(50, history.record(0.0, 50), 0, 2, "SOFT").action is Action.DEGRADED
+    assert decide(0, history.record(30.0, 0), 0, 2, "SOFT").action is Action.HEALTHY
+    # a second partial failure within Retry_interval adds up to a complete one
+    assert decide(50, history.record(60.0, 50), 0, 2, "SOFT").action is Action.RESTART
 
 
 def test_complete_failure_restarts_while_restarts_remain() -> None:

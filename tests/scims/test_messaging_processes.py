@@ -99,3 +99,34 @@ def test_other_nodes_processes_are_not_this_nodes(instance, monkeypatch, tmp_pat
     ms = MessagingInstance(str(base), str(config))
     time.sleep(0.3)
     assert ms.holders() == []
+
+
+def test_kill_all_ends_a_runtime_user_process_holding_a_file_of_the_configuration(
+        instance, monkeypatch) -> None:
+    """A Messaging Server utility run by the runtime user (started by absolute path, as
+    every program is) keeps a file open under the configuration directory: Stop must kill it
+    so the storage can go offline, and not report it gone while it still runs."""
+    base, config, started = instance
+    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
+    held = config / "config" / "msg.conf"
+    held.write_text("service.listenaddr = 127.0.0.1\n")
+    keeps_open = (f"f = open({str(held)!r})\n"
+                  "import time\nwhile True:\n    time.sleep(0.2)\n")
+    assert os.path.isabs(sys.executable)
+    holder = _start(started, [sys.executable, "-c", keeps_open])
+    ms = MessagingInstance(str(base), str(config), runtime_uid=os.getuid())
+    _wait_for(lambda: [h.pid for h in ms.holders()] == [holder.pid])
+    survivors = ms.kill_all(time.monotonic() + 5)
+    assert survivors == []
+    assert holder.wait(timeout=5) == -9, "the holder was not killed"
+    assert ms.holders() == []
+
+
+def test_a_holder_of_another_user_is_reported_not_killed(instance, monkeypatch) -> None:
+    base, config, started = instance
+    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
+    bystander = _start(started, [sys.executable, "-c", DAEMON], cwd=config)
+    ms = MessagingInstance(str(base), str(config), runtime_uid=os.getuid() + 4242)
+    _wait_for(lambda: [h.pid for h in ms.holders()] == [bystander.pid])
+    assert ms.kill_all(time.monotonic() + 5) == []
+    assert bystander.poll() is None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scims.msconfig import ConfigError, MessagingConfig, ServiceEndpoint
+from scims.msconfig import MessagingConfig, MsConfigError, ServiceEndpoint
 
 LOGICAL_IP = "192.18.75.155"
 
@@ -212,8 +212,8 @@ def install(tmp_path: Path, files: dict[str, str | bytes | None] | None = None,
     return base
 
 
-def error_of(base: Path) -> ConfigError:
-    with pytest.raises(ConfigError) as info:
+def error_of(base: Path) -> MsConfigError:
+    with pytest.raises(MsConfigError) as info:
         MessagingConfig.load(base)
     return info.value
 
@@ -364,7 +364,7 @@ def test_mta_enabled_requires_its_files(tmp_path: Path, name: str) -> None:
 
     assert error.path.name == name
     assert error.line is None
-    assert "missing" in error.message
+    assert "missing" in error.problem
 
 
 def test_disabled_http_is_not_an_endpoint(tmp_path: Path) -> None:
@@ -450,7 +450,7 @@ def test_missing_config_link(tmp_path: Path) -> None:
     error = error_of(base)
     assert error.path == base / "config"
     assert error.line is None
-    assert "missing" in error.message
+    assert "missing" in error.problem
 
 
 def test_dangling_config_link_suggests_the_shared_disk_is_not_mounted(tmp_path: Path) -> None:
@@ -459,8 +459,8 @@ def test_dangling_config_link_suggests_the_shared_disk_is_not_mounted(tmp_path: 
     (base / "config").symlink_to(tmp_path / "unmounted" / "config")
     error = error_of(base)
     assert error.path == base / "config"
-    assert str(tmp_path / "unmounted" / "config") in error.message
-    assert "mounted" in error.message
+    assert str(tmp_path / "unmounted" / "config") in error.problem
+    assert "mounted" in error.problem
 
 
 def test_missing_msg_conf_names_the_file(tmp_path: Path) -> None:
@@ -485,20 +485,20 @@ def test_unreadable_msg_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     error = error_of(base)
     assert error.path.name == "msg.conf"
-    assert error.message == "cannot be read: Permission denied"
+    assert error.problem == "cannot be read: Permission denied"
 
 
 def test_msg_conf_that_is_a_directory(tmp_path: Path) -> None:
     base = install(tmp_path, {"msg.conf": None})
     (base / "config" / "msg.conf").mkdir()
-    assert "directory" in error_of(base).message
+    assert "directory" in error_of(base).problem
 
 
 def test_non_boolean_names_file_and_line(tmp_path: Path) -> None:
     text = "local.hostname = meadow\n\nlocal.autorestart = maybe\n"
     error = error_of(install(tmp_path, {"msg.conf": text}))
     assert (error.path.name, error.line) == ("msg.conf", 3)
-    assert "local.autorestart" in error.message and "boolean" in error.message
+    assert "local.autorestart" in error.problem and "boolean" in error.problem
 
 
 def test_non_boolean_in_defaults_names_defaults(tmp_path: Path) -> None:
@@ -518,7 +518,7 @@ def test_non_boolean_in_defaults_names_defaults(tmp_path: Path) -> None:
 def test_bad_values_name_their_line(tmp_path: Path, text: str, needle: str) -> None:
     error = error_of(install(tmp_path, {"msg.conf": "! first\n" + text}))
     assert (error.path.name, error.line) == ("msg.conf", 2)
-    assert needle in error.message
+    assert needle in error.problem
 
 
 def test_port_of_a_disabled_service_is_not_checked(tmp_path: Path) -> None:
@@ -538,20 +538,20 @@ def test_smtp_section_without_port(tmp_path: Path) -> None:
     dispatcher = "MAX_PROCS=5\n!\n[SERVICE=SMTP]\nIMAGE=IMTA_BIN:tcp_smtp_server\n"
     error = error_of(install(tmp_path, {"dispatcher.cnf": dispatcher}))
     assert (error.path.name, error.line) == ("dispatcher.cnf", 3)
-    assert "no PORT" in error.message
+    assert "no PORT" in error.problem
 
 
 def test_no_smtp_section_while_mta_enabled(tmp_path: Path) -> None:
     error = error_of(install(tmp_path, {"dispatcher.cnf": "[SERVICE=LMTPSS]\nPORT=225\n"}))
     assert error.path.name == "dispatcher.cnf" and error.line is None
-    assert "[SERVICE=SMTP]" in error.message
-    assert "msg.conf.defaults, line" in error.message  # where local.imta.enable was set
+    assert "[SERVICE=SMTP]" in error.problem
+    assert "msg.conf.defaults, line" in error.problem  # where local.imta.enable was set
 
 
 def test_bad_job_controller_port(tmp_path: Path) -> None:
     error = error_of(install(tmp_path, {"job_controller.cnf": "!x\ntcp_port=16%FFFFF\n"}))
     assert (error.path.name, error.line) == ("job_controller.cnf", 2)
-    assert "TCP_PORT" in error.message
+    assert "TCP_PORT" in error.problem
 
 
 def test_malformed_msg_conf_line(tmp_path: Path) -> None:
@@ -563,9 +563,9 @@ def test_malformed_msg_conf_line(tmp_path: Path) -> None:
 
 
 def test_config_error_survives_pickling(tmp_path: Path) -> None:
-    error = ConfigError(tmp_path / "msg.conf", 4, "bad")
+    error = MsConfigError(tmp_path / "msg.conf", 4, "bad")
     copy = pickle.loads(pickle.dumps(error))
-    assert (copy.path, copy.line, copy.message, str(copy)) == (
+    assert (copy.path, copy.line, copy.problem, str(copy)) == (
         error.path, 4, "bad", str(error))
 
 
@@ -613,5 +613,5 @@ def test_ens_port_written_by_ha_ip_config_as_address_and_port(tmp_path: Path) ->
     (config / "msg.conf").write_text(
         "local.serveruid = mailsrv\nlocal.imta.enable = no\nlocal.store.enable = no\n"
         "local.ens.port = 192.18.75.155:99999\n")
-    with pytest.raises(ConfigError, match=r"local\.ens\.port"):
+    with pytest.raises(MsConfigError, match=r"local\.ens\.port"):
         MessagingConfig.load(base)

@@ -10,7 +10,7 @@ from scims.msconfig import parse_boolean
 from scims.msconfig_cnf import CnfFile, parse_cnf, parse_cnf_int, parse_port_list
 from scims.msconfig_imta import ImtaConfig, names_host, parse_imta_cnf
 from scims.msconfig_msgconf import MsgConf, parse_msg_conf
-from scims.msconfig_source import ConfigError, Location, read_config_lines
+from scims.msconfig_source import Location, MsConfigError, read_config_lines
 
 P = Path("/B/config/x")
 HERE = Location(P, 7)
@@ -20,8 +20,8 @@ def msg(text: str) -> MsgConf:
     return MsgConf(parse_msg_conf(text.split("\n"), P))
 
 
-def msg_error(text: str) -> ConfigError:
-    with pytest.raises(ConfigError) as info:
+def msg_error(text: str) -> MsConfigError:
+    with pytest.raises(MsConfigError) as info:
         parse_msg_conf(text.split("\n"), P)
     return info.value
 
@@ -84,7 +84,7 @@ def test_msg_conf_comments_blank_lines_case_and_duplicates() -> None:
 def test_msg_conf_malformed_lines_name_their_line(text: str, line: int, needle: str) -> None:
     error = msg_error(text)
     assert (error.path, error.line) == (P, line)
-    assert needle in error.message
+    assert needle in error.problem
 
 
 def test_msg_conf_overrides_defaults(tmp_path: Path) -> None:
@@ -121,10 +121,10 @@ def test_booleans(word: str, value: bool) -> None:
 
 @pytest.mark.parametrize("word", ["", "2", "y", "enabled", "nope"])
 def test_non_booleans(word: str) -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(MsConfigError) as info:
         parse_boolean(word, HERE, "local.autorestart")
     assert info.value.line == 7
-    assert "local.autorestart" in info.value.message
+    assert "local.autorestart" in info.value.problem
 
 
 # --- dispatcher.cnf / job_controller.cnf ----------------------------------------------------------
@@ -134,8 +134,8 @@ def cnf(text: str) -> CnfFile:
     return parse_cnf(text.split("\n"), P)
 
 
-def cnf_error(text: str) -> ConfigError:
-    with pytest.raises(ConfigError) as info:
+def cnf_error(text: str) -> MsConfigError:
+    with pytest.raises(MsConfigError) as info:
         parse_cnf(text.split("\n"), P)
     return info.value
 
@@ -179,7 +179,7 @@ def test_cnf_later_option_wins() -> None:
 def test_cnf_malformed_lines_name_their_line(text: str, line: int, needle: str) -> None:
     error = cnf_error(text)
     assert (error.path, error.line) == (P, line)
-    assert needle in error.message
+    assert needle in error.problem
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -197,9 +197,9 @@ def test_cnf_integers(text: str, value: int) -> None:
     ("37%1", "not between 2 and 36"), ("1" * 5000, "not an integer"),
 ])
 def test_cnf_non_integers(text: str, needle: str) -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(MsConfigError) as info:
         parse_cnf_int(text, HERE, "PORT")
-    assert info.value.line == 7 and needle in info.value.message
+    assert info.value.line == 7 and needle in info.value.problem
 
 
 def test_port_lists() -> None:
@@ -208,14 +208,14 @@ def test_port_lists() -> None:
     ports = [s.options["PORT"] for s in conf.sections]
     assert parse_port_list(ports[0]) == [25, 587, 2525]
     for option, needle in ((ports[1], "empty element"), (ports[2], "not a TCP port")):
-        with pytest.raises(ConfigError) as info:
+        with pytest.raises(MsConfigError) as info:
             parse_port_list(option)
-        assert info.value.line == option.origin.line and needle in info.value.message
+        assert info.value.line == option.origin.line and needle in info.value.problem
 
 
 def test_cnf_absent_file(tmp_path: Path) -> None:
     assert CnfFile.load(tmp_path / "dispatcher.cnf", required=False) is None
-    with pytest.raises(ConfigError, match="missing"):
+    with pytest.raises(MsConfigError, match="missing"):
         CnfFile.load(tmp_path / "dispatcher.cnf", required=True)
 
 
@@ -313,10 +313,10 @@ def test_imta_generic_patterns_and_templates_name_no_host() -> None:
 
 
 def test_imta_missing_blank_line_before_channels() -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(MsConfigError) as info:
         imta("! rules\nmeadow $U@meadow\nl\nmeadow\n")
     assert (info.value.path, info.value.line) == (P, 3)
-    assert "blank line" in info.value.message
+    assert "blank line" in info.value.problem
 
 
 def test_imta_comment_lines_do_not_end_the_rewrite_rules() -> None:

@@ -1,4 +1,4 @@
-"""Whatever the files hold, loading gives a configuration or a ConfigError that points somewhere.
+"""Whatever the files hold, loading gives a configuration or a MsConfigError that points somewhere.
 
 The agent runs this reader in validate, start and the fault monitor; a traceback there would be
 an unexplained method failure, so no content may produce any other exception.
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scims.msconfig import MessagingConfig
 from scims.msconfig_cnf import parse_cnf, parse_cnf_int
 from scims.msconfig_msgconf import parse_msg_conf
-from scims.msconfig_source import ConfigError, Location
+from scims.msconfig_source import Location, MsConfigError
 
 FILES = ["msg.conf", "msg.conf.defaults", "dispatcher.cnf", "job_controller.cnf", "imta.cnf"]
 
@@ -80,9 +80,9 @@ def test_any_content_loads_or_fails_with_a_location(base: Path, name: str,
     write(target, content)
     try:
         config = MessagingConfig.load(base)
-    except ConfigError as error:
+    except MsConfigError as error:
         assert error.path.parent == base / "config"
-        assert error.message
+        assert error.problem
         if error.line is not None:
             assert error.path.is_file()
             assert 1 <= error.line <= line_count(error.path)
@@ -137,7 +137,7 @@ bad_msg_conf_lines = st.sampled_from(
        after=st.lists(st.one_of(msg_conf_lines, bad_msg_conf_lines), max_size=15))
 def test_msg_conf_error_is_on_the_first_bad_line(before: list[str], bad: str,
                                                  after: list[str]) -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(MsConfigError) as info:
         parse_msg_conf([*before, bad, *after], Path("msg.conf"))
     assert info.value.line == len(before) + 1
 
@@ -157,6 +157,6 @@ def test_cnf_error_is_on_the_bad_line(sections: list[list[str]], bad: str,
     lines: list[str] = []
     for number, body in enumerate(sections):
         lines += [f"[POOL=P{number}]", *body]
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(MsConfigError) as info:
         parse_cnf([*lines, bad, *after], Path("job_controller.cnf"))
     assert info.value.line == len(lines) + 1

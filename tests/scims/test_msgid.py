@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 
 from scims.msgid import msgid
 
-# The IDs printed in the Oracle Solaris Cluster Error Messages Guide (reference/suncluster.md
-# §3.2). The eighth published ID, 200928, belongs to a format that the reference quotes only
-# truncated ('... and the VUCMMD is running. …'), so it cannot be tested.
+# The eight IDs printed in the Oracle Solaris Cluster Error Messages Guide
+# (reference/suncluster.md §3.2).
 PUBLISHED = [
     (900102, "Failed to retrieve the resource type property %s: %s."),
     (900058, "Failed to write to test-file %s : %s"),
@@ -20,6 +19,8 @@ PUBLISHED = [
     (201134, "Validate - tftpd daemon has to be activated in %s when -F is being used"),
     (500095, 'The "%s" command returned error %s, unable to start the UCMMD under the PMMD.'),
     (500193, "Validate_replication_rs - MySQL resource %s does not exist"),
+    (200928, 'Warning: The resource "%s" is not enabled and the VUCMMD is running. Changes are '
+             'not effective until the resource is enabled.'),
 ]
 
 # The stock DSDL strings (computed in the reference) and the seed's own sample lines.

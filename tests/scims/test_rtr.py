@@ -155,6 +155,31 @@ def test_the_shipped_sunw_ims_rtr_parses_cleanly_with_the_contract_names() -> No
     serverroot = rt.resource_property("ims_serverroot")
     assert serverroot.extension is True
     assert serverroot.required is True
+    assert rt.failover is True
+    assert rt.init_nodes == "RG_PRIMARIES"
+    assert rt.pkglist == ["SUNWscims"]
+    assert rt.rt_basedir == "/opt/SUNWscims/bin"
+    assert (rt.vendor_id, rt.resource_type, rt.rt_version) == ("SUNW", "ims", "6.3")
+
+
+def test_every_extension_property_of_sunw_ims_tells_a_scrgadm_user_what_it_is() -> None:
+    rt = parse_file(REPO / "rtr" / "SUNW.ims")
+    extensions = [decl for decl in rt.properties if decl.extension]
+    assert {decl.name for decl in extensions} >= {"IMS_serverroot", "Probe_timeout",
+                                                  "Monitor_retry_count",
+                                                  "Monitor_retry_interval", "Child_mon_level"}
+    for decl in extensions:
+        assert len(decl.description.split()) >= 5, f"{decl.name} has no real DESCRIPTION"
+
+
+def test_sunw_ims_defaults_leave_room_for_retry_count_restarts() -> None:
+    # Validate refuses Retry_interval < Thorough_probe_interval x Retry_count, so the
+    # defaults must satisfy it, or a resource created with them would be refused.
+    rt = parse_file(REPO / "rtr" / "SUNW.ims")
+    interval, probe, count = (rt.default(name) for name in
+                              ("Retry_interval", "Thorough_probe_interval", "Retry_count"))
+    assert isinstance(interval, int) and isinstance(probe, int) and isinstance(count, int)
+    assert interval >= probe * count
 
 
 # --------------------------------------------------------------------------- defaults

@@ -1,0 +1,388 @@
+"""The fault monitor's behaviour as an administrator sees it: Status and Status_msg, the log
+lines, and the cluster requests it makes, with the cluster, the watcher and the clock faked.
+
+The probes are scripted, except where the wording of Status_msg is checked: there a real
+server that accepts and never answers is probed."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pytest
+from helpers_scims import RecordingTransport, make_node_root
+
+from scims import fault_monitor, messages
+from scims.fault_monitor import FaultMonitor, Settings
+from scims.framework import Reply
+from scims.scha_errors import SchaError
+from scims.service_probes import ProbeResult, Target, probe
+from scims.syslog import AgentLog
+
+IMAP = Target("imap", "imap", "127.0.1.155", 143)
+SMTP = Target("smtp", "smtp", "127.0.1.155", 25)
+
+
+@dataclass
+class FakeContext:
+    """What the monitor uses of a MethodContext: the log, the names, Status."""
+
+    log: AgentLog
+    resource: str = "mail-rs"
+    group: str = "MAIL-RG"
+    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
+
+    def set_status(self, status: str, message: Optional[str]) -> None:
+        self.statuses.append((status, message))
+
+
+class FakeCluster:
+    """scha_control and scha_resource_get as the monitor calls them."""
+
+    def __init__(self, restarts: int = 0, **verdicts: SchaError) -> None:
+        self.restarts = restarts
+        self.verdicts = verdicts
+        self.controls: list[str] = []
+        self.on_control: Callable[[str], None] = lambda tag: None
+
+    def control(self, tag: str, g: str, r: str) -> SchaError:
+        assert (g, r) == ("MAIL-RG", "mail-rs")
+        self.on_control(tag)
+        self.controls.append(tag)
+        return self.verdicts.get(tag, SchaError.NOERR)
+
+    def resource_get(self, optag: str, r: str, g: str) -> Reply:
+        assert optag == "Num_resource_restarts"
+        return Reply("scha_resource_get", optag, (str(self.restarts),))
+
+
+@dataclass
+class FakeProcess:
+    pid: int
+    alive: bool = True
+    program: str = "/opt/SUNWmsgsr/lib/watcher"
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+
+class FakeInstance:
+    """The Messaging Server processes: a watcher and one service."""
+
+    def __init__(self) -> None:
+        self.watcher_process: Optional[FakeProcess] = FakeProcess(100)
+        self.others = [FakeProcess(101, program="/opt/SUNWmsgsr/lib/imapd")]
+
+    def watcher(self) -> Optional[FakeProcess]:
+        found = self.watcher_process
+        return found if found is not None and found.alive else None
+
+    def processes(self) -> list[FakeProcess]:
+        everyone = [self.watcher_process, *self.others]
+        return [p for p in everyone if p is not None and p.alive]
+
+
+class Script:
+    """Probe answers per target, one per cycle; the last one repeats."""
+
+    def __init__(self, **answers: list[tuple[int, str]]) -> None:
+        self.answers = answers
+        self.calls: dict[str, int] = {}
+
+    def __call__(self, target: Target, timeout: float) -> ProbeResult:
+        n = self.calls.get(target.service, 0)
+        self.calls[target.service] = n + 1
+        plan = self.answers.get(target.service, [(0, "")])
+        score, detail = plan[min(n, len(plan) - 1)]
+        if score == -1:  # slow, but answered
+            return ProbeResult(target, 0, f"{target.label} {detail}", 20.0, slow=True)
+        text = f"{target.label} {detail}" if detail else f"{target.label} answered in 0.01 s"
+        return ProbeResult(target, score, text, 0.01)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Rig:
+    monitor: FaultMonitor
+    ctx: FakeContext
+    cluster: FakeCluster
+    instance: FakeInstance
+    clock: Clock
+    recorder: RecordingTransport
+
+    def cycle(self, times: int = 1) -> None:
+        for _ in range(times):
+            self.monitor.probe_cycle()
+            self.clock.now += self.monitor.settings.thorough_probe_interval
+
+    def lines(self) -> list[str]:
+        """What an administrator reads at the default debug level 0 (no debug lines)."""
+        return [f"{r.priority.label}: {r.text}" for r in self.recorder.records]
+
+
+@pytest.fixture(autouse=True)
+def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_node_root(tmp_path / "mars")
+    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    return root
+
+
+def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[list] = None,
+        failover_mode: str = "SOFT", restarts: int = 0, watch_watcher: bool = False,
+        autorestart: bool = False, probe_timeout: int = 30,
+        **verdicts: SchaError) -> Rig:
+    recorder = RecordingTransport()
+    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+                               transport=recorder, facility="daemon"))
+    cluster = FakeCluster(restarts, **verdicts)
+    instance = FakeInstance()
+    clock = Clock()
+    settings = Settings(thorough_probe_interval=10, probe_timeout=probe_timeout,
+                        retry_count=2, retry_interval=600, failover_mode=failover_mode)
+    monitor = FaultMonitor(ctx, settings, instance,  # type: ignore[arg-type]
+                           [IMAP, SMTP] if targets is None else targets,
+                           server_root="/opt/SUNWmsgsr", watch_watcher=watch_watcher,
+                           autorestart=autorestart, cluster=cluster, probe_one=probe_one,
+                           clock=clock, sleep=clock.sleep, watch_interval=0.05)
+    return Rig(monitor, ctx, cluster, instance, clock, recorder)
+
+
+# --- Status_msg in words -------------------------------------------------------------------
+
+
+@pytest.fixture
+def hung_server() -> Iterator[tuple[str, int]]:
+    """A server that accepts connections (the kernel does) and never says a word."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    yield sock.getsockname()
+    sock.close()
+
+
+def test_status_msg_says_which_service_timed_out_and_after_how_long(
+        hung_server: tuple[str, int]) -> None:
+    address, port = hung_server
+    imap = Target("imap", "imap", address, port)
+    r = rig(probe, targets=[imap], probe_timeout=1)
+    r.cycle()
+    said = f"IMAP on {address}:{port} timed out after 1 s waiting for the greeting"
+    assert r.ctx.statuses == [("DEGRADED", f"{said}; restarting Messaging Server")]
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert f"error: Probe failed: {said}." in r.lines()
+
+
+def test_a_partial_failure_degrades_then_ok_once_healed_and_info_only_on_change() -> None:
+    # 25 + 25 within Retry_interval stays below a complete failure: no restart.
+    answers = [(25, "answered 'p2 NO' to LOGOUT")] * 2 + [(0, "")]
+    r = rig(Script(imap=answers))
+    r.cycle(4)
+    detail = "IMAP on 127.0.1.155:143 answered 'p2 NO' to LOGOUT"
+    assert r.ctx.statuses == [("DEGRADED", detail), ("OK", "Service is online.")]
+    assert r.lines() == [
+        f"error: Probe failed: {detail}.",
+        "info: Messaging Server is healthy again: imap 127.0.1.155:143, "
+        "smtp 127.0.1.155:25.",
+    ]
+    assert r.cluster.controls == []
+
+
+def test_healing_does_not_forget_the_failure_history() -> None:
+    # 50 at the first cycle, healthy, then 50 again within Retry_interval: 100, a restart.
+    answers = [(50, "closed the connection waiting for the greeting"), (0, ""),
+               (50, "closed the connection waiting for the greeting")]
+    r = rig(Script(imap=answers))
+    r.cycle(3)
+    assert [s for s, _ in r.ctx.statuses] == ["DEGRADED", "OK", "DEGRADED"]
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+
+
+def test_a_slow_service_is_warned_about_once_per_slow_spell() -> None:
+    slow = (-1, "answered in 20.0 s (Probe_timeout 30 s)")
+    r = rig(Script(smtp=[slow, slow, slow, (0, ""), slow]))
+    r.cycle(5)
+    warning = ("warning: Probe slow: SMTP on 127.0.1.155:25 answered in 20.0 s "
+               "(Probe_timeout 30 s).")
+    assert r.lines() == [
+        warning,
+        "info: Messaging Server is healthy again: imap 127.0.1.155:143, smtp 127.0.1.155:25.",
+        warning,
+    ]
+    assert [s for s, _ in r.ctx.statuses] == ["DEGRADED", "OK", "DEGRADED"]
+    assert r.cluster.controls == []
+
+
+# --- Failover_mode and the cluster's answers ----------------------------------------------
+
+
+REFUSED = [(100, "refused the connection")]
+
+
+def test_restart_only_restarts_but_never_fails_over() -> None:
+    r = rig(Script(imap=REFUSED), failover_mode="RESTART_ONLY", restarts=1)
+    r.cycle()
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    r.cluster.restarts = 2  # Retry_count restarts used up within Retry_interval
+    r.cycle(2)
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert r.ctx.statuses[-1] == ("FAULTED", "IMAP on 127.0.1.155:143 refused the connection")
+    faulted = [line for line in r.lines() if "no action is taken" in line]
+    assert faulted == ["error: Messaging Server is faulted and no action is taken: 2 restarts "
+                       "within Retry_interval reach Retry_count 2 and Failover_mode is "
+                       "RESTART_ONLY."]
+
+
+def test_log_only_reports_and_never_acts_then_heals() -> None:
+    r = rig(Script(imap=REFUSED * 2 + [(0, "")]), failover_mode="LOG_ONLY")
+    r.cycle(3)
+    assert r.cluster.controls == []
+    assert r.ctx.statuses == [("FAULTED", "IMAP on 127.0.1.155:143 refused the connection"),
+                              ("OK", "Service is online.")]
+    assert sum("no action is taken" in line for line in r.lines()) == 1
+
+
+def test_a_rejected_giveover_is_followed_by_restarts_here() -> None:
+    r = rig(Script(imap=REFUSED), restarts=2, GIVEOVER=SchaError.CHECKS)
+    r.cycle(2)
+    assert r.cluster.controls == ["GIVEOVER", "RESOURCE_RESTART"] * 2
+    rejected = [line for line in r.lines() if "rejected the failover" in line]
+    assert len(rejected) == 2
+    assert r.ctx.statuses[-1] == ("DEGRADED", "IMAP on 127.0.1.155:143 refused the "
+                                  "connection; restarting Messaging Server")
+
+
+def test_a_refused_restart_leaves_the_resource_faulted_with_the_reason() -> None:
+    r = rig(Script(imap=REFUSED), RESOURCE_RESTART=SchaError.CHECKS)
+    r.cycle()
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert r.ctx.statuses[-1] == ("FAULTED", "IMAP on 127.0.1.155:143 refused the connection; "
+                                  "the cluster refused to restart it")
+
+
+# --- the watcher ---------------------------------------------------------------------------
+
+
+def test_watcher_death_during_a_slow_probe_cycle_is_acted_on_at_once() -> None:
+    released = threading.Event()
+    started = threading.Event()
+    ended = threading.Event()
+    r: Optional[Rig] = None
+
+    def slow_probe(target: Target, timeout: float) -> ProbeResult:
+        started.set()
+        assert r is not None and r.instance.watcher_process is not None
+        r.instance.watcher_process.alive = False  # the watcher dies while this probe hangs
+        released.wait(timeout=5)
+        ended.set()
+        return ProbeResult(target, 100, f"{target.label} timed out after 30 s", 30.0)
+
+    r = rig(slow_probe, targets=[IMAP], watch_watcher=True)
+    in_flight: list[bool] = []
+    r.cluster.on_control = lambda tag: in_flight.append(not ended.is_set())
+    try:
+        r.monitor._check_watcher()  # the loop finds the watcher before the first cycle
+        r.monitor.probe_cycle()
+    finally:
+        released.set()
+    assert started.is_set()
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert in_flight == [True], "the restart waited for the probe to end"
+    assert r.lines()[0] == ("error: The Messaging Server watcher (pid 100) died while 1 "
+                            "Messaging Server processes still run.")
+    assert not any("Probe failed" in line for line in r.lines())
+
+
+class Stop(Exception):
+    pass
+
+
+def run_for(r: Rig, seconds: float, event_at: float = -1.0,
+            event: Callable[[], None] = lambda: None) -> None:
+    """The monitor's own loop on the fake clock for `seconds`; `event` happens once, when
+    `event_at` seconds have passed."""
+    begin = r.clock.now
+    pending = [event]
+
+    def sleep(step: float) -> None:
+        r.clock.now += step
+        if pending and event_at >= 0 and r.clock.now - begin >= event_at:
+            pending.pop()()
+        if r.clock.now - begin >= seconds:
+            raise Stop
+
+    r.monitor.sleep = sleep
+    with pytest.raises(Stop):
+        r.monitor.run()
+
+
+def test_messaging_server_giving_up_in_ha_mode_fails_the_group_over() -> None:
+    r = rig(Script(), watch_watcher=True)
+
+    def gives_up() -> None:  # the watcher stops every service, then exits
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.alive = False
+        r.instance.others = []
+
+    run_for(r, 3, event_at=1, event=gives_up)
+    assert r.cluster.controls == ["GIVEOVER"]
+    assert ("error: Messaging Server shut itself down: its watcher gave up restarting a "
+            "failing service.") in r.lines()
+    assert r.ctx.statuses == [("OK", "Service is online."),
+                              ("FAULTED", "Messaging Server shut itself down: its watcher "
+                               "gave up restarting a failing service; failing over")]
+
+
+def test_a_watcher_that_dies_between_probes_is_noticed_before_the_next_probe() -> None:
+    script = Script()
+    r = rig(script, watch_watcher=True)
+
+    def dies() -> None:
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.alive = False
+
+    # Thorough_probe_interval is 10 s: only the first cycle runs in these 3 s.
+    run_for(r, 3, event_at=1, event=dies)
+    assert script.calls == {"imap": 1, "smtp": 1}
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert r.lines()[1] == ("error: The Messaging Server watcher (pid 100) died while 1 "
+                            "Messaging Server processes still run.")
+
+
+def test_at_loglevel_9_each_cycle_lists_every_probe_in_a_debug_line(node: Path) -> None:
+    (node / "var/cluster/rgm/rt/SUNW.ims/loglevel").write_text("9\n")
+    r = rig(Script())
+    r.cycle()
+    debug = [rec.text for rec in r.recorder.records if rec.message is messages.PROBE_CYCLE]
+    assert debug == ["Probe cycle: imap ok 0.01s; smtp ok 0.01s."]
+    assert r.ctx.statuses == [("OK", "Service is online.")]
+
+
+def test_a_monitor_without_installation_sets_faulted_and_logs_one_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scims.errors import AgentError
+
+    failure = AgentError(messages.SERVERROOT_NOT_SET)
+
+    def cannot_inspect(cls: type, ctx: Any, **effects: Any) -> FaultMonitor:
+        raise failure
+
+    monkeypatch.setattr(FaultMonitor, "for_resource", classmethod(cannot_inspect))
+    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+                               transport=RecordingTransport(), facility="daemon"))
+    with pytest.raises(AgentError):
+        fault_monitor.run_probe(ctx)  # type: ignore[arg-type]
+    assert ctx.statuses == [("FAULTED", "Extension property IMS_serverroot is not set.")]

@@ -1,0 +1,129 @@
+"""Monitor_start, Monitor_stop, Update and Stop as the RGM sees them: the pmfadm commands they
+run (a fake pmfadm in a node root), their exit status and their log lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers_scims import FakeCommand, RecordingTransport, make_node_root
+
+from scims import framework, monitor_control, service_control
+from scims.invocation import PropertyView, parse
+from scims.method_runtime import MethodContext
+from scims.syslog import AgentLog
+
+NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
+MON = "MAIL-RG,mail-rs,0.mon"
+SVC = "MAIL-RG,mail-rs,0.svc"
+
+
+class Stored:
+    """The properties of mail-rs as the cluster keeps them."""
+
+    def __init__(self) -> None:
+        self.system = {"monitor_stop_timeout": "120", "stop_timeout": "300"}
+        self.extensions: dict[str, Any] = {"Monitor_retry_count": 4,
+                                           "Monitor_retry_interval": 2,
+                                           "IMS_serverroot": "/opt/SUNWmsgsr"}
+
+    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
+        return framework.Reply("scha_resource_get", optag, (self.system[optag.lower()],))
+
+    def extension(self, r: str, g: str, name: str) -> tuple[str, Any]:
+        return "INT", self.extensions[name]
+
+
+@pytest.fixture
+def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_node_root(tmp_path / "mars")
+    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    return root
+
+
+def context(method: str) -> tuple[MethodContext, RecordingTransport]:
+    inv = parse(NAMES)
+    recorder = RecordingTransport()
+    ctx = MethodContext(method, inv, AgentLog(inv.resource_type, inv.group, inv.resource,
+                                              method, transport=recorder, facility="daemon"))
+    ctx.props = PropertyView(inv, Stored())
+    return ctx, recorder
+
+
+def pmfadm(node: Path, running: bool) -> FakeCommand:
+    """pmfadm with the monitor running or not, Messaging Server not running; every other
+    command succeeds."""
+    fake = FakeCommand(node, "pmfadm")
+    fake.answer(["-q", MON], status=0 if running else 1)
+    fake.answer(["-q", SVC], status=1)
+    fake.answer(None)
+    return fake
+
+
+def texts(recorder: RecordingTransport) -> list[str]:
+    return [f"{r.priority.label}: {r.text}" for r in recorder.records]
+
+
+def test_monitor_start_runs_ims_probe_under_the_mon_tag(node: Path) -> None:
+    fake = pmfadm(node, running=False)
+    ctx, recorder = context("ims_monitor_start")
+    assert monitor_control.monitor_start(ctx) == 0
+    (start,) = [argv for argv in fake.argvs() if argv[0] == "-c"]
+    assert start[:8] == ["-c", MON, "-e", f"SC_NODE_ROOT={node}", "-n", "4", "-t", "2"]
+    assert start[8].endswith("/ims_probe")
+    assert start[9:] == NAMES
+    assert texts(recorder) == ["info: Started the fault monitor."]
+
+
+def test_monitor_start_when_it_already_runs_starts_nothing(node: Path) -> None:
+    fake = pmfadm(node, running=True)
+    ctx, recorder = context("ims_monitor_start")
+    assert monitor_control.monitor_start(ctx) == 0
+    assert fake.argvs() == [["-q", MON]]
+    assert texts(recorder) == ["info: Started the fault monitor."]
+
+
+def test_monitor_start_failure_is_the_commands_complaint_then_the_verdict(node: Path) -> None:
+    fake = FakeCommand(node, "pmfadm")
+    fake.answer(["-q", MON], status=1)
+    fake.answer(None, status=2, stderr="pmfadm: cannot start")
+    ctx, recorder = context("ims_monitor_start")
+    assert monitor_control.monitor_start(ctx) == 1
+    lines = texts(recorder)
+    assert len(lines) == 2 and lines[0].startswith("error: ") and "cannot start" in lines[0]
+    assert lines[1] == "error: Failed to start fault monitor."
+
+
+def test_monitor_stop_kills_the_monitor_within_its_timeout(node: Path) -> None:
+    fake = pmfadm(node, running=True)
+    ctx, recorder = context("ims_monitor_stop")
+    assert monitor_control.monitor_stop(ctx) == 0
+    assert ["-s", MON, "-w", "108", "KILL"] in fake.argvs()  # 90 % of Monitor_stop_timeout
+    assert texts(recorder) == ["info: Stopped the fault monitor."]
+
+
+def test_update_restarts_a_running_monitor_and_leaves_the_service_alone(node: Path) -> None:
+    fake = pmfadm(node, running=True)
+    ctx, recorder = context("ims_svc_update")
+    assert monitor_control.update(ctx) == 0
+    changing = [argv[:2] for argv in fake.argvs() if argv[0] != "-q"]
+    assert changing == [["-s", MON], ["-c", MON]]
+    assert texts(recorder) == ["info: Restarted the fault monitor so that the new property "
+                               "values take effect."]
+
+
+def test_update_leaves_a_disabled_monitor_disabled(node: Path) -> None:
+    fake = pmfadm(node, running=False)
+    ctx, recorder = context("ims_svc_update")
+    assert monitor_control.update(ctx) == 0
+    assert fake.argvs() == [["-q", MON]]
+    assert recorder.records == []
+
+
+def test_stop_succeeds_when_nothing_runs_and_the_installation_is_gone(node: Path) -> None:
+    fake = pmfadm(node, running=False)
+    ctx, recorder = context("ims_svc_stop")
+    assert service_control.stop(ctx) == 0
+    assert fake.argvs() == [["-q", SVC]]
+    assert texts(recorder) == ["info: Messaging Server stopped."]
