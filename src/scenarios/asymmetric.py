@@ -24,10 +24,19 @@ def site(directory: Path) -> Site:
                 mail_resource="ms-rs-daisy", logical_suffix=157, describe_logical_host=True)
 
 
-def run(s: Session, package_dir: Path) -> None:
-    generic.run(s, package_dir)
-    s.console.heading("Check that everything works: switch the group to the first node")
+def switch_to_first(s: Session) -> None:
     s.cluster(s.site.nodes[1], "scswitch", "-z", "-g", s.site.group, "-h", s.site.nodes[0])
+
+
+def steps(package_dir: Path) -> list[generic.Step]:
+    """The generic procedure's steps with this example's names, then the example's check."""
+    return [*generic.steps(package_dir),
+            generic.Step("Check", "everything works: switch the group back to the first "
+                         "node", switch_to_first)]
+
+
+def run(s: Session, package_dir: Path) -> None:
+    generic.run_steps(s, steps(package_dir))
 
 
 def unconfigure(s: Session) -> None:

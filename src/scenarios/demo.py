@@ -3,16 +3,19 @@
     python -m scenarios.demo [--procedure generic] [--dir DIR] [--keep] [--quiet]
 
 It builds SUNWscims, creates the cluster (mars, venus), walks the guide's procedure printing
-each command as an administrator types it and what it answered, then proves the service:
-mail in and out through the logical host, a switchover and back, the agent's log lines with
-their message IDs, a killed watcher restarted in place, a node panic failed over — each with
-the time it took — and finally the unconfigure procedure, leaving nothing running.
+each command as an administrator types it and what it answered (ending with `scstat -pw`),
+then proves the service: mail in and out through the logical host, a switchover and back,
+the agent's log lines with their message IDs, a killed watcher restarted in place, a node
+panic failed over — each with the time it took — and finally the unconfigure procedure,
+leaving nothing running (the demo counts what is left: 0). Long waits show their progress,
+also with --quiet.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,12 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from scenarios import asymmetric, generic, proof, symmetric
+from scenarios import asymmetric, faults, generic, proof, symmetric, testbed
 from scenarios.console import Console
-from scenarios.session import Session, StepFailed, tool
+from scenarios.session import LOGLEVEL, Session, StepFailed, tool
 from scenarios.site import Site
+from scims import messages
 
 TOP = Path(__file__).resolve().parents[2]
+
+
 @dataclass(frozen=True)
 class Procedure:
     """A procedure of the guide: its instances, its steps, its unconfigure steps."""
@@ -51,32 +57,76 @@ FAULT_TIMEOUT = 120
 
 def build_package(console: Console, out: Path) -> Path:
     console.heading("Building the SUNWscims package")
-    done = subprocess.run([sys.executable, str(TOP / "packaging" / "build.py"), "--no-dist",
-                           "--out", str(out)], capture_output=True, text=True, timeout=600,
-                          check=False)
+    with console.ticking("building SUNWscims"):
+        done = subprocess.run([sys.executable, str(TOP / "packaging" / "build.py"), "--no-dist",
+                               "--out", str(out)], capture_output=True, text=True, timeout=600,
+                              check=False)
     if done.returncode != 0:
         raise StepFailed(f"packaging/build.py failed: {done.stderr.strip()}")
     console.note(done.stdout.strip())
     return out / "pkg"
 
 
+def clustersim(console: Console, what: str, *args: str) -> None:
+    """`clustersim ARGS`, showing its progress as `what` and its answer."""
+    with console.ticking(what):
+        done = subprocess.run([tool("clustersim"), *args], capture_output=True, text=True,
+                              timeout=300, check=False)
+    console.output(done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise StepFailed(f"clustersim {args[0]} failed: {(done.stderr or done.stdout).strip()}")
+
+
 def create_cluster(s: Session) -> None:
     s.console.heading(f"Creating the stand-in cluster in {s.site.directory}")
-    done = subprocess.run([tool("clustersim"), "create", str(s.site.directory), "--nodes",
-                           ",".join(s.site.nodes)], capture_output=True, text=True,
-                          timeout=300, check=False)
-    s.console.output(done.stdout + done.stderr)
-    if done.returncode != 0:
-        raise StepFailed("clustersim create failed")
+    clustersim(s.console, "creating the cluster", "create", str(s.site.directory), "--nodes",
+               ",".join(s.site.nodes))
 
 
 def destroy_cluster(site: Site, console: Console) -> None:
+    """Destroy the cluster and show that not one of its processes is left."""
     console.heading("Destroying the stand-in cluster")
-    done = subprocess.run([tool("clustersim"), "destroy", str(site.directory)],
-                          capture_output=True, text=True, timeout=300, check=False)
-    console.output(done.stdout + done.stderr)
-    if done.returncode != 0:
-        raise StepFailed("clustersim destroy failed: processes may be left")
+    clustersim(console, "destroying the cluster", "destroy", str(site.directory))
+    left: list[str] = []
+
+    def gone() -> bool:
+        left[:] = testbed.cluster_processes(site.directory)
+        return not left
+
+    try:
+        proof.wait_for(gone, testbed.LEFTOVER_WAIT, "the cluster's last processes to exit",
+                       console)
+    except TimeoutError as exc:
+        raise StepFailed("processes of the cluster left after destroy:\n"
+                         + "\n".join(left)) from exc
+    console.result(f"processes of the cluster still running (pgrep -f {site.directory}): 0")
+
+
+def service_processes(sessions: list[Session]) -> dict[str, list[str]]:
+    """Per node, the Messaging Server and SUNW.ims processes of every instance."""
+    found: dict[str, list[str]] = {}
+    for s in sessions:
+        for node in s.site.nodes:
+            found.setdefault(node, []).extend(faults.processes(s.site, node))
+            agent = subprocess.run(["pgrep", "-a", "-f", str(s.site.on(node, "/opt/SUNWscims"))],
+                                   capture_output=True, text=True, timeout=30, check=False)
+            found[node].extend(line for line in agent.stdout.splitlines() if line.strip())
+    return found
+
+
+def show_nothing_runs(sessions: list[Session]) -> None:
+    """After the unconfigure procedure: no Messaging Server or agent process on any node."""
+    found = service_processes(sessions)
+    running = [line for lines in found.values() for line in lines]
+    if running:
+        raise StepFailed("processes left after the unconfigure procedure:\n"
+                         + "\n".join(running))
+    counts = ", ".join(f"{node} 0" for node in found)
+    sessions[0].console.result(f"Messaging Server and SUNW.ims processes left: {counts}")
+
+
+def mail_readable(site: Site, user: str, sent: list[str]) -> bool:
+    return not any(proof.missing_mail(site, user, sent).values())
 
 
 def prove_mail(s: Session, user: str) -> list[str]:
@@ -84,132 +134,156 @@ def prove_mail(s: Session, user: str) -> list[str]:
     s.console.heading(f"Mail to {user}@{site.logical_fqdn}, read back by IMAP and POP")
     sent = [proof.send_mail(site, user, f"test {n}", f"message {n} through the cluster")
             for n in (1, 2)]
-    proof.wait_for(lambda: set(sent) <= set(proof.imap_message_ids(site, user)), 30,
-                   "mail delivered to the store")
-    s.console.result(f"sent {len(sent)} messages by SMTP; IMAP and POP read "
-                     f"{len(proof.imap_message_ids(site, user))} and "
-                     f"{len(proof.pop_message_ids(site, user))}")
+    took = proof.wait_for(lambda: mail_readable(site, user, sent), 30,
+                          "the mail readable by IMAP and POP", s.console)
+    s.console.result(f"sent {len(sent)} messages by SMTP to {site.logical_host}; IMAP and POP "
+                     f"both read back each of them by Message-ID after {took:.1f} s")
+    s.console.evidence(sent)
     return sent
 
 
 def prove_switchover(s: Session, user: str, sent: list[str]) -> None:
     site = s.site
     here = proof.group_node(site)
-    assert here is not None
+    if here is None:
+        raise StepFailed(f"{site.group} is online nowhere")
     other = next(n for n in site.nodes if n != here)
     for target in (other, here):
         s.console.heading(f"Switchover of {site.group} to {target}")
         started = time.monotonic()
         s.cluster(target, "scswitch", "-z", "-g", site.group, "-h", target)
         took = time.monotonic() - started
-        found = proof.imap_message_ids(site, user)
-        missing = [m for m in sent if m not in found]
-        if missing or proof.group_node(site) != target:
-            raise StepFailed(f"after the switchover to {target}: group on "
-                             f"{proof.group_node(site)}, {len(missing)} messages missing")
+        if proof.group_node(site) != target:
+            raise StepFailed(f"after the switchover to {target}, {site.group} is online on "
+                             f"{proof.group_node(site)}")
+        proof.wait_for(lambda: mail_readable(site, user, sent), 30,
+                       f"the same mail readable on {target}", s.console)
         s.console.result(f"online on {target} in {took:.1f} s; all {len(sent)} messages "
-                         "readable there")
+                         "read back there by IMAP and POP")
 
 
-def _messages_lines(site: Site, node: str, after: int) -> list[str]:
-    path = site.root(node) / "var" / "adm" / "messages"
-    return path.read_text(errors="replace").splitlines()[after:]
+GUIDE_START_LINES = (messages.GROUP_EXISTS, messages.USER_EXISTS, messages.SERVERROOT_VALUE,
+                     messages.STARTING_UNDER_PMF)
+"""The lines the guide's section 3.4.3.1 shows ims_svc_start logging at loglevel 9."""
+
+
+def agent_log(site: Site, node: str, where: int) -> list[str]:
+    """The SUNW.ims lines of the node's syslog since `where`, as an administrator reads
+    them: the fault monitor's, and the guide's lines of ims_svc_start."""
+    shown = {f"[ID {m.msgid} " for m in GUIDE_START_LINES}
+    tag = f"SC[SUNW.ims,{site.group},{site.mail_resource},"
+    return [line for line in faults.since(site, node, where)
+            if f"{tag}ims_probe]" in line
+            or (f"{tag}ims_svc_start]" in line and any(i in line for i in shown))]
 
 
 def prove_watcher_restart(s: Session) -> None:
     site = s.site
+    console = s.console
     node = proof.group_node(site)
-    assert node is not None
-    s.console.heading(f"Debug logging on (all nodes), then the watcher killed on {node}")
+    if node is None:
+        raise StepFailed(f"{site.group} is online nowhere")
+    console.heading(f"Debug logging on every node (guide 3.4.3.1), then the Messaging Server "
+                    f"watcher killed on {node}")
     for n in site.nodes:
         s.loglevel(n, 9)
     proof.wait_for(lambda: proof.resource_status(site, node)[0] == "OK"
-                   and _watcher_pid(site, node) > 0, FAULT_TIMEOUT,
-                   "Messaging Server steady before the fault")
-    mark = len(_messages_lines(site, node, 0))
-    watcher = _watcher_pid(site, node)
-    s.console.command(node, ["kill", "-9", str(watcher)])
+                   and faults.watcher_pid(site, node) is not None, FAULT_TIMEOUT,
+                   "Messaging Server steady before the fault", console)
+    mark = faults.mark(site, node)
+    watcher = faults.watcher_pid(site, node)
+    assert watcher is not None
+    console.command(node, ["kill", "-9", str(watcher)])
     started = time.monotonic()
     os.kill(watcher, signal.SIGKILL)
-    detected = proof.wait_for(lambda: any("ims_probe" in line and "watcher" in line
-                                          for line in _messages_lines(site, node, mark)),
-                              FAULT_TIMEOUT, "the fault monitor noticing the dead watcher")
-    recovered = proof.wait_for(lambda: proof.services_answer(site)
-                               and proof.resource_status(site, node)[0] == "OK"
-                               and _watcher_pid(site, node) != watcher,
-                               FAULT_TIMEOUT, "Messaging Server restarted")
+    restart_logged = f"[ID {messages.STARTING_UNDER_PMF.msgid} "
+    noticed = f"SC[SUNW.ims,{site.group},{site.mail_resource},ims_probe]"
+    detected = proof.wait_for(lambda: any(noticed in line for line in faults.since(site, node,
+                                                                                   mark)),
+                              FAULT_TIMEOUT, "the fault monitor to notice", console)
+    proof.wait_for(lambda: any(restart_logged in line for line in agent_log(site, node, mark))
+                   and faults.watcher_pid(site, node) not in (None, watcher)
+                   and proof.services_answer(site)
+                   and proof.group_node(site) == node, FAULT_TIMEOUT,
+                   f"Messaging Server restarted on {node}", console)
     total = time.monotonic() - started
-    lines = [line for line in _messages_lines(site, node, mark) if "SC[SUNW.ims" in line]
-    s.console.output("\n".join(["(var/adm/messages on " + node + ")", *lines[:14],
-                                f"... {max(0, len(lines) - 14)} more"]))
-    s.console.result(f"watcher death noticed in {detected:.1f} s; Messaging Server restarted "
-                     f"on {node}, services answering and status OK after {total:.1f} s "
-                     f"(recovery {recovered:.1f} s)")
+    lines = agent_log(site, node, mark)
+    missing = [m.fmt for m in GUIDE_START_LINES if not any(f"[ID {m.msgid} " in line
+                                                           for line in lines)]
+    if missing:
+        raise StepFailed(f"ims_svc_start on {node} did not log: {'; '.join(missing)}")
+    console.result(f"watcher death noticed in {detected:.1f} s; Messaging Server restarted "
+                   f"in place on {node} (new watcher pid {faults.watcher_pid(site, node)}), "
+                   f"SMTP, IMAP and POP answering {total:.1f} s after the kill")
+    console.result(f"what the agent logged on {node} (var/adm/messages), with the guide's "
+                   "lines of ims_svc_start:")
+    console.evidence(lines)
     for n in site.nodes:
         s.loglevel(n, 0)
-
-
-def _watcher_pid(site: Site, node: str) -> int:
-    program = str(site.on(node, site.server_root) / "lib" / "watcher")
-    done = subprocess.run(["pgrep", "-o", "-f", f"^{program}"], capture_output=True,
-                          text=True, check=False)
-    if done.returncode != 0:
-        return 0
-    return int(done.stdout.split()[0])
 
 
 def prove_panic(sessions: list[Session], user: str, sent: dict[str, list[str]]) -> None:
     """Panic the node of the first instance; every instance must answer afterwards, with
     all its mail, wherever it ends up."""
     first = sessions[0]
+    console = first.console
     site = first.site
     node = proof.group_node(site)
-    assert node is not None
+    if node is None:
+        raise StepFailed(f"{site.group} is online nowhere")
+    console.heading(f"Node {node} panics")
     proof.wait_for(lambda: proof.resource_status(site, node)[0] == "OK", FAULT_TIMEOUT,
-                   "Messaging Server steady before the panic")
-    first.console.heading(f"Node {node} panics")
-    first.console.command(node, ["clustersim", "node", "panic", node])
+                   "Messaging Server steady before the panic", console)
+    before = {s.site.group: proof.group_node(s.site) for s in sessions}
+    console.command(node, ["clustersim", "node", "panic", node])
     started = time.monotonic()
-    subprocess.run([tool("clustersim"), "node", "panic", node, "--cluster",
-                    str(site.directory)], capture_output=True, timeout=120, check=True)
+    clustersim(console, f"panicking {node}", "node", "panic", node, "--cluster",
+               str(site.directory))
     for s in sessions:
         other = next(n for n in s.site.nodes if n != node)
         proof.wait_for(lambda s=s, other=other: proof.group_node(s.site) == other
                        and proof.services_answer(s.site),
-                       FAULT_TIMEOUT, f"{s.site.group} answering on {other}")
+                       FAULT_TIMEOUT, f"{s.site.group} answering on {other}", console)
         took = time.monotonic() - started
-        missing = [m for m in sent[s.site.group]
-                   if m not in proof.imap_message_ids(s.site, user)]
-        if missing:
-            raise StepFailed(f"{len(missing)} messages of {s.site.group} lost in the failover")
-        first.console.result(f"{s.site.group} answers on {other} {took:.1f} s after the "
-                             "panic; no message lost")
-    first.console.heading(f"Node {node} boots and rejoins the cluster")
-    subprocess.run([tool("clustersim"), "node", "boot", node, "--cluster",
-                    str(site.directory)], capture_output=True, timeout=120, check=True)
+        proof.wait_for(lambda s=s: mail_readable(s.site, user, sent[s.site.group]), 30,
+                       f"the mail of {s.site.group} readable on {other}", console)
+        what = ("failed over: it answers" if before[s.site.group] == node else
+                f"was not on {node}: it still answers")
+        console.result(f"{s.site.group} {what} on {other} {took:.1f} s after the panic; no "
+                       "message lost (IMAP and POP)")
+    console.heading(f"Node {node} boots and rejoins the cluster")
+    clustersim(console, f"booting {node}", "node", "boot", node, "--cluster",
+               str(site.directory))
     survivor = next(n for n in site.nodes if n != node)
-    first.cluster(survivor, "scstat", "-g")
+    first.cluster(survivor, "scstat", "-pw")
 
 
 def use_it_yourself(site: Site, console: Console) -> None:
     console.heading("The cluster is still up (--keep). Try, for example:")
     first = site.nodes[0]
     bindir = site.bin(first, "")
-    console.note(f"""export PATH={bindir}:$PATH
-scstat -g                          # where the group and resources are online
+    command = tool("clustersim")
+    console.evidence(f"""export PATH={bindir}:$PATH   # the commands of node {first}
+scstat -pw                         # where the groups and resources are online
 scswitch -z -g {site.group} -h {site.nodes[1]}   # switch the group over
-echo 9 > {site.on(first, "/var/cluster/rgm/rt/SUNW.ims/loglevel")}   # debug on
+echo 9 > {site.on(first, LOGLEVEL)}   # debug on
 tail -f {site.root(first)}/var/adm/messages     # the node's syslog
-clustersim node panic {first} --cluster {site.directory}
-clustersim destroy {site.directory}       # stop everything when done""")
+{command} node panic {first} --cluster {site.directory}
+{command} node boot {first} --cluster {site.directory}
+{command} destroy {site.directory}       # stop everything when done""".splitlines())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo ARGS=", description=__doc__.split("\n")[0])
-    parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="generic")
-    parser.add_argument("--dir", type=Path, help="cluster directory (default: a new temporary one)")
-    parser.add_argument("--keep", action="store_true", help="leave the cluster up at the end")
-    parser.add_argument("--quiet", action="store_true", help="headings and results only")
+    parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="generic",
+                        help="which of the guide's procedures to run (default: generic)")
+    parser.add_argument("--dir", type=Path,
+                        help="where to build the package and create the cluster (default: a "
+                        "new temporary directory, removed after a successful run)")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the cluster up at the end, and say how to use it")
+    parser.add_argument("--quiet", action="store_true",
+                        help="headings, results and the progress of long waits only")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("make demo: run as root (Messaging Server binds its ports and switches to "
@@ -237,13 +311,23 @@ def main(argv: list[str] | None = None) -> int:
             use_it_yourself(site, console)
             return 0
         chosen.unconfigure(sessions)
-        destroy_cluster(site, console)
+        show_nothing_runs(sessions)
         created = False
+        destroy_cluster(site, console)
         console.heading(f"Done in {time.monotonic() - console.started:.0f} s; nothing is "
                         "left running")
+        if args.dir is None:
+            shutil.rmtree(directory, ignore_errors=True)
         return 0
     except (StepFailed, TimeoutError, OSError, subprocess.CalledProcessError) as exc:
         console.heading(f"FAILED: {exc}")
+        if created and not args.keep:
+            # --keep: every process stops, the node roots and their logs stay to be read
+            subprocess.run([tool("clustersim"), "destroy", "--keep", str(site.directory)],
+                           capture_output=True, timeout=300, check=False)
+            created = False
+            console.result(f"cluster stopped; the nodes' files and logs stay in "
+                           f"{site.directory}/nodes (var/adm/messages)")
         return 1
     finally:
         if created and not args.keep:

@@ -185,7 +185,8 @@ def enable_mail_resource(s: Session) -> None:
 
 
 def show_status(s: Session) -> None:
-    s.cluster(s.site.nodes[1], "scstat", "-g")
+    """Step 17: `scstat -pw`, as the guide says (every node, group and resource)."""
+    s.cluster(s.site.nodes[1], "scstat", "-pw")
 
 
 def steps(package_dir: Path) -> list[Step]:
@@ -219,14 +220,21 @@ def steps(package_dir: Path) -> list[Step]:
 
 
 def run_step(s: Session, step: Step) -> None:
-    s.console.heading(f"Step {step.number}: {step.title}")
+    """`Step 12: ...` for the guide's numbered steps (U1... unconfigure), the number alone for
+    an unnumbered one (`Check: ...`)."""
+    numbered = step.number[:1].isdigit() or step.number[:1] == "U"
+    s.console.heading(f"{'Step ' if numbered else ''}{step.number}: {step.title}")
     step.action(s)
+
+
+def run_steps(s: Session, steps_: list[Step]) -> None:
+    for step in steps_:
+        run_step(s, step)
 
 
 def run(s: Session, package_dir: Path) -> None:
     """Steps 1-17: from bare nodes to Messaging Server online under the cluster."""
-    for step in steps(package_dir):
-        run_step(s, step)
+    run_steps(s, steps(package_dir))
 
 
 # --- unconfigure ---------------------------------------------------------------------------
@@ -270,5 +278,4 @@ UNCONFIGURE_STEPS = [
 
 def unconfigure(s: Session) -> None:
     """The guide's unconfigure procedure, for this example's own resources."""
-    for step in UNCONFIGURE_STEPS:
-        run_step(s, step)
+    run_steps(s, UNCONFIGURE_STEPS)

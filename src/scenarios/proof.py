@@ -12,9 +12,10 @@ import smtplib
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
 
+from scenarios.console import Console
 from scenarios.site import Site
 
 WAIT_POLL = 0.2
@@ -73,8 +74,19 @@ def _message_ids(raw: bytes) -> list[str]:
     return []
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> float:
-    """Wait until `predicate` holds; return the seconds it took, or raise naming `what`."""
+def missing_mail(site: Site, user: str, sent: Iterable[str]) -> dict[str, list[str]]:
+    """The Message-IDs of `sent` that IMAP, and POP, do not show in the user's mailbox."""
+    imap, pop = set(imap_message_ids(site, user)), set(pop_message_ids(site, user))
+    return {"IMAP": [m for m in sent if m not in imap], "POP": [m for m in sent if m not in pop]}
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str,
+             console: Console | None = None) -> float:
+    """Wait until `predicate` holds; return the seconds it took, or raise naming `what`.
+    With a console, a long wait shows its progress there."""
+    if console is not None:
+        with console.ticking(f"waiting for {what}"):
+            return wait_for(predicate, timeout, what)
     started = time.monotonic()
     while True:
         try:

@@ -19,6 +19,7 @@ from scenarios.console import Console
 from scenarios.site import Site
 
 COMMAND_TIMEOUT = 600
+LOGLEVEL = "/var/cluster/rgm/rt/SUNW.ims/loglevel"
 
 
 class StepFailed(Exception):
@@ -35,19 +36,21 @@ class Session:
         self.site = site
         self.console = console
 
-    def _run(self, argv: Sequence[str], stdin: str | None, timeout: float,
+    def _run(self, what: str, argv: Sequence[str], stdin: str | None, timeout: float,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         try:
-            return subprocess.run(list(argv), input=stdin, capture_output=True, text=True,
-                                  timeout=timeout, env=env, check=False)
+            with self.console.ticking(what):
+                return subprocess.run(list(argv), input=stdin, capture_output=True, text=True,
+                                      timeout=timeout, env=env, check=False)
         except subprocess.TimeoutExpired as exc:
-            raise StepFailed(f"{argv[0]} did not finish within {timeout:g} s") from exc
+            raise StepFailed(f"{what} did not finish within {timeout:g} s") from exc
 
     def cluster(self, node: str, command: str, *args: str, expect: int | None = 0,
                 timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
         """A Sun Cluster command typed on `node`."""
         self.console.command(node, [command, *args])
-        done = self._run([str(self.site.bin(node, command)), *args], None, timeout)
+        done = self._run(f"{node}# {command}", [str(self.site.bin(node, command)), *args],
+                         None, timeout)
         self.console.output(done.stdout + done.stderr)
         if expect is not None and done.returncode != expect:
             raise StepFailed(f"{node}# {command} {' '.join(args)} exited {done.returncode}: "
@@ -61,7 +64,7 @@ class Session:
         `real` what the stand-in runs for it."""
         self.console.command(node, shown, stdin)
         env = {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
-        done = self._run(real, stdin, timeout, env)
+        done = self._run(f"{node}# {Path(shown[0]).name}", real, stdin, timeout, env)
         self.console.output(done.stdout + done.stderr)
         if expect is not None and done.returncode != expect:
             raise StepFailed(f"{' '.join(shown)} exited {done.returncode}: "
@@ -76,8 +79,11 @@ class Session:
             f.write(line + "\n")
 
     def loglevel(self, node: str, level: int) -> None:
-        path = "/var/cluster/rgm/rt/SUNW.ims/loglevel"
-        self.console.command(node, ["echo", str(level), ">", path])
-        target = self.site.on(node, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        """The guide's section 3.4.3.1: `mkdir -p` the resource type's directory, then
+        `echo LEVEL > .../loglevel` (9: every debug message, 0: none)."""
+        target = self.site.on(node, LOGLEVEL)
+        if level > 0 or not target.parent.is_dir():
+            self.console.command(node, ["mkdir", "-p", str(Path(LOGLEVEL).parent)])
+            target.parent.mkdir(parents=True, exist_ok=True)
+        self.console.command(node, ["echo", str(level), ">", LOGLEVEL])
         target.write_text(f"{level}\n")

@@ -3,7 +3,9 @@ documented to achieve, then their unconfigure procedures, leaving nothing runnin
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import asymmetric, generic, proof, symmetric
+from scenarios import asymmetric, faults, generic, proof, symmetric
 from scenarios.console import Console
 from scenarios.session import Session, tool
 from scenarios.site import Site
@@ -109,6 +111,9 @@ def logical_host_online_on_first(site: Site) -> None:
     assert rg_state(site, first) == "ONLINE"
     assert rs_state(site, site.logical_host, first) == "ONLINE"
     assert rs_state(site, site.logical_host, second) == "OFFLINE"
+    if site.describe_logical_host:
+        assert ask(site, "scha_resource_get", "-O", "R_description", "-R", site.logical_host,
+                   "-G", site.group) == [f"LogicalHostname resource for {site.logical_host}"]
 
 
 def storage_on_first_only(site: Site) -> None:
@@ -175,12 +180,20 @@ def mail_resource_online(site: Site) -> None:
     assert proof.services_answer(site)
 
 
+def scstat_pw(site: Site, node: str) -> str:
+    """What step 17's `scstat -pw` shows on `node`."""
+    return "\n".join(ask(site, "scstat", "-pw", node=node))
+
+
+def shows_online(out: str, site: Site, node: str) -> None:
+    assert re.search(rf"Group: {re.escape(site.group)}\s+{node}\s+Online", out), out
+    assert re.search(rf"Resource: {re.escape(site.mail_resource)}\s+{node}\s+Online", out), out
+
+
 def scstat_shows_it_online(site: Site) -> None:
-    out = "\n".join(ask(site, "scstat", "-g", node=site.nodes[1]))
-    assert f"Resource: {site.mail_resource}" in out
-    lines = [line for line in out.splitlines()
-             if site.mail_resource in line and site.nodes[1] in line]
-    assert lines and "Online" in lines[0], out
+    out = scstat_pw(site, site.nodes[1])
+    assert "-- Cluster Nodes --" in out and "-- Quorum Summary --" in out, out
+    shows_online(out, site, site.nodes[1])
 
 
 OUTCOMES: dict[str, Callable[[Site], None]] = {
@@ -223,62 +236,181 @@ UNCONFIGURE_OUTCOMES: dict[str, Callable[[Site], None]] = {
 }
 
 
+# --- the symmetric example: what each step achieves for its instance ----------------------
+
+
+def instance_processes(site: Site) -> list[str]:
+    """Messaging Server processes of this instance's installation, on any node."""
+    return [line for node in site.nodes for line in faults.processes(site, node)]
+
+
+def hosts_and_global_file_systems(site: Site) -> None:
+    same_ids_everywhere(site)
+    for node in site.nodes:
+        hosts = site.on(node, "/etc/hosts").read_text()
+        assert "meadow" in hosts and "pasture" in hosts, hosts
+        vfstab = site.on(node, "/etc/vfstab").read_text()
+        for owner in ("mars", "venus"):
+            for mount in (f"/opt/{owner}/SUNWmsgsr", f"/var/opt/{owner}/SUNWmsgsr"):
+                assert re.search(rf"\s{mount}\s.*\slogging,global$", vfstab, re.M), vfstab
+
+
+def global_storage_online(site: Site) -> None:
+    primary, standby = site.nodes
+    assert rs_state(site, site.storage_resource, primary) == "ONLINE"
+    assert rs_state(site, site.storage_resource, standby) == "OFFLINE"
+    for node in site.nodes:  # global file systems: mounted on every node
+        assert mounted(site, node, site.server_root) and mounted(site, node, site.config_dir)
+
+
+def configured_on_shared_disk(site: Site) -> None:
+    configured_with_logical_host(site)
+    root = site.on(site.nodes[0], site.server_root)
+    assert root.resolve().is_relative_to(site.directory / "disks"), \
+        "the symmetric example keeps the binaries on the shared disk"
+
+
+def online_on_standby(site: Site) -> None:
+    primary, standby = site.nodes
+    assert rg_state(site, standby) == "ONLINE" and rg_state(site, primary) == "OFFLINE"
+    assert rs_state(site, site.storage_resource, standby) == "ONLINE"
+
+
+def useconfig_ran_on_standby(site: Site) -> None:
+    base = site.on(site.nodes[1], site.server_root)
+    assert list((base / "install").glob("useconfiglog_*")), "no useconfig log"
+    assert (base / "config" / "msg.conf").exists()
+
+
+def back_on_primary(site: Site) -> None:
+    primary, standby = site.nodes
+    assert rg_state(site, primary) == "ONLINE" and rg_state(site, standby) == "OFFLINE"
+    assert rs_state(site, site.mail_resource, primary) == "ONLINE"
+    proof.wait_for(lambda: proof.resource_status(site, primary)[0] == "OK", 60,
+                   "status OK from the fault monitor")
+    assert proof.services_answer(site)
+    assert instance_processes(site), f"no Messaging Server process of {site.group}"
+
+
+def both_online_on_primaries(sites: list[Site]) -> None:
+    out = scstat_pw(sites[0], sites[0].nodes[0])
+    for site in sites:
+        shows_online(out, site, site.nodes[0])
+
+
+SYMMETRIC_OUTCOMES: dict[str, Callable[[Site], None]] = {
+    "1": installed_everywhere, "2": hosts_and_global_file_systems, "3.1": types_registered,
+    "3.2": group_created, "3.3": logical_host_online_on_first,
+    "3.4-3.5": global_storage_online, "4-5": configured_on_shared_disk,
+    "6": bound_to_logical_ip, "7": imta_names_no_node, "8": online_on_standby,
+    "9": useconfig_ran_on_standby, "10": mail_resource_online, "11": back_on_primary,
+}
+
+
+def instance_offline(site: Site) -> None:
+    assert all(rg_state(site, n) == "OFFLINE" for n in site.nodes)
+    assert instance_processes(site) == []
+
+
+def symmetric_unconfigure_outcome(number: str) -> Callable[[Site], None]:
+    """U1.x (MS_RG_MARS) and U2.x (MS_RG_VENUS): the group's own outcome; U3: the types."""
+    if number == "U3":
+        return types_gone
+    return {"1": instance_offline, "2": resources_disabled, "3": resources_gone,
+            "4": group_gone}[number.split(".")[1]]
+
+
+# --- running a procedure step by step -------------------------------------------------------
+
+
+def checked(session: Session, step: generic.Step, outcome: Callable[[Site], None],
+            transcript: io.StringIO) -> None:
+    """Run one step, then check its documented outcome; on failure, say what it printed."""
+    where = len(transcript.getvalue())
+    generic.run_step(session, step)
+    try:
+        outcome(session.site)
+    except AssertionError as exc:
+        raise AssertionError(f"step {step.number} ({session.site.group}): {exc}\n"
+                             f"{transcript.getvalue()[where:][-3000:]}") from exc
+
+
 def test_generic_procedure_step_by_step(package_dir: Path, cluster_dir: Path) -> None:
     site = Site(cluster_dir)
-    session = Session(site, Console(quiet=True))
+    transcript = io.StringIO()
+    session = Session(site, Console(out=transcript))
     create(site)
     steps = generic.steps(package_dir)
     assert [step.number for step in steps] == list(OUTCOMES)
     for step in steps:
-        generic.run_step(session, step)
-        OUTCOMES[step.number](site)
+        checked(session, step, OUTCOMES[step.number], transcript)
+    assert f"{site.nodes[1]}# scstat -pw" in transcript.getvalue(), "step 17 is scstat -pw"
     sent = proof.send_mail(site, USER, "generic", "through the cluster")
     proof.wait_for(lambda: sent in proof.pop_message_ids(site, USER), 30, "mail delivered")
     assert [s.number for s in generic.UNCONFIGURE_STEPS] == list(UNCONFIGURE_OUTCOMES)
     for step in generic.UNCONFIGURE_STEPS:
-        generic.run_step(session, step)
-        UNCONFIGURE_OUTCOMES[step.number](site)
+        checked(session, step, UNCONFIGURE_OUTCOMES[step.number], transcript)
+
+
+def online_on_first(site: Site) -> None:
+    """The asymmetric example's last check: the group back on its first node."""
+    first, second = site.nodes
+    assert rg_state(site, first) == "ONLINE" and rg_state(site, second) == "OFFLINE"
+    assert rs_state(site, site.mail_resource, first) == "ONLINE"
+    assert mounted(site, first, site.config_dir) and not mounted(site, second, site.config_dir)
 
 
 def test_asymmetric_example_and_its_unconfigure(package_dir: Path, cluster_dir: Path) -> None:
     site = asymmetric.site(cluster_dir)
-    session = Session(site, Console(quiet=True))
+    assert (site.nodes, site.group, site.logical_host) == (("daisy", "lavender"),
+                                                           "MS_RG_DAISY", "budgie")
+    transcript = io.StringIO()
+    session = Session(site, Console(out=transcript))
     create(site)
-    asymmetric.run(session, package_dir)
-    assert rg_state(site, "daisy") == "ONLINE"
-    assert rs_state(site, "ms-rs-daisy", "daisy") == "ONLINE"
-    assert ask(site, "scha_resource_get", "-O", "R_description", "-R", "budgie", "-G",
-               site.group) == ["LogicalHostname resource for budgie"]
+    outcomes = {**OUTCOMES, "Check": online_on_first}
+    steps = asymmetric.steps(package_dir)
+    assert [step.number for step in steps] == list(outcomes)
+    for step in steps:
+        checked(session, step, outcomes[step.number], transcript)
+    # binaries local on each node, the configuration on the shared disk
+    for node in site.nodes:
+        assert not site.on(node, site.server_root).resolve().is_relative_to(
+            cluster_dir / "disks")
     sent = proof.send_mail(site, USER, "asymmetric", "to budgie")
     proof.wait_for(lambda: sent in proof.imap_message_ids(site, USER), 30, "mail delivered")
-    asymmetric.unconfigure(session)
-    group_gone(site)
-    types_gone(site)
-    assert messaging_processes(site) == []
+    for step in generic.UNCONFIGURE_STEPS:
+        checked(session, step, UNCONFIGURE_OUTCOMES[step.number], transcript)
 
 
 def test_symmetric_example_two_instances_and_their_unconfigure(
         package_dir: Path, cluster_dir: Path) -> None:
-    console = Console(quiet=True)
-    sessions = symmetric.sessions(cluster_dir, console)
-    create(sessions[0].site)
-    symmetric.run_all(sessions, package_dir)
-    for s in sessions:
-        site = s.site
-        primary = site.nodes[0]
-        assert rg_state(site, primary) == "ONLINE", site.group
-        assert rs_state(site, site.mail_resource, primary) == "ONLINE"
-        root = site.on(primary, site.server_root)
-        assert root.resolve().is_relative_to(cluster_dir / "disks"), \
-            "the symmetric example keeps the binaries on the shared disk"
+    transcript = io.StringIO()
+    sessions = symmetric.sessions(cluster_dir, Console(out=transcript))
+    sites = [s.site for s in sessions]
+    create(sites[0])
+    planned = symmetric.steps(sessions, package_dir)
+    instance = ["3.2", "3.3", "3.4-3.5", "4-5", "6", "7", "8", "9", "10", "11"]
+    assert [step.number for _s, step in planned] == \
+        ["1", "2", "3.1", *instance, *instance, "Check"]
+    assert [s.site.group for s, step in planned if step.number == "3.2"] == \
+        ["MS_RG_MARS", "MS_RG_VENUS"]
+    outcomes = {**SYMMETRIC_OUTCOMES, "Check": lambda _site: both_online_on_primaries(sites)}
+    for s, step in planned:
+        checked(s, step, outcomes[step.number], transcript)
+    assert f"{sites[0].nodes[0]}# scstat -pw" in transcript.getvalue()
+    for site in sites:
         sent = proof.send_mail(site, USER, site.group, f"to {site.logical_host}")
         proof.wait_for(lambda site=site, sent=sent: sent in proof.imap_message_ids(site, USER),
                        30, f"mail delivered by {site.group}")
     # the two instances never share a directory (the contention problem)
-    roots = {os.path.realpath(s.site.on(s.site.nodes[0], s.site.server_root)) for s in sessions}
+    roots = {os.path.realpath(site.on(site.nodes[0], site.server_root)) for site in sites}
     assert len(roots) == 2
-    symmetric.unconfigure_all(sessions)
-    for s in sessions:
-        group_gone(s.site)
-    types_gone(sessions[0].site)
-    assert messaging_processes(sessions[0].site) == []
+    undo = symmetric.unconfigure_steps(sessions)
+    assert [step.number for _s, step in undo] == \
+        ["U1.1", "U1.2", "U1.3", "U1.4", "U2.1", "U2.2", "U2.3", "U2.4", "U3"]
+    for s, step in undo:
+        checked(s, step, symmetric_unconfigure_outcome(step.number), transcript)
+        if step.number == "U1.1":  # the other instance still serves its mail
+            assert instance_processes(sites[1]), "MS_RG_VENUS stopped with MS_RG_MARS"
+            assert proof.services_answer(sites[1])
+    assert messaging_processes(sites[0]) == []
