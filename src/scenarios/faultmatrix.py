@@ -285,6 +285,15 @@ def _assert_common(scene: Scene, row: Row, ended_on: str, sent: list[str]) -> No
 # --- running a table on several clusters at once -----------------------------------------------
 
 
+LOG_LINES = 80
+"""How many of each node's last syslog lines a failed row reports."""
+
+
+class RowFailed(AssertionError):
+    """A row failed: what went wrong, and the node logs at that moment (the cluster is
+    destroyed before anyone can look)."""
+
+
 class RowNotRun(Exception):
     """An earlier row of the same cluster failed (or the run was stopped): the cluster's state
     is not known to be healthy, so this row was not run."""
@@ -339,7 +348,11 @@ class MatrixRun:
                         detail = getattr(exc, "stderr", None) or ""
                         print(f"[{threading.current_thread().name}] {row.name}: {exc!r} "
                               f"{detail}", file=sys.stderr, flush=True)
-                        self._publish(row, exc)
+                        failure = RowFailed(
+                            f"{exc!r} {detail}\n"
+                            f"{faults.node_logs(cluster.site.directory, LOG_LINES)}")
+                        failure.__cause__ = exc  # the row's own traceback stays in the report
+                        self._publish(row, failure)
         except BaseException as exc:  # cluster setup or teardown
             self.teardown_errors.append(f"{exc}")
             for row in shard.rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from pathlib import Path
 
 from scenarios import proof
 from scenarios.session import tool
@@ -27,6 +28,20 @@ def messages(site: Site, node: str) -> list[str]:
         return path.read_text(errors="replace").splitlines()
     except FileNotFoundError:
         return []
+
+
+def node_logs(directory: Path, lines: int) -> str:
+    """The last `lines` lines of each node's syslog in the cluster `directory`, for a failure
+    report (the cluster may be gone by the time anyone reads it)."""
+    parts: list[str] = []
+    for log in sorted(directory.glob("nodes/*/var/adm/messages")):
+        try:
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+        except OSError as exc:
+            tail = [f"(unreadable: {exc})"]
+        parts.append(f"--- {log.parents[2].name}: last {len(tail)} lines of "
+                     "var/adm/messages\n" + "\n".join(tail))
+    return "\n".join(parts) or f"(no node logs under {directory})"
 
 
 def mark(site: Site, node: str) -> int:

@@ -7,9 +7,9 @@ import re
 import time
 
 import pytest
-from conftest import Cluster
 
 from scenarios import faults, proof
+from scenarios.testbed import Cluster
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import HEAL_TIMEOUT, Cluster
 
 from scenarios import faults, proof
+from scenarios.testbed import HEAL_TIMEOUT, Cluster
 
 pytestmark = pytest.mark.e2e
 

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import Cluster
 
 from scenarios import faults, proof
 from scenarios.session import tool
+from scenarios.testbed import Cluster
 
 pytestmark = pytest.mark.e2e
 

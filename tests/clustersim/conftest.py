@@ -177,7 +177,8 @@ def build_sleeper_package(dest: Path) -> Path:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
+def cluster(tmp_path: Path, show_node_logs: Callable[[Path], None]) -> Iterator[Cluster]:
+    show_node_logs(tmp_path / "cl")
     layout = cli.create(str(tmp_path / "cl"), ["mars", "venus"], "testcl", start=True)
     try:
         yield Cluster(layout)

@@ -14,29 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import testbed
 from scenarios.faultmatrix import RESULT_WAIT, MatrixRun, Row, Shard
-from scenarios.testbed import Cluster
 
 MATRIX = pytest.StashKey[MatrixRun]()
-
-
-@pytest.fixture(scope="session")
-def package_dir() -> Iterator[Path]:
-    try:
-        with testbed.built_package() as built:
-            yield built
-    except testbed.TestbedError as exc:
-        pytest.fail(str(exc))
-
-
-@pytest.fixture(scope="module")
-def cluster(package_dir: Path) -> Iterator[Cluster]:
-    try:
-        with testbed.generic_cluster(package_dir) as built:
-            yield built
-    except testbed.TestbedError as exc:
-        pytest.fail(str(exc))
 
 
 def _selected_rows(session: pytest.Session) -> tuple[object, list[Row]]:

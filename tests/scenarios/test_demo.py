@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,10 @@ def in_order(found: list[str], expected: list[str]) -> None:
         at += 1
 
 
-def test_make_demo_quiet_runs_the_guide_and_proves_the_service(tmp_path: Path) -> None:
+def test_make_demo_quiet_runs_the_guide_and_proves_the_service(
+        tmp_path: Path, show_node_logs: Callable[[Path], None]) -> None:
     where = tmp_path / "demo"
+    show_node_logs(where / "cluster")  # a failed demo keeps them there
     try:
         done = subprocess.run([sys.executable, "-m", "scenarios.demo", "--quiet", "--dir",
                                str(where)], capture_output=True, text=True,

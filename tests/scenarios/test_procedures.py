@@ -32,8 +32,9 @@ def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cluster_dir(tmp_path: Path) -> Iterator[Path]:
+def cluster_dir(tmp_path: Path, show_node_logs: Callable[[Path], None]) -> Iterator[Path]:
     directory = tmp_path / "cluster"
+    show_node_logs(directory)
     yield directory
     # --keep: the node roots and their logs stay in tmp_path for a look after a failure
     done = subprocess.run([tool("clustersim"), "destroy", "--keep", str(directory)],

@@ -1,0 +1,70 @@
+"""Shared by every suite: when an end-to-end test fails, its report ends with the last lines
+of each stand-in node's syslog (`var/adm/messages`), so a failure in CI, whose clusters are
+gone by the time anyone looks, still says what the cluster and the agent did.
+
+A test or fixture that owns a cluster directory says so with the fixture `show_node_logs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from scenarios import faults, testbed
+
+LOG_LINES = 60
+"""How many of each node's last syslog lines a failure report shows."""
+LOGS_DIR = pytest.StashKey[Path]()
+
+
+@pytest.fixture
+def show_node_logs(request: pytest.FixtureRequest) -> Callable[[Path], None]:
+    """`show_node_logs(directory)`: a failure of this test reports the node logs of the
+    cluster in `directory`."""
+    def show(directory: Path) -> None:
+        request.node.stash[LOGS_DIR] = directory
+    return show
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    directory = item.stash.get(LOGS_DIR, None)
+    if directory is not None and report.failed and report.when in ("setup", "call"):
+        report.sections.append(("node logs", faults.node_logs(directory, LOG_LINES)))
+    return report
+
+
+# --- the stand-in cluster of the agent's end-to-end suites (tests/agent, tests/faults) --------
+
+
+@pytest.fixture(scope="session")
+def package_dir() -> Iterator[Path]:
+    """SUNWscims built once per session (per xdist worker)."""
+    try:
+        with testbed.built_package() as built:
+            yield built
+    except testbed.TestbedError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="module")
+def cluster(package_dir: Path) -> Iterator[testbed.Cluster]:
+    """A two-node cluster after the generic procedure, one per test module; destroyed at the
+    end, and a process of it left behind fails the module."""
+    try:
+        with testbed.generic_cluster(package_dir) as built:
+            yield built
+    except testbed.TestbedError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(autouse=True)
+def _node_logs_of_the_test_bed(request: pytest.FixtureRequest) -> None:
+    if "cluster" in request.fixturenames:
+        value = request.getfixturevalue("cluster")
+        if isinstance(value, testbed.Cluster):
+            request.node.stash[LOGS_DIR] = value.site.directory
