@@ -32,7 +32,7 @@ def test_generic_procedure_brings_mail_rs_online(cluster: Cluster) -> None:
     site = cluster.site
     node = proof.group_node(site)
     assert node is not None, "MAIL-RG is not online anywhere after step 17"
-    scstat = cluster.cmd(node, "scstat", "-g").stdout
+    scstat = cluster.cmd(node, "scstat", "-pw").stdout
     assert re.search(rf"Group: {site.group}\s+{node}\s+Online", scstat), scstat
     assert re.search(rf"Resource: {site.mail_resource}\s+{node}\s+Online", scstat), scstat
     for other in site.nodes:
@@ -42,7 +42,7 @@ def test_generic_procedure_brings_mail_rs_online(cluster: Cluster) -> None:
     # The first probe cycle sets the status; scstat then shows "Online - Service is online."
     faults.wait_healthy(site, 60)
     assert proof.resource_status(site, node) == ("OK", "Service is online.")
-    scstat = cluster.cmd(node, "scstat", "-g").stdout
+    scstat = cluster.cmd(node, "scstat", "-pw").stdout
     assert re.search(rf"Resource: {site.mail_resource}\s+{node}\s+Online\s+Online - "
                      r"Service is online\.", scstat), scstat
 
