@@ -23,6 +23,8 @@ CREATE = "create"
 UPDATE = "update"
 
 _OPTIONS = "cuR:T:G:Z:r:x:g:X:"
+TAKES_VALUE = frozenset(c for c, nxt in zip(_OPTIONS, _OPTIONS[1:] + " ") if nxt == ":")
+"""The options that take a value (getopt's "x:"), for reading a line that does not parse."""
 _VALIDATE_ONLY = ("-c", "-u", "-r", "-x", "-g", "-X")
 _PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PER_NODE = re.compile(r"([^{}=]+)\{([^{}=]+)\}=(.*)\Z", re.DOTALL)

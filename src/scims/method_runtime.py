@@ -68,7 +68,6 @@ LogFactory = Callable[[str, str, str, str], AgentLog]
 """Makes the log of a method from (resource type, group, resource, method)."""
 
 _NAME_OPTIONS = ("-G", "-R")
-_TAKES_VALUE = "RTGZrxgX"
 
 
 def names_given(args: Sequence[str]) -> dict[str, str]:
@@ -83,7 +82,7 @@ def names_given(args: Sequence[str]) -> dict[str, str]:
         if arg == "--" or not arg.startswith("-") or len(arg) < 2:
             break  # getopt stops here too
         option = arg[:2]
-        if option[1] not in _TAKES_VALUE:
+        if option[1] not in invocation.TAKES_VALUE:
             continue
         value = arg[2:] or (rest.pop(0) if rest else "")
         if option in _NAME_OPTIONS and option not in found:
