@@ -4,11 +4,15 @@ install packages into node roots.
     clustersim create DIR --nodes mars,venus [--name NAME] [--no-start]
     clustersim destroy [DIR] [--keep]      stop everything it started (and remove DIR)
     clustersim status [DIR]
-    clustersim node boot|panic NAME [--cluster DIR]
+    clustersim node boot|panic|isolate|reconnect NAME [--cluster DIR]
+    clustersim exec NODE [--cluster DIR] -- CMD [ARG...]   run CMD on the node, as root
     clustersim pkgadd -n NODE -d PKGDIR PKG [--cluster DIR]
     clustersim pkgrm -n NODE PKG [--cluster DIR]
 
 DIR defaults to $CLUSTERSIM_DIR, else the current directory if it holds a cluster.
+
+Each node is a real Linux host (see `clustersim.hosts`): creating a cluster needs root,
+namespaces and loop devices, and says in one line what is missing.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import stat
 import sys
 from pathlib import Path
 
+from clustersim import hosts
 from clustersim import node as nodelife
 from clustersim.config import ClusterConfig
 from clustersim.errors import ClusterError
@@ -90,13 +95,10 @@ def make_node_root(layout: ClusterLayout, cfg: ClusterConfig, node: str) -> None
     (root / "etc" / "nodename").write_text(f"{node}\n")
     (root / "etc" / "passwd").write_text(USERS_FILE)
     (root / "etc" / "group").write_text(GROUP)
-    hosts = "#\n# Internet host table\n#\n::1\tlocalhost\n127.0.0.1\tlocalhost\n"
-    for other in cfg.nodes:
-        suffix = "\tloghost" if other == node else ""
-        hosts += f"127.0.0.{10 + cfg.node_id(other)}\t{other}{suffix}\n"
-    (root / "etc" / "hosts").write_text(hosts)
+    (root / "etc" / "hosts").write_text(hosts.hosts_file(cfg, node))
     (root / "etc" / "vfstab").write_text(VFSTAB)
     (root / "var" / "adm" / "messages").touch()
+    (root / "dev" / "console").touch()
     (root / "var" / "sadm" / "install" / "contents").touch()
     for name in RTR_FILES:
         shutil.copyfile(RTR_DIR / name, root / "usr/cluster/lib/rgm/rtreg" / name)
@@ -128,6 +130,7 @@ def create(directory: str, nodes: list[str], name: str | None, start: bool) -> C
     for n in nodes:
         if not n.replace("-", "").replace("_", "").isalnum():
             raise ClusterError(f"invalid node name \"{n}\"", "INVAL")
+    hosts.check_machine()
     layout.base.mkdir(parents=True, exist_ok=True)
     make_searchable(layout.base)
     layout.disks.mkdir(exist_ok=True)
@@ -136,12 +139,12 @@ def create(directory: str, nodes: list[str], name: str | None, start: bool) -> C
     Store.create(layout.state_db, nodes).close()
     for n in nodes:
         make_node_root(layout, cfg, n)
-    if start:
-        try:
+    try:
+        if start:
             start_cluster(layout)
-        except BaseException:
-            destroy(layout, keep=True)  # a half-started cluster leaves nothing running
-            raise
+    except BaseException:
+        destroy(layout, keep=True)  # a half-started cluster leaves nothing running
+        raise
     return layout
 
 
@@ -149,6 +152,8 @@ def start_cluster(layout: ClusterLayout) -> None:
     from clustersim.client import call_rgmd  # noqa: PLC0415
     from clustersim.rgmd import start_rgmd  # noqa: PLC0415
 
+    if not (layout.base / "hostlab.json").exists():
+        hosts.make_lab(layout, ClusterConfig.load(layout))
     start_rgmd(layout)
     call_rgmd(layout, "register_builtin")
     for n in ClusterConfig.load(layout).nodes:
@@ -176,6 +181,18 @@ def panic_node(layout: ClusterLayout, node: str) -> list[int]:
     return killed
 
 
+def isolate_node(layout: ClusterLayout, node: str, connected: bool) -> None:
+    """Cut (or mend) the node's cable: it runs on, alone on its side of the network."""
+    cfg = ClusterConfig.load(layout)
+    if node not in cfg.nodes:
+        raise ClusterError(f"node \"{node}\" is not a cluster node", "NODE")
+    target = hosts.host(layout, node)
+    if connected:
+        target.mend_cable()
+    else:
+        target.cut_cable()
+
+
 def destroy(layout: ClusterLayout, keep: bool = False) -> None:
     """Stop rgmd first (so it does not fail groups over while nodes stop), then every
     node's daemons and every process of the node, then remove what was created."""
@@ -185,6 +202,7 @@ def destroy(layout: ClusterLayout, keep: bool = False) -> None:
     cfg = ClusterConfig.load(layout)
     for n in cfg.nodes:
         nodelife.shutdown(layout, n)
+    hosts.destroy_lab(layout)
     shutil.rmtree(layout.run_dir, ignore_errors=True)
     if not keep:
         shutil.rmtree(layout.base, ignore_errors=True)
@@ -224,9 +242,9 @@ def status(layout: ClusterLayout) -> str:
     lines = [f"cluster {cfg.name} at {layout.base}",
              f"rgmd: {f'running, pid {rgmd}' if rgmd else 'stopped'}"]
     for n in cfg.nodes:
-        pid = nodelife.agent_pid(layout, n)
-        lines.append(f"node {n}: {f'up, agent pid {pid}' if pid else 'down'} "
-                     f"root {layout.node_root(n)}")
+        up = nodelife.agent_up(layout, n)
+        lines.append(f"node {n}: {'up' if up else 'down'}, "
+                     f"{hosts.node_address(cfg, n)}, files in {layout.node_root(n)}")
     return "\n".join(lines) + "\n" + render(layout, ["-g"])
 
 
@@ -245,10 +263,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the cluster directory")
     p = sub.add_parser("status", help="daemons, nodes, groups")
     p.add_argument("dir", nargs="?")
-    p = sub.add_parser("node", help="boot or panic a node")
-    p.add_argument("action", choices=("boot", "panic"))
+    p = sub.add_parser("node", help="boot, panic (power off), isolate (cut its cable) or "
+                       "reconnect a node")
+    p.add_argument("action", choices=("boot", "panic", "isolate", "reconnect"))
     p.add_argument("name")
     p.add_argument("--cluster")
+    p = sub.add_parser("exec", help="run a command on a node (or the client host), as root")
+    p.add_argument("name")
+    p.add_argument("--cluster")
+    p.add_argument("argv", nargs=argparse.REMAINDER)
     for name in ("pkgadd", "pkgrm"):
         p = sub.add_parser(name, help=f"{name}(1M) into a node root")
         p.add_argument("-n", "--node", required=True)
@@ -277,8 +300,20 @@ def main(argv: list[str] | None = None) -> int:
             layout = find_cluster(ns.cluster)
             if ns.action == "boot":
                 boot_node(layout, ns.name)
-            else:
+            elif ns.action == "panic":
                 panic_node(layout, ns.name)
+            else:
+                isolate_node(layout, ns.name, connected=ns.action == "reconnect")
+        elif ns.cmd == "exec":
+            argv = list(ns.argv)
+            while argv[:1] and argv[0].startswith("--cluster"):
+                option = argv.pop(0)
+                ns.cluster = option.partition("=")[2] or (argv.pop(0) if argv else None)
+            if argv[:1] == ["--"]:
+                argv.pop(0)
+            if not argv:
+                raise ClusterError("exec needs a command: clustersim exec NODE -- CMD", "INVAL")
+            return hosts.exec_on(find_cluster(ns.cluster), ns.name, argv)
         elif ns.cmd in ("pkgadd", "pkgrm"):
             from clustersim import pkg  # noqa: PLC0415
 

@@ -1,101 +1,109 @@
-"""Node life: boot (syslogd, pmfd, node agent) and panic (every process dies at once).
+"""Node life: boot (syslogd, pmfd, node agent, inside the node's host) and panic (power off).
 
-A panic freezes every process of the node first -- the node agent, pmfd, syslogd, all
-their descendants (methods, PMF-managed services, their double-forked daemons) and any
-process carrying the node's SC_NODE_ROOT -- and only then kills them, so nothing gets the
-chance to react, restart or clean up: as with a real node that loses power.
+A node is a real Linux host (`clustersim.hosts`). Its daemons run inside it, so everything
+they start -- methods, PMF-managed services, their double-forked daemons -- is a process
+of that host's PID namespace. A panic powers the host off: the kernel kills every process
+of it at once and its interface disappears with its network namespace, so nothing gets the
+chance to react, restart or clean up, and the other nodes learn of it only by silence.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
-from clustersim import client, procs
+from clustersim import client, hosts
 from clustersim.layout import ClusterLayout
 
 BOOT_TIMEOUT = 30.0
 
 
-def _pid(path: os.PathLike[str]) -> int | None:
+def agent_up(layout: ClusterLayout, node: str) -> bool:
+    """The node's host is powered and its node agent answers."""
+    if not hosts.is_up(layout, node):
+        return False
     try:
-        return int(open(path).read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
+        client.request(layout.node_socket(node), {"op": "ping"}, timeout=5)
+    except (client.Unreachable, OSError, ValueError):
+        return False
+    return True
 
 
-def agent_pid(layout: ClusterLayout, node: str) -> int | None:
-    pid = _pid(layout.node_pidfile(node))
-    return pid if pid is not None and procs.is_alive(pid) else None
-
-
-def start_agent(layout: ClusterLayout, node: str) -> int:
-    pid = agent_pid(layout, node)
-    if pid is not None:
-        return pid
+def _start_inside(layout: ClusterLayout, node: str, module: str, logfile: os.PathLike[str],
+                  ready: Callable[[], bool]) -> None:
+    """Start `python -m module` inside the node, detached; wait until `ready()`."""
+    host = hosts.host(layout, node)
     layout.run_dir.mkdir(parents=True, exist_ok=True)
-    with open(layout.node_logfile(node), "ab") as err:
+    with open(logfile, "ab") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "clustersim.noded", "--cluster", str(layout.base),
-             "--node", node],
+            host.command([sys.executable, "-m", module, "--cluster", str(layout.base),
+                          "--node", node]),
             stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
-            cwd="/", env={**os.environ, "TZ": os.environ.get("TZ") or "UTC"})
+            env=hosts.node_env())
     deadline = time.monotonic() + BOOT_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"node agent of {node} exited ({proc.returncode}); see "
-                               f"{layout.node_logfile(node)}")
-        try:
-            client.request(layout.node_socket(node), {"op": "ping"}, timeout=5)
-            return proc.pid
-        except (client.Unreachable, OSError, ValueError):
-            time.sleep(0.05)
-    raise RuntimeError(f"node agent of {node} did not answer within {BOOT_TIMEOUT:.0f}s")
+            raise RuntimeError(f"{module} on {node} exited ({proc.returncode}); see {logfile}")
+        if ready():
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"{module} on {node} did not answer within {BOOT_TIMEOUT:.0f}s")
+
+
+def _answers(socket_path: os.PathLike[str]) -> bool:
+    try:
+        client.request(socket_path, {"op": "ping"}, timeout=5)
+    except (client.Unreachable, OSError, ValueError):
+        return False
+    return True
 
 
 def boot(layout: ClusterLayout, node: str) -> None:
-    """Start the node's daemons (syslogd first, so the others can log)."""
-    from clustersim.pmfd import start_pmfd  # noqa: PLC0415
-    from clustersim.syslogd import start_syslogd  # noqa: PLC0415
+    """Power the node's host on (if it is off) and start its daemons inside it: syslogd
+    first, so the others can log."""
+    host = hosts.host(layout, node)
+    if not host.is_powered:
+        host.power_on()
+        hosts.link_dev_log(layout, host, node)
+    if agent_up(layout, node):
+        return
+    log = layout.node_log_socket(node)
+    _start_inside(layout, node, "clustersim.syslogd", layout.syslogd_logfile(node),
+                  lambda: log.exists() and (layout.node_root(node) / "dev" / "log").is_symlink())
+    _start_inside(layout, node, "clustersim.pmfd", layout.pmfd_logfile(node),
+                  lambda: _answers_pmfd(layout, node))
+    _start_inside(layout, node, "clustersim.noded", layout.node_logfile(node),
+                  lambda: _answers(layout.node_socket(node)))
+    from clustersim.devices import boot_mounts  # noqa: PLC0415
 
-    start_syslogd(layout, node)
-    start_pmfd(layout, node)
-    start_agent(layout, node)
+    boot_mounts(layout, node)
+
+
+def _answers_pmfd(layout: ClusterLayout, node: str) -> bool:
+    from clustersim.pmfd import PmfdUnavailable, request  # noqa: PLC0415
+
+    try:
+        return bool(request(layout, node, {"op": "ping"}, timeout=5.0).get("ok"))
+    except (PmfdUnavailable, OSError, ValueError):
+        return False
 
 
 def node_processes(layout: ClusterLayout, node: str) -> set[int]:
-    from clustersim.builtin.methods import _self_and_ancestors  # noqa: PLC0415
-    from clustersim.builtin.storage import node_pids  # noqa: PLC0415
-
-    return node_pids(layout, node) - _self_and_ancestors()
+    """Every process of the node (machine pids); none once it is powered off."""
+    try:
+        return set(hosts.processes(hosts.host(layout, node)))
+    except Exception:  # no hosts (a cluster being torn down): nothing runs there
+        return set()
 
 
 def panic(layout: ClusterLayout, node: str) -> list[int]:
-    """Every process of the node dies at once: freeze all, then SIGKILL all."""
-    killed: list[int] = []
-    for _round in range(20):
-        pids = node_processes(layout, node)
-        if not pids:
-            break
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGSTOP)
-        for pid in pids:
-            for child in procs.descendants(pid):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(child, signal.SIGSTOP)
-                pids.add(child)
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        killed += sorted(pids)
-        procs.wait_gone(pids, 10)
-        for pid in pids:
-            procs.reap_pid(pid)
+    """Power the node off: every process of it dies at once, its interface with it."""
+    host = hosts.host(layout, node)
+    killed = sorted(node_processes(layout, node))
+    host.power_off()
     for path in (layout.node_socket(node), layout.node_pidfile(node),
                  layout.pmfd_socket(node), layout.pmfd_pidfile(node),
                  layout.node_log_socket(node), layout.syslogd_pidfile(node)):
@@ -104,19 +112,6 @@ def panic(layout: ClusterLayout, node: str) -> list[int]:
 
 
 def shutdown(layout: ClusterLayout, node: str) -> None:
-    """Orderly stop of the node's daemons (used by destroy); leftovers are then killed."""
-    from clustersim.pmfd import stop_pmfd  # noqa: PLC0415
-    from clustersim.syslogd import stop_syslogd  # noqa: PLC0415
-
-    pid = agent_pid(layout, node)
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        if not procs.wait_gone([pid], 10):
-            procs.kill_tree(pid)
-        procs.reap_pid(pid)
-    with contextlib.suppress(Exception):
-        stop_pmfd(layout, node)
-    with contextlib.suppress(Exception):
-        stop_syslogd(layout, node)
-    panic(layout, node)
+    """Stop the node (used by destroy): the host goes down with everything on it."""
+    if (layout.base / "hostlab.json").exists():
+        panic(layout, node)

@@ -28,7 +28,7 @@ import time
 import traceback
 from typing import Any
 
-from clustersim import client, procs
+from clustersim import client, devices, hosts, procs
 from clustersim import node as nodelife
 from clustersim.errors import ClusterError
 from clustersim.layout import ClusterLayout
@@ -115,6 +115,16 @@ class Rgmd:
             done.append(self.rgm.register_type(node, None, str(RTR_DIR / "SUNW.LogicalHostname")))
         return done
 
+    def device_request(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The device service answers at once, beside the RGM's queue (see devices)."""
+        try:
+            return {"ok": True, "result": devices.serve(self.layout, op, args)}
+        except ClusterError as exc:
+            return {"ok": False, "err": exc.err, "message": str(exc)}
+        except Exception as exc:
+            traceback.print_exc()
+            return {"ok": False, "err": "INTERNAL", "message": f"internal error: {exc}"}
+
     def submit(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
         reply: queue.Queue[dict[str, Any]] = queue.Queue()
         self.jobs.put((op, args, reply))
@@ -135,7 +145,7 @@ class Rgmd:
                 for node in up:
                     if node in self.pending_down:
                         continue
-                    if nodelife.agent_pid(self.layout, node) is None:
+                    if not hosts.is_up(self.layout, node):
                         self.pending_down.add(node)
                         self.jobs.put(("node_down", {"node": node}, queue.Queue()))
         finally:
@@ -161,6 +171,8 @@ class Rgmd:
                         threading.Thread(target=server.shutdown, daemon=True).start()
                     elif op in OPS:
                         reply = daemon.submit(op, dict(req.get("args") or {}))
+                    elif op in devices.OPS:
+                        reply = daemon.device_request(op, dict(req.get("args") or {}))
                     else:
                         reply = {"ok": False, "err": "INVAL", "message": f"unknown op {op!r}"}
                 except (ValueError, TypeError) as exc:

@@ -78,6 +78,7 @@ def create_accounts_and_tables(s: Session) -> None:
         raw = site.disk_device.replace("/dsk/", "/rdsk/")
         s.append(node, "/etc/vfstab",
                  f"{site.disk_device}\t{raw}\t{site.config_dir}\tufs\t2\tno\tlogging")
+    s.append_client_hosts(f"{site.logical_ip}\t{site.logical_fqdn}\t{site.logical_host}")
 
 
 # --- steps 4-7: the cluster --------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Proving the service as its users see it: mail in and out, and where the group runs.
 
 Mail goes to the logical host by SMTP and is read back by IMAP and POP with Python's own
-clients, so a test or the demo sees exactly what a mail user would.
+clients, so a test or the demo sees exactly what a mail user would. The clients speak from
+the cluster's client host (`client`, on the cluster's segment), and find the logical host
+by its name in that host's /etc/hosts.
 """
 
 from __future__ import annotations
@@ -14,15 +16,42 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, TypeVar
 
+import hostlab
 from scenarios.console import Console
 from scenarios.site import Site
 
 WAIT_POLL = 0.2
+CLIENT = "client"
+T = TypeVar("T")
+
+
+def client_hosts_file(site: Site) -> Path:
+    return site.directory / CLIENT / "etc" / "hosts"
+
+
+def server_address(site: Site) -> str:
+    """The logical host's address, looked up by name as the client host's resolver would."""
+    for line in client_hosts_file(site).read_text().splitlines():
+        fields = line.split("#", 1)[0].split()
+        if site.logical_fqdn in fields[1:] or site.logical_host in fields[1:]:
+            return fields[0]
+    raise OSError(f"{site.logical_host}: unknown host (not in the client's /etc/hosts)")
+
+
+def from_client(site: Site, function: Callable[..., T], *args: Any) -> T:
+    """Run `function` with the network of the client host (its sockets are the client's)."""
+    return hostlab.Lab.open(site.directory).hosts[CLIENT].call(function, *args)
 
 
 def send_mail(site: Site, user: str, subject: str, body: str, timeout: float = 15) -> str:
-    """Send one message to `user` at the logical host; return its Message-ID."""
+    """Send one message to `user` at the logical host, from the client; its Message-ID."""
+    return from_client(site, _send_mail, site, user, subject, body, timeout)
+
+
+def _send_mail(site: Site, user: str, subject: str, body: str, timeout: float) -> str:
     message = EmailMessage()
     message_id = f"<{uuid.uuid4().hex}@{site.domain}>"
     message["From"] = f"postmaster@{site.logical_fqdn}"
@@ -30,13 +59,17 @@ def send_mail(site: Site, user: str, subject: str, body: str, timeout: float = 1
     message["Subject"] = subject
     message["Message-ID"] = message_id
     message.set_content(body)
-    with smtplib.SMTP(site.logical_ip, site.ports.smtp, timeout=timeout) as smtp:
+    with smtplib.SMTP(server_address(site), site.ports.smtp, timeout=timeout) as smtp:
         smtp.send_message(message)
     return message_id
 
 
 def imap_message_ids(site: Site, user: str, timeout: float = 15) -> list[str]:
-    with imaplib.IMAP4(site.logical_ip, site.ports.imap, timeout=timeout) as imap:
+    return from_client(site, _imap_message_ids, site, user, timeout)
+
+
+def _imap_message_ids(site: Site, user: str, timeout: float) -> list[str]:
+    with imaplib.IMAP4(server_address(site), site.ports.imap, timeout=timeout) as imap:
         imap.login(user, "secret")
         imap.select("INBOX")
         _, data = imap.search(None, "ALL")
@@ -51,7 +84,11 @@ def imap_message_ids(site: Site, user: str, timeout: float = 15) -> list[str]:
 
 
 def pop_message_ids(site: Site, user: str, timeout: float = 15) -> list[str]:
-    pop = poplib.POP3(site.logical_ip, site.ports.pop, timeout=timeout)
+    return from_client(site, _pop_message_ids, site, user, timeout)
+
+
+def _pop_message_ids(site: Site, user: str, timeout: float) -> list[str]:
+    pop = poplib.POP3(server_address(site), site.ports.pop, timeout=timeout)
     try:
         pop.user(user)
         pop.pass_("secret")
@@ -128,11 +165,16 @@ def resource_status(site: Site, node: str) -> tuple[str, str]:
 
 
 def services_answer(site: Site) -> bool:
-    """SMTP, IMAP and POP all answer on the logical host."""
-    with smtplib.SMTP(site.logical_ip, site.ports.smtp, timeout=3) as smtp:
+    """SMTP, IMAP and POP all answer on the logical host, seen from the client."""
+    return from_client(site, _services_answer, site)
+
+
+def _services_answer(site: Site) -> bool:
+    address = server_address(site)
+    with smtplib.SMTP(address, site.ports.smtp, timeout=3) as smtp:
         smtp.noop()
-    with imaplib.IMAP4(site.logical_ip, site.ports.imap, timeout=3) as imap:
+    with imaplib.IMAP4(address, site.ports.imap, timeout=3) as imap:
         imap.noop()
-    pop = poplib.POP3(site.logical_ip, site.ports.pop, timeout=3)
+    pop = poplib.POP3(address, site.ports.pop, timeout=3)
     pop.quit()
     return True

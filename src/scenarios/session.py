@@ -1,10 +1,12 @@
 """Running commands on the stand-in nodes the way an administrator types them.
 
-A command shown as `mars# scrgadm -a -t SUNW.ims` runs `<mars root>/usr/cluster/bin/scrgadm`;
-stand-in actions that have no cluster command (installing a package, adding a user, the
-Messaging Server installer) are shown as the command an administrator would type on Solaris
-and carried out by the stand-in's own tool. Every command has a time limit, and a failure
-stops the procedure with what the command said.
+A command shown as `mars# scrgadm -a -t SUNW.ims` runs `<mars root>/usr/cluster/bin/scrgadm`
+on the host mars (each node is a real Linux host: the command runs in its namespaces, as
+rsh from the admin console would run it); stand-in actions that have no cluster command
+(installing a package, adding a user, the Messaging Server installer) are shown as the
+command an administrator would type on Solaris and carried out by the stand-in's own tool,
+on the node too. Every command has a time limit, and a failure stops the procedure with
+what the command said.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import hostlab
 from scenarios.console import Console
 from scenarios.site import Site
 
@@ -31,6 +34,14 @@ def tool(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
+def on_host(site: Site, name: str, argv: Sequence[str]) -> list[str]:
+    """The argv that runs `argv` on the cluster's host `name` (a node, or `client`)."""
+    try:
+        return hostlab.Lab.open(site.directory).hosts[name].command(list(argv))
+    except (hostlab.HostlabError, KeyError) as exc:
+        raise StepFailed(f"{name}: no such host in the cluster ({exc})") from exc
+
+
 class Session:
     def __init__(self, site: Site, console: Console) -> None:
         self.site = site
@@ -45,12 +56,17 @@ class Session:
         except subprocess.TimeoutExpired as exc:
             raise StepFailed(f"{what} did not finish within {timeout:g} s") from exc
 
+    @staticmethod
+    def _env() -> dict[str, str]:
+        return {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
+
     def cluster(self, node: str, command: str, *args: str, expect: int | None = 0,
                 timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
         """A Sun Cluster command typed on `node`."""
         self.console.command(node, [command, *args])
-        done = self._run(f"{node}# {command}", [str(self.site.bin(node, command)), *args],
-                         None, timeout)
+        done = self._run(f"{node}# {command}",
+                         on_host(self.site, node, [str(self.site.bin(node, command)), *args]),
+                         None, timeout, self._env())
         self.console.output(done.stdout + done.stderr)
         if expect is not None and done.returncode != expect:
             raise StepFailed(f"{node}# {command} {' '.join(args)} exited {done.returncode}: "
@@ -63,8 +79,8 @@ class Session:
         """A command that is not a cluster command: `shown` is what the administrator types,
         `real` what the stand-in runs for it."""
         self.console.command(node, shown, stdin)
-        env = {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
-        done = self._run(f"{node}# {Path(shown[0]).name}", real, stdin, timeout, env)
+        done = self._run(f"{node}# {Path(shown[0]).name}", on_host(self.site, node, real),
+                         stdin, timeout, self._env())
         self.console.output(done.stdout + done.stderr)
         if expect is not None and done.returncode != expect:
             raise StepFailed(f"{' '.join(shown)} exited {done.returncode}: "
@@ -76,6 +92,14 @@ class Session:
         self.console.command(node, ["echo", line, ">>", path])
         target = self.site.on(node, path)
         with target.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    def append_client_hosts(self, line: str) -> None:
+        """The mail users' side learns the logical host's name (their DNS, here the client
+        host's /etc/hosts)."""
+        self.console.command("client", ["echo", line, ">>", "/etc/hosts"])
+        with (self.site.directory / "client" / "etc" / "hosts").open("a",
+                                                                    encoding="utf-8") as f:
             f.write(line + "\n")
 
     def loglevel(self, node: str, level: int) -> None:

@@ -1,21 +1,18 @@
 """The facts of one installation: nodes, logical hosts, disks, directories, accounts.
 
 Defaults are the guide's generic example (nodes mars and venus, logical host meadow,
-MAIL-RG, disk-rs, mail-rs). Logical host addresses are loopback addresses chosen per cluster
-directory, so a demo and a test suite can run side by side without sharing an address.
+MAIL-RG, disk-rs, mail-rs). Every cluster has a network segment of its own (clustersim
+hosts), so node and logical host addresses are the same in every cluster: 198.18.0.0/24,
+the range reserved for network test labs (the guide's 192.18.75.155 becomes 198.18.0.155).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-def loopback_prefix(directory: Path) -> str:
-    """127.A.B: a /24 of the loopback range particular to this cluster directory."""
-    digest = hashlib.sha1(str(directory.resolve()).encode(), usedforsecurity=False).digest()
-    return f"127.{100 + digest[0] % 100}.{digest[1] % 250 + 1}"
+SEGMENT_PREFIX = "198.18.0"
+"""The cluster's public network (clustersim.hosts.SUBNET), as a /24 prefix."""
 
 
 @dataclass
@@ -57,7 +54,7 @@ class Site:
     """Solaris ships group mail with GID 6; the runtime user joins it."""
     ports: Ports = field(default_factory=Ports)
     logical_suffix: int = 155
-    """Last byte of the logical host's loopback address (the guide's 192.18.75.155)."""
+    """Last byte of the logical host's address (the guide's 192.18.75.155)."""
     describe_logical_host: bool = False
     """The symmetric and asymmetric examples set R_description on the logical host."""
 
@@ -66,13 +63,20 @@ class Site:
 
     @property
     def prefix(self) -> str:
-        return loopback_prefix(self.directory)
+        return SEGMENT_PREFIX
 
     @property
     def logical_ip(self) -> str:
         return f"{self.prefix}.{self.logical_suffix}"
 
     def node_ip(self, node: str) -> str:
+        """The node's own address, as its /etc/hosts gives it (clustersim writes it)."""
+        hosts = self.root(node) / "etc" / "hosts"
+        if hosts.exists():
+            for line in hosts.read_text().splitlines():
+                fields = line.split("#", 1)[0].split()
+                if node in fields[1:]:
+                    return fields[0]
         return f"{self.prefix}.{11 + self.nodes.index(node)}"
 
     @property

@@ -59,6 +59,9 @@ def prepare_nodes(s: Session, sessions_: list[Session]) -> None:
                 raw = device.replace("/dsk/", "/rdsk/")
                 s.append(node, "/etc/vfstab",
                          f"{device}\t{raw}\t{mount}\tufs\t2\tyes\tlogging,global")
+    for other in sessions_:
+        site = other.site
+        s.append_client_hosts(f"{site.logical_ip}\t{site.logical_fqdn}\t{site.logical_host}")
 
 
 def register_types(s: Session) -> None:

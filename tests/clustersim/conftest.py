@@ -3,6 +3,7 @@ and the TEST.sleeper package installed on its nodes with clustersim pkgadd."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from clustersim import cli, procs
+import hostlab
+from clustersim import cli, hosts, procs
 from clustersim import node as nodelife
 from clustersim.layout import ClusterLayout
 from clustersim.store import Store
@@ -55,15 +57,33 @@ class Cluster:
 
     def run(self, node: str, command: str, *args: str, check: bool = False,
             cwd: str | None = None) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(self.layout.node_bin(node) / command), *args],
-                              capture_output=True, text=True, timeout=180, check=False,
-                              cwd=cwd)
+        """A cluster command typed on `node` (cwd: a path on the node)."""
+        proc = self.host(node).run([str(self.layout.node_bin(node) / command), *args],
+                                   capture_output=True, text=True, timeout=180,
+                                   cwd=cwd, env=dict(os.environ))
         if check and proc.returncode != 0:
             pytest.fail(f"{command} {' '.join(args)} -> {proc.returncode}: {proc.stderr}")
         return proc
 
     def ok(self, node: str, command: str, *args: str) -> str:
         return self.run(node, command, *args, check=True).stdout
+
+    def host(self, node: str) -> hostlab.Host:
+        return hosts.host(self.layout, node)
+
+    def sh(self, node: str, *argv: str) -> str:
+        """Any command on the node, as root; its output."""
+        done = self.host(node).run(list(argv), capture_output=True, text=True, timeout=60)
+        return done.stdout + done.stderr
+
+    def mounted(self, node: str, mount_point: str) -> bool:
+        """A file system is mounted at `mount_point` in the node's mount namespace."""
+        return self.host(node).run(["findmnt", "-n", mount_point]).returncode == 0
+
+    def addresses(self, node: str) -> list[str]:
+        """IPv4 addresses up on the node's interface."""
+        out = self.sh(node, "ip", "-o", "-4", "addr", "show", "dev", "eth0")
+        return [line.split()[3].split("/")[0] for line in out.splitlines()]
 
     def root(self, node: str) -> Path:
         return self.layout.node_root(node)

@@ -4,7 +4,6 @@ administrator and an agent can observe of the RGM."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 
 import pytest
@@ -40,9 +39,14 @@ def test_create_layout_and_cluster_queries(cluster: Cluster) -> None:
     assert "Cluster.RGM.rgmd" in (root / "var/adm/messages").read_text()
     status = cli.status(cluster.layout)
     assert f"rgmd: running, pid {rgmd.rgmd_pid(cluster.layout)}" in status
-    for node in ("mars", "venus"):
-        assert f"node {node}: up, agent pid {nodelife.agent_pid(cluster.layout, node)} " \
-            f"root {cluster.root(node)}" in status
+    for node, address in (("mars", "198.18.0.11"), ("venus", "198.18.0.12")):
+        assert f"node {node}: up, {address}, files in {cluster.root(node)}" in status
+        # the node is a host of its own: its name, its address, its processes
+        assert cluster.sh(node, "hostname").strip() == node
+        assert cluster.addresses(node) == [address]
+        assert "clustersim.noded" in cluster.sh(node, "ps", "-e", "-o", "args")
+        assert cluster.sh(node, "cat", "/etc/nodename").strip() == node
+        assert cluster.sh(node, "ls", "/usr/cluster/bin/scha_resource_get").strip()
 
 
 def test_registration_properties_and_validate(sleeper: Cluster) -> None:
@@ -197,8 +201,8 @@ def test_hard_stop_failure_aborts_the_node(sleeper: Cluster) -> None:
     c.fault("mars", "app", "stop", "fail")
     c.ok("venus", "scswitch", "-z", "-g", "rg", "-h", "venus")
     assert c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars") == "DOWN\n"
-    assert nodelife.agent_pid(c.layout, "mars") is None
-    assert not any(procs.is_alive(p) for p in service), "the aborted node's service survived"
+    assert service and not nodelife.agent_up(c.layout, "mars")
+    assert not c.host("mars").is_powered, "the aborted node (and its service) runs on"
     assert c.rg_state("rg", "mars") == "OFFLINE" and c.rs_state("app", "mars") == "OFFLINE"
     assert c.rs_state("app", "venus") == "ONLINE"
     assert "node mars left the cluster" in (c.root("venus") / "var/adm/messages").read_text()
@@ -214,10 +218,10 @@ def test_pmf_restarts_then_gives_up_and_fails_over(sleeper: Cluster) -> None:
     _group(c)
     c.ok("mars", "scswitch", "-Z", "-g", "rg")
     first = wait_for(lambda: c.pmf_pids("mars", "rg,app,0.svc"), what="service pid")
-    os.kill(first[0], signal.SIGKILL)
+    c.sh("mars", "kill", "-KILL", str(first[0]))  # pids as the node numbers them
     second = wait_for(lambda: [p for p in c.pmf_pids("mars", "rg,app,0.svc")
                                if p not in first], what="PMF restart")
-    os.kill(second[0], signal.SIGKILL)
+    c.sh("mars", "kill", "-KILL", str(second[0]))
     wait_for(lambda: c.rs_state("app", "venus") == "ONLINE", what="giveover to venus")
     assert any(m == "giveup" for _n, m, _r in c.calls())
     assert c.rg_state("rg", "mars") == "OFFLINE"

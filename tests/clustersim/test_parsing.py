@@ -72,4 +72,5 @@ def test_hosts_and_loopback(tmp_path: Path) -> None:
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 localhost\n192.18.75.155 meadow # seed\n")
     assert network.read_hosts(hosts)["meadow"] == "192.18.75.155"
-    assert network.is_loopback("127.0.1.2") and not network.is_loopback("192.18.75.155")
+    assert network.on_segment("198.18.0.155") and not network.on_segment("192.18.75.155")
+    assert not network.on_segment("127.0.1.2")

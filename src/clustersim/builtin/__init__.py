@@ -4,7 +4,8 @@ SUNW.HAStorage.
 They are real RTR files (beside this file) and real method executables run by the node
 agents like any other type's methods, so timeouts and process accounting are uniform. This
 package also holds what the RGM itself must do when a node dies: release the node's
-failover mounts and logical addresses (no Stop method runs on a dead node).
+failover mounts (no Stop method runs on a dead node). Its logical addresses need nothing:
+they died with the node's interface.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ for _prefix, _dir in (("hafoip", "hafoip"), ("hastorageplus", "hastorageplus"),
 
 
 def release_node(layout: ClusterLayout, node: str) -> None:
-    """What a dead node loses: its logical addresses and its failover file systems."""
-    from clustersim.builtin import network, storage  # noqa: PLC0415
+    """What a dead node loses: its failover file systems."""
+    from clustersim.builtin import storage  # noqa: PLC0415
 
-    network.release(layout, node)
     storage.release(layout, node)

@@ -63,6 +63,10 @@ def _status(store: Store, args: _Args, node: str, status: str, msg: str) -> None
 def main(argv: list[str], *, layout: ClusterLayout, node: str, method: str) -> int:
     directory, kind = METHODS[method]
     args = _Args(argv)
+    if kind in ("prenet_start", "postnet_stop") and not _on_node(layout, node):
+        # never plumb an address or mount a disk on the machine itself
+        _log(layout, node, args, method, "err", "Not running on node %s.", node)
+        return 1
     store = Store(layout.state_db)
     try:
         if directory == "hafoip":
@@ -70,6 +74,16 @@ def main(argv: list[str], *, layout: ClusterLayout, node: str, method: str) -> i
         return _storage(layout, node, store, args, method, kind, directory)
     finally:
         store.close()
+
+
+def _on_node(layout: ClusterLayout, node: str) -> bool:
+    from clustersim import hosts  # noqa: PLC0415
+    from clustersim.errors import ClusterError  # noqa: PLC0415
+
+    try:
+        return hosts.lab(layout).hosts[node].is_current()
+    except (ClusterError, KeyError):
+        return False
 
 
 def _nodes(store: Store) -> list[str]:
@@ -83,22 +97,30 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
     addrs = []
     for host in hosts:
         addr = table.get(host)
-        if addr is None or not network.is_loopback(addr):
+        if addr is None or not network.on_segment(addr):
             _log(layout, node, args, method, "err",
-                 "Host %s is not resolvable to a loopback address in /etc/hosts.", host)
+                 "Host %s is not resolvable to an address of the public network in "
+                 "/etc/hosts.", host)
             return 1
         addrs.append((host, addr))
     if kind == "prenet_start":
         for host, addr in addrs:
-            other = network.holder(layout, [n for n in _nodes(store) if n != node], addr)
-            if other:
+            if addr not in network.plumbed() and network.in_use(addr):
                 _log(layout, node, args, method, "err",
-                     "IP address %s (%s) is already plumbed on node %s.", addr, host, other)
+                     "IP address %s (%s) is already in use on the network.", addr, host)
                 return 1
-            network.plumb(layout, node, addr, host)
+            problem = network.plumb(addr)
+            if problem:
+                _log(layout, node, args, method, "err", "Failed to plumb %s (%s): %s.",
+                     addr, host, problem)
+                return 1
     elif kind == "postnet_stop":
-        for _host, addr in addrs:
-            network.unplumb(layout, node, addr)
+        for host, addr in addrs:
+            problem = network.unplumb(addr)
+            if problem:
+                _log(layout, node, args, method, "err", "Failed to unplumb %s (%s): %s.",
+                     addr, host, problem)
+                return 1
     elif kind == "start":
         _status(store, args, node, "OK", "LogicalHostname online.")
     elif kind == "stop":
@@ -133,52 +155,63 @@ def _storage(layout: ClusterLayout, node: str, store: Store, args: _Args, method
                      "AffinityOn to be set to TRUE.", entry.mount_point)
                 return 1
         return 0
-    nodes = _nodes(store)
     if kind == "prenet_start":
         for entry in entries:
-            disk = layout.disk(entry.disk_name)
-            if entry.is_global:
-                for n in nodes:
-                    storage.mount(layout, n, entry)
-                continue
-            for other in nodes:
-                if other != node and storage.mounted_disk(layout, other, entry.mount_point) \
-                        == disk:
-                    if store.rs_state(args.r, other)[0] == "OFFLINE":
-                        # the administrator cleared STOP_FAILED there: a stale mount
-                        storage.unmount(layout, other, entry.mount_point)
-                        _log(layout, node, args, method, "notice", "Released stale mount of "
-                             "%s on node %s.", entry.mount_point, other)
-                        continue
-                    _log(layout, node, args, method, "err", "File system %s is already "
-                         "mounted on node %s.", entry.mount_point, other)
-                    return 1
-            try:
-                storage.mount(layout, node, entry)
-            except OSError as exc:
-                _log(layout, node, args, method, "err", "Failed to mount %s: %s.",
-                     entry.mount_point, str(exc))
+            if not _mount_here(layout, node, store, args, method, entry):
                 return 1
     elif kind == "postnet_stop":
-        mine = _self_and_ancestors()
         for entry in reversed(entries):
-            if entry.is_global:
+            if entry.is_global or not storage.is_mounted(entry.mount_point):
                 continue
-            disk = storage.mounted_disk(layout, node, entry.mount_point)
-            if disk is None:
-                continue
-            busy = storage.busy_pids(layout, node, disk, mine)
-            if busy:
-                _log(layout, node, args, method, "err",
-                     "Failed to unmount %s: Device busy (pids %s).", entry.mount_point,
-                     " ".join(str(p) for p in busy))
+            problem = storage.unmount(entry.mount_point)
+            if problem:
+                _log(layout, node, args, method, "err", "Failed to unmount %s: %s",
+                     entry.mount_point, problem)
                 return 1
-            storage.unmount(layout, node, entry.mount_point)
     elif kind == "start":
         _status(store, args, node, "OK", "")
     elif kind == "stop":
         _status(store, args, node, "OFFLINE", "")
     return 0
+
+
+def _mount_here(layout: ClusterLayout, node: str, store: Store, args: _Args,  # noqa: PLR0917
+                method: str, entry: storage.VfstabEntry) -> bool:
+    """Bring one file system online for a resource on this node."""
+    from clustersim.client import call_rgmd  # noqa: PLC0415
+    from clustersim.errors import ClusterError  # noqa: PLC0415
+
+    try:
+        call_rgmd(layout, "device_provision", device=entry.device)
+        if entry.is_global:
+            call_rgmd(layout, "device_mount_global", device=entry.device,
+                      mount_point=entry.mount_point)
+            return True
+        holders = call_rgmd(layout, "device_mounts", device=entry.device,
+                            mount_point=entry.mount_point)
+        for other in holders:
+            if other == node:
+                continue
+            if store.rs_state(args.r, other)[0] != "OFFLINE":
+                _log(layout, node, args, method, "err", "File system %s is already "
+                     "mounted on node %s.", entry.mount_point, other)
+                return False
+            # the administrator cleared STOP_FAILED there: a stale mount
+            call_rgmd(layout, "device_umount", node=other, mount_point=entry.mount_point)
+            _log(layout, node, args, method, "notice", "Released stale mount of "
+                 "%s on node %s.", entry.mount_point, other)
+    except ClusterError as exc:
+        _log(layout, node, args, method, "err", "Failed to mount %s: %s.",
+             entry.mount_point, str(exc))
+        return False
+    if storage.is_mounted(entry.mount_point):
+        return True
+    problem = storage.mount(entry.device, entry.mount_point)
+    if problem:
+        _log(layout, node, args, method, "err", "Failed to mount %s: %s.",
+             entry.mount_point, problem)
+        return False
+    return True
 
 
 def _self_and_ancestors() -> set[int]:

@@ -1,18 +1,26 @@
-"""SUNW.LogicalHostname: logical host names as loopback addresses.
+"""SUNW.LogicalHostname: logical host addresses plumbed on the node that holds them.
 
-A host name the administrator names with `scrgadm -a -L -l host` must resolve on every
-node; the stand-in gives it a 127.0.0.0/8 address in every node's /etc/hosts (keeping an
-address the administrator already wrote there, if it is a loopback one). "Plumbing" the
-address on a node is a file in `layout.node_addresses(node)`; one node at a time.
+A host name the administrator names with `scrgadm -a -L -l host` must resolve, in every
+node's /etc/hosts, to one address on the cluster's segment (198.18.0.0/24). Plumbing it
+on a node is what ifconfig addif does on Solaris: the address goes up on the node's own
+interface (`ip addr add ... dev eth0`) after duplicate address detection (an ARP probe:
+if any station answers for it, it is in use and is not plumbed) and is announced with a
+gratuitous ARP, so the neighbours' caches point at the new holder at once. A client that
+connects to the logical host reaches whichever node holds it, and only that one.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import subprocess
 from pathlib import Path
 
 from clustersim.errors import ClusterError
 from clustersim.layout import ClusterLayout
+
+SEGMENT = ipaddress.ip_network("198.18.0.0/24")
+INTERFACE = "eth0"
+TOOL_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 
 
 def read_hosts(path: Path) -> dict[str, str]:
@@ -29,15 +37,15 @@ def read_hosts(path: Path) -> dict[str, str]:
     return names
 
 
-def is_loopback(addr: str) -> bool:
+def on_segment(addr: str) -> bool:
     try:
-        return ipaddress.ip_address(addr) in ipaddress.ip_network("127.0.0.0/8")
+        return ipaddress.ip_address(addr) in SEGMENT
     except ValueError:
         return False
 
 
 def ensure_hostname(layout: ClusterLayout, nodes: list[str], host: str) -> str:
-    """The loopback address of `host`, as every node's /etc/hosts gives it.
+    """The segment address of `host`, as every node's /etc/hosts gives it.
 
     The cluster takes a logical host's addresses from the name service (IPList is not for
     the administrator to set), so a host name some node cannot resolve is refused: the
@@ -45,11 +53,11 @@ def ensure_hostname(layout: ClusterLayout, nodes: list[str], host: str) -> str:
     """
     known = {n: read_hosts(layout.node_root(n) / "etc" / "hosts").get(host) for n in nodes}
     addrs = {a for a in known.values() if a}
-    foreign = sorted(a for a in addrs if not is_loopback(a))
+    foreign = sorted(a for a in addrs if not on_segment(a))
     if foreign:
-        raise ClusterError(f"host name {host} maps to {', '.join(foreign)} in /etc/hosts; this "
-                           "stand-in cluster can only host loopback addresses (127.0.0.0/8): "
-                           "remove that line or give it a 127.x.y.z address", "PROP")
+        raise ClusterError(f"host name {host} maps to {', '.join(foreign)} in /etc/hosts, "
+                           f"which is not on the cluster's public network ({SEGMENT}): give "
+                           "it an address of that subnet", "PROP")
     missing = sorted(n for n, addr in known.items() if addr is None)
     if missing:
         raise ClusterError(f"host name {host} cannot be resolved on node(s) "
@@ -60,25 +68,40 @@ def ensure_hostname(layout: ClusterLayout, nodes: list[str], host: str) -> str:
     return addrs.pop()
 
 
-def holder(layout: ClusterLayout, nodes: list[str], addr: str) -> str | None:
-    for n in nodes:
-        if (layout.node_addresses(n) / addr).exists():
-            return n
+def _tool(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, env=TOOL_ENV, timeout=30,
+                          check=False)
+
+
+def plumbed() -> set[str]:
+    """Addresses up on this node's interface (run on the node)."""
+    done = _tool(["ip", "-o", "-4", "addr", "show", "dev", INTERFACE])
+    return {line.split()[3].split("/")[0] for line in done.stdout.splitlines()
+            if len(line.split()) > 3}
+
+
+def in_use(addr: str) -> bool:
+    """Duplicate address detection: does any station on the segment answer for `addr`?"""
+    return _tool(["arping", "-D", "-q", "-c", "1", "-w", "1", "-I", INTERFACE,
+                  addr]).returncode == 1
+
+
+def plumb(addr: str) -> str | None:
+    """Bring `addr` up on this node's interface and announce it; None, or why not."""
+    if addr in plumbed():
+        return None
+    done = _tool(["ip", "addr", "add", f"{addr}/{SEGMENT.prefixlen}", "dev", INTERFACE])
+    if done.returncode != 0:
+        return done.stderr.strip() or "ip addr add failed"
+    # Gratuitous ARP, in the background: it takes a second and nobody waits for it.
+    subprocess.Popen(["arping", "-U", "-q", "-c", "1", "-I", INTERFACE, addr],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, env=TOOL_ENV, start_new_session=True)
     return None
 
 
-def plumb(layout: ClusterLayout, node: str, addr: str, host: str) -> None:
-    directory = layout.node_addresses(node)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / addr).write_text(host + "\n")
-
-
-def unplumb(layout: ClusterLayout, node: str, addr: str) -> None:
-    (layout.node_addresses(node) / addr).unlink(missing_ok=True)
-
-
-def release(layout: ClusterLayout, node: str) -> None:
-    directory = layout.node_addresses(node)
-    if directory.is_dir():
-        for entry in directory.iterdir():
-            entry.unlink(missing_ok=True)
+def unplumb(addr: str) -> str | None:
+    if addr not in plumbed():
+        return None
+    done = _tool(["ip", "addr", "del", f"{addr}/{SEGMENT.prefixlen}", "dev", INTERFACE])
+    return None if done.returncode == 0 else (done.stderr.strip() or "ip addr del failed")

@@ -1,22 +1,26 @@
-"""SUNW.HAStoragePlus / SUNW.HAStorage: shared disks as directories, mounts as symlinks.
+"""SUNW.HAStoragePlus / SUNW.HAStorage: real file systems on the cluster's shared disks.
 
 A mount point is looked up in the node's /etc/vfstab as the administrator wrote it; the
-device names the disk: `/dev/md/<set>/dsk/dN` -> disk `<set>-dN`, any other device (e.g.
-`/dev/global/dsk/d4s0`) -> its basename; the disk is `layout.disk(name)`, created on demand.
-"Mounted" means `<node root><mount point>` is a symlink to the disk directory. A file system
-whose options contain `global` is mounted on every node; any other is a failover file system,
-mounted only where the resource is online. Unmounting a failover file system fails, as
-umount(1M) does with EBUSY, while a process of the node has its working directory or an
-open file beneath it.
+device names a shared disk, which the device service (clustersim.devices) makes and names
+on every node. A file system whose options contain `global` is mounted on every node;
+any other is a failover file system: checked (fsck) and mounted only in the mount
+namespace of the node where the resource is online, and its unmount fails with the
+kernel's own EBUSY while a process of that node uses it.
+
+The functions below that take no layout run on the node itself (the methods do).
 """
 
 from __future__ import annotations
 
-import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from clustersim.layout import ClusterLayout
+
+TOOL_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+FSTYPE = "ext4"
+"""What a vfstab's ufs is mounted as here."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,9 @@ class VfstabEntry:
 
     @property
     def disk_name(self) -> str:
-        parts = self.device.strip("/").split("/")
-        if len(parts) == 5 and parts[:2] == ["dev", "md"]:
-            return f"{parts[2]}-{parts[4]}"
-        return parts[-1]
+        from clustersim.devices import disk_name  # noqa: PLC0415
+
+        return disk_name(self.device)
 
 
 def read_vfstab(path: Path) -> dict[str, VfstabEntry]:
@@ -57,96 +60,38 @@ def vfstab(layout: ClusterLayout, node: str) -> dict[str, VfstabEntry]:
     return read_vfstab(layout.node_root(node) / "etc" / "vfstab")
 
 
-def mount_path(layout: ClusterLayout, node: str, mount_point: str) -> Path:
-    return layout.node_root(node) / mount_point.lstrip("/")
+def _tool(argv: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, env=TOOL_ENV,
+                          timeout=timeout, check=False)
 
 
-def mounted_disk(layout: ClusterLayout, node: str, mount_point: str) -> Path | None:
-    path = mount_path(layout, node, mount_point)
-    if path.is_symlink():
-        return Path(os.readlink(path))
-    return None
+def is_mounted(mount_point: str) -> bool:
+    """Is a file system mounted at `mount_point` in this node's mount namespace?"""
+    with open("/proc/self/mountinfo") as mountinfo:
+        return any(line.split()[4] == mount_point for line in mountinfo)
 
 
-def mount(layout: ClusterLayout, node: str, entry: VfstabEntry) -> None:
-    disk = layout.disk(entry.disk_name)
-    disk.mkdir(parents=True, exist_ok=True)
-    path = mount_path(layout, node, entry.mount_point)
-    if path.is_symlink():
-        if Path(os.readlink(path)) == disk:
-            return
-        path.unlink()
-    elif path.is_dir():
-        if any(path.iterdir()):
-            raise OSError(f"mount point {entry.mount_point} is not empty on node {node}")
-        path.rmdir()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.symlink_to(disk)
+def _said(done: subprocess.CompletedProcess[str]) -> str:
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit status {done.returncode}"
 
 
-def unmount(layout: ClusterLayout, node: str, mount_point: str) -> None:
-    path = mount_path(layout, node, mount_point)
-    if path.is_symlink():
-        path.unlink()
-        path.mkdir(exist_ok=True)  # the empty mount point directory stays, as on Solaris
+def mount(device: str, mount_point: str) -> str | None:
+    """fsck -p, then mount, on this node; None, or what the tool said."""
+    check = _tool(["e2fsck", "-p", device])
+    if check.returncode not in (0, 1):  # 1: errors corrected
+        return _said(check)
+    Path(mount_point).mkdir(parents=True, exist_ok=True)
+    done = _tool(["mount", "-t", FSTYPE, device, mount_point], timeout=60)
+    return None if done.returncode == 0 else _said(done)
 
 
-def node_pids(layout: ClusterLayout, node: str) -> set[int]:
-    """Processes of the node: its daemons and their descendants, and any process that was
-    told it runs on this node (SC_NODE_ROOT)."""
-    from clustersim import procs  # noqa: PLC0415
-
-    roots = []
-    for pidfile in (layout.node_pidfile(node), layout.pmfd_pidfile(node),
-                    layout.syslogd_pidfile(node)):
-        try:
-            roots.append(int(pidfile.read_text().split()[0]))
-        except (OSError, ValueError, IndexError):
-            continue
-    table = procs.process_table()
-    pids: set[int] = set()
-    for root in roots:
-        if root in table:
-            pids.add(root)
-            pids.update(procs.descendants(root, table))
-    marker = f"SC_NODE_ROOT={layout.node_root(node)}".encode()
-    for pid in table:
-        if pid in pids:
-            continue
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as fh:
-                if marker in fh.read().split(b"\0"):
-                    pids.add(pid)
-        except OSError:
-            continue
-    return pids
-
-
-def busy_pids(layout: ClusterLayout, node: str, disk: Path,
-              ignore: set[int] | None = None) -> list[int]:
-    """Processes of the node with their cwd or an open file beneath `disk`."""
-    disk_real = os.path.realpath(disk)
-    ignore = ignore or set()
-    busy = []
-    for pid in sorted(node_pids(layout, node) - ignore):
-        paths = []
-        try:
-            paths.append(os.readlink(f"/proc/{pid}/cwd"))
-            fd_dir = f"/proc/{pid}/fd"
-            for fd in os.listdir(fd_dir):
-                try:
-                    paths.append(os.readlink(f"{fd_dir}/{fd}"))
-                except OSError:
-                    continue
-        except OSError:
-            continue
-        if any(p == disk_real or p.startswith(disk_real + "/") for p in paths):
-            busy.append(pid)
-    return busy
+def unmount(mount_point: str) -> str | None:
+    """umount on this node; None, or what umount said (`target is busy.`: EBUSY)."""
+    done = _tool(["umount", mount_point], timeout=60)
+    return None if done.returncode == 0 else _said(done)
 
 
 def release(layout: ClusterLayout, node: str) -> None:
-    """A dead node's failover file systems are no longer mounted there."""
-    for entry in vfstab(layout, node).values():
-        if not entry.is_global and mounted_disk(layout, node, entry.mount_point):
-            unmount(layout, node, entry.mount_point)
+    """A dead node's failover file systems: nothing to do, they went with its mount
+    namespace (every process of the node died, so the kernel dropped its mounts)."""
