@@ -2,7 +2,8 @@
 
 rgmd asks it (JSON lines over `layout.node_socket(node)`) to run a method; it spawns the
 method as its own child with the exact argv, a clean environment (internals §4: PATH with
-the node's /usr/cluster/bin, SC_NODE_ROOT, LANG=C, TZ), cwd `/`, stdin from /dev/null and
+/usr/cluster/bin, LANG=C, TZ; the node is a host of its own, so every path is the real
+one), cwd `/`, stdin from /dev/null and
 stdout/stderr to the node's console file, in a new process group, and kills that group when
 the method's timeout expires (SIGABRT as Sun Cluster 3.2 does, SIGKILL if it lingers).
 It is a child subreaper, so a method's orphans stay inside the node (and are reaped here),
@@ -36,9 +37,9 @@ KILL_GRACE = 2.0
 
 def method_env(root: Path) -> dict[str, str]:
     """The whole environment of a method: nothing is inherited from whoever asked."""
+    del root  # the node's own paths are the real ones
     return {
-        "PATH": f"{root}/usr/cluster/bin:/usr/bin:/bin",
-        "SC_NODE_ROOT": str(root),
+        "PATH": "/usr/cluster/bin:/usr/bin:/bin",
         "LANG": "C",
         "TZ": os.environ.get("TZ") or "UTC",
     }

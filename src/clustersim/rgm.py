@@ -196,7 +196,7 @@ class Rgm:
         name = Path(argv[0]).name
         self.log(node, "notice", "launching method <%s> for resource <%s>, resource group <%s>, "
                  "node <%s>, timeout <%d> seconds", name, rs["name"], rs["rg"], node, int(timeout))
-        if not Path(argv[0]).exists():
+        if not rtinfo.on_node(self.layout, node, argv[0]).exists():
             self.log(node, "error", "Method <%s> on resource <%s>, node <%s>: "
                      "Execution failed: no such method tag.", name, rs["name"], node)
             return MethodResult("failed", 127)

@@ -105,10 +105,16 @@ def register_copy(layout: ClusterLayout, source: Path, full_name: str) -> Path:
 
 
 def method_path(layout: ClusterLayout, node: str, rt: dict[str, Any], method: str) -> Path | None:
-    """Absolute path of `method` on `node`: relative names live under RT_basedir, and every
-    absolute path is resolved under the node root (the node's view of /)."""
+    """Absolute path of `method` as the node runs it: relative names live under
+    RT_basedir (the node is a host of its own: the path is the real one)."""
+    del layout, node
     name = rt["methods"].get(method)
     if not name:
         return None
-    path = name if name.startswith("/") else f"{rt['rt_basedir'].rstrip('/')}/{name}"
+    return Path(name if name.startswith("/") else f"{rt['rt_basedir'].rstrip('/')}/{name}")
+
+
+def on_node(layout: ClusterLayout, node: str, path: str) -> Path:
+    """Where a node's absolute path lies on this machine, for the RGM's own checks: the
+    node's directory, which its /opt, /usr/cluster, /var/... are bind-mounted from."""
     return layout.node_root(node) / path.lstrip("/")

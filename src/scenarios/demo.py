@@ -108,9 +108,8 @@ def service_processes(sessions: list[Session]) -> dict[str, list[str]]:
     for s in sessions:
         for node in s.site.nodes:
             found.setdefault(node, []).extend(faults.processes(s.site, node))
-            agent = subprocess.run(["pgrep", "-a", "-f", str(s.site.on(node, "/opt/SUNWscims"))],
-                                   capture_output=True, text=True, timeout=30, check=False)
-            found[node].extend(line for line in agent.stdout.splitlines() if line.strip())
+            found[node].extend(f"{pid} {args}" for pid, args in s.site.processes(node)
+                               if "/opt/SUNWscims/" in args)
     return found
 
 
@@ -261,13 +260,12 @@ def prove_panic(sessions: list[Session], user: str, sent: dict[str, list[str]]) 
 def use_it_yourself(site: Site, console: Console) -> None:
     console.heading("The cluster is still up (--keep). Try, for example:")
     first = site.nodes[0]
-    bindir = site.bin(first, "")
     command = tool("clustersim")
-    console.evidence(f"""export PATH={bindir}:$PATH   # the commands of node {first}
-scstat -pw                         # where the groups and resources are online
-scswitch -z -g {site.group} -h {site.nodes[1]}   # switch the group over
-echo 9 > {site.on(first, LOGLEVEL)}   # debug on
-tail -f {site.root(first)}/var/adm/messages     # the node's syslog
+    on = f"{command} exec {first} --cluster {site.directory} --"
+    console.evidence(f"""{on} scstat -pw      # on node {first}: where the groups are online
+{on} scswitch -z -g {site.group} -h {site.nodes[1]}   # switch the group over
+{on} sh -c 'echo 9 > {LOGLEVEL}'   # debug on
+{on} tail -f /var/adm/messages     # the node's syslog
 {command} node panic {first} --cluster {site.directory}
 {command} node boot {first} --cluster {site.directory}
 {command} destroy {site.directory}       # stop everything when done""".splitlines())

@@ -117,13 +117,18 @@ def wait_healthy(site: Site, timeout: float) -> tuple[str, float]:
 
 
 def server_root(site: Site, node: str) -> str:
-    return str(site.on(node, site.server_root))
+    """The installation's path on the node (the same on every node)."""
+    return site.server_root
 
 
 def inject(site: Site, node: str, *fault: str) -> None:
-    """`mssim fault <server root of node> ...`, e.g. ("imapd", "hang") or ("clear",)."""
+    """`mssim fault <server root> ...` on `node`, e.g. ("imapd", "hang") or ("clear",)."""
     argv = [tool("mssim"), "fault", server_root(site, node), *fault]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    host = site.host(node)
+    if host is None:
+        raise subprocess.CalledProcessError(1, argv, "", f"node {node} is down")
+    done = subprocess.run(host.command(argv), capture_output=True, text=True, timeout=60,
+                          check=False)
     if done.returncode != 0:
         raise subprocess.CalledProcessError(
             done.returncode, argv, done.stdout,
@@ -133,22 +138,24 @@ def inject(site: Site, node: str, *fault: str) -> None:
 
 def clear_faults(site: Site) -> None:
     for node in site.nodes:
-        if site.on(node, site.server_root + "/lib").is_dir():
+        if site.host(node) is not None and site.on(node, site.server_root + "/lib").is_dir():
             inject(site, node, "clear")
 
 
 def processes(site: Site, node: str) -> list[str]:
-    """Command lines of the Messaging Server processes of `node`'s installation."""
-    done = subprocess.run(["pgrep", "-a", "-f", server_root(site, node) + "/"],
-                          capture_output=True, text=True, timeout=30, check=False)
-    return [line for line in done.stdout.splitlines() if line.strip()]
+    """`pid command line` of the Messaging Server processes of `node`'s installation (pids
+    as this machine numbers them)."""
+    base = server_root(site, node) + "/"
+    return [f"{pid} {args}" for pid, args in site.processes(node) if base in args]
 
 
 def watcher_pid(site: Site, node: str) -> int | None:
+    """The oldest watcher of the node (a machine pid: this process may signal it)."""
     program = server_root(site, node) + "/lib/watcher"
-    done = subprocess.run(["pgrep", "-o", "-f", f"^{program}"], capture_output=True,
-                          text=True, timeout=30, check=False)
-    return int(done.stdout.split()[0]) if done.returncode == 0 else None
+    for pid, args in site.processes(node):
+        if args.startswith(program):
+            return pid
+    return None
 
 
 def wait_no_processes(site: Site, node: str, timeout: float) -> float:
@@ -158,7 +165,9 @@ def wait_no_processes(site: Site, node: str, timeout: float) -> float:
 
 def storage_mounted(site: Site, node: str) -> bool:
     """Whether the shared file system of the configuration is mounted on `node`."""
-    return site.on(node, site.config_dir).is_symlink()
+    host = site.host(node)
+    return host is not None and host.run(["findmnt", "-n", site.config_dir],
+                                         capture_output=True).returncode == 0
 
 
 def elapsed_since(started: float) -> float:

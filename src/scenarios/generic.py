@@ -119,8 +119,8 @@ def install_and_configure(s: Session) -> None:
     site = s.site
     first = site.nodes[0]
     s.host(first, [f"{site.server_root}/sbin/configure"],
-           [tool("mssim"), "install", "--base", str(site.on(first, site.server_root)),
-            "--config", str(site.on(first, site.config_dir)), "--host", site.logical_fqdn,
+           [tool("mssim"), "install", "--base", site.server_root,
+            "--config", site.config_dir, "--host", site.logical_fqdn,
             "--ip", site.node_ip(first), "--user", site.user, "--group", site.group_name,
             *site.ports.install_options()])
 
@@ -129,7 +129,7 @@ def bind_logical_ip(s: Session) -> None:
     site = s.site
     first = site.nodes[0]
     s.host(first, [f"{site.server_root}/sbin/ha_ip_config"],
-           [str(site.on(first, site.server_root) / "sbin" / "ha_ip_config")],
+           [f"{site.server_root}/sbin/ha_ip_config"],
            stdin=f"{site.logical_ip}\n\nno\n")
 
 
@@ -155,7 +155,7 @@ def install_on_second(s: Session) -> None:
     site = s.site
     second = site.nodes[1]
     s.host(second, ["pkgadd", "-d", ".", "SUNWmsgsr"],
-           [tool("mssim"), "install", "--base", str(site.on(second, site.server_root)),
+           [tool("mssim"), "install", "--base", site.server_root,
             "--ip", site.node_ip(second), *site.ports.install_options()])
 
 
@@ -167,8 +167,7 @@ def useconfig_on_second(s: Session) -> None:
     if not saved:
         raise StepFailed(f"no configure_* in {site.config_dir}/setup on {second}")
     s.host(second, ["useconfig", f"{site.config_dir}/setup/{saved[-1]}"],
-           [str(site.on(second, site.server_root) / "sbin" / "useconfig"),
-            str(setup / saved[-1])])
+           [f"{site.server_root}/sbin/useconfig", f"{site.config_dir}/setup/{saved[-1]}"])
 
 
 # --- steps 15-17: the Messaging Server resource ------------------------------------------

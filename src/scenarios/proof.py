@@ -137,8 +137,12 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str,
 
 
 def ask(site: Site, node: str, command: str, *args: str) -> list[str]:
-    done = subprocess.run([str(site.bin(node, command)), *args], capture_output=True,
-                          text=True, timeout=60, check=False)
+    """A cluster command's answer on `node` (nothing while the node is down)."""
+    host = site.host(node)
+    if host is None:
+        return []
+    done = subprocess.run(host.command([str(site.bin(node, command)), *args]),
+                          capture_output=True, text=True, timeout=60, check=False)
     return done.stdout.splitlines() if done.returncode == 0 else []
 
 

@@ -8,8 +8,11 @@ the range reserved for network test labs (the guide's 192.18.75.155 becomes 198.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+import hostlab
 
 SEGMENT_PREFIX = "198.18.0"
 """The cluster's public network (clustersim.hosts.SUBNET), as a /24 prefix."""
@@ -84,11 +87,77 @@ class Site:
         return f"{self.logical_host}.{self.domain}"
 
     def root(self, node: str) -> Path:
+        """The node's own directory (what its bind-mounted paths come from)."""
         return self.directory / "nodes" / node
 
+    def host(self, node: str) -> hostlab.Host | None:
+        """The node's host, or None while it is powered off (or the cluster is gone)."""
+        try:
+            host = hostlab.Lab.open(self.directory).hosts.get(node)
+        except hostlab.HostlabError:
+            return None
+        return host if host is not None and host.is_powered else None
+
     def on(self, node: str, path: str) -> Path:
-        """An absolute node path as it lies on this machine."""
-        return self.root(node) / path.lstrip("/")
+        """An absolute node path as the node sees it, reachable from this machine: through
+        the node's mount namespace (`/proc/<its init>/root`), so a file system mounted on
+        the node is seen there and only there; symbolic links are followed as the node
+        would follow them. While the node is down: its own directory."""
+        host = self.host(node)
+        if host is None:
+            return self.root(node) / path.lstrip("/")
+        return resolve_inside(Path(f"/proc/{host.pid}/root"), path)
+
+    def processes(self, node: str) -> list[tuple[int, str]]:
+        """(pid as this machine numbers it, command line) of every process of the node,
+        oldest first."""
+        host = self.host(node)
+        if host is None:
+            return []
+        found = []
+        mine = os.readlink(f"/proc/{host.pid}/ns/pid")
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.readlink(f"/proc/{entry}/ns/pid") != mine:
+                    continue
+                args = Path(f"/proc/{entry}/cmdline").read_bytes().rstrip(b"\0")
+                start = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1]
+                            .split()[19])
+            except (OSError, ValueError, IndexError):
+                continue
+            found.append((start, int(entry), args.replace(b"\0", b" ").decode(errors="replace")))
+        return [(pid, args) for _start, pid, args in sorted(found)]
+
+
+def resolve_inside(root: Path, path: str, max_links: int = 40) -> Path:
+    """`path` under `root` with every symbolic link resolved as if `root` were / (an
+    absolute link target starts again at `root`)."""
+    parts = list(PurePosixPath("/" + path.lstrip("/")).parts[1:])
+    current = PurePosixPath("/")
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = current.parent
+            continue
+        candidate = current / part
+        on_machine = root / str(candidate).lstrip("/")
+        if on_machine.is_symlink() and links < max_links:
+            links += 1
+            target = PurePosixPath(os.readlink(on_machine))
+            if target.is_absolute():
+                current = PurePosixPath("/")
+                parts[:0] = list(target.parts[1:])
+            else:
+                parts[:0] = list(target.parts)
+            continue
+        current = candidate
+    return root / str(current).lstrip("/")
 
     def bin(self, node: str, command: str) -> Path:
-        return self.root(node) / "usr" / "cluster" / "bin" / command
+        """A cluster command as the node runs it."""
+        return Path("/usr/cluster/bin") / command

@@ -220,6 +220,9 @@ def sleeper(cluster: Cluster, tmp_path: Path) -> Cluster:
     pkgdir = build_sleeper_package(tmp_path / "pkgs")
     for node in ("mars", "venus"):
         pkg.pkgadd(cluster.layout, node, pkgdir, "TESTsleep")
+        ctl = cluster.root(node) / "var" / "tmp" / "sleeper"  # the node's /var/tmp/sleeper
+        ctl.mkdir(parents=True, exist_ok=True)
+        (ctl / "journal-path").write_text(f"{cluster.layout.base / 'sleeper.journal'}\n")
     cluster.ok("mars", "scrgadm", "-a", "-t", "TEST.sleeper")
     return cluster
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from tests.clustersim.conftest import Cluster, wait_for
 
-from clustersim import cli, procs, rgmd
+from clustersim import cli, hosts, rgmd
 from clustersim import node as nodelife
 
 pytestmark = pytest.mark.e2e
@@ -78,8 +78,8 @@ def test_registration_properties_and_validate(sleeper: Cluster) -> None:
     assert validates[-1][2:9] == ["-c", "-R", "app", "-T", "TEST.sleeper:1.0", "-G", "rg"]
     assert "Label=first" in validates[-1]
     env = (c.root("mars") / "var/tmp/sleeper/app.validate.env").read_text()
-    assert f"SC_NODE_ROOT={c.root('mars')}" in env and "LANG=C" in env
-    assert f"PATH={c.root('mars')}/usr/cluster/bin:/usr/bin:/bin" in env
+    assert "SC_NODE_ROOT" not in env and "LANG=C" in env
+    assert "PATH=/usr/cluster/bin:/usr/bin:/bin" in env.splitlines()
     assert "CLUSTERSIM_LEAK_CHECK" not in env
     assert c.ok("mars", "scha_resource_get", "-O", "Extension", "-R", "app", "-G", "rg",
                 "Label") == "STRING\nfirst\n"
@@ -151,8 +151,7 @@ def test_method_timeout_and_failover_mode(sleeper: Cluster) -> None:
     # `sleep 1000` (same process group) survive; NONE leaves the resource Start_failed
     starts = [run for run in c.intervals() if run.method == "start"]
     assert [(run.node, run.end) for run in starts] == [("mars", None)]
-    hung = [p for p in procs.process_table() if _cmdline(p) == "sleep 1000"
-            and _env_root(p) == str(c.root("mars"))]
+    hung = [p for p in hosts.processes(c.host("mars")) if _cmdline(p) == "sleep 1000"]
     assert hung == [], "the timed-out method's process group was not killed"
     assert c.rs_state("app", "mars") == "START_FAILED"
     assert c.rg_state("rg", "mars") == "ONLINE_FAULTED"
@@ -269,16 +268,6 @@ def _cmdline(pid: int) -> str:
         return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode().strip()
     except OSError:
         return ""
-
-
-def _env_root(pid: int) -> str:
-    try:
-        for item in open(f"/proc/{pid}/environ", "rb").read().split(b"\0"):
-            if item.startswith(b"SC_NODE_ROOT="):
-                return item.split(b"=", 1)[1].decode()
-    except OSError:
-        pass
-    return ""
 
 
 

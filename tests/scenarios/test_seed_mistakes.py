@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.console import Console
-from scenarios.session import Session, tool
+from scenarios.session import Session, on_host, tool
 from scenarios.site import Site
 
 pytestmark = pytest.mark.e2e
@@ -21,8 +21,8 @@ def cluster_state(site: Site, node: str) -> str:
     """What an administrator would look at: scstat -g and every property (scrgadm -pvv)."""
     out = []
     for argv in (["scstat", "-g"], ["scrgadm", "-pvv"]):
-        done = subprocess.run([str(site.bin(node, argv[0])), *argv[1:]], capture_output=True,
-                              text=True, timeout=60, check=True)
+        done = subprocess.run(on_host(site, node, [str(site.bin(node, argv[0])), *argv[1:]]),
+                              capture_output=True, text=True, timeout=60, check=True)
         out.append(done.stdout)
     return "\n".join(out)
 
@@ -30,8 +30,8 @@ def cluster_state(site: Site, node: str) -> str:
 def typed(site: Site, node: str, line: str) -> subprocess.CompletedProcess[str]:
     """A command line as the guide prints it, split as the shell would split it."""
     argv = shlex.split(line)
-    return subprocess.run([str(site.bin(node, argv[0])), *argv[1:]], capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(on_host(site, node, [str(site.bin(node, argv[0])), *argv[1:]]),
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def refused_without_change(site: Site, node: str, line: str, *named: str) -> str:
