@@ -367,7 +367,11 @@ def _ids(root: Path, user: str, group: str) -> tuple[int, int] | None:
 
 
 def link_config(base: Path, config_dir: Path) -> None:
-    """B/config -> C/config, B/log -> C/log, B/data -> C (replacing old links)."""
+    """B/config -> C/config, B/log -> C/log, B/data -> C (replacing old links).
+
+    The links are relative (../../var/opt/SUNWmsgsr/config): on the node they lead where an
+    absolute link would, and seen from outside the node (through its mount namespace,
+    /proc/<pid>/root) they still lead to the node's own configuration."""
     for link, target in (("config", config_dir / "config"), ("log", config_dir / "log"),
                          ("data", config_dir)):
         path = base / link
@@ -375,7 +379,7 @@ def link_config(base: Path, config_dir: Path) -> None:
             if path.is_dir() and not path.is_symlink():
                 raise InstallError(f"{path} is a directory, not a symbolic link")
             path.unlink()
-        path.symlink_to(target)
+        path.symlink_to(os.path.relpath(target, base))
 
 
 def chown_writable(config_dir: Path, uid: int, gid: int) -> None:

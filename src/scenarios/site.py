@@ -130,6 +130,10 @@ class Site:
             found.append((start, int(entry), args.replace(b"\0", b" ").decode(errors="replace")))
         return [(pid, args) for _start, pid, args in sorted(found)]
 
+    def bin(self, node: str, command: str) -> Path:
+        """A cluster command as the node runs it."""
+        return Path("/usr/cluster/bin") / command
+
 
 def resolve_inside(root: Path, path: str, max_links: int = 40) -> Path:
     """`path` under `root` with every symbolic link resolved as if `root` were / (an
@@ -157,7 +161,3 @@ def resolve_inside(root: Path, path: str, max_links: int = 40) -> Path:
             continue
         current = candidate
     return root / str(current).lstrip("/")
-
-    def bin(self, node: str, command: str) -> Path:
-        """A cluster command as the node runs it."""
-        return Path("/usr/cluster/bin") / command

@@ -85,11 +85,11 @@ def test_storage_not_coming_online_leaves_nothing_and_fails_over(tuned: Cluster,
                                                                  healthy: str) -> None:
     site, here = tuned.site, healthy
     there = tuned.other(here)
-    mount_point = site.on(there, site.config_dir)
-    intruder = mount_point / "lost+found.intruder"
+    mount_point = site.on(there, site.config_dir)  # not mounted there: the node's own
     # The storage resource decides where the group goes when it cannot start.
     tuned.cmd(here, "scrgadm", "-c", "-j", site.storage_resource, "-y", "Failover_mode=SOFT")
-    intruder.write_text("a file left in the mount point: the file system cannot be mounted\n")
+    mount_point.rmdir()
+    mount_point.write_text("a file where the mount point should be: mount refuses\n")
     try:
         where = faults.mark(site, there)
         started = time.monotonic()
@@ -97,7 +97,8 @@ def test_storage_not_coming_online_leaves_nothing_and_fails_over(tuned: Cluster,
         back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
         took = time.monotonic() - started
     finally:
-        intruder.unlink()
+        mount_point.unlink()
+        mount_point.mkdir()
     assert back == here
     assert faults.resource_state(site, there) == "OFFLINE"
     assert faults.resource_state(site, there, site.storage_resource) == "OFFLINE"

@@ -81,7 +81,10 @@ def mount(device: str, mount_point: str) -> str | None:
     check = _tool(["e2fsck", "-p", device])
     if check.returncode not in (0, 1):  # 1: errors corrected
         return _said(check)
-    Path(mount_point).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(mount_point).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{mount_point}: {exc.strerror}"
     done = _tool(["mount", "-t", FSTYPE, device, mount_point], timeout=60)
     return None if done.returncode == 0 else _said(done)
 
