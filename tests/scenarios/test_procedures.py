@@ -4,7 +4,6 @@ documented to achieve, then their unconfigure procedures, leaving nothing runnin
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import sys
@@ -66,15 +65,27 @@ def rg_state(site: Site, node: str) -> str:
     return lines[0].strip() if lines else "?"
 
 
+def on_node(site: Site, node: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    host = site.host(node)
+    assert host is not None, f"{node} is down"
+    return host.run(list(argv), capture_output=True, text=True, timeout=60)
+
+
 def mounted(site: Site, node: str, mount: str) -> bool:
-    """The shared file system is mounted at `mount` on `node` (stand-in: a link to the disk)."""
-    return site.on(node, mount).is_symlink()
+    """A file system is mounted at `mount` in `node`'s mount namespace."""
+    return on_node(site, node, "findmnt", "-n", mount).returncode == 0
+
+
+def on_shared_disk(site: Site, node: str, path: str) -> bool:
+    """`path` (links followed) lies on one of the cluster's shared disks (a loop device)."""
+    device = on_node(site, node, "findmnt", "-n", "-o", "MAJ:MIN", "-T", path).stdout
+    return device.strip().startswith("7:")  # loop devices are block major 7
 
 
 def messaging_processes(site: Site) -> list[str]:
-    done = subprocess.run(["pgrep", "-a", "-f", f"{site.directory}/nodes/.*/SUNWmsgsr/lib/"],
-                          capture_output=True, text=True, check=False)
-    return done.stdout.splitlines()
+    """Messaging Server daemons (`.../SUNWmsgsr/lib/...`) on any node of the cluster."""
+    return [f"{node}: {args}" for node in site.nodes for _pid, args in site.processes(node)
+            if "SUNWmsgsr/lib/" in args]
 
 
 # --- what each step of the generic procedure is documented to achieve ---------------------
@@ -83,7 +94,7 @@ def messaging_processes(site: Site) -> list[str]:
 def installed_everywhere(site: Site) -> None:
     for node in site.nodes:
         assert site.on(node, "/opt/SUNWscims/bin/ims_svc_start").exists()
-        assert site.on(node, "/opt/cluster/lib/rgm/rtreg/SUNW.ims").resolve().exists()
+        assert site.on(node, "/opt/cluster/lib/rgm/rtreg/SUNW.ims").exists()
 
 
 def same_ids_everywhere(site: Site) -> None:
@@ -125,11 +136,11 @@ def storage_on_first_only(site: Site) -> None:
 
 
 def configured_with_logical_host(site: Site) -> None:
-    base = site.on(site.nodes[0], site.server_root)
-    hostname = subprocess.run([str(base / "sbin" / "configutil"), "-o", "local.hostname"],
-                              capture_output=True, text=True, timeout=60, check=True)
+    first = site.nodes[0]
+    hostname = on_node(site, first, f"{site.server_root}/sbin/configutil", "-o",
+                       "local.hostname")
     assert hostname.stdout.strip() == site.logical_fqdn
-    assert (base / "config").resolve().is_relative_to(site.directory / "disks"), \
+    assert on_shared_disk(site, first, f"{site.server_root}/config/msg.conf"), \
         "the configuration must be on the shared disk"
 
 
@@ -139,9 +150,8 @@ def bound_to_logical_ip(site: Site) -> None:
     assert f"INTERFACE_ADDRESS={site.logical_ip}" in \
         (config / "job_controller.cnf").read_text()
     assert (config / "dispatcher.cnf.pre-ha").exists()
-    listen = subprocess.run([str(config.parent / "sbin" / "configutil"), "-o",
-                             "service.listenaddr"], capture_output=True, text=True, timeout=60,
-                            check=True)
+    listen = on_node(site, site.nodes[0], f"{site.server_root}/sbin/configutil", "-o",
+                     "service.listenaddr")
     assert listen.stdout.strip() == site.logical_ip
 
 
@@ -266,8 +276,7 @@ def global_storage_online(site: Site) -> None:
 
 def configured_on_shared_disk(site: Site) -> None:
     configured_with_logical_host(site)
-    root = site.on(site.nodes[0], site.server_root)
-    assert root.resolve().is_relative_to(site.directory / "disks"), \
+    assert on_shared_disk(site, site.nodes[0], f"{site.server_root}/sbin"), \
         "the symmetric example keeps the binaries on the shared disk"
 
 
@@ -375,8 +384,7 @@ def test_asymmetric_example_and_its_unconfigure(package_dir: Path, cluster_dir: 
         checked(session, step, outcomes[step.number], transcript)
     # binaries local on each node, the configuration on the shared disk
     for node in site.nodes:
-        assert not site.on(node, site.server_root).resolve().is_relative_to(
-            cluster_dir / "disks")
+        assert not on_shared_disk(site, node, f"{site.server_root}/sbin")
     sent = proof.send_mail(site, USER, "asymmetric", "to budgie")
     proof.wait_for(lambda: sent in proof.imap_message_ids(site, USER), 30, "mail delivered")
     for step in generic.UNCONFIGURE_STEPS:
@@ -404,7 +412,7 @@ def test_symmetric_example_two_instances_and_their_unconfigure(
         proof.wait_for(lambda site=site, sent=sent: sent in proof.imap_message_ids(site, USER),
                        30, f"mail delivered by {site.group}")
     # the two instances never share a directory (the contention problem)
-    roots = {os.path.realpath(site.on(site.nodes[0], site.server_root)) for site in sites}
+    roots = {str(site.on(site.nodes[0], site.server_root)) for site in sites}
     assert len(roots) == 2
     undo = symmetric.unconfigure_steps(sessions)
     assert [step.number for _s, step in undo] == \
