@@ -53,10 +53,13 @@ ARGV = st.one_of(
 )
 
 
+METHOD = "/opt/SUNWscims/bin/ims_svc_validate"
+
+
 @pytest.fixture(scope="module")
 def validate(cluster: Cluster) -> tuple[Cluster, str, Path]:
     node, _ = faults.wait_healthy(cluster.site, 60)
-    method = cluster.site.on(node, "/opt/SUNWscims/bin/ims_svc_validate")
+    method = cluster.site.on(node, METHOD)
     assert method.is_file(), method
     return cluster, node, method
 
@@ -67,12 +70,13 @@ def run_validate(cluster: Cluster, node: str, method: Path,
     started except the ones the live cluster logs meanwhile (the RGM's state changes, the
     running resource's other methods and its fault monitor)."""
     site = cluster.site
-    root = site.root(node)
+    host = site.host(node)
+    assert host is not None, f"{node} is down"
     where = faults.mark(site, node)
-    done = subprocess.run([str(method), *argv], capture_output=True, timeout=60, cwd="/",
-                          env={"PATH": f"{root}/usr/cluster/bin:/usr/bin:/bin",
-                               "SC_NODE_ROOT": str(root), "LANG": "C", "TZ": "UTC"},
-                          check=False)
+    # on the node, as the RGM runs it: the real path, a clean environment
+    done = subprocess.run(host.command([METHOD, *argv]), capture_output=True, timeout=60,
+                          env={"PATH": "/usr/cluster/bin:/usr/bin:/bin", "LANG": "C",
+                               "TZ": "UTC"}, check=False)
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
     return done.returncode, [line for line in faults.since(site, node, where)
                              if not _from_the_live_cluster(site, line)]
