@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from mssim_helpers import Ms, clean_env
 
@@ -14,9 +15,12 @@ def test_layout_matches_the_documented_one(ms: Ms) -> None:
     b, c = ms.base, ms.config
     for d in ("sbin", "lib", "install"):
         assert (b / d).is_dir()
-    assert os.readlink(b / "config") == str(c / "config")
-    assert os.readlink(b / "log") == str(c / "log")
-    assert os.readlink(b / "data") == str(c)
+    assert (b / os.readlink(b / "config")).resolve() == \
+        (c / "config").resolve()
+    assert (b / os.readlink(b / "log")).resolve() == \
+        (c / "log").resolve()
+    assert (b / os.readlink(b / "data")).resolve() == \
+        Path(c).resolve()
     for d in ("config", "log", "queue", "store", "setup"):
         assert (c / d).is_dir()
     for f in ("msg.conf", "msg.conf.defaults", "dispatcher.cnf", "job_controller.cnf",
