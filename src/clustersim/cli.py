@@ -154,6 +154,7 @@ def start_cluster(layout: ClusterLayout) -> None:
 
     if not (layout.base / "hostlab.json").exists():
         hosts.make_lab(layout, ClusterConfig.load(layout))
+    hosts.start_quorum_server(layout, ClusterConfig.load(layout))
     start_rgmd(layout)
     call_rgmd(layout, "register_builtin")
     for n in ClusterConfig.load(layout).nodes:
@@ -171,14 +172,12 @@ def boot_node(layout: ClusterLayout, node: str) -> None:
 
 
 def panic_node(layout: ClusterLayout, node: str) -> list[int]:
-    from clustersim.client import call_rgmd  # noqa: PLC0415
-
     cfg = ClusterConfig.load(layout)
     if node not in cfg.nodes:
         raise ClusterError(f"node \"{node}\" is not a cluster node", "NODE")
-    killed = nodelife.panic(layout, node)
-    call_rgmd(layout, "node_down", node=node)
-    return killed
+    # The cluster learns of it as a cluster does: the other nodes stop hearing it
+    # (heartbeat_timeout), and the side with quorum declares it dead.
+    return nodelife.panic(layout, node)
 
 
 def isolate_node(layout: ClusterLayout, node: str, connected: bool) -> None:

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "scrgadm": "clustersim.commands.scrgadm:main",
     "scswitch": "clustersim.commands.scswitch:main",
     "scstat": "clustersim.commands.scstat:main",
+    "cluster": "clustersim.commands.cluster:main",
     "clresourcetype": "clustersim.commands.objcli:clresourcetype",
     "clrt": "clustersim.commands.objcli:clresourcetype",
     "clresourcegroup": "clustersim.commands.objcli:clresourcegroup",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -149,3 +150,21 @@ def destroy_lab(layout: ClusterLayout) -> None:
 
 def client_directory(layout: ClusterLayout) -> Path:
     return layout.base / CLIENT
+
+
+def start_quorum_server(layout: ClusterLayout, cfg: ClusterConfig) -> None:
+    """The quorum device of a two-node cluster: a quorum server on the client host."""
+    from clustersim import membership  # noqa: PLC0415
+
+    if not membership.has_quorum_device(len(cfg.nodes)):
+        return
+    client = host(layout, CLIENT)
+    if any("clustersim.membership" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+           for pid in processes(client)):
+        return
+    log = open(layout.base / CLIENT / "quorum-server.log", "ab")
+    with log:
+        subprocess.Popen(client.command([sys.executable, "-m", "clustersim.membership",
+                                         "quorum-server", *cfg.nodes]),
+                         stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                         start_new_session=True, env=node_env())

@@ -110,6 +110,31 @@ class NodeAgent:
             self.kill_group(proc)
 
 
+def start_membership(layout: ClusterLayout, node: str) -> None:
+    """The node's share of cluster membership (clustersim.membership): heartbeats, and a
+    dead peer reported to the RGM once this side holds quorum."""
+    from clustersim import client, hosts, membership  # noqa: PLC0415
+    from clustersim.config import ClusterConfig  # noqa: PLC0415
+    from clustersim.syslogd import log_to_node  # noqa: PLC0415
+
+    cfg = ClusterConfig.load(layout)
+    peers = {n: hosts.node_address(cfg, n) for n in cfg.nodes if n != node}
+
+    def tell_rgm(peer: str) -> None:
+        def send() -> None:
+            with contextlib.suppress(client.Unreachable, OSError, ValueError):
+                client.request(layout.rgmd_socket, {"op": "node_down", "args": {"node": peer}})
+        threading.Thread(target=send, daemon=True).start()
+
+    def log(level: str, text: str) -> None:
+        with contextlib.suppress(OSError):
+            log_to_node(layout, node, "Cluster.CMM", level, text)
+
+    membership.Monitor(layout.base, node, peers, hosts.node_address(cfg, node),
+                       declare_dead=tell_rgm, panic=membership.power_off_self,
+                       log=log).start()
+
+
 def serve(layout: ClusterLayout, node: str) -> int:
     procs.set_child_subreaper()
     # Methods killed with SIGABRT would dump core into their cwd, "/": no core files.
@@ -145,6 +170,7 @@ def serve(layout: ClusterLayout, node: str) -> int:
     stop = threading.Event()
     reaper = threading.Thread(target=agent.reap_orphans, args=(stop,), daemon=True)
     reaper.start()
+    start_membership(layout, node)
 
     def on_term(_sig: int, _frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -5,7 +5,8 @@ single worker thread: admin commands (scrgadm, scswitch, the object CLI), scha_c
 requests and membership events all queue up there, so state changes are serialised and the
 RGM never runs two methods of one resource at once; methods run on the nodes through their
 node agents, in parallel only where the RGM does that (Validate on all Init_nodes). A
-watcher thread polls every node agent's pid and queues a node-death event when one is gone.
+node's death is not seen here: the surviving nodes' membership monitors tell (by silence
+and quorum, clustersim.membership), with a `node_down` request.
 
 Protocol (JSON lines on `layout.rgmd_socket`): `{"op": "<Rgm method>", "args": {...}}` ->
 `{"ok": true, "result": ...}` or `{"ok": false, "err": "<scha_err name>", "message": "..."}`;
@@ -28,7 +29,7 @@ import time
 import traceback
 from typing import Any
 
-from clustersim import client, devices, hosts, procs
+from clustersim import client, devices, procs
 from clustersim import node as nodelife
 from clustersim.errors import ClusterError
 from clustersim.layout import ClusterLayout
@@ -130,27 +131,6 @@ class Rgmd:
         self.jobs.put((op, args, reply))
         return reply.get()
 
-    # --- node liveness ------------------------------------------------------------------
-    def watch(self) -> None:
-        # Its own connection: an SQLite connection must not be used by two threads at once,
-        # and the worker's is busy whenever a request runs.
-        store = Store(self.layout.state_db)
-        try:
-            while not self.stop.wait(0.3):
-                try:
-                    up = store.up_nodes()
-                except Exception as exc:  # store busy or being rebuilt: try again next round
-                    print(f"rgmd: watcher: {exc}", file=sys.stderr)
-                    continue
-                for node in up:
-                    if node in self.pending_down:
-                        continue
-                    if not hosts.is_up(self.layout, node):
-                        self.pending_down.add(node)
-                        self.jobs.put(("node_down", {"node": node}, queue.Queue()))
-        finally:
-            store.close()
-
     # --- the socket ---------------------------------------------------------------------
     def serve(self) -> int:
         sock = self.layout.rgmd_socket
@@ -185,9 +165,7 @@ class Rgmd:
 
         server = Server(str(sock), Handler)
         worker = threading.Thread(target=self.work, daemon=True)
-        watcher = threading.Thread(target=self.watch, daemon=True)
         worker.start()
-        watcher.start()
 
         def on_term(_sig: int, _frame: object) -> None:
             threading.Thread(target=server.shutdown, daemon=True).start()

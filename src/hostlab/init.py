@@ -16,7 +16,8 @@ only the host's processes. It then makes the host:
 
 It then prints `ready` (or `error: <line>`) on stdout and stays, reaping orphans, until it is
 killed -- SIGKILL from outside is a power-off: the kernel kills every process of the host at
-once. SIGTERM is an orderly halt: every process gets SIGTERM, then SIGKILL.
+once; SIGPWR, which a process of the host itself may send to PID 1, does the same (a
+panic). SIGTERM is an orderly halt: every process gets SIGTERM, then SIGKILL.
 
 Standard library only, and no hostlab import: it runs as a script by path.
 """
@@ -170,6 +171,9 @@ def main() -> None:
         spec = json.load(spec_file)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes pause() to reap
     signal.signal(signal.SIGTERM, halt)
+    # SIGPWR from inside the host: a panic. init exits at once and the kernel kills every
+    # process of the host, as a power-off from outside would.
+    signal.signal(signal.SIGPWR, lambda *_: os._exit(1))
     try:
         setup(spec)
     except (SetupError, OSError) as exc:

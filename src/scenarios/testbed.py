@@ -27,6 +27,8 @@ from scenarios.site import Site
 TOP = Path(__file__).resolve().parents[2]
 HEAL_TIMEOUT = 120.0
 """How long a test gives the service to be healthy again after a fault (seconds)."""
+HEARTBEAT_TIMEOUT = 4000
+"""Milliseconds of silence before the test clusters declare a node dead."""
 LEFTOVER_WAIT = 15.0
 """How long processes of a destroyed cluster may take to disappear (seconds)."""
 
@@ -120,6 +122,9 @@ def generic_cluster(package_dir: Path) -> Iterator[Cluster]:
             raise TestbedError(f"clustersim create failed: {done.stderr}")
         created = True
         try:
+            # node death noticed after 4 s of silence (Sun Cluster's default: 10 s)
+            session.cluster(site.nodes[0], "cluster", "set", "-p", "heartbeat_quantum=500",
+                            "-p", f"heartbeat_timeout={HEARTBEAT_TIMEOUT}")
             generic.run(session, package_dir)
         except StepFailed as exc:
             raise TestbedError(f"generic procedure failed: {exc}\n"

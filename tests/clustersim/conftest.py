@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import hostlab
-from clustersim import cli, hosts, procs
+from clustersim import cli, hosts, membership, procs
 from clustersim import node as nodelife
 from clustersim.layout import ClusterLayout
 from clustersim.store import Store
@@ -22,6 +22,8 @@ SLEEPER = Path(__file__).resolve().parent / "sleeper"
 METHODS = ("prenet_start", "start", "stop", "postnet_stop", "validate", "update",
            "monitor_start", "monitor_stop", "monitor_check", "giveup")
 WAIT = 60.0
+TEST_HEARTBEAT = {"heartbeat_quantum": "500", "heartbeat_timeout": "4000"}
+"""Node death noticed after 4 s of silence (Sun Cluster's default is 10 s)."""
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = WAIT, what: str = "condition"):
@@ -200,6 +202,7 @@ def build_sleeper_package(dest: Path) -> Path:
 def cluster(tmp_path: Path, show_node_logs: Callable[[Path], None]) -> Iterator[Cluster]:
     show_node_logs(tmp_path / "cl")
     layout = cli.create(str(tmp_path / "cl"), ["mars", "venus"], "testcl", start=True)
+    membership.change_settings(layout.base, TEST_HEARTBEAT)
     try:
         yield Cluster(layout)
     finally:

@@ -104,7 +104,11 @@ def test_node_panic_fails_groups_over(sleeper: Cluster) -> None:
     for pid in processes:
         assert not _alive(pid), f"process {pid} of mars survived the panic"
     assert not c.host("mars").is_powered
-    assert c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars") == "DOWN\n"
+    # venus learns it from silence: mars is declared dead once not heard for the timeout
+    wait_for(lambda: c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars")
+             == "DOWN\n", what="mars declared dead")
+    assert "CMM: node mars not heard for 4 s: declared dead" in \
+        (c.root("venus") / "var/adm/messages").read_text()
     wait_for(lambda: c.rs_state("mail-rs", "venus") == "ONLINE", what="failover to venus")
     assert c.rg_state("MAIL-RG", "mars") == "OFFLINE"
     assert _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")

@@ -305,3 +305,16 @@ def test_a_program_can_tell_which_host_it_runs_on(lab: hostlab.Lab) -> None:
                      env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
     assert where.stdout.strip() == "mars"
     assert not mars.is_current() and not venus.is_current()
+
+
+def test_a_host_can_panic_itself(lab: hostlab.Lab) -> None:
+    """SIGPWR to its own init, from a process of the host: the whole host goes at once."""
+    mars, venus = two_hosts(lab)
+    mars.popen(["sleep", "300"])
+    mars.run(["kill", "-PWR", "1"])
+    for _ in range(100):
+        if not mars.is_powered:
+            break
+        time.sleep(0.02)
+    assert not mars.is_powered
+    assert venus.is_powered

@@ -187,8 +187,7 @@ def _mount_here(layout: ClusterLayout, node: str, store: Store, args: _Args,  # 
             call_rgmd(layout, "device_mount_global", device=entry.device,
                       mount_point=entry.mount_point)
             return True
-        holders = call_rgmd(layout, "device_mounts", device=entry.device,
-                            mount_point=entry.mount_point)
+        holders = _live_holders(layout, node, store, entry)
         for other in holders:
             if other == node:
                 continue
@@ -212,6 +211,29 @@ def _mount_here(layout: ClusterLayout, node: str, store: Store, args: _Args,  # 
              entry.mount_point, problem)
         return False
     return True
+
+
+FENCE_WAIT = 30.0
+"""How long a failover mount waits for a node the cluster declared dead to be gone (a node
+that lost quorum panics itself within a second or two of being declared dead)."""
+
+
+def _live_holders(layout: ClusterLayout, node: str, store: Store,
+                  entry: storage.VfstabEntry) -> list[str]:
+    """Nodes other than this one with the file system mounted, once every node the cluster
+    has declared dead has let go of it (it dies with its mounts)."""
+    import time  # noqa: PLC0415
+
+    from clustersim.client import call_rgmd  # noqa: PLC0415
+
+    deadline = time.monotonic() + FENCE_WAIT
+    while True:
+        holders = [n for n in call_rgmd(layout, "device_mounts", device=entry.device,
+                                        mount_point=entry.mount_point) if n != node]
+        dead = [n for n in holders if store.node_state(n) != "UP"]
+        if not dead or time.monotonic() > deadline:
+            return holders
+        time.sleep(0.2)
 
 
 def _self_and_ancestors() -> set[int]:

@@ -9,6 +9,7 @@ Sun Cluster 3.1 (`-- Resource Groups --` tables with `Group:` / `Resource:` rows
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from clustersim.errors import ClusterError
 from clustersim.layout import ClusterLayout
@@ -53,6 +54,57 @@ def _flags(argv: list[str]) -> tuple[set[str], str | None]:
                 raise ClusterError(f"illegal option -- {letter}", "INVAL")
             flags.add(letter)
     return flags, only
+
+
+def quorum_lines(layout: ClusterLayout, store: Any, nodes: list[str]) -> list[str]:
+    """scstat -q: one vote per node, and the quorum server's in a two-node cluster (present
+    when it holds the key of a node that is up)."""
+    from clustersim import membership  # noqa: PLC0415
+
+    up = [n for n, _i, s in store.nodes() if s == "UP"]
+    device = membership.has_quorum_device(len(nodes))
+    device_up = False
+    if device:
+        keys = _quorum_keys(layout)
+        device_up = bool(keys and set(keys) & set(up))
+    tally = membership.votes(len(nodes), len(up), device_up)
+    lines = [RULE, "", "-- Quorum Summary --", "",
+             f"  Quorum votes possible:      {tally.possible}",
+             f"  Quorum votes needed:        {tally.needed}",
+             f"  Quorum votes present:       {tally.present}", "", "",
+             "-- Quorum Votes by Node --", "",
+             f"{'':12}{'Node Name':<20}{'Present':<9}{'Possible':<9}Status",
+             f"{'':12}{'---------':<20}{'-------':<9}{'--------':<9}------"]
+    lines += [f"  Node votes: {n:<20}{1 if n in up else 0:<9}{1:<9}"
+              f"{'Online' if n in up else 'Offline'}" for n in nodes]
+    if device:
+        lines += ["", "", "-- Quorum Votes by Device --", "",
+                  f"{'':12}{'Device Name':<20}{'Present':<9}{'Possible':<9}Status",
+                  f"{'':12}{'-----------':<20}{'-------':<9}{'--------':<9}------",
+                  f"  Device votes: {'qs1':<18}{1 if device_up else 0:<9}{1:<9}"
+                  f"{'Online' if device_up else 'Offline'}",
+                  f"  (quorum server {membership.QUORUM_SERVER}:{membership.QUORUM_PORT} "
+                  "on the client host)"]
+    return [*lines, ""]
+
+
+def _quorum_keys(layout: ClusterLayout) -> list[str] | None:
+    """The registration keys the quorum server holds (asked from the client host)."""
+    from clustersim import hosts, membership  # noqa: PLC0415
+
+    try:
+        lab = hosts.lab(layout)
+        if any(h.is_current() for h in lab.hosts.values()):  # typed on a node
+            answer = membership.ask_quorum_server("KEYS")
+        elif lab.hosts[hosts.CLIENT].is_powered:  # from the machine: through the client
+            answer = lab.hosts[hosts.CLIENT].call(membership.ask_quorum_server, "KEYS")
+        else:
+            return None
+    except Exception:  # no hosts: a cluster that is not started
+        return None
+    if not answer or not answer.startswith("KEYS"):
+        return None
+    return answer.split()[1:]
 
 
 def render(layout: ClusterLayout, argv: list[str]) -> str:
@@ -100,10 +152,6 @@ def render(layout: ClusterLayout, argv: list[str]) -> str:
                 for rs, n, state, text in rows]
         out.append("")
     if everything or "q" in flags:
-        up = sum(1 for _n, _i, s in store.nodes() if s == "UP")
-        out += [RULE, "", "-- Quorum Summary --", "",
-                f"  Quorum votes possible:      {len(nodes)}",
-                f"  Quorum votes needed:        {len(nodes) // 2 + 1}",
-                f"  Quorum votes present:       {up}", ""]
+        out += quorum_lines(layout, store, nodes)
     out.append(RULE)
     return "\n".join(line.rstrip() for line in out) + "\n"
