@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import faults, generic
+from scenarios import faults, generic, proof
 from scenarios.console import Console
 from scenarios.session import Session, StepFailed, tool
 from scenarios.site import Site
@@ -65,13 +65,20 @@ class Cluster:
                         expect=expect)
 
     def node_action(self, action: str, node: str) -> None:
-        """`clustersim node boot|panic NODE`: a node dies (every process of it killed) or
-        comes back."""
+        """`clustersim node boot|panic|isolate|reconnect NODE`: a node dies (powered off:
+        every process of it at once), is cut off the network, or comes back."""
         done = subprocess.run([tool("clustersim"), "node", action, node, "--cluster",
                                str(self.site.directory)], capture_output=True, text=True,
                               timeout=120, check=False)
         if done.returncode != 0:
             raise TestbedError(f"clustersim node {action} {node}: {done.stderr.strip()}")
+
+    def wait_declared_dead(self, node: str, timeout: float = 60.0) -> float:
+        """Until the other node, by silence, has declared `node` dead; the seconds taken."""
+        survivor = self.other(node)
+        return proof.wait_for(
+            lambda: proof.ask(self.site, survivor, "scha_cluster_get", "-O", "Node_state",
+                              node) == ["DOWN"], timeout, f"{survivor} declaring {node} dead")
 
     def healthy(self) -> str:
         """Wait for the service to be healthy somewhere, faults cleared; the node."""

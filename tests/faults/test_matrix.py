@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import faults, proof
+from scenarios import faults, proof, testbed
 from scenarios.faultmatrix import (
     DETECT,
     RESTART,
@@ -111,6 +111,29 @@ def panic_node(scene: Scene) -> None:
     scene.cluster.node_action("panic", scene.node)
 
 
+def node_declared_dead_by_silence(scene: Scene) -> None:
+    """The survivor noticed the silence (nobody told it), and held quorum."""
+    lines = faults.messages(scene.site, scene.other)
+    assert any(f"CMM: node {scene.node} not heard for" in line and "declared dead" in line
+               for line in lines), "the survivor did not declare the node dead by silence"
+
+
+def cut_cable(scene: Scene) -> None:
+    scene.cluster.node_action("isolate", scene.node)
+
+
+def partitioned_side_panicked(scene: Scene) -> None:
+    """The side without quorum (it cannot reach the quorum server) powered itself off; the
+    other side declared it dead and took the group."""
+    assert scene.site.host(scene.node) is None, f"{scene.node} still runs, cut off"
+    node_declared_dead_by_silence(scene)
+
+
+def mend_and_boot(scene: Scene) -> None:
+    scene.cluster.node_action("reconnect", scene.node)
+    boot_node("self")(scene)
+
+
 def boot_node(which: str) -> Action:
     def restore(scene: Scene) -> None:
         node = scene.node if which == "self" else scene.other
@@ -121,19 +144,23 @@ def boot_node(which: str) -> Action:
 
 
 def intruder(scene: Scene) -> Path:
-    return scene.site.on(scene.other, scene.site.config_dir) / "lost+found.intruder"
+    """The mount point on the other node (not mounted there: the node's own directory)."""
+    return scene.site.on(scene.other, scene.site.config_dir)
 
 
 def storage_offline_at_start(scene: Scene) -> None:
     """A file in the mount point: the shared file system cannot be mounted on the target."""
     scene.cluster.cmd(scene.node, "scrgadm", "-c", "-j", scene.site.storage_resource,
                       "-y", "Failover_mode=SOFT")
-    intruder(scene).write_text("the file system cannot be mounted over this\n")
+    intruder(scene).rmdir()
+    intruder(scene).write_text("a file where the mount point should be: mount refuses\n")
     switch_away(scene)
 
 
 def remove_intruder(scene: Scene) -> None:
-    intruder(scene).unlink(missing_ok=True)
+    if intruder(scene).is_file():
+        intruder(scene).unlink()
+        intruder(scene).mkdir()
 
 
 def loglevel(content: str | None) -> Action:
@@ -191,6 +218,7 @@ def standby_down_then_failures(scene: Scene) -> None:
     """The other node panics; then imapd hangs with Retry_count 0, so the first failure
     asks for a failover, which the cluster must reject: no healthy candidate."""
     scene.cluster.node_action("panic", scene.other)
+    scene.cluster.wait_declared_dead(scene.other)
     scene.cluster.cmd(scene.node, "scrgadm", "-c", "-j", scene.site.mail_resource,
                       "-y", "Retry_count=0")
     faults.inject(scene.site, scene.node, "imapd", "hang")
@@ -252,6 +280,8 @@ def stop_bounded(scene: Scene) -> None:
 
 # --- the table ---------------------------------------------------------------------------
 
+SILENCE = testbed.HEARTBEAT_TIMEOUT / 1000 + 2
+"""heartbeat_timeout of the test clusters, and the quorum server's answer."""
 HANG = DETECT + RESTART
 """Hang or refusal: detected within Thorough_probe_interval + Probe_timeout + margin, then
 a restart."""
@@ -289,7 +319,10 @@ TABLE: list[Row] = [
         Outcome.START_FAILURE, START_TIMEOUT + 2 * SWITCH, check=start_failed_logged),
     Row("stop-msg hangs", switch_with("stop-msg", "hang", on_target=False),
         Outcome.STOP_COMPLETES, STOP_TIMEOUT + SWITCH, check=stop_bounded),
-    Row("node panic", panic_node, Outcome.FAILOVER, SWITCH, restore=boot_node("self")),
+    Row("node panic (noticed by silence)", panic_node, Outcome.FAILOVER, SILENCE + SWITCH,
+        restore=boot_node("self"), check=node_declared_dead_by_silence),
+    Row("network partition (cable cut)", cut_cable, Outcome.FAILOVER, SILENCE + SWITCH,
+        restore=mend_and_boot, check=partitioned_side_panicked),
     Row("storage offline at start", storage_offline_at_start, Outcome.START_FAILURE,
         2 * SWITCH, restore=remove_intruder),
     Row("loglevel file garbage", loglevel("garbage\x01 \u00e9 99999"), Outcome.STOP_COMPLETES,
@@ -307,7 +340,7 @@ TABLE: list[Row] = [
 
 
 SHARDS = (
-    ("start-msg", "stop-msg", "storage"),
+    ("start-msg", "stop-msg", "storage", "partition"),
     ("hang", "dispatcher refuse", "imapd refuse", "loglevel", "rgm/rt"),
     ("refuse", "watcher crash", "candidate", "during"),
     ("crash", "slow", "gives up", "panic"),
