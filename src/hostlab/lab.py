@@ -476,10 +476,13 @@ class Host:
 
     def cut_cable(self) -> None:
         """Isolate the host: its cable goes down at the segment end (the host sees no carrier)."""
-        kernel.tool(["ip", "-n", self.segment.netns, "link", "set", self.cable, "down"])
+        if self.is_powered:
+            kernel.tool(["ip", "-n", self.segment.netns, "link", "set", self.cable, "down"])
 
     def mend_cable(self) -> None:
-        kernel.tool(["ip", "-n", self.segment.netns, "link", "set", self.cable, "up"])
+        """Plug the cable back (a host that powered off meanwhile gets a new one at boot)."""
+        if self.is_powered:
+            kernel.tool(["ip", "-n", self.segment.netns, "link", "set", self.cable, "up"])
 
 
 class Disk:
