@@ -51,7 +51,7 @@ LIMIT = 90.0
 
 
 def messages_tail(c: standin.MailCluster, node: str) -> standin.MessagesTail:
-    return standin.MessagesTail(c.site.on(node, "/var/adm/messages"))
+    return standin.MessagesTail(c.site.root(node) / "var" / "adm" / "messages")
 
 
 def watcher_death(c: standin.MailCluster) -> tuple[float, float]:

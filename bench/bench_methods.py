@@ -56,11 +56,12 @@ def main() -> int:
         rtype = proof.ask(site, online, "scha_resource_get", "-O", "Type",
                                   "-R", site.mail_resource, "-G", site.group)[0].strip()
         ident = ["-R", site.mail_resource, "-T", rtype, "-G", site.group]
-        shebang = c.method_path(online, "ims_svc_start").read_text().splitlines()[0]
+        shebang = site.on(online, str(c.method_path(online, "ims_svc_start"))).read_text() \
+            .splitlines()[0]
         interpreter = shebang[2:].strip().split()[0]
 
         def run(label: str, node: str, argv: list[str]) -> None:
-            w, u, code = timed(argv, c.method_env(node))
+            w, u, code = timed(c.on_node(node, argv), c.method_env(node))
             wall.setdefault(label, []).append(w)
             cpu.setdefault(label, []).append(u)
             if code != 0:

@@ -37,10 +37,10 @@ CYCLES = 15
 
 
 def monitor_process(c: standin.MailCluster, node: str) -> psutil.Process:
-    program = str(c.site.on(node, "/opt/SUNWscims/bin/ims_probe"))
-    for proc in psutil.process_iter(["cmdline"]):
-        if program in (proc.info["cmdline"] or [])[:2]:
-            return proc
+    program = "/opt/SUNWscims/bin/ims_probe"  # as the node runs it
+    for pid, args in c.site.processes(node):
+        if program in args.split()[:2]:
+            return psutil.Process(pid)
     raise RuntimeError(f"no ims_probe running on {node}")
 
 

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import faults, generic
+from scenarios import faults, generic, proof
 from scenarios.console import Console
 from scenarios.session import Session, tool
 from scenarios.site import Site
@@ -62,12 +62,21 @@ class MailCluster:
 
     def method_env(self, node: str) -> dict[str, str]:
         """The environment the RGM gives a method (docs/internals.md, section 4)."""
-        root = str(self.site.root(node))
-        return {"PATH": f"{root}/usr/cluster/bin:/usr/bin:/bin", "SC_NODE_ROOT": root,
-                "LANG": "C", "TZ": os.environ.get("TZ", "UTC")}
+        del node
+        return {"PATH": "/usr/cluster/bin:/usr/bin:/bin", "LANG": "C",
+                "TZ": os.environ.get("TZ", "UTC")}
 
     def method_path(self, node: str, method: str) -> Path:
-        return self.site.on(node, f"/opt/SUNWscims/bin/{method}")
+        """The method as the node runs it (read it through `site.on`)."""
+        del node
+        return Path(f"/opt/SUNWscims/bin/{method}")
+
+    def on_node(self, node: str, argv: list[str]) -> list[str]:
+        """`argv` run on the node (every program of the agent runs there, never here)."""
+        host = self.site.host(node)
+        if host is None:
+            raise RuntimeError(f"{node} is down")
+        return host.command(argv)
 
 
 def _cluster_processes(directory: Path) -> list[str]:
@@ -210,7 +219,12 @@ GREETINGS = (("smtp", b"220"), ("imap", b"* OK"), ("pop", b"+OK"))
 
 def greet(site: Site, timeout: float = 0.5) -> bool:
     """SMTP, IMAP and POP each greet on the logical host within `timeout` (a quicker,
-    finer-grained check than proof.services_answer, for polling during an outage)."""
+    finer-grained check than proof.services_answer, for polling during an outage), seen
+    from the cluster's client host."""
+    return proof.from_client(site, _greet, site, timeout)
+
+
+def _greet(site: Site, timeout: float) -> bool:
     for service, greeting in GREETINGS:
         try:
             with socket.create_connection((site.logical_ip, getattr(site.ports, service)),
