@@ -34,11 +34,12 @@ test: sysdeps lint
 
 ## System tools the tests use: ksh (Solaris 11's /bin/sh is ksh93: the install scripts must
 ## parse with it), man and groff (SUNW.ims(5) must render); for the real hosts of hostlab,
-## iproute2, util-linux, mount, e2fsprogs and procps. Installed from Debian when missing.
+## iproute2, util-linux, mount, e2fsprogs, procps and iputils-arping (logical hosts announce
+## themselves with a gratuitous ARP). Installed from Debian when missing.
 sysdeps:
 	@missing=""; pkgs=""; \
 	for pair in ksh:ksh man:man-db groff:groff-base ip:iproute2 nsenter:util-linux \
-	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps; do \
+	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps arping:iputils-arping; do \
 	  tool=$${pair%%:*}; pkg=$${pair#*:}; \
 	  command -v $$tool >/dev/null 2>&1 || { missing="$$missing $$tool"; pkgs="$$pkgs $$pkg"; }; \
 	done; \
