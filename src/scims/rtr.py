@@ -251,8 +251,9 @@ class ResourceType:
             return f"{self.name}:{self.rt_version}"
         return self.name
 
-    # Named as the project's API asks; from here on, `property` in this class body is this
-    # method, not the builtin decorator, so keep every @property above it.
+    # Named for what it returns, a property declaration (`rt.property("Retry_count")`); from
+    # here on, `property` in this class body is this method, not the builtin decorator, so
+    # keep every @property above it.
     def property(self, name: str) -> PropertyDecl:
         """The declaration of `name` in this file, any case; UnknownPropertyError if none."""
         key = name.lower()

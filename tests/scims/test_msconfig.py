@@ -11,7 +11,7 @@ from scims.msconfig import MessagingConfig, MsConfigError, ServiceEndpoint
 
 LOGICAL_IP = "192.18.75.155"
 
-# What `configure` writes (msgserver.md §4.1), with the logical host name as the procedure asks.
+# What `configure` writes (docs/msgserver.md §6), with the logical host name as the procedure asks.
 MSG_CONF_DEFAULTS = """\
 ! msg.conf.defaults - written by configure; never edit
 local.serveruid = mailsrv

@@ -18,6 +18,10 @@ from scims.rtr import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+# Real RTR files of other agents, read where they lie beside the repository (their licences
+# keep them out of it): SUNW.qfs and SUNW.hasam from the SAM-QFS agents
+# (github.com/cgrzemba/samqfs, src/fs/sc and src/fs/ha), Ingres.ingres_server from the Ingres
+# agent (github.com/fosslc/Ingres, src/ha/sc/specials).
 EXAMPLES = REPO.parent / "shared" / "reference" / "rtr-examples"
 
 HEADER = """\

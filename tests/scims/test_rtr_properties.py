@@ -21,6 +21,7 @@ from scims.rtr import (
 )
 from scims.sysprops import METHODS, lookup
 
+# Real RTR files of other agents (SAM-QFS, Ingres; see test_rtr.py), beside the repository.
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "rtr-examples"
 HEADER = 'Resource_type = "x";\nRT_basedir = /opt/x;\nStart = start;\nStop = stop;\n'
 
