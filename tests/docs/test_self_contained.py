@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SELF = Path(__file__).resolve()
 
 SKIPPED_DIRS = {".git", ".venv", ".venv39", "build", "dist", "__pycache__", ".pytest_cache",
