@@ -154,3 +154,10 @@ def test_the_checks_catch_what_they_are_for(tmp_path: Path) -> None:
     assert missing_targets(page, "[gone](gone.md)")
     assert missing_targets(REPO / "src" / "x.py", "# see docs/gone.md §1")
     assert not missing_targets(page, "[index](README.md) and `src/scims/` and `B/config`")
+
+
+def test_the_docs_index_names_every_page() -> None:
+    index = (REPO / "docs" / "README.md").read_text(encoding="utf-8")
+    pages = sorted(p.name for p in (REPO / "docs").glob("*.md") if p.name != "README.md")
+    unlisted = [name for name in pages if name not in index]
+    assert not unlisted, f"docs/README.md does not list {unlisted}"
