@@ -569,7 +569,8 @@ SERVICE_FAILED = _define(
     "Probe failed: %s.",
     Priority.ERROR,
     "A probe of a Messaging Server service failed: the service refused the connection, did "
-    "not answer within Probe_timeout, or answered wrongly.",
+    "not answer within Probe_timeout (at any point of the exchange, its reply to LOGOUT or "
+    "QUIT included: a complete failure), or answered wrongly.",
     "None if the fault monitor recovers the service. Otherwise look in the Messaging Server "
     "logs for the cause.",
 )

@@ -63,6 +63,12 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def section(man_text: str, title: str, following: str) -> str:
+    """One section of the rendered page, blanks flattened, hyphenation undone."""
+    text = man_text.replace("\u2010\n", "").replace("\u2010", "-")
+    return flat(text.split(f"\n{title}\n", 1)[1].split(f"\n{following}\n", 1)[0])
+
+
 def test_man_page_lists_every_property(man_text: str) -> None:
     text = man_text.replace("\u2010\n", "").replace("\u2010", "-")
     properties = text.split("\nPROPERTIES\n", 1)[1].split("\nEXAMPLES\n", 1)[0]
@@ -136,3 +142,9 @@ def test_messages_guide_ships_and_renders(built: Built, man_text: str) -> None:
     assert "/opt/SUNWscims/man/man5/SUNWscims-messages.5" in files
     see_also = man_text.split("\nSEE ALSO\n", 1)[1].split("\nNOTES\n", 1)[0]
     assert "SUNWscims-messages(5)" in see_also
+
+
+def test_man_page_says_a_hang_at_the_goodbye_is_a_complete_failure(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "complete failure of that service (score 100), wherever in the exchange" in monitoring
+    assert "hangs before its reply to IMAP LOGOUT or to POP or SMTP QUIT" in monitoring
