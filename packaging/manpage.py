@@ -156,6 +156,7 @@ def render(rtr: Path, template: Path = TEMPLATE, when: int | None = None) -> str
     text = template.read_text()
     text = text.replace("@DATE@", date).replace("@VERSION@", str(rt.rt_version))
     text = text.replace("@FULL_NAME@", rt.full_name)
+    text = text.replace("@RT_VERSION@", str(rt.rt_version))
     text = text.replace("@METHODS@", methods_section(rt))
     text = text.replace("@PROPERTIES@", properties_section(rt))
     if "@" in "".join(re.findall(r"@[A-Z_]+@", text)):

@@ -375,7 +375,8 @@ def test_scrgadm_registers_a_type_from_a_file(rgm, admin) -> None:
     assert rc == 13 and "/opt/TESTsleep/etc/missing" in err and "not found" in err
     assert admin("scrgadm", "-a", "-t", "TEST.napper", "-f",
                  "/opt/TESTsleep/etc/TEST.napper") == (0, "")
-    assert engine.store.resolve_rt("TEST.napper") == "TEST.napper:1.0"
+    # No #$upgrade in the file: no version in the name.
+    assert engine.store.resolve_rt("TEST.napper") == "TEST.napper"
     rc, err = admin("scrgadm", "-a", "-t", "TEST.napper", "-f", "/opt/TESTsleep/etc/TEST.napper")
     assert rc == 13 and "already registered" in err
     engine.create_rs("nap", "rg", "TEST.napper", {}, {})  # usable like any type

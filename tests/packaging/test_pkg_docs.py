@@ -148,3 +148,11 @@ def test_man_page_says_a_hang_at_the_goodbye_is_a_complete_failure(man_text: str
     monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
     assert "complete failure of that service (score 100), wherever in the exchange" in monitoring
     assert "hangs before its reply to IMAP LOGOUT or to POP or SMTP QUIT" in monitoring
+
+
+def test_man_page_names_the_type_as_the_cluster_registers_it(man_text: str) -> None:
+    description = section(man_text, "DESCRIPTION", "METHODS")
+    assert "registers is SUNW.ims, and that is what scha_resource_get -O Type" in description
+    assert "has no #$upgrade directive" in description
+    assert "Type_version is fixed at 6.3" in description
+    assert "SUNW.ims:" not in man_text

@@ -1,0 +1,33 @@
+"""What an administrator who knows Sun Cluster's documentation sees after the guide's generic
+procedure (issue 14): the type's name everywhere, the resource's status right after it was
+enabled, and the documented meaning of the properties administrators' scripts set."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scenarios.testbed import Cluster
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_type_is_sunw_ims_wherever_an_administrator_looks(cluster: Cluster) -> None:
+    """rtr/SUNW.ims has no #$upgrade directive, so the version is no part of the name
+    ("Format of Resource Type Names"), as the guide's SC[SUNW.ims,...] lines show."""
+    site = cluster.site
+    node = site.nodes[0]
+    typed = cluster.cmd(node, "scha_resource_get", "-O", "Type", "-R", site.mail_resource,
+                        "-G", site.group).stdout
+    assert typed.split() == ["SUNW.ims"]
+    listing = cluster.cmd(node, "scrgadm", "-pv").stdout
+    assert re.search(r"^Res Type name:\s+SUNW\.ims$", listing, re.M), listing
+    assert re.search(rf"^\s+\({site.group}:{site.mail_resource}\) Res resource type:\s+"
+                     r"SUNW\.ims$", listing, re.M), listing
+    assert "SUNW.ims:" not in listing
+    # Without #$upgrade the resource cannot change versions: Type_version is fixed.
+    refused = cluster.cmd(node, "scrgadm", "-c", "-j", site.mail_resource,
+                          "-y", "Type_version=6.3", expect=None)
+    assert refused.returncode != 0
+    assert "Type_version" in refused.stderr, refused.stderr
