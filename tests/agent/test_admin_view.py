@@ -31,3 +31,12 @@ def test_the_type_is_sunw_ims_wherever_an_administrator_looks(cluster: Cluster) 
                           "-y", "Type_version=6.3", expect=None)
     assert refused.returncode != 0
     assert "Type_version" in refused.stderr, refused.stderr
+
+
+def test_failover_mode_is_soft_unless_the_administrator_says_otherwise(cluster: Cluster) -> None:
+    """SUNW.ims(5): SOFT, not r_properties(5)'s NONE, so that a failed Start moves the group
+    (tests/agent/test_start_stop.py shows both modes at work)."""
+    site = cluster.site
+    mode = cluster.cmd(site.nodes[0], "scha_resource_get", "-O", "Failover_mode",
+                       "-R", site.mail_resource, "-G", site.group).stdout
+    assert mode.split() == ["SOFT"]

@@ -156,3 +156,11 @@ def test_man_page_names_the_type_as_the_cluster_registers_it(man_text: str) -> N
     assert "has no #$upgrade directive" in description
     assert "Type_version is fixed at 6.3" in description
     assert "SUNW.ims:" not in man_text
+
+
+def test_man_page_says_failover_mode_defaults_to_soft_and_why(man_text: str) -> None:
+    properties = section(man_text, "PROPERTIES", "EXAMPLES")
+    assert "In this resource type Failover_mode defaults to SOFT, not to the system default " \
+        "NONE of r_properties(5)" in properties
+    assert "-y Failover_mode=NONE to have the system default" in properties
+    assert parse_file(str(RTR)).default("Failover_mode") == "SOFT"
