@@ -617,8 +617,8 @@ NO_ACTION_TAKEN = _define(
     "NO_ACTION_TAKEN",
     "Messaging Server is faulted and no action is taken: %s.",
     Priority.ERROR,
-    "Failover_mode is LOG_ONLY, or RESTART_ONLY with its restarts used up, so the fault "
-    "monitor only reports the failure.",
+    "Failover_mode is LOG_ONLY, or RESTART_ONLY or the extension property Failover_enabled "
+    "FALSE with the restarts used up, so the fault monitor only reports the failure.",
     "Repair Messaging Server by hand, or restart the resource with scswitch -n -j and "
     "scswitch -e -j.",
 )

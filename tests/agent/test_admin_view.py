@@ -40,3 +40,15 @@ def test_failover_mode_is_soft_unless_the_administrator_says_otherwise(cluster: 
     mode = cluster.cmd(site.nodes[0], "scha_resource_get", "-O", "Failover_mode",
                        "-R", site.mail_resource, "-G", site.group).stdout
     assert mode.split() == ["SOFT"]
+
+
+def test_failover_enabled_is_there_for_scripts_that_set_it(cluster: Cluster) -> None:
+    """Boolean, TRUE, tunable when disabled, as for SUNW.iws and SUNW.iim."""
+    site = cluster.site
+    node = site.nodes[0]
+    value = cluster.cmd(node, "scha_resource_get", "-O", "Extension", "-R", site.mail_resource,
+                        "-G", site.group, "Failover_enabled").stdout
+    assert value.split() == ["BOOLEAN", "TRUE"]
+    refused = cluster.cmd(node, "scrgadm", "-c", "-j", site.mail_resource,
+                          "-x", "Failover_enabled=FALSE", expect=None)
+    assert refused.returncode != 0 and "disabled" in refused.stderr, refused.stderr

@@ -164,3 +164,12 @@ def test_man_page_says_failover_mode_defaults_to_soft_and_why(man_text: str) -> 
         "NONE of r_properties(5)" in properties
     assert "-y Failover_mode=NONE to have the system default" in properties
     assert parse_file(str(RTR)).default("Failover_mode") == "SOFT"
+
+
+def test_man_page_documents_failover_enabled(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "The extension property Failover_enabled (default TRUE) has the meaning it has for " \
+        "Sun's SUNW.iws, SUNW.iim and SUNW.gds agents" in monitoring
+    failover_enabled = parse_file(str(RTR)).property("Failover_enabled")
+    assert (failover_enabled.type, failover_enabled.default, failover_enabled.tunable) == \
+        ("BOOLEAN", True, "WHEN_DISABLED")
