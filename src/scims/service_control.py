@@ -2,7 +2,10 @@
 
 Start runs `<IMS_serverroot>/sbin/start-msg ha` under the PMF tag `<RG>,<R>,0.svc` and
 returns only when the watcher runs and every enabled service answers on its address (the
-RGM takes a returned Start to mean "available"). PMF is given no retries: whether a dead
+RGM takes a returned Start to mean "available"). Having just seen every service answer, it
+sets the status OK itself, as Sun's agents do once their Start has verified the service
+(the HA-Ingres agent's "Ingres DBMS server online."), so that `scstat` does not show the RGM's
+"Unknown" until the first probe cycle. PMF is given no retries: whether a dead
 Messaging Server is restarted here or failed over is the fault monitor's decision, because
 in HA mode the watcher exits precisely to ask for a failover, which a PMF restart would undo.
 
@@ -36,6 +39,8 @@ READY_POLL = 0.25
 STOP_COMMAND_SHARE = 0.80
 STOP_KILL_SHARE = 0.15
 FALLBACK_ADDRESS = "127.0.0.1"
+ONLINE_STATUS_MSG = "Service is online."
+"""Status_msg of a resource whose every service answers (the fault monitor's words too)."""
 WATCHER_SERVICE = "watcher"
 
 
@@ -97,6 +102,7 @@ def start(ctx: MethodContext) -> int:
                                 deadline=started + READY_SHARE * timeout)
     if failure is None:
         ctx.log.emit(messages.STARTED, describe(targets))
+        ctx.set_status("OK", ONLINE_STATUS_MSG)
         return 0
     ctx.log.emit(messages.START_FAILED, failure)
     survivors = _clean_up(ctx, instance, pmf, started + 0.97 * timeout)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from scenarios import faults, proof
 from scenarios.testbed import Cluster
 
 pytestmark = pytest.mark.e2e
@@ -52,3 +53,24 @@ def test_failover_enabled_is_there_for_scripts_that_set_it(cluster: Cluster) -> 
     refused = cluster.cmd(node, "scrgadm", "-c", "-j", site.mail_resource,
                           "-x", "Failover_enabled=FALSE", expect=None)
     assert refused.returncode != 0 and "disabled" in refused.stderr, refused.stderr
+
+
+def test_right_after_scswitch_e_the_resource_is_online_and_ok(cluster: Cluster) -> None:
+    """Step 17: Start has seen every service answer, so it sets the status itself; with the
+    fault monitor disabled nothing else could have."""
+    site = cluster.site
+    node = proof.group_node(site)
+    assert node is not None
+    resource = site.mail_resource
+    cluster.cmd(node, "scswitch", "-n", "-M", "-j", resource)
+    cluster.cmd(node, "scswitch", "-n", "-j", resource)
+    try:
+        assert proof.resource_status(site, node)[0] == "OFFLINE"
+        cluster.cmd(node, "scswitch", "-e", "-j", resource)
+        scstat = cluster.cmd(node, "scstat", "-pw").stdout
+        assert re.search(rf"Resource: {resource}\s+{node}\s+Online but not monitored\s+Online - "
+                         r"Service is online\.", scstat), scstat
+        assert proof.resource_status(site, node) == ("OK", "Service is online.")
+    finally:
+        cluster.cmd(node, "scswitch", "-e", "-M", "-j", resource)
+    faults.wait_healthy(site, 60)

@@ -173,3 +173,9 @@ def test_man_page_documents_failover_enabled(man_text: str) -> None:
     failover_enabled = parse_file(str(RTR)).property("Failover_enabled")
     assert (failover_enabled.type, failover_enabled.default, failover_enabled.tunable) == \
         ("BOOLEAN", True, "WHEN_DISABLED")
+
+
+def test_man_page_says_start_sets_the_status(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "is OK (with the message Service is online.) from the moment the Start method has " \
+        "seen every service answer" in monitoring
