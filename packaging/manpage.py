@@ -41,7 +41,9 @@ _PROGRAMS = {
     "Monitor_start": "starts the fault monitor ims_probe under the process monitor facility.",
     "Monitor_stop": "stops the fault monitor.",
     "Monitor_check": "checks that a node can master the resource before the group fails over "
-                     "to it.",
+                     "to it; the RGM runs it only when this resource's own fault monitor "
+                     "asked for the failover (scha_control GIVEOVER), not for a failover "
+                     "another resource of the group asked for.",
 }
 
 

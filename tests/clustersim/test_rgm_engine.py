@@ -491,3 +491,19 @@ def test_open_file_beneath_a_failover_mount_makes_the_unmount_fail(storage_rgm) 
     assert engine.store.rs_state("disk", "venus")[0] == "ONLINE"
     assert _mounted(engine, "venus", "/var/opt/mail")
     assert not _mounted(engine, "mars", "/var/opt/mail")
+
+
+@pytest.mark.parametrize("tag", ["GIVEOVER", "CHECK_GIVEOVER"])
+def test_monitor_check_runs_only_for_the_resource_that_asked(rgm, tag: str) -> None:
+    """The Developer's Guide: scha_control calls Monitor_check to learn whether a node can
+    master "the resource group that contains the resource" that asked; the group's other
+    resources are not asked."""
+    engine, runner = rgm
+    engine.create_rs("other", "rg", "TEST.sleeper", {}, {})
+    engine.bring_online(["rg"])
+    runner.calls.clear()
+    engine.scha_control(tag, "rg", "app", "mars")
+    checks = [(n, m, r) for n, m, r in runner.calls if m == "sleeper_monitor_check"]
+    assert checks == [("venus", "sleeper_monitor_check", "app")]
+    assert engine.store.rg_state("rg", "venus") == ("ONLINE" if tag == "GIVEOVER"
+                                                    else "OFFLINE")

@@ -179,3 +179,9 @@ def test_man_page_says_start_sets_the_status(man_text: str) -> None:
     monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
     assert "is OK (with the message Service is online.) from the moment the Start method has " \
         "seen every service answer" in monitoring
+
+
+def test_man_page_says_when_monitor_check_runs(man_text: str) -> None:
+    methods = section(man_text, "METHODS", "FAULT MONITORING")
+    assert "the RGM runs it only when this resource's own fault monitor asked for the " \
+        "failover (scha_control GIVEOVER)" in methods
