@@ -494,7 +494,10 @@ START_FAILED = _define(
     "Messaging Server did not come up within Start_timeout. The method stopped every "
     "process it had started, so the resource can be started elsewhere.",
     "Read the Messaging Server logs in <msg-svr-base>/log for the cause, correct it and start "
-    "the resource again.",
+    "the resource again. When start-msg ha ended at once and the logs are empty, run "
+    "<msg-svr-base>/sbin/start-msg ha by hand on that node: it names a directory on the way "
+    "to the server root or the configuration directory that the runtime user cannot search "
+    "(mode 0700, for example); open it and stop Messaging Server again with stop-msg ha.",
 )
 STOPPING = _define(
     "STOPPING",
