@@ -185,3 +185,12 @@ def test_man_page_says_when_monitor_check_runs(man_text: str) -> None:
     methods = section(man_text, "METHODS", "FAULT MONITORING")
     assert "the RGM runs it only when this resource's own fault monitor asked for the " \
         "failover (scha_control GIVEOVER)" in methods
+
+
+def test_man_page_says_which_release_method_timeouts_follow(man_text: str) -> None:
+    notes = flat(man_text.replace("\u2010\n", "").replace("\u2010", "-")
+                 .split("\nNOTES\n", 1)[1])
+    assert "From Sun Cluster 3.2 on the RGM sends SIGABRT to the method's whole process " \
+        "group" in notes
+    assert "Sun Cluster 3.0 and 3.1 sent SIGTERM" in notes
+    assert "SUNWscims and the stand-in cluster it is tested on follow Sun Cluster 3.2" in notes
