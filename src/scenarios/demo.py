@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from scenarios import asymmetric, faults, generic, proof, symmetric, testbed
+from scenarios import asymmetric, faults, generic, hastorage, proof, symmetric, testbed
 from scenarios.console import Console
 from scenarios.session import LOGLEVEL, Session, StepFailed, tool
 from scenarios.site import Site
@@ -51,6 +51,9 @@ PROCEDURES = {
                             lambda ss, pkg: asymmetric.run(ss[0], pkg),
                             lambda ss: asymmetric.unconfigure(ss[0])),
     "symmetric": Procedure(symmetric.sessions, symmetric.run_all, symmetric.unconfigure_all),
+    "hastorage": Procedure(lambda d, c: [Session(Site(d), c)],
+                           lambda ss, pkg: hastorage.run(ss[0], pkg),
+                           lambda ss: hastorage.unconfigure(ss[0])),
 }
 FAULT_TIMEOUT = 120
 
