@@ -194,3 +194,12 @@ def test_man_page_says_which_release_method_timeouts_follow(man_text: str) -> No
         "group" in notes
     assert "Sun Cluster 3.0 and 3.1 sent SIGTERM" in notes
     assert "SUNWscims and the stand-in cluster it is tested on follow Sun Cluster 3.2" in notes
+
+
+def test_man_page_gives_the_guides_debugging_commands_as_solaris_needs_them(
+        man_text: str) -> None:
+    examples = section(man_text, "EXAMPLES", "FILES")
+    assert "# echo 'daemon.debug\\t/var/adm/clusterlog' >> /etc/syslog.conf" in examples
+    assert "# touch /var/adm/clusterlog" in examples
+    assert "# pkill -HUP syslogd" in examples
+    assert "unknown priority name" in examples
