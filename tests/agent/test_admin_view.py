@@ -74,3 +74,37 @@ def test_right_after_scswitch_e_the_resource_is_online_and_ok(cluster: Cluster) 
     finally:
         cluster.cmd(node, "scswitch", "-e", "-M", "-j", resource)
     faults.wait_healthy(site, 60)
+
+
+def test_with_the_monitor_disabled_pmf_restarts_a_messaging_server_that_died(
+        cluster: Cluster) -> None:
+    """PMF gets Retry_count restarts within Retry_interval as in Sun's agents, but only while
+    the fault monitor is disabled: while it runs, it decides (a give-up in HA mode is a
+    request to fail over, which a PMF restart would undo)."""
+    site = cluster.site
+    node = proof.group_node(site)
+    assert node is not None
+    resource = site.mail_resource
+    tag = f"{site.group},{resource},0.svc"
+
+    def restarts() -> str:
+        listing = cluster.cmd(node, "pmfadm", "-l", tag).stdout
+        found = re.search(r"\s-n (-?\d+) -t (-?\d+)\s", listing)
+        assert found, listing
+        return f"{found[1]}/{found[2]}"
+
+    faults.wait_healthy(site, 60)
+    assert restarts() == "0/-1"
+    cluster.cmd(node, "scswitch", "-n", "-M", "-j", resource)
+    try:
+        assert restarts() == "2/10"  # Retry_count 2 within Retry_interval 600 s
+        before = faults.watcher_pid(site, node)
+        cluster.cmd(node, "pmfadm", "-k", tag, "KILL")  # every process of the tree dies
+        proof.wait_for(lambda: faults.watcher_pid(site, node) not in (None, before)
+                       and proof.services_answer(site), 60,
+                       "Messaging Server started again by PMF")
+        assert proof.group_node(site) == node
+    finally:
+        cluster.cmd(node, "scswitch", "-e", "-M", "-j", resource)
+    faults.wait_healthy(site, 60)
+    assert restarts() == "0/-1"

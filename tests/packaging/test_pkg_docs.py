@@ -203,3 +203,12 @@ def test_man_page_gives_the_guides_debugging_commands_as_solaris_needs_them(
     assert "# touch /var/adm/clusterlog" in examples
     assert "# pkill -HUP syslogd" in examples
     assert "unknown priority name" in examples
+
+
+def test_man_page_says_who_restarts_a_dead_messaging_server(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "gives PMF Retry_count restarts within Retry_interval (rounded up to minutes)" \
+        in monitoring
+    assert "While the fault monitor runs, PMF restarts nothing" in monitoring
+    assert "With the fault monitor disabled (scswitch -n -M -j), PMF starts Messaging Server " \
+        "again" in monitoring
