@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from scenarios import asymmetric, faults, generic, proof, symmetric, testbed
+from scenarios import asymmetric, faults, generic, hastorage, proof, symmetric, testbed
 from scenarios.console import Console
 from scenarios.session import LOGLEVEL, Session, StepFailed, tool
 from scenarios.site import Site
@@ -51,6 +51,9 @@ PROCEDURES = {
                             lambda ss, pkg: asymmetric.run(ss[0], pkg),
                             lambda ss: asymmetric.unconfigure(ss[0])),
     "symmetric": Procedure(symmetric.sessions, symmetric.run_all, symmetric.unconfigure_all),
+    "hastorage": Procedure(lambda d, c: [Session(Site(d), c)],
+                           lambda ss, pkg: hastorage.run(ss[0], pkg),
+                           lambda ss: hastorage.unconfigure(ss[0])),
 }
 FAULT_TIMEOUT = 120
 
@@ -187,6 +190,7 @@ def prove_watcher_restart(s: Session) -> None:
                     f"watcher killed on {node}")
     for n in site.nodes:
         s.loglevel(n, 9)
+        s.debug_log(n)
     proof.wait_for(lambda: proof.resource_status(site, node)[0] == "OK"
                    and faults.watcher_pid(site, node) is not None, FAULT_TIMEOUT,
                    "Messaging Server steady before the fault", console)
@@ -215,7 +219,7 @@ def prove_watcher_restart(s: Session) -> None:
     console.result(f"watcher death noticed in {detected:.1f} s; Messaging Server restarted "
                    f"in place on {node} (new watcher pid {faults.watcher_pid(site, node)}), "
                    f"SMTP, IMAP and POP answering {total:.1f} s after the kill")
-    console.result(f"what the agent logged on {node} (var/adm/messages), with the guide's "
+    console.result(f"what the agent logged on {node} (var/adm/clusterlog), with the guide's "
                    "lines of ims_svc_start:")
     console.evidence(lines)
     for n in site.nodes:
@@ -267,7 +271,7 @@ def use_it_yourself(site: Site, console: Console) -> None:
 scstat -pw                         # where the groups and resources are online
 scswitch -z -g {site.group} -h {site.nodes[1]}   # switch the group over
 echo 9 > {site.on(first, LOGLEVEL)}   # debug on
-tail -f {site.root(first)}/var/adm/messages     # the node's syslog
+tail -f {site.root(first)}/var/adm/messages     # the node's syslog (clusterlog: debug too)
 {command} node panic {first} --cluster {site.directory}
 {command} node boot {first} --cluster {site.directory}
 {command} destroy {site.directory}       # stop everything when done""".splitlines())

@@ -120,6 +120,8 @@ def generic_cluster(package_dir: Path) -> Iterator[Cluster]:
             raise TestbedError(f"clustersim create failed: {done.stderr}")
         created = True
         try:
+            for node in site.nodes:  # the guide's 3.4.3.1: the tests read clusterlog
+                session.debug_log(node)
             generic.run(session, package_dir)
         except StepFailed as exc:
             raise TestbedError(f"generic procedure failed: {exc}\n"

@@ -65,6 +65,7 @@ class Settings:
     retry_count: int
     retry_interval: int
     failover_mode: str
+    failover_enabled: bool = True
 
     @classmethod
     def read(cls, ctx: MethodContext) -> Settings:
@@ -74,6 +75,7 @@ class Settings:
             retry_count=ctx.props.get_int("Retry_count"),
             retry_interval=ctx.props.get_int("Retry_interval"),
             failover_mode=ctx.props.get_str("Failover_mode"),
+            failover_enabled=ctx.props.get_bool("Failover_enabled"),
         )
 
 
@@ -249,7 +251,8 @@ class FaultMonitor:
         restarts = self._restarts() if score > 0 and (
             failure_sum >= COMPLETE_FAILURE or score == IMMEDIATE_FAILOVER) else 0
         decision = decide(score, failure_sum, restarts, self.settings.retry_count,
-                          self.settings.failover_mode)
+                          self.settings.failover_mode,
+                          failover_enabled=self.settings.failover_enabled)
         self._carry_out(decision, detail, slow)
 
     def _carry_out(self, decision: Decision, detail: str, slow: bool) -> None:

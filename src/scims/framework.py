@@ -375,6 +375,12 @@ class Pmf:
         args += _program(argv)
         _require_success(run("pmfadm", args, self.timeout, tag), tag)
 
+    def modify(self, tag: str, *, retries: int, period_minutes: int) -> None:
+        """`pmfadm -m tag -n retries -t period`: how often PMF restarts a running tag."""
+        args = ["-m", checked_word(tag, "PMF tag"), "-n", str(int(retries)),
+                "-t", str(int(period_minutes))]
+        _require_success(run("pmfadm", args, self.timeout, tag), tag)
+
     def _signal(self, option: str, tag: str, sig: Optional[SignalSpec],
                 wait: Optional[float]) -> Completed:
         args = [option, checked_word(tag, "PMF tag")]

@@ -494,7 +494,10 @@ START_FAILED = _define(
     "Messaging Server did not come up within Start_timeout. The method stopped every "
     "process it had started, so the resource can be started elsewhere.",
     "Read the Messaging Server logs in <msg-svr-base>/log for the cause, correct it and start "
-    "the resource again.",
+    "the resource again. When start-msg ha ended at once and the logs are empty, run "
+    "<msg-svr-base>/sbin/start-msg ha by hand on that node: it names a directory on the way "
+    "to the server root or the configuration directory that the runtime user cannot search "
+    "(mode 0700, for example); open it and stop Messaging Server again with stop-msg ha.",
 )
 STOPPING = _define(
     "STOPPING",
@@ -569,7 +572,8 @@ SERVICE_FAILED = _define(
     "Probe failed: %s.",
     Priority.ERROR,
     "A probe of a Messaging Server service failed: the service refused the connection, did "
-    "not answer within Probe_timeout, or answered wrongly.",
+    "not answer within Probe_timeout (at any point of the exchange, its reply to LOGOUT or "
+    "QUIT included: a complete failure), or answered wrongly.",
     "None if the fault monitor recovers the service. Otherwise look in the Messaging Server "
     "logs for the cause.",
 )
@@ -616,8 +620,8 @@ NO_ACTION_TAKEN = _define(
     "NO_ACTION_TAKEN",
     "Messaging Server is faulted and no action is taken: %s.",
     Priority.ERROR,
-    "Failover_mode is LOG_ONLY, or RESTART_ONLY with its restarts used up, so the fault "
-    "monitor only reports the failure.",
+    "Failover_mode is LOG_ONLY, or RESTART_ONLY or the extension property Failover_enabled "
+    "FALSE with the restarts used up, so the fault monitor only reports the failure.",
     "Repair Messaging Server by hand, or restart the resource with scswitch -n -j and "
     "scswitch -e -j.",
 )

@@ -2,9 +2,18 @@
 
 Start runs `<IMS_serverroot>/sbin/start-msg ha` under the PMF tag `<RG>,<R>,0.svc` and
 returns only when the watcher runs and every enabled service answers on its address (the
-RGM takes a returned Start to mean "available"). PMF is given no retries: whether a dead
-Messaging Server is restarted here or failed over is the fault monitor's decision, because
-in HA mode the watcher exits precisely to ask for a failover, which a PMF restart would undo.
+RGM takes a returned Start to mean "available"). Having just seen every service answer, it
+sets the status OK itself, as Sun's agents do once their Start has verified the service
+(the HA-Ingres agent's "Ingres DBMS server online."), so that `scstat` does not show the RGM's
+"Unknown" until the first probe cycle.
+
+Once it is up, PMF is given Retry_count restarts within Retry_interval (rounded up to
+minutes), as Sun's agents start their service (the Developer's Guide's HA-DNS Start:
+`pmfadm -c tag -n $RETRY_CNT -t $RETRY_INTRVAL`), so that a Messaging Server whose whole
+process tree dies is started again even while the fault monitor is disabled (`scswitch -n
+-M`). While the fault monitor runs, it decides instead (`monitor_control` sets the tag's
+restarts to 0 and back): in HA mode Messaging Server exits precisely to ask for a failover,
+which a PMF restart would undo, and a dead watcher is acted on within about a second.
 
 Stop asks Messaging Server to shut down (`stop-msg ha`) with 80 % of Stop_timeout, kills
 whatever is left of the PMF tree with 15 %, sweeps any process of the installation that
@@ -36,6 +45,8 @@ READY_POLL = 0.25
 STOP_COMMAND_SHARE = 0.80
 STOP_KILL_SHARE = 0.15
 FALLBACK_ADDRESS = "127.0.0.1"
+ONLINE_STATUS_MSG = "Service is online."
+"""Status_msg of a resource whose every service answers (the fault monitor's words too)."""
 WATCHER_SERVICE = "watcher"
 
 
@@ -55,6 +66,14 @@ def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> li
         for address in addresses:
             targets.append(Target(endpoint.name, endpoint.protocol, address, endpoint.port))
     return targets
+
+
+def pmf_restarts(ctx: MethodContext) -> tuple[int, int]:
+    """(retries, period in minutes) for the service's PMF tag when the fault monitor does not
+    run: Retry_count within Retry_interval, the seconds rounded up to minutes as the
+    Developer's Guide's sample Start does."""
+    return (ctx.props.get_int("Retry_count"),
+            max(1, -(-ctx.props.get_int("Retry_interval") // 60)))
 
 
 def describe(targets: list[Target]) -> str:
@@ -85,6 +104,8 @@ def start(ctx: MethodContext) -> int:
     ctx.log.emit(messages.STARTING_UNDER_PMF)
     child_level = ctx.props.get_int("Child_mon_level")
     try:
+        # No restarts until it is up: a start-msg ha that fails is a failed Start, and its
+        # cleanup must not race PMF starting it again.
         pmf.start(ctx.svc_tag, [inst.command(installation.START_MSG), "ha"],
                   retries=0, period_minutes=-1, child_level=child_level)
     except FrameworkError as exc:
@@ -96,7 +117,14 @@ def start(ctx: MethodContext) -> int:
     failure = _wait_until_ready(ctx, inst, instance, pmf, targets,
                                 deadline=started + READY_SHARE * timeout)
     if failure is None:
+        retries, period = pmf_restarts(ctx)
+        try:
+            pmf.modify(ctx.svc_tag, retries=retries, period_minutes=period)
+        except FrameworkError as exc:
+            failure = f"pmfadm could not set its restarts: {exc.detail or exc.name}"
+    if failure is None:
         ctx.log.emit(messages.STARTED, describe(targets))
+        ctx.set_status("OK", ONLINE_STATUS_MSG)
         return 0
     ctx.log.emit(messages.START_FAILED, failure)
     survivors = _clean_up(ctx, instance, pmf, started + 0.97 * timeout)

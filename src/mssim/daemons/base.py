@@ -255,5 +255,10 @@ def run(cls: type[Daemon], argv: list[str]) -> int:
     os.chdir("/")
     try:
         return loop.run_until_complete(daemon.main())
+    except PermissionError as exc:
+        # The runtime user cannot reach part of the installation: one line, no traceback.
+        daemon.log("Error", f"cannot start: {inst.user} may not use {exc.filename}: "
+                   f"{exc.strerror}")
+        return 1
     finally:
         loop.close()
