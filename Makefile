@@ -33,16 +33,18 @@ test: sysdeps lint
 	exit $$rc
 
 ## System tools the tests use: ksh (Solaris 11's /bin/sh is ksh93: the install scripts must
-## parse with it), man and groff (SUNW.ims(5) must render); for the OCF agent and its
-## Pacemaker test bed: corosync, pacemakerd, crm_resource/cibadmin, resource-agents (its
-## ocf-tester, Filesystem, IPaddr2, dovecot agents), xmllint (ocf-tester validates meta-data),
-## dpkg-deb, Python's psutil for /usr/bin/python3 (the .deb's dependency), and dovecot (the
-## benchmark's comparison). Installed from Debian when missing.
+## parse with it), man and groff (SUNW.ims(5) must render); for the real hosts of hostlab,
+## iproute2, util-linux, mount, e2fsprogs and procps; for the OCF agent and its Pacemaker
+## test bed: corosync, pacemakerd, crm_resource/cibadmin, resource-agents (its ocf-tester,
+## Filesystem, IPaddr2 and dovecot agents), xmllint (ocf-tester validates meta-data),
+## dpkg-deb, psutil for /usr/bin/python3 (the .deb's dependency) and dovecot (the benchmark's
+## comparison). Installed from Debian when missing.
 sysdeps:
 	@missing=""; pkgs=""; \
-	for pair in ksh:ksh man:man-db groff:groff-base corosync:corosync pacemakerd:pacemaker \
-	    crm_resource:pacemaker-cli-utils ocf-tester:resource-agents xmllint:libxml2-utils \
-	    dpkg-deb:dpkg dovecot:dovecot-imapd; do \
+	for pair in ksh:ksh man:man-db groff:groff-base ip:iproute2 nsenter:util-linux \
+	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps corosync:corosync \
+	    pacemakerd:pacemaker crm_resource:pacemaker-cli-utils ocf-tester:resource-agents \
+	    xmllint:libxml2-utils dpkg-deb:dpkg dovecot:dovecot-imapd; do \
 	  tool=$${pair%%:*}; pkg=$${pair#*:}; \
 	  command -v $$tool >/dev/null 2>&1 || { missing="$$missing $$tool"; pkgs="$$pkgs $$pkg"; }; \
 	done; \
