@@ -22,6 +22,7 @@ Why the pieces are as they are:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import ipaddress
 import json
@@ -30,10 +31,11 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hostlab import kernel, state
 from hostlab.errors import HostlabError
@@ -44,6 +46,9 @@ BOOT_TIMEOUT = 15.0
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HOST_ENV = {"PATH": HOST_PATH, "LANG": "C", "HOME": "/"}
 INIT_SCRIPT = Path(__file__).with_name("init.py")
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+T = TypeVar("T")
 
 
 def _owner(owner_pid: int | None) -> tuple[int, int] | None:
@@ -322,6 +327,32 @@ class Host:
               cwd: str | None = None, **kwargs: Any) -> HostProcess:
         """`subprocess.Popen` of `argv` inside the host (see `HostProcess` for signals)."""
         return HostProcess(self.command(argv, cwd), env=dict(env or HOST_ENV), **kwargs)
+
+    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a Python callable of this process in a thread that lives in the host's
+        network namespace: the sockets it makes are the host's (a test's own mail client
+        on a client host, say). Its exception, if any, is raised here."""
+        outcome: list[Any] = []
+
+        def body() -> None:
+            try:
+                fd = os.open(f"/proc/{self.pid}/ns/net", os.O_RDONLY)
+                try:
+                    if _libc.setns(fd, CLONE_NEWNET) != 0:
+                        raise OSError(ctypes.get_errno(), "setns into host network failed")
+                finally:
+                    os.close(fd)
+                outcome.append((True, function(*args, **kwargs)))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append((False, exc))
+
+        thread = threading.Thread(target=body, name=f"on-{self.name}")
+        thread.start()
+        thread.join()
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
 
     # --- power and cable -------------------------------------------------------------------
 

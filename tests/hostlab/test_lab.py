@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -277,3 +278,16 @@ def test_a_machine_without_root_is_told_in_one_line(tmp_path: Path) -> None:
         cwd=tmp_path, check=True)
     lines = done.stdout.splitlines()
     assert len(lines) == 1 and "missing" in lines[0] and "root" in lines[0]
+
+
+def test_a_callable_of_the_test_speaks_from_a_host(lab: hostlab.Lab) -> None:
+    mars, venus = two_hosts(lab)
+    server = serve(venus)
+    try:
+        def greeting() -> str:
+            with socket.create_connection((venus.address, 7000), timeout=3) as conn:
+                return conn.recv(100).decode()
+        assert mars.call(greeting) == "venus"
+    finally:
+        server.kill()
+        server.wait(10)
