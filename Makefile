@@ -44,7 +44,7 @@ sysdeps:
 	for pair in ksh:ksh man:man-db groff:groff-base ip:iproute2 nsenter:util-linux \
 	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps corosync:corosync \
 	    pacemakerd:pacemaker crm_resource:pacemaker-cli-utils ocf-tester:resource-agents \
-	    xmllint:libxml2-utils dpkg-deb:dpkg dovecot:dovecot-imapd; do \
+	    xmllint:libxml2-utils dpkg-deb:dpkg dovecot:dovecot-imapd modprobe:kmod; do \
 	  tool=$${pair%%:*}; pkg=$${pair#*:}; \
 	  command -v $$tool >/dev/null 2>&1 || { missing="$$missing $$tool"; pkgs="$$pkgs $$pkg"; }; \
 	done; \
