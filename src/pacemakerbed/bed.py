@@ -441,14 +441,16 @@ class PacemakerBed:
         return found
 
     def where(self, resource: str = RESOURCE) -> str | None:
-        """The node where `resource` is started and not failed, if exactly one."""
+        """The node where `resource` is started (not pending: crm_mon shows a start in
+        progress as Started with pending="Starting") and not failed, if exactly one."""
         status = self.status_xml()
         if status is None:
             return None
         nodes = []
         for rsc in status.iter("resource"):
             if (rsc.get("id") == resource and rsc.get("role") == "Started"
-                    and rsc.get("failed") == "false" and rsc.get("active") == "true"):
+                    and rsc.get("failed") == "false" and rsc.get("active") == "true"
+                    and rsc.get("pending") is None):
                 nodes += [n.get("name", "") for n in rsc.iter("node")]
         return nodes[0] if len(nodes) == 1 else None
 
@@ -479,8 +481,11 @@ class PacemakerBed:
             return 10**6
         return int(text) if text.isdigit() else 0
 
-    def cleanup(self, resource: str = RESOURCE) -> None:
+    def cleanup(self, resource: str = RESOURCE) -> str:
+        """Forget the resource's failures (crm_resource --cleanup re-probes it everywhere);
+        the node where the group runs once that has settled."""
         self.crm("crm_resource", "--cleanup", "--resource", resource)
+        return self.wait_started()
 
     # --- faults ----------------------------------------------------------------------------
     def kill_node(self, node: str) -> None:
