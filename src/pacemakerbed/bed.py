@@ -188,6 +188,63 @@ def passwd_with_runtime_user() -> tuple[str, str]:
     return users, groups
 
 
+def unpack(deb: Path, directory: Path) -> Path:
+    """The package's files under `directory` (dpkg-deb -x), as a node would have them."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(directory)], check=True, timeout=120)
+    return directory
+
+
+NODE_DIRECTORIES = ("var/log/pacemaker", "run", "opt/SUNWmsgsr", "var/opt/SUNWmsgsr")
+CLUSTER_DIRECTORIES = ("etc/corosync", "var/lib/pacemaker/cib", "var/lib/pacemaker/pengine",
+                       "var/lib/pacemaker/blackbox", "var/lib/pacemaker/cores",
+                       "var/lib/corosync", "var/log/corosync")
+
+
+def prepare_node(d: Path, users: str, groups: str, *, cluster: bool) -> None:
+    """A node's own directories and files (what `node_binds` mounts)."""
+    for sub in NODE_DIRECTORIES + (CLUSTER_DIRECTORIES if cluster else ()):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    d.chmod(0o755)
+    (d / "etc").mkdir(exist_ok=True)
+    (d / "etc/passwd").write_text(users)
+    (d / "etc/group").write_text(groups)
+    hacluster = pwd.getpwnam("hacluster").pw_uid
+    haclient = grp.getgrnam("haclient").gr_gid
+    os.chown(d / "var/log/pacemaker", hacluster, haclient)
+    if not cluster:
+        return
+    (d / "etc/corosync/corosync.conf").write_text(corosync_conf())
+    cib = d / "var/lib/pacemaker/cib/cib.xml"
+    cib.write_text(seed_cib())
+    for path in (cib, *[d / "var/lib/pacemaker" / s for s in
+                        ("cib", "pengine", "blackbox", "cores")]):
+        os.chown(path, hacluster, haclient)
+    cib.chmod(0o600)
+
+
+def node_binds(d: Path, package: Path, *, cluster: bool) -> dict[str, Path]:
+    """Paths of a node bind-mounted from its directory (and the package), so every program
+    uses the real absolute path."""
+    binds = {
+        "/etc/passwd": d / "etc/passwd", "/etc/group": d / "etc/group",
+        "/var/log/pacemaker": d / "var/log/pacemaker", "/run": d / "run",
+        SERVER_ROOT: d / "opt/SUNWmsgsr", CONFIG_DIR: d / "var/opt/SUNWmsgsr",
+        "/usr/lib/scims": package / "usr/lib/scims",
+        "/usr/lib/ocf/resource.d/sunw": package / "usr/lib/ocf/resource.d/sunw",
+        "/dev/log": d / "dev-log",
+    }
+    if cluster:
+        binds.update({
+            "/etc/corosync": d / "etc/corosync", "/var/lib/pacemaker": d / "var/lib/pacemaker",
+            "/var/lib/corosync": d / "var/lib/corosync",
+            "/var/log/corosync": d / "var/log/corosync",
+            "/usr/sbin/fence_hostlab": FENCE_AGENT,
+        })
+    return binds
+
+
 # --- syslog ----------------------------------------------------------------------------------
 
 
@@ -286,49 +343,16 @@ class PacemakerBed:
         return self.nodes_dir / node
 
     def _build(self, deb: Path) -> None:
-        package = self.directory / "package"
-        if package.exists():
-            shutil.rmtree(package)
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(package)], check=True, timeout=120)
+        package = unpack(deb, self.directory / "package")
         users, groups = passwd_with_runtime_user()
-        hacluster = pwd.getpwnam("hacluster").pw_uid
-        haclient = grp.getgrnam("haclient").gr_gid
         for node in NODES:
-            d = self.node_dir(node)
-            for sub in ("etc/corosync", "var/lib/pacemaker/cib", "var/lib/pacemaker/pengine",
-                        "var/lib/pacemaker/blackbox", "var/lib/pacemaker/cores",
-                        "var/lib/corosync", "var/log/pacemaker", "var/log/corosync", "run",
-                        "opt/SUNWmsgsr", "var/opt/SUNWmsgsr"):
-                (d / sub).mkdir(parents=True, exist_ok=True)
-            d.chmod(0o755)
-            (d / "etc/corosync/corosync.conf").write_text(corosync_conf())
-            (d / "etc/passwd").write_text(users)
-            (d / "etc/group").write_text(groups)
-            cib = d / "var/lib/pacemaker/cib/cib.xml"
-            cib.write_text(seed_cib())
-            for path in (cib, *[d / "var/lib/pacemaker" / s for s in
-                                ("cib", "pengine", "blackbox", "cores")],
-                         d / "var/log/pacemaker"):
-                os.chown(path, hacluster, haclient)
-            cib.chmod(0o600)
+            prepare_node(self.node_dir(node), users, groups, cluster=True)
         self.syslog = SyslogCatcher(self.nodes_dir, NODES)
         self.syslog.start()
         self.switch.start()
         for node in NODES:
-            d = self.node_dir(node)
-            binds = {
-                "/etc/corosync": d / "etc/corosync", "/etc/passwd": d / "etc/passwd",
-                "/etc/group": d / "etc/group", "/var/lib/pacemaker": d / "var/lib/pacemaker",
-                "/var/lib/corosync": d / "var/lib/corosync",
-                "/var/log/pacemaker": d / "var/log/pacemaker",
-                "/var/log/corosync": d / "var/log/corosync", "/run": d / "run",
-                SERVER_ROOT: d / "opt/SUNWmsgsr", CONFIG_DIR: d / "var/opt/SUNWmsgsr",
-                "/usr/lib/scims": package / "usr/lib/scims",
-                "/usr/lib/ocf/resource.d/sunw": package / "usr/lib/ocf/resource.d/sunw",
-                "/usr/sbin/fence_hostlab": FENCE_AGENT,
-                power.NODE_DIRECTORY: self.switch.directory,
-                "/dev/log": d / "dev-log",
-            }
+            binds = node_binds(self.node_dir(node), package, cluster=True)
+            binds[power.NODE_DIRECTORY] = self.switch.directory
             with self.lock:
                 host = self.lab.host(node, ADDRESSES[node], binds=binds)
             self.pid_namespaces.add(os.stat(f"/proc/{host.pid}/ns/pid").st_ino)

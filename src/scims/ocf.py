@@ -164,12 +164,13 @@ class OcfProperties:
                               "a property of SUNW.ims") from None
         given = op.parameter(key) if key in self.parameter_names else None
         value = prop.default
-        if given is not None:
+        if given:  # an empty parameter is an unset one, as in crm_resource --set-parameter
             try:
                 value = self.rt.check_value(prop.name, given)
             except PropertyValueError as exc:
+                problem = str(exc).split(": ", 1)[-1]
                 raise ConfigError(messages.PROPERTY_VALUE_INVALID, f"OCF_RESKEY_{key}", given,
-                                  str(exc)) from None
+                                  f"valid ({problem})") from None
         if key == "probe_timeout" and op.action == "monitor" and isinstance(value, int):
 
             value = ocf_metadata.probe_budget(value, op.monitor_budget())
@@ -427,8 +428,20 @@ class _Zero:
         return 0
 
 
+def _checked_parameters(ctx: OcfContext) -> None:
+    """Every parameter given must be a legal value of its RTR property."""
+    assert isinstance(ctx.props, OcfProperties)
+    for name in sorted(ctx.props.parameter_names):
+        try:
+            ctx.props.get_str(name)
+        except ConfigError as exc:
+            ctx.log.report(exc)
+            raise Failure(Ocf.ERR_CONFIGURED, str(exc)) from None
+
+
 def _checked_installation(ctx: OcfContext) -> Any:
     """Validate's node-local checks, with the OCF code for each kind of refusal."""
+    _checked_parameters(ctx)
     try:
         server_root = installation.checked_server_root(ctx.server_root_value())
     except CheckFailed as exc:
@@ -472,6 +485,16 @@ def start(ctx: OcfContext, mark: StartedMark) -> Ocf:
 
 def stop(ctx: OcfContext, mark: StartedMark) -> Ocf:
     mark.clear()
+    try:
+        server_root = ctx.server_root_value()
+    except ConfigError as exc:
+        # No installation is named, so none can run from it: a stop must not fail (and get
+        # the node fenced) over a parameter that a start would have refused.
+        ctx.log.report(exc)
+        return Ocf.SUCCESS
+    if server_root is None:
+        ctx.log.emit(messages.STOPPED)
+        return Ocf.SUCCESS
     if service_control.stop(ctx) != 0:
         raise Failure(Ocf.ERR_GENERIC, "Messaging Server processes survived the stop")
     return Ocf.SUCCESS
@@ -587,8 +610,7 @@ def main(argv: Sequence[str], rtr_path: str, env: Optional[Mapping[str, str]] = 
             return stop(ctx, mark)
         return monitor(ctx, mark)
     except Failure as failure:
-        if not operation.is_probe:
-            sys.stderr.write(f"{REASON_PREFIX}{failure.reason}\n")
+        sys.stderr.write(f"{REASON_PREFIX}{failure.reason}\n")
         return failure.code
     except AgentError as exc:
         log.report(exc)
