@@ -74,6 +74,9 @@ class Timing:
     start_timeout: int = 60
     stop_timeout: int = 15
     migration_threshold: int = 2
+    dovecot: bool = False
+    """Also give every node a Dovecot configuration (/etc/dovecot) on its own address, for
+    the benchmark that sets resource-agents' dovecot agent beside ours."""
 
 
 T = TypeVar("T")
@@ -172,6 +175,26 @@ def group_xml(device: str, timing: Timing, agent: tuple[str, str] = ("sunw", "im
           + _op(RESOURCE, "stop", timing.stop_timeout)
           + "</operations></primitive>")
     return f'<group id="{GROUP}">{fs}{ip}{ms}</group>'
+
+
+def dovecot_conf(address: str) -> str:
+    """Dovecot serving IMAP on `address` only, every file under the node's own /run."""
+    return (f"protocols = imap\nlisten = {address}\nssl = no\nbase_dir = /run/dovecot/\n"
+            "state_dir = /run/dovecot-state\nlog_path = /run/dovecot.log\n"
+            "mail_location = maildir:/run/dovecot-mail/%u\n"
+            "passdb {\n  driver = static\n  args = password=secret\n}\n"
+            "userdb {\n  driver = static\n"
+            "  args = uid=dovecot gid=dovecot home=/run/dovecot-mail/%u\n}\n")
+
+
+def dovecot_xml(node: str, interval: int, timeout: int) -> tuple[str, str]:
+    """resource-agents' dovecot agent, pinned to `node`, monitored as often as ours."""
+    primitive = ('<primitive id="dovecot" class="ocf" provider="heartbeat" type="dovecot">'
+                 + "<operations>" + _op("dovecot", "monitor", timeout, interval)
+                 + "</operations></primitive>")
+    location = (f'<rsc_location id="dovecot-on-{node}" rsc="dovecot" node="{node}" '
+                'score="INFINITY"/>')
+    return primitive, location
 
 
 def passwd_with_runtime_user() -> tuple[str, str]:
@@ -353,6 +376,11 @@ class PacemakerBed:
         for node in NODES:
             binds = node_binds(self.node_dir(node), package, cluster=True)
             binds[power.NODE_DIRECTORY] = self.switch.directory
+            if self.timing.dovecot:
+                conf = self.node_dir(node) / "etc/dovecot"
+                conf.mkdir(parents=True, exist_ok=True)
+                (conf / "dovecot.conf").write_text(dovecot_conf(ADDRESSES[node]))
+                binds["/etc/dovecot"] = conf
             with self.lock:
                 host = self.lab.host(node, ADDRESSES[node], binds=binds)
             self.pid_namespaces.add(os.stat(f"/proc/{host.pid}/ns/pid").st_ino)
@@ -451,6 +479,12 @@ class PacemakerBed:
             self.crm("cibadmin", "--create", "--scope", "resources", "--xml-text",
                      group_xml(self.disk_device, self.timing, agent))
 
+    def add_dovecot(self, node: str) -> None:
+        primitive, location = dovecot_xml(node, self.timing.monitor_interval,
+                                          self.timing.monitor_timeout)
+        self.crm("cibadmin", "--create", "--scope", "resources", "--xml-text", primitive)
+        self.crm("cibadmin", "--create", "--scope", "constraints", "--xml-text", location)
+
     def resource_nodes(self, resource: str = RESOURCE) -> dict[str, str]:
         """node -> role of `resource` where crm_mon shows it active ("Started")."""
         status = self.status_xml()
@@ -477,6 +511,17 @@ class PacemakerBed:
                     and rsc.get("pending") is None):
                 nodes += [n.get("name", "") for n in rsc.iter("node")]
         return nodes[0] if len(nodes) == 1 else None
+
+    def imap_greets(self, address: str, timeout: float = 1.0) -> bool:
+        """Whether an IMAP server greets at `address` now, asked from the client host."""
+        def greet() -> bool:
+            try:
+                with socket.create_connection((address, 143), timeout=timeout) as sock:
+                    sock.settimeout(timeout)
+                    return sock.recv(200).startswith(b"* OK")
+            except OSError:
+                return False
+        return self.host(CLIENT[0]).call(greet)
 
     def wait_started(self, *, not_on: str | None = None, timeout: float = WAIT) -> str:
         def started() -> str | None:
