@@ -10,6 +10,7 @@ a node powered off, fenced and failed over; then the whole cluster destroyed, no
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -38,11 +39,10 @@ class Demo:
         message_id = f"demo-{len(self.sent) + 1}@pacemaker"
         self.bed.send_mail(USER, message_id)
         self.sent.append(message_id)
-        read = wait_for("the mail in the INBOX",
-                        lambda: set(self.sent) <= set(self.bed.read_mail("joe")) or None,
-                        timeout=30)
+        wait_for("the mail in the INBOX",
+                 lambda: set(self.sent) <= set(self.bed.read_mail("joe")) or None, timeout=30)
         self.console.result(f"{why}: {len(self.sent)} message(s) sent to "
-                            f"{VIRTUAL_IP}, all read back over IMAP ({bool(read)})")
+                            f"{VIRTUAL_IP}, all read back over IMAP")
 
     def timed(self, what: str, action: object, wait: object) -> float:
         with self.console.ticking(what):
@@ -131,4 +131,6 @@ def run(console: Console, directory: Path | None, keep: bool) -> int:
     console.heading(f"Cluster destroyed in {time.monotonic() - began:.1f} s; "
                     f"processes left: {len(left)}")
     console.heading(f"Done in {time.monotonic() - console.started:.0f} s")
+    if directory is None and not left:
+        shutil.rmtree(top, ignore_errors=True)
     return 0 if not left else 1

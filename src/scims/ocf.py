@@ -92,6 +92,7 @@ TIMED_OUT = 99
 ALARM_MARGIN = 2.0
 """Seconds before the operation's timeout at which the monitor stops waiting and reports."""
 MILLISECONDS = 1000.0
+RGM_ACTION_WORDS = ("; restarting Messaging Server", "; failing over")
 DEFAULT_PROBE_TIMEOUT = 30
 
 
@@ -531,6 +532,8 @@ def monitor(ctx: OcfContext, mark: StartedMark, *, already_started: bool = False
             raise Failure(Ocf.ERR_GENERIC, f"the monitor did not finish within its "
                           f"{budget:.0f} s timeout: Messaging Server does not answer") from None
     status, detail = ctx.status_now or ("OK", "")
+    for suffix in RGM_ACTION_WORDS:  # what the RGM would do next; Pacemaker decides here
+        detail = detail.split(suffix)[0]
     if verdict.requested == "GIVEOVER":
         raise Failure(HARD_FAILURE, detail or "Messaging Server asked for a failover")
     if verdict.requested is not None:
