@@ -157,9 +157,11 @@ def main() -> int:
               f"{fmt(theirs, theirs_how)}; IMAP {'answered' if answered else 'silent'} |")
     ours_all = [h[0] for h in hangs]
     theirs_all = [h[2] for h in hangs if h[2] is not None]
-    print(f"| median | {statistics.median(ours_all):.1f} s | "
-          f"{fmt(statistics.median(theirs_all)) if theirs_all else f'never ({len(hangs)} runs)'}"
-          " |")
+    theirs_text = (f"{len(theirs_all)} of {len(hangs)} runs, median "
+                   f"{statistics.median(theirs_all):.1f} s" if theirs_all
+                   else f"never ({len(hangs)} runs)")
+    print(f"| detected | {len(hangs)} of {len(hangs)} runs, median "
+          f"{statistics.median(ours_all):.1f} s | {theirs_text} |")
     print(f"| bound | interval + probe_timeout = "
           f"{timing.monitor_interval + timing.probe_timeout} s | interval + monitor timeout = "
           f"{timing.monitor_interval + timing.monitor_timeout} s, if its check blocks |")

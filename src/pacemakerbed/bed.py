@@ -61,7 +61,7 @@ GROUP = "mail"
 RESOURCE = "ms"
 FENCE_AGENT = Path(__file__).with_name("fence_hostlab")
 MSSIM = [sys.executable, "-m", "mssim.cli"]
-WAIT = 90.0
+WAIT = 120.0
 
 
 @dataclass(frozen=True)
