@@ -74,6 +74,7 @@ def private_dev(devices: list[list]) -> None:
 
 def add_block_devices(devices: list[list]) -> None:
     for path, major, minor in devices:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         if not os.path.lexists(path):
             os.mknod(path, 0o660 | stat.S_IFBLK, os.makedev(major, minor))
 

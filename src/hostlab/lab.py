@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import ipaddress
 import json
@@ -49,6 +50,16 @@ INIT_SCRIPT = Path(__file__).with_name("init.py")
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
 T = TypeVar("T")
+
+
+def _mutates(method: Callable[..., T]) -> Callable[..., T]:
+    """Run a method that changes the lab inside a transaction of its record."""
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+        lab = self if isinstance(self, Lab) else self.lab
+        with lab._state.transaction():
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 def _owner(owner_pid: int | None) -> tuple[int, int] | None:
@@ -109,7 +120,8 @@ class Lab:
 
     def destroy(self) -> None:
         """Remove every host (all processes killed), segment and loop device of the lab."""
-        problems = state.teardown(self._state)
+        with self._state.transaction():
+            problems = state.teardown(self._state)
         self.hosts.clear()
         self.segments.clear()
         self.disks.clear()
@@ -118,6 +130,7 @@ class Lab:
 
     # --- building ------------------------------------------------------------------------
 
+    @_mutates
     def segment(self, subnet: str = "198.18.0.0/24", name: str | None = None) -> Segment:
         """A private network segment: a bridge in a namespace of its own, no route out.
 
@@ -138,6 +151,7 @@ class Lab:
         self.segments[name] = Segment(self, name)
         return self.segments[name]
 
+    @_mutates
     def host(self, name: str, address: str, *, segment: Segment | None = None,
              files: Mapping[str, str] | None = None,
              binds: Mapping[str, str | os.PathLike[str]] | None = None,
@@ -180,17 +194,24 @@ class Lab:
         host.power_on()
         return host
 
-    def disk(self, name: str, size_mb: int = 16) -> Disk:
+    @_mutates
+    def disk(self, name: str, size_mb: int = 16, paths: tuple[str, ...] = ()) -> Disk:
         """A shared disk: an ext4 image under `<lab>/disks/` on a loop device.
 
-        Every host (present and future) gets the device node in its /dev; mounting is up to
-        the hosts (`host.run(["mount", disk.device, path])`), in their own mount namespaces.
+        Every host (present and future) gets the device node in its /dev, and also at each
+        of `paths` (other names for the same device, e.g. a Solaris /dev/global/dsk/d4s0);
+        mounting is up to the hosts (`host.run(["mount", disk.device, path])`), in their own
+        mount namespaces.
         """
+        for path in paths:
+            if not path.startswith("/dev/"):
+                raise HostlabError(f"disk {name}: device path {path} is not under /dev")
         if name in self._state.disks:
             raise HostlabError(f"disk {name} exists")
         image = self.directory / "disks" / f"{name}.img"
         image.parent.mkdir(parents=True, exist_ok=True)
-        self._state.disks[name] = {"image": str(image), "device": None, "size_mb": size_mb}
+        self._state.disks[name] = {"image": str(image), "device": None, "size_mb": size_mb,
+                                   "paths": list(paths)}
         self._state.save()
         with open(image, "wb") as handle:
             handle.truncate(size_mb * 1024 * 1024)
@@ -200,14 +221,18 @@ class Lab:
         self._state.save()
         disk = Disk(self, name)
         self.disks[name] = disk
+        major, minor = disk.numbers
         for host in self.hosts.values():
             if host.is_powered:
-                host.run(["mknod", "-m", "660", device, "b", *map(str, disk.numbers)],
-                         check=True, capture_output=True)
+                for path in (device, *paths):
+                    host.run(["sh", "-c", 'mkdir -p "${1%/*}" && mknod -m 660 "$1" b "$2" "$3"',
+                              "mknod", path, str(major), str(minor)],
+                             check=True, capture_output=True)
         return disk
 
     def _block_devices(self) -> list[list[Any]]:
-        return [[disk.device, *disk.numbers] for disk in self.disks.values()]
+        return [[path, *disk.numbers] for disk in self.disks.values()
+                for path in (disk.device, *disk.paths)]
 
 
 class Segment:
@@ -356,6 +381,7 @@ class Host:
 
     # --- power and cable -------------------------------------------------------------------
 
+    @_mutates
     def power_on(self) -> None:
         """Boot the host: init in new namespaces, private /dev, bind mounts, cable plugged."""
         if self.is_powered:
@@ -422,6 +448,7 @@ class Host:
         kernel.tool(["nsenter", f"--net=/proc/{init_pid}/ns/net", "ip", "-batch", "-"],
                     input=f"addr add {self.address}/{prefix} dev eth0\nlink set eth0 up\n")
 
+    @_mutates
     def power_off(self) -> None:
         """Pull the plug: every process of the host dies at once, its interface with it."""
         record = self._record
@@ -461,6 +488,11 @@ class Disk:
     def device(self) -> str:
         """The loop device, e.g. /dev/loop7 (the same path inside every host)."""
         return str(self._record["device"])
+
+    @property
+    def paths(self) -> list[str]:
+        """Other device node paths of the disk inside the hosts."""
+        return list(self._record.get("paths", []))
 
     @property
     def numbers(self) -> tuple[int, int]:

@@ -10,10 +10,12 @@ still be torn down by `cleanup_orphans()`.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,37 @@ class LabState:
     def __init__(self, directory: Path, data: dict[str, Any]) -> None:
         self.directory = directory
         self.data = data
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Read-modify-write under the lab's lock: several processes act on one lab (a
+        command-line tool powers a host off while a daemon adds a disk), and none may
+        lose the other's records. Re-entrant; the record is saved even on failure, so a
+        half-made object stays recorded for teardown."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        REGISTRY.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(REGISTRY / f"{self.id}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            for path in (self.path, self.registry_path):
+                with contextlib.suppress(OSError, ValueError):
+                    self.data = json.loads(path.read_text())
+                    break
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                self.save()
+        finally:
+            os.close(fd)
 
     @classmethod
     def new(cls, directory: Path, owner: tuple[int, int] | None) -> LabState:
@@ -73,6 +106,8 @@ class LabState:
         return self.data["disks"]
 
     def save(self) -> None:
+        if self.data.get("forgotten"):
+            return
         text = json.dumps(self.data, indent=1, sort_keys=True)
         REGISTRY.mkdir(mode=0o700, exist_ok=True)
         for path in (self.path, self.registry_path):
@@ -83,7 +118,7 @@ class LabState:
             os.replace(tmp, path)
 
     def forget(self) -> None:
-        for path in (self.path, self.registry_path):
+        for path in (self.path, self.registry_path, REGISTRY / f"{self.id}.lock"):
             path.unlink(missing_ok=True)
 
 
@@ -139,6 +174,7 @@ def teardown(state: LabState) -> list[str]:
         state.save()
     else:
         state.forget()
+        state.data["forgotten"] = True
     return problems
 
 

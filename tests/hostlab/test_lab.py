@@ -155,8 +155,10 @@ def test_signals_reach_the_program_not_just_nsenter(lab: hostlab.Lab) -> None:
 def test_a_disk_is_mounted_only_where_it_is_mounted_and_is_busy_while_used(
         lab: hostlab.Lab) -> None:
     mars, venus = two_hosts(lab)
-    disk = lab.disk("shared", size_mb=16)
+    disk = lab.disk("shared", size_mb=16, paths=("/dev/global/dsk/d4s0",))
     assert disk.device.startswith("/dev/loop")
+    assert out(venus, ["stat", "-c", "%t:%T", "/dev/global/dsk/d4s0"]) == \
+        out(venus, ["stat", "-c", "%t:%T", disk.device])
     for host in (mars, venus):
         host.run(["mkdir", "-p", "/global/mail"])
     assert mars.run(["e2fsck", "-p", disk.device], capture_output=True).returncode == 0
@@ -179,6 +181,7 @@ def test_a_disk_is_mounted_only_where_it_is_mounted_and_is_busy_while_used(
     # a host booted after the disk was made has its device node too
     mars.power_on()
     assert mars.run(["test", "-b", disk.device]).returncode == 0
+    assert mars.run(["test", "-b", "/dev/global/dsk/d4s0"]).returncode == 0
 
 
 def test_destroy_leaves_nothing_and_labs_in_parallel_never_meet(tmp_path: Path) -> None:
