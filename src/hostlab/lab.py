@@ -328,6 +328,18 @@ class Host:
         return int(self._record["init"][0])
 
     @property
+    def netns(self) -> str | None:
+        """The identity of the host's network namespace (`net:[inode]`, as
+        /proc/self/ns/net reads inside it): a program can check it runs on this host."""
+        return self._record.get("netns") if self.is_powered else None
+
+    def is_current(self) -> bool:
+        """Does the calling process run in this host's network namespace? (Works inside
+        the host too, where the machine's pids are not visible.)"""
+        recorded = self._record.get("netns") if self._record.get("powered") else None
+        return recorded is not None and os.readlink("/proc/self/ns/net") == recorded
+
+    @property
     def is_powered(self) -> bool:
         record = self._record
         return bool(record["powered"] and record["init"]
@@ -410,6 +422,7 @@ class Host:
             if not kids:
                 raise HostlabError(f"host {self.name}: init vanished")
             record["init"] = [kids[0], kernel.start_time(kids[0])]
+            record["netns"] = os.readlink(f"/proc/{kids[0]}/ns/net")
             self.lab._state.save()
             self._plug_cable()
         except HostlabError:
@@ -453,7 +466,7 @@ class Host:
         """Pull the plug: every process of the host dies at once, its interface with it."""
         record = self._record
         state.stop_host(record)
-        record.update(init=None, unshare=None, powered=False)
+        record.update(init=None, unshare=None, powered=False, netns=None)
         self.lab._state.save()
         # the veth pair dies with the host's network namespace; make sure of it
         with contextlib.suppress(HostlabError):

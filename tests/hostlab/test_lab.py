@@ -294,3 +294,14 @@ def test_a_callable_of_the_test_speaks_from_a_host(lab: hostlab.Lab) -> None:
     finally:
         server.kill()
         server.wait(10)
+
+
+def test_a_program_can_tell_which_host_it_runs_on(lab: hostlab.Lab) -> None:
+    mars, venus = two_hosts(lab)
+    ask = ("import hostlab,sys; lab=hostlab.Lab.open(sys.argv[1]);"
+           "print(*[n for n, h in lab.hosts.items() if h.is_current()])")
+    src = str(Path(hostlab.__file__).parent.parent)
+    where = mars.run([PY, "-c", ask, str(lab.directory)], capture_output=True, text=True,
+                     env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
+    assert where.stdout.strip() == "mars"
+    assert not mars.is_current() and not venus.is_current()
