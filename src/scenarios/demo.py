@@ -288,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave the cluster up at the end, and say how to use it")
     parser.add_argument("--quiet", action="store_true",
                         help="headings, results and the progress of long waits only")
+    parser.add_argument("--engine", choices=("suncluster", "pacemaker"), default="suncluster",
+                        help="the cluster: the Sun Cluster stand-in (default), or three real "
+                        "Pacemaker/Corosync nodes running the OCF agent ocf:sunw:ims")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("make demo: run as root (Messaging Server binds its ports and switches to "
@@ -295,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     console = Console(quiet=args.quiet)
+    if args.engine == "pacemaker":
+        from pacemakerbed import demo as pacemaker_demo  # noqa: PLC0415 (only when chosen)
+
+        return pacemaker_demo.run(console, args.dir, args.keep)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sunwscims-demo-"))
     chosen = PROCEDURES[args.procedure]
     sessions = chosen.sessions(directory / "cluster", console)

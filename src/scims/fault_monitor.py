@@ -134,6 +134,16 @@ class FaultMonitor:
                 next_cycle = self.clock() + self.settings.thorough_probe_interval
             self.sleep(self.watch_interval)
 
+    def check_once(self) -> None:
+        """One watcher check and one probe cycle, for a cluster engine that runs the monitor
+        as a short operation of its own (the OCF monitor action) instead of as a daemon: the
+        watcher gets no start-up grace, since the operation follows a completed start."""
+        if self.watch_watcher:
+            self.watcher_missing_since = self.clock() - WATCHER_START_GRACE
+            if self._check_watcher():
+                return
+        self.probe_cycle()
+
     def _check_watcher(self) -> bool:
         """Act once when the watcher dies (or is missing after start-up), not every half
         second after: further failures are the probe cycles' business. True if it acted."""

@@ -13,8 +13,9 @@ import sys
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, messages
+from scims import framework, invocation, messages, neighbours
 from scims.errors import AgentError, FrameworkError, UsageError
+from scims.framework import Pmf, TimedRun
 from scims.invocation import Invocation, PropertyView
 from scims.syslog import AgentLog
 
@@ -54,6 +55,20 @@ class MethodContext:
 
     def seconds(self, name: str) -> int:
         return self.props.get_int(name)
+
+    # --- the framework's services, one seam for another front door (scims.ocf) -------------
+    def process_monitor(self) -> Pmf:
+        """What runs and contains Messaging Server's process tree: PMF under the RGM."""
+        return Pmf()
+
+    def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:
+        """Run a program within `timeout` seconds, its process group killed after that."""
+        return framework.hatimerun(timeout, argv)
+
+    def logical_addresses(self) -> list[str]:
+        """The addresses a service that listens on all interfaces is probed on."""
+        return neighbours.logical_host_addresses(
+            self.group, self.resource, self.props.get_list("Network_resources_used"))
 
     def set_status(self, status: str, message: Optional[str]) -> None:
         """Set Status/Status_msg; a failure is logged, never fatal (scstat may lag)."""

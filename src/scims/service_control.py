@@ -30,7 +30,7 @@ from typing import Optional
 
 from scims import installation, messages, neighbours, paths
 from scims.errors import AgentError, FrameworkError
-from scims.framework import Pmf, hatimerun
+from scims.framework import Pmf
 from scims.installation import CheckFailed, Installation
 from scims.messaging_processes import MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
@@ -81,8 +81,7 @@ def describe(targets: list[Target]) -> str:
 
 
 def logical_addresses(ctx: MethodContext) -> list[str]:
-    return neighbours.logical_host_addresses(
-        ctx.group, ctx.resource, ctx.props.get_list("Network_resources_used"))
+    return ctx.logical_addresses()
 
 
 # --- Start ---------------------------------------------------------------------------------
@@ -93,7 +92,7 @@ def start(ctx: MethodContext) -> int:
     timeout = ctx.seconds("Start_timeout")
     inst = installation.inspect(ctx.server_root_value(), ctx.log)
     instance = MessagingInstance(inst.path, inst.config_dir, inst.user.uid)
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
 
     running = instance.processes()
     if pmf.is_running(ctx.svc_tag) or running:
@@ -194,7 +193,7 @@ def _instance_for_stop(ctx: MethodContext) -> tuple[Optional[str], Optional[Mess
 def stop(ctx: MethodContext) -> int:
     started = time.monotonic()
     timeout = ctx.seconds("Stop_timeout")
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
     path, instance = _instance_for_stop(ctx)
 
     tag_running = pmf.is_running(ctx.svc_tag)
@@ -240,7 +239,7 @@ def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
         return
     ctx.log.emit(messages.STOPPING, shown)
     try:
-        result = hatimerun(budget, [stop_msg, "ha"])
+        result = ctx.timed_run(budget, [stop_msg, "ha"])
     except FrameworkError as exc:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, exc.detail or exc.name)
         return
