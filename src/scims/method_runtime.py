@@ -10,10 +10,11 @@ error, logged in one line.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, messages
+from scims import framework, invocation, messages, trust
 from scims.errors import AgentError, FrameworkError, UsageError
 from scims.invocation import Invocation, PropertyView
 from scims.syslog import AgentLog
@@ -69,6 +70,30 @@ LogFactory = Callable[[str, str, str, str], AgentLog]
 
 _NAME_OPTIONS = ("-G", "-R")
 
+METHOD_TIMEOUTS = {
+    "ims_svc_start": "Start_timeout",
+    "ims_svc_stop": "Stop_timeout",
+    "ims_svc_validate": "Validate_timeout",
+    "ims_svc_update": "Update_timeout",
+    "ims_monitor_start": "Monitor_start_timeout",
+    "ims_monitor_stop": "Monitor_stop_timeout",
+    "ims_monitor_check": "Monitor_check_timeout",
+}
+"""The property holding each method's timeout: every call the method makes is bounded by
+what is left of it (trust.Budget), so the method ends before the RGM has to kill it."""
+
+
+def _method_deadline(ctx: MethodContext, started: float) -> float:
+    """When the method must be done; far away when it has no timeout (ims_probe) or the
+    timeout cannot be read (the RGM's own timeout still holds, every call its own bound)."""
+    name = METHOD_TIMEOUTS.get(ctx.method)
+    if name is not None:
+        try:
+            return started + ctx.seconds(name)
+        except (AgentError, ValueError, KeyError):
+            pass
+    return float("inf")
+
 
 def names_given(args: Sequence[str]) -> dict[str, str]:
     """The -G and -R values of a command line that does not parse, for the log tag: the line
@@ -96,6 +121,7 @@ def names_given(args: Sequence[str]) -> dict[str, str]:
 def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
                validate: bool = False, make_log: LogFactory = AgentLog) -> int:
     """Run `body` as method `method`; the exit status for the RGM (0 success)."""
+    started = time.monotonic()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         inv = invocation.parse(args, validate=validate)
@@ -105,7 +131,9 @@ def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
         return log.report(exc)
     log = make_log(inv.resource_type, inv.group, inv.resource, method)
     try:
-        return body(MethodContext(method, inv, log))
+        ctx = MethodContext(method, inv, log)
+        with trust.Budget.until(_method_deadline(ctx, started)):
+            return body(ctx)
     except AgentError as exc:  # msconfig's errors too: CONFIG_INFO_UNAVAILABLE
         return log.report(exc)
     except Exception as exc:  # the last line of defence: one line, never a traceback
