@@ -8,7 +8,10 @@ and passes since. The helpers of the scims unit tests and of the packaging tests
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,13 +57,26 @@ def make_installation(root: Path, *, server_user: str = "mailsrv") -> Path:
     return base
 
 
+SYSTEM_PYTHON = "/usr/bin/python3"
+"""An interpreter other users can run (the test's own may live under /root)."""
+
+
 @pytest.fixture
-def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A node root with an installation; the tests run as root, as the methods do."""
+def node(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A node root with an installation, in a directory other users can reach (the runtime
+    user's processes must); the tests run as root, as the methods do."""
     if os.geteuid() != 0:
         pytest.fail("the attack tests run as root, as the agent's methods do")
-    os.chmod(tmp_path, 0o755)
-    root = tmp_path / "mars"
+    top = Path(tempfile.mkdtemp(prefix="trust-", dir="/tmp"))
+    os.chmod(top, 0o755)
+    try:
+        yield _node_root(top, monkeypatch)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _node_root(top: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = top / "mars"
     for sub in ("usr/cluster/bin", "var/cluster/rgm/rt/SUNW.ims", "dev"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     (root / "etc").mkdir(exist_ok=True)
@@ -70,7 +86,7 @@ def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def as_user(uid: int):  # noqa: ANN201 - a preexec_fn
+def as_user(uid: int):
     """preexec_fn: the child becomes `uid` (a local user other than root)."""
     def become() -> None:
         os.setgroups([])

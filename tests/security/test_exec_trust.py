@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import RUNTIME_UID, fake_pmfadm
 from helpers_scims import FakeCommand, RecordingTransport
 
+from conftest import RUNTIME_UID, fake_pmfadm
 from scims import installation, messages, service_control
 from scims.errors import AgentError
 from scims.installation import check_command
@@ -66,11 +66,11 @@ def context(method: str, props: dict[str, object]) -> tuple[MethodContext, Recor
                                               method, transport=recorder, facility="daemon"))
 
     class Stored:
-        def resource_get(self, optag: str, r: str, g: str):  # noqa: ANN202
+        def resource_get(self, optag: str, r: str, g: str):
             from scims.framework import Reply
             return Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
 
-        def extension(self, r: str, g: str, name: str):  # noqa: ANN202
+        def extension(self, r: str, g: str, name: str):
             return "STRING", props[name]
 
     ctx.props = PropertyView(inv, Stored())
