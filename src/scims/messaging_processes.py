@@ -156,13 +156,14 @@ class MessagingInstance:
 
     def processes(self) -> list[ProcessIdentity]:
         """Every living process of this instance on this node."""
-        return self._survey()[0]
+        return self.survey()[0]
 
     def impostors(self) -> list[Impostor]:
         """Processes of this node that claim a program of the instance the kernel denies."""
-        return self._survey()[1]
+        return self.survey()[1]
 
-    def _survey(self) -> tuple[list[ProcessIdentity], list[Impostor]]:
+    def survey(self) -> tuple[list[ProcessIdentity], list[Impostor]]:
+        """One look at the process table: the instance's processes, and the impostors."""
         found: list[ProcessIdentity] = []
         impostors: list[Impostor] = []
         me = os.getpid()

@@ -23,7 +23,7 @@ from scims import installation, messages, neighbours, paths, trust
 from scims.errors import AgentError, FrameworkError
 from scims.framework import Pmf, hatimerun
 from scims.installation import CheckFailed, Installation
-from scims.messaging_processes import MessagingInstance, ProcessIdentity
+from scims.messaging_processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
 from scims.msconfig import MessagingConfig
 from scims.msconfig_source import MsConfigError
@@ -80,8 +80,8 @@ def start(ctx: MethodContext) -> int:
     instance = MessagingInstance(inst.path, inst.config_dir, inst.user.uid)
     pmf = Pmf()
 
-    running = instance.processes()
-    report_impostors(ctx, instance)
+    running, impostors = instance.survey()
+    report_impostors(ctx, impostors)
     if pmf.is_running(ctx.svc_tag) or running:
         pids = " ".join(str(p.pid) for p in running) or "PMF tag " + ctx.svc_tag
         raise AgentError(messages.ALREADY_RUNNING, inst.server_root, pids)
@@ -235,9 +235,8 @@ def stop(ctx: MethodContext) -> int:
     with trust.Budget.until(command_deadline):
         path, instance = _instance_for_stop(ctx)
         tag_running = pmf.is_running()
-        running = instance.processes() if instance else []
-        if instance is not None:
-            report_impostors(ctx, instance)
+        running, impostors = instance.survey() if instance else ([], [])
+        report_impostors(ctx, impostors)
         if tag_running is False and not running:
             ctx.log.emit(messages.STOPPED)
             _report_holders(ctx, instance)
@@ -287,9 +286,9 @@ def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, f"it exited with status {result.status}")
 
 
-def report_impostors(ctx: MethodContext, instance: MessagingInstance) -> None:
+def report_impostors(ctx: MethodContext, impostors: list[Impostor]) -> None:
     """Processes that claim to be the instance's and are not: logged, never signalled."""
-    for impostor in instance.impostors():
+    for impostor in impostors:
         ctx.log.emit(messages.NOT_THE_INSTANCE, impostor.pid, impostor.user,
                      impostor.executable, impostor.claimed)
 
