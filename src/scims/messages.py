@@ -398,8 +398,7 @@ INSTANCE_NESTED = _define(
 )
 NOT_THE_INSTANCE = _define(
     "NOT_THE_INSTANCE",
-    "Process %d (user %s, %s) claims to run %s but is not Messaging Server of this "
-    "installation; it was left alone.",
+    "Process %d (user %s, %s) is not %s; left alone.",
     Priority.WARNING,
     "The process's command line names a program of the installation, but the kernel says it "
     "runs another executable or as another user, so it is not the instance's to kill.",
