@@ -139,7 +139,7 @@ def check_command(root_path: str, relative: str, shown: str) -> str:
         why = "is writable by users other than root"
     shown_component = problem.component
     if stat.S_ISREG(problem.mode or 0) and problem.component == resolved:
-        shown_component = name
+        shown_component = "the file"
     raise trust.Untrusted(messages.COMMAND_UNTRUSTED, name,
                           trust.PathProblem(shown_component, problem.owner, problem.mode,
                                             why).describe())
