@@ -105,3 +105,36 @@ def test_no_text_yields_a_traceback_or_a_line_break(text: str) -> None:
     shown.encode("utf-8")  # raises on the old code for a byte that is not UTF-8
     assert not any(ch in shown for ch in BREAKS), repr(shown)
     assert len(shown.splitlines()) <= 1
+
+
+def test_a_process_name_cannot_forge_a_line_of_stop(node: Path) -> None:
+    """Beyond the list: the name of a process holding the configuration directory is set by
+    its owner (prctl PR_SET_NAME); Stop's "keeps ... busy" line quoted it raw."""
+    import subprocess
+    import sys
+    import time
+
+    from scims import messages
+    from scims.messaging_processes import MessagingInstance
+
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    rename = ("import ctypes, time\n"
+              "ctypes.CDLL(None).prctl(15, 'a\\u2028FORGED'.encode(), 0, 0, 0)\n"
+              "time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", rename], cwd=config)
+    try:
+        time.sleep(0.5)
+        base = node / "opt" / "SUNWmsgsr"
+        found = [h for h in MessagingInstance(str(base), str(config.parent)).holders()
+                 if h.pid == holder.pid]
+        assert found and "\u2028" in found[0].name
+        recorder = RecordingTransport()
+        log = AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_svc_stop", transport=recorder,
+                       facility="daemon")
+        log.emit(messages.STORAGE_HELD, found[0].pid, found[0].name, found[0].user,
+                 found[0].path)
+        line = recorder.records[0].line()
+        assert "\u2028" not in line and "\\u2028FORGED" in line, repr(line)
+    finally:
+        holder.kill()
+        holder.wait()
