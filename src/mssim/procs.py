@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,7 +77,19 @@ def program_of(pid: int, lib_real: str) -> str | None:
         return None
     if os.path.realpath(os.path.dirname(first)) != lib_real:
         return None
+    if not _runs_python(pid):
+        return None  # argv is the owner's to set; the real product reads its pid files
     return name if alive(pid) else None
+
+
+def _runs_python(pid: int) -> bool:
+    """Whether the kernel runs the stand-in's interpreter in `pid` (its programs are scripts);
+    True when the kernel will not say (another user's process, seen by a non-root caller)."""
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return True
+    return os.path.realpath(exe) == os.path.realpath(sys.executable)
 
 
 def programs(inst: Installation) -> dict[int, str]:
