@@ -109,7 +109,8 @@ def test_a_fifo_for_msg_conf_does_not_make_stop_fail(tuned: Cluster, here: str) 
     """Attack 7: msg.conf replaced by a FIFO: Stop blocked until the RGM's timeout and the
     resource and its storage ended STOP_FAILED. Now the group goes offline cleanly."""
     site = tuned.site
-    msg_conf = site.on(here, site.config_dir + "/config/msg.conf")
+    # The file on the shared disk itself: the node's path goes when the storage goes offline.
+    msg_conf = site.on(here, site.config_dir + "/config/msg.conf").resolve()
     saved = msg_conf.with_name("msg.conf.saved")
     info = msg_conf.stat()
     msg_conf.rename(saved)
