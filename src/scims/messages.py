@@ -370,15 +370,6 @@ RUNTIME_USER_REFUSED = _define(
     "Make the configuration directory owned by the Messaging Server runtime user "
     "(chown mailsrv <msg-svr-base>/config/), or correct local.serveruid.",
 )
-FILE_REFUSED = _define(
-    "FILE_REFUSED",
-    "Did not read %s: it %s.",
-    Priority.WARNING,
-    "A file that users other than root can write is read only when it is a regular file of "
-    "bounded size inside the installation: a FIFO, a device or a symbolic link leading "
-    "elsewhere could make the method hang or show another file's content.",
-    "Replace the file with a regular file inside the installation.",
-)
 SERVERROOT_SYSTEM_DIRECTORY = _define(
     "SERVERROOT_SYSTEM_DIRECTORY",
     "IMS_serverroot %s is refused: it is or contains the system directory %s.",
