@@ -86,3 +86,24 @@ def test_preremove_does_not_run_a_cluster_command_others_can_change(
                           text=True, timeout=120, check=False)
     assert not marker.exists(), "root ran a command another user owns"
     assert "not running" in done.stderr, done.stderr
+
+
+def test_postinstall_does_not_run_an_interpreter_others_can_change(
+        built: Built, tmp_path: Path, bare_python: Path) -> None:
+    """Beyond the list: postinstall ran the alternate root's python3 as root (to test it and
+    to byte-compile) whoever could change it."""
+    root = tmp_path / "root"
+    install_tree(built, root)
+    tools = tmp_path / "tools"
+    write_install_tools(tools)
+    marker = tmp_path / "ran-as-root"
+    planted = root / "usr" / "bin" / "python3"
+    planted.parent.mkdir(parents=True)
+    planted.write_text(f"#!/bin/sh\ntouch {marker}\nexec {bare_python / 'python3'} \"$@\"\n")
+    planted.chmod(0o755)
+    os.chown(planted, RUNTIME_UID, -1)
+    done = subprocess.run(["/bin/sh", str(PACKAGING / "postinstall")],
+                          env=environment(root, tools, tmp_path / "no-python"),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert not marker.exists(), "root ran an interpreter another user owns"
+    assert done.returncode == 1 and "users other than root can change it" in done.stderr
