@@ -14,8 +14,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from security_support import OTHER_UID, RUNTIME_UID, as_user
 
-from conftest import OTHER_UID, RUNTIME_UID, as_user
 from scenarios import faults, proof
 from scenarios.testbed import HEAL_TIMEOUT, Cluster
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from helpers_scims import FakeCommand, RecordingTransport
+from security_support import RUNTIME_UID, fake_pmfadm
 
-from conftest import RUNTIME_UID, fake_pmfadm
 from scims import installation, messages, service_control
 from scims.errors import AgentError
 from scims.installation import check_command

@@ -10,9 +10,9 @@ import subprocess
 from pathlib import Path
 
 from pkg_support import PACKAGING, Built, install_tree
+from security_support import RUNTIME_UID
 
 from clustersim.pkg import provide_python, write_install_tools
-from conftest import RUNTIME_UID
 
 
 def environment(root: Path, tools: Path, python_dir: Path, **extra: str) -> dict[str, str]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from helpers_scims import FakeCommand, RecordingTransport
+from security_support import OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
-from conftest import OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 from scims import messages, service_control
 from scims.invocation import PropertyView, parse
 from scims.messaging_processes import MessagingInstance

@@ -16,8 +16,8 @@ from typing import Optional
 
 import pytest
 from helpers_scims import FakeCommand, RecordingTransport
+from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
-from conftest import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 from scims import framework, service_control
 from scims.errors import FrameworkError
 from scims.fault_monitor import GRACE_LIMIT, GRACE_POLL, FaultMonitor, Settings

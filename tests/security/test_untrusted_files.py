@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import RUNTIME_UID
+from security_support import RUNTIME_UID
 
 SERVER_ROOT = "/opt/SUNWmsgsr"
 CHILD_DEADLINE = 20.0
