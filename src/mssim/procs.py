@@ -76,25 +76,7 @@ def program_of(pid: int, lib_real: str) -> str | None:
         return None
     if os.path.realpath(os.path.dirname(first)) != lib_real:
         return None
-    if not _runs_program(pid, first):
-        return None  # argv is the owner's to set; the real product reads its pid files
     return name if alive(pid) else None
-
-
-def _runs_program(pid: int, program: str) -> bool:
-    """Whether the kernel runs `program`'s interpreter (its #! line) in `pid`: the stand-in's
-    programs are scripts. True when the kernel will not say (another user's process, seen by
-    a caller that is not root) or the program cannot be read."""
-    try:
-        exe = os.readlink(f"/proc/{pid}/exe")
-        with open(program, "rb") as fh:
-            head = fh.readline(256)
-    except OSError:
-        return True
-    if not head.startswith(b"#!") or not head[2:].split():
-        return True
-    interpreter = os.fsdecode(head[2:].split()[0])
-    return os.path.realpath(exe) == os.path.realpath(interpreter)
 
 
 def programs(inst: Installation) -> dict[int, str]:

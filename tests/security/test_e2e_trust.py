@@ -51,14 +51,15 @@ def planted() -> Iterator[list[subprocess.Popen]]:
 
 def test_a_fake_watcher_and_roots_editor_do_not_stop_a_switchover(
         tuned: Cluster, here: str, planted: list[subprocess.Popen]) -> None:
-    """Attack 5: another user's process named <IMS_serverroot>/lib/watcher on the node the
-    group moves to made Start refuse and the switchover fail. Attack 6: root's editor of
+    """Attack 5: another user's process whose command line runs <B>/lib/watcher on the node
+    the group moves to made Start refuse and the switchover fail. Attack 6: root's editor of
     config/msg.conf on the node being left was SIGKILLed by Stop."""
     site = tuned.site
     there = tuned.other(here)
-    fake = subprocess.Popen([faults.server_root(site, there) + "/lib/watcher", "100000"],
-                            executable="/bin/sleep", preexec_fn=as_user(OTHER_UID),  # noqa: PLW1509
-                            stdin=subprocess.DEVNULL)
+    # "python3 <B>/lib/watcher" as ps shows it; the kernel runs tail -f on the script.
+    fake = subprocess.Popen(["python3", faults.server_root(site, there) + "/lib/watcher", "-f"],
+                            executable="/usr/bin/tail", preexec_fn=as_user(OTHER_UID),  # noqa: PLW1509
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     planted.append(fake)
     editor = subprocess.Popen(
         ["vi", faults.server_root(site, here) + "/config/msg.conf", "-f"],
