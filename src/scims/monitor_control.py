@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Callable
 
-from scims import installation, messages, neighbours
+from scims import installation, messages, neighbours, trust
 from scims.errors import FrameworkError
 from scims.framework import Pmf
 from scims.messages import Message
@@ -36,8 +36,10 @@ def probe_path() -> str:
 
 
 def _start_probe(ctx: MethodContext, pmf: Pmf) -> None:
+    """Start ims_probe under PMF, if root may run it now (trust.check_executable)."""
+    program = trust.check_executable(probe_path())
     pmf.start(ctx.mon_tag,
-              [probe_path(), "-R", ctx.resource, "-T", ctx.resource_type, "-G", ctx.group],
+              [program, "-R", ctx.resource, "-T", ctx.resource_type, "-G", ctx.group],
               retries=ctx.props.get_int("Monitor_retry_count"),
               period_minutes=ctx.props.get_int("Monitor_retry_interval"))
 
@@ -47,7 +49,7 @@ def _attempt(ctx: MethodContext, action: Callable[[], None], failed: Message,
     """Run a PMF action; the cluster command's own complaint, then the method's verdict."""
     try:
         action()
-    except FrameworkError as exc:
+    except (FrameworkError, trust.Untrusted) as exc:
         ctx.log.emit(exc.message, *exc.arguments)
         ctx.log.emit(failed)
         return 1

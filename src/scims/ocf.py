@@ -236,6 +236,9 @@ class UnsupervisedTree:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             close_fds=True)
 
+    def modify(self, tag: str, *, retries: int, period_minutes: int) -> None:
+        """PMF's restarts have no counterpart: Pacemaker restarts, by its own rules."""
+
     def is_running(self, tag: str) -> bool:
         if self._child is not None and self._child.poll() is None:
             return True
@@ -326,8 +329,8 @@ class OcfContext(MethodContext):
         self.props = OcfProperties(operation, rt, parameter_names)  # type: ignore[assignment]
         self.status_now: Optional[tuple[str, str]] = None
 
-    def process_monitor(self) -> Any:
-        return UnsupervisedTree(self)
+    def process_monitor(self, timeout: Optional[float] = None) -> Any:
+        return UnsupervisedTree(self)  # no pmfadm to wait for: the kernel answers at once
 
     def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:
         return run_with_timeout(timeout, argv)

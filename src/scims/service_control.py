@@ -28,11 +28,11 @@ import os
 import time
 from typing import Optional
 
-from scims import installation, messages, neighbours, paths
+from scims import installation, messages, neighbours, paths, trust
 from scims.errors import AgentError, FrameworkError
 from scims.framework import Pmf
 from scims.installation import CheckFailed, Installation
-from scims.messaging_processes import MessagingInstance, ProcessIdentity
+from scims.messaging_processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
 from scims.msconfig import MessagingConfig
 from scims.msconfig_source import MsConfigError
@@ -44,6 +44,10 @@ READY_PROBE_TIMEOUT = 3.0
 READY_POLL = 0.25
 STOP_COMMAND_SHARE = 0.80
 STOP_KILL_SHARE = 0.15
+PMF_QUERY_SHARE = 0.10
+"""The most of Stop_timeout one pmfadm call may take: a hanging pmfadm must leave stop-msg
+and the kill their time."""
+RUNTIME_RECORD = "runtime_uid"
 FALLBACK_ADDRESS = "127.0.0.1"
 ONLINE_STATUS_MSG = "Service is online."
 """Status_msg of a resource whose every service answers (the fault monitor's words too)."""
@@ -94,18 +98,21 @@ def start(ctx: MethodContext) -> int:
     instance = MessagingInstance(inst.path, inst.config_dir, inst.user.uid)
     pmf = ctx.process_monitor()
 
-    running = instance.processes()
+    running, impostors = instance.survey()
+    report_impostors(ctx, impostors)
     if pmf.is_running(ctx.svc_tag) or running:
         pids = " ".join(str(p.pid) for p in running) or "PMF tag " + ctx.svc_tag
         raise AgentError(messages.ALREADY_RUNNING, inst.server_root, pids)
 
     targets = service_targets(inst.config, logical_addresses(ctx))
+    trust.RuntimeRecord(ctx.group, ctx.resource, RUNTIME_RECORD).write(f"{inst.user.uid}\n")
     ctx.log.emit(messages.STARTING_UNDER_PMF)
     child_level = ctx.props.get_int("Child_mon_level")
+    start_msg = installation.check_command(inst.path, installation.START_MSG, inst.server_root)
     try:
         # No restarts until it is up: a start-msg ha that fails is a failed Start, and its
         # cleanup must not race PMF starting it again.
-        pmf.start(ctx.svc_tag, [inst.command(installation.START_MSG), "ha"],
+        pmf.start(ctx.svc_tag, [start_msg, "ha"],
                   retries=0, period_minutes=-1, child_level=child_level)
     except FrameworkError as exc:
         ctx.log.emit(messages.START_FAILED, f"pmfadm could not start start-msg ha: "
@@ -172,68 +179,125 @@ def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: Pmf,
 
 def _instance_for_stop(ctx: MethodContext) -> tuple[Optional[str], Optional[MessagingInstance]]:
     """The installation as far as it can still be known: Stop must work when the property is
-    bad or the configuration is gone, so every step here tolerates what is missing."""
+    bad or the configuration is gone, so every step here tolerates what is missing.
+
+    The runtime user is the one Start checked and recorded; msg.conf may have been rewritten
+    since by the runtime user itself. Without a record, msg.conf's user if it passes the
+    cross-check (trust.check_runtime_user), else the owner of the configuration directory if
+    that is no system account."""
     try:
         server_root = installation.checked_server_root(ctx.server_root_value())
     except (CheckFailed, FrameworkError):
         return None, None
     path = paths.node_path(server_root)
     config_dir = neighbours.config_dir_of(path)
-    runtime_uid: Optional[int] = None
+    runtime_uid = _recorded_runtime_uid(ctx)
     try:
-        config = MessagingConfig.load(path)
+        config = installation.load_configuration(server_root, path)
         config_dir = str(config.config_dir)
-        user, _ = installation.runtime_accounts(config, ctx.log)
-        runtime_uid = user.uid
+        if runtime_uid is None:
+            user, _ = installation.runtime_accounts(config, ctx.log)
+            runtime_uid = user.uid
     except (MsConfigError, OSError, AgentError):
         pass
+    if runtime_uid is None:
+        try:
+            owner = os.stat(os.path.join(path, "config")).st_uid
+        except OSError:
+            owner = 0
+        if not trust.is_system_account(owner):
+            runtime_uid = owner
     return path, MessagingInstance(path, config_dir, runtime_uid)
+
+
+def _recorded_runtime_uid(ctx: MethodContext) -> Optional[int]:
+    text = trust.RuntimeRecord(ctx.group, ctx.resource, RUNTIME_RECORD).read()
+    if text is None or not text.strip().isdigit():
+        return None
+    uid = int(text.strip())
+    return None if trust.is_system_account(uid) else uid
+
+
+class _StopPmf:
+    """pmfadm for Stop: each call bounded by its share of Stop_timeout; once pmfadm failed to
+    answer, Stop does not wait for it again and relies on the kernel's word instead."""
+
+    def __init__(self, ctx: MethodContext, timeout: float) -> None:
+        self.ctx = ctx
+        self.pmf = ctx.process_monitor(timeout=max(1.0, PMF_QUERY_SHARE * timeout))
+        self.answers = True
+
+    def _failed(self, exc: FrameworkError) -> None:
+        if self.answers:
+            self.ctx.log.emit(messages.PMF_UNANSWERED, self.ctx.svc_tag, exc.detail or exc.name)
+        self.answers = False
+
+    def is_running(self) -> Optional[bool]:
+        """True/False, or None when pmfadm cannot say (which is not 'not running')."""
+        if not self.answers:
+            return None
+        try:
+            return self.pmf.is_running(self.ctx.svc_tag)
+        except FrameworkError as exc:
+            self._failed(exc)
+            return None
+
+    def stop(self, signal: Optional[str], wait: Optional[float] = None) -> None:
+        if not self.answers:
+            return
+        try:
+            self.pmf.stop(self.ctx.svc_tag, signal, wait=wait)
+        except FrameworkError as exc:
+            if exc.timed_out:
+                self._failed(exc)
+            # otherwise the tree did not die in time: the sweep below tries once more
 
 
 def stop(ctx: MethodContext) -> int:
     started = time.monotonic()
     timeout = ctx.seconds("Stop_timeout")
-    pmf = ctx.process_monitor()
-    path, instance = _instance_for_stop(ctx)
-
-    tag_running = pmf.is_running(ctx.svc_tag)
-    running = instance.processes() if instance else []
-    if not tag_running and not running:
-        ctx.log.emit(messages.STOPPED)
-        _report_holders(ctx, instance)
-        return 0
-
-    try:
-        pmf.stop(ctx.svc_tag, None)  # no restarts, no "Failed to stay up" while it stops
-    except FrameworkError:
-        pass  # the kill below stops what is left either way
-    if path is not None:
-        _stop_cleanly(ctx, path, started + STOP_COMMAND_SHARE * timeout)
-
+    command_deadline = started + STOP_COMMAND_SHARE * timeout
     kill_deadline = started + (STOP_COMMAND_SHARE + STOP_KILL_SHARE) * timeout
-    try:
-        pmf.stop(ctx.svc_tag, "KILL", wait=max(1, int(kill_deadline - time.monotonic())))
-    except FrameworkError:
-        pass  # the tree did not die in time: the sweep below tries once more
-    survivors = instance.kill_all(kill_deadline) if instance else []
-    if survivors:
-        ctx.log.emit(messages.STOP_FAILED, " ".join(str(p.pid) for p in survivors))
-        return 1
-    if pmf.is_running(ctx.svc_tag):
-        ctx.log.emit(messages.STOP_FAILED, "of PMF tag " + ctx.svc_tag)
-        return 1
+    pmf = _StopPmf(ctx, timeout)
+    with trust.Budget.until(command_deadline):
+        path, instance = _instance_for_stop(ctx)
+        tag_running = pmf.is_running()
+        running, impostors = instance.survey() if instance else ([], [])
+        report_impostors(ctx, impostors)
+        if tag_running is False and not running:
+            ctx.log.emit(messages.STOPPED)
+            _report_holders(ctx, instance)
+            return 0
+        pmf.stop(None)  # no restarts, no "Failed to stay up" while it stops
+        if path is not None:
+            _stop_cleanly(ctx, path, command_deadline)
+
+    with trust.Budget.until(kill_deadline):
+        pmf.stop("KILL", wait=max(1, int(kill_deadline - time.monotonic())))
+        survivors = instance.kill_all(kill_deadline) if instance else []
+        if survivors:
+            ctx.log.emit(messages.STOP_FAILED, " ".join(str(p.pid) for p in survivors))
+            return 1
+        if pmf.is_running():
+            ctx.log.emit(messages.STOP_FAILED, "of PMF tag " + ctx.svc_tag)
+            return 1
     _report_holders(ctx, instance)
     ctx.log.emit(messages.STOPPED)
     return 0
 
 
 def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
-    stop_msg = os.path.join(path, installation.STOP_MSG)
+    """stop-msg ha, if root may run it now (it may have been handed to the runtime user since
+    Validate), within what is left of the command share."""
     shown = "stop-msg ha"
-    if not os.access(stop_msg, os.X_OK):
-        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "it cannot be run")
+    server_root = ctx.server_root_value() or path
+    try:
+        stop_msg = installation.check_command(path, installation.STOP_MSG, server_root)
+    except AgentError as exc:
+        ctx.log.report(exc)
+        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "root may not run it")
         return
-    budget = int(deadline - time.monotonic())
+    budget = int(deadline - time.monotonic() - 1)  # a second for hatimerun to report
     if budget < 1:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "no time was left for it")
         return
@@ -247,6 +311,13 @@ def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, f"it did not finish in {budget} s")
     elif result.status != 0:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, f"it exited with status {result.status}")
+
+
+def report_impostors(ctx: MethodContext, impostors: list[Impostor]) -> None:
+    """Processes that claim to be the instance's and are not: logged, never signalled."""
+    for impostor in impostors:
+        ctx.log.emit(messages.NOT_THE_INSTANCE, impostor.pid, impostor.user,
+                     impostor.executable, impostor.claimed)
 
 
 def _report_holders(ctx: MethodContext, instance: Optional[MessagingInstance]) -> None:

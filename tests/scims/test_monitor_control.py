@@ -40,6 +40,13 @@ class Stored:
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
     monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    methods = root / "opt" / "SUNWscims" / "bin"
+    methods.mkdir(parents=True)
+    for name in ("ims_monitor_start", "ims_probe"):
+        (methods / name).write_text("#!/bin/sh\n")
+        (methods / name).chmod(0o755)
+    # ims_probe is found beside the method the RGM ran, and root runs it only if trusted.
+    monkeypatch.setattr("sys.argv", [str(methods / "ims_monitor_start")])
     return root
 
 
