@@ -35,6 +35,8 @@ NOT_PARAMETERS = {
     "monitor_retry_interval": "as Monitor_retry_count",
     "child_mon_level": "there is no process monitor facility: Pacemaker's monitor looks at "
                        "every process of the installation",
+    "failover_enabled": "Pacemaker decides between a restart here and a move (the meta "
+                        "attributes migration-threshold and failure-timeout), not the agent",
 }
 """Extension properties of SUNW.ims that are not OCF parameters, and why."""
 
