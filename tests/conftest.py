@@ -15,8 +15,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from scenarios import faults, testbed
+
+# Property tests check results, never speed: Hypothesis' default 200 ms deadline per example
+# is a timed assertion, and on a loaded machine (CI included) a first run that pays for
+# imports or a page-in fails it ("Unreliable test timings", FlakyFailure).
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 LOG_LINES = 60
 """How many of each node's last syslog lines a failure report shows."""
