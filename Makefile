@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint sysdeps package bench clean
+.PHONY: demo test lint sysdeps package deb bench clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -35,11 +35,17 @@ test: sysdeps lint
 ## System tools the tests use: ksh (Solaris 11's /bin/sh is ksh93: the install scripts must
 ## parse with it), man and groff (SUNW.ims(5) must render); for the real hosts of hostlab,
 ## iproute2, util-linux, mount, e2fsprogs, procps and iputils-arping (logical hosts announce
-## themselves with a gratuitous ARP). Installed from Debian when missing.
+## themselves with a gratuitous ARP); for the OCF agent and its Pacemaker
+## test bed: corosync, pacemakerd, crm_resource/cibadmin, resource-agents (its ocf-tester,
+## Filesystem, IPaddr2 and dovecot agents), xmllint (ocf-tester validates meta-data),
+## dpkg-deb, psutil for /usr/bin/python3 (the .deb's dependency) and dovecot (the benchmark's
+## comparison). Installed from Debian when missing.
 sysdeps:
 	@missing=""; pkgs=""; \
 	for pair in ksh:ksh man:man-db groff:groff-base ip:iproute2 nsenter:util-linux \
-	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps arping:iputils-arping; do \
+	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps arping:iputils-arping corosync:corosync \
+	    pacemakerd:pacemaker crm_resource:pacemaker-cli-utils ocf-tester:resource-agents \
+	    xmllint:libxml2-utils dpkg-deb:dpkg dovecot:dovecot-imapd modprobe:kmod; do \
 	  tool=$${pair%%:*}; pkg=$${pair#*:}; \
 	  command -v $$tool >/dev/null 2>&1 || { missing="$$missing $$tool"; pkgs="$$pkgs $$pkg"; }; \
 	done; \
@@ -49,6 +55,14 @@ sysdeps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	      apt-get install -y -qq --no-install-recommends $$pkgs >/dev/null || exit 1; \
 	  else echo "missing tools:$$missing; install the Debian packages$$pkgs" >&2; exit 1; fi; \
+	fi; \
+	if ! /usr/bin/python3 -c 'import psutil' 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian package: python3-psutil"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      python3-psutil >/dev/null || exit 1; \
+	  else echo "/usr/bin/python3 lacks psutil; install the Debian package python3-psutil" >&2; \
+	    exit 1; fi; \
 	fi
 
 lint: $(STAMP)
@@ -57,6 +71,10 @@ lint: $(STAMP)
 
 package: $(STAMP)
 	$(PY) packaging/build.py
+
+## The OCF resource agent ocf:sunw:ims as a Debian package (build/deb/scims-ocf_<v>_all.deb).
+deb: $(STAMP)
+	$(PY) packaging/debian.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -1,7 +1,7 @@
 """Wall and CPU time of each SUNW.ims method, beside `python3 -c pass` measured in the same run.
 
 Builds a two-node stand-in cluster with Messaging Server online (the guide's generic
-procedure) and runs each method executable as the RGM would: argv `-R mail-rs -T SUNW.ims:<v>
+procedure) and runs each method executable as the RGM would: argv `-R mail-rs -T SUNW.ims
 -G MAIL-RG` (Validate adds `-u`), cwd /, the RGM's environment (SC_NODE_ROOT, PATH of the
 node's cluster commands). Each round runs, interleaved so that noise hits all alike:
 

@@ -41,7 +41,9 @@ _PROGRAMS = {
     "Monitor_start": "starts the fault monitor ims_probe under the process monitor facility.",
     "Monitor_stop": "stops the fault monitor.",
     "Monitor_check": "checks that a node can master the resource before the group fails over "
-                     "to it.",
+                     "to it; the RGM runs it only when this resource's own fault monitor "
+                     "asked for the failover (scha_control GIVEOVER), not for a failover "
+                     "another resource of the group asked for.",
 }
 
 
@@ -156,6 +158,7 @@ def render(rtr: Path, template: Path = TEMPLATE, when: int | None = None) -> str
     text = template.read_text()
     text = text.replace("@DATE@", date).replace("@VERSION@", str(rt.rt_version))
     text = text.replace("@FULL_NAME@", rt.full_name)
+    text = text.replace("@RT_VERSION@", str(rt.rt_version))
     text = text.replace("@METHODS@", methods_section(rt))
     text = text.replace("@PROPERTIES@", properties_section(rt))
     if "@" in "".join(re.findall(r"@[A-Z_]+@", text)):

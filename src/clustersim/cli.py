@@ -29,6 +29,7 @@ from clustersim import node as nodelife
 from clustersim.config import ClusterConfig
 from clustersim.errors import ClusterError
 from clustersim.layout import ClusterLayout
+from clustersim.syslogd import default_syslog_conf
 
 USERS_FILE = (  # the /etc/passwd of a fresh Solaris node
     """root:x:0:0:Super-User:/root:/sbin/sh
@@ -99,6 +100,7 @@ def make_node_root(layout: ClusterLayout, cfg: ClusterConfig, node: str) -> None
     (root / "etc" / "vfstab").write_text(VFSTAB)
     (root / "var" / "adm" / "messages").touch()
     (root / "dev" / "console").touch()
+    (root / "etc" / "syslog.conf").write_text(default_syslog_conf())
     (root / "var" / "sadm" / "install" / "contents").touch()
     for name in RTR_FILES:
         shutil.copyfile(RTR_DIR / name, root / "usr/cluster/lib/rgm/rtreg" / name)

@@ -1,7 +1,7 @@
 """The node agent: runs callback methods on one node the way the RGM does.
 
 rgmd asks it (JSON lines over `layout.node_socket(node)`) to run a method; it spawns the
-method as its own child with the exact argv, a clean environment (internals §4: PATH with
+method as its own child with the exact argv, a clean environment (docs/internals.md §4: PATH with
 /usr/cluster/bin, LANG=C, TZ; the node is a host of its own, so every path is the real
 one), cwd `/`, stdin from /dev/null and
 stdout/stderr to the node's console file, in a new process group, and kills that group when

@@ -10,7 +10,7 @@ Killing such a tree must not race with it: a process that forks while we walk th
 or a parent killed before its children (which are then adopted elsewhere), could let a
 process escape. `kill_tree` therefore *freezes* the tree first (SIGSTOP, repeated until
 no new process appears; a stopped process cannot fork), then sends SIGKILL to the frozen
-set. The other engineer's node panic uses `kill_tree(pmfd_pid)`.
+set. A node panic (`clustersim.node`) uses `kill_tree(pmfd_pid)`.
 
 Linux keeps no per-process children list here (/proc/<pid>/task/<tid>/children needs
 CONFIG_PROC_CHILDREN, which this kernel lacks), so listings read the ppid of every

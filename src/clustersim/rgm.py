@@ -1069,8 +1069,9 @@ class Rgm:
             if self.offline_on(rgname, node):
                 self.online_on(rgname, node)
             return
-        # GIVEOVER / CHECK_GIVEOVER: Monitor_check on candidates, in Nodelist order.
-        target = self._giveover_target(rg, node)
+        # GIVEOVER / CHECK_GIVEOVER: Monitor_check of the requesting resource on candidates,
+        # in Nodelist order.
+        target = self._giveover_target(rg, node, rsname)
         if target is None:
             self.log(node, "error", "scha_control %s on resource group %s rejected: no healthy "
                      "node to master it", tag, rgname)
@@ -1115,7 +1116,12 @@ class Rgm:
             return
         self._start_monitor(node, rs)
 
-    def _giveover_target(self, rg: dict[str, Any], node: str) -> str | None:
+    def _giveover_target(self, rg: dict[str, Any], node: str, rsname: str) -> str | None:
+        """The first candidate on which Monitor_check of `rsname`, the resource whose monitor
+        asked, succeeds: "scha_control calls Monitor_check (if defined), which determines
+        whether the requested node is reliable enough to master the resource group that
+        contains the resource" (Data Services Developer's Guide, "Monitoring a Resource").
+        The other resources of the group are not asked."""
         now = self.clock()
         interval = int(rg["props"].get("Pingpong_interval", 3600))
         for cand in rules.candidate_nodes(rg["props"].get("Nodelist", []), self._up(), [node]):
@@ -1127,13 +1133,8 @@ class Rgm:
                     [t for _n, t in self.store.events("start_failed", rg["name"], 0, cand)],
                     now, interval):
                 continue
-            healthy = True
-            for rsname in self._enabled(rg["name"]):
-                result = self.call(cand, self._rs(rsname), "Monitor_check")
-                if result is not None and not result.ok:
-                    healthy = False
-                    break
-            if healthy:
+            result = self.call(cand, self._rs(rsname), "Monitor_check")
+            if result is None or result.ok:
                 return cand
         return None
 

@@ -12,9 +12,22 @@ line, written with a single `write()` on an O_APPEND file, so lines never interl
 text not starting with `[ID ` gets `[ID <msgid(text)> <facility>.<level>] ` inserted, as
 Solaris' log driver does.
 
-Run: `python -m clustersim.syslogd --cluster DIR --node NAME`; from Python
-`start_syslogd(layout, node)` / `stop_syslogd(layout, node)`; log like a Solaris daemon
-with `log_to_node(layout, node, tag, priority, text)`.
+Where a line goes is decided as Solaris' syslogd decides it, by the node's `/etc/syslog.conf`
+(syslog.conf(4)): `selector<TAB>action` lines, a selector `facility[,facility].level` (`*`
+every facility, `none` excluded) selecting that level and everything more severe, `;`
+between selectors; actions a file (it must exist: syslogd opens, never creates it), the
+console (`/dev/sysmsg`, `/dev/console`: the node's console file), user names or `*` (no one
+is logged in on a stand-in node: nothing is written). Like Solaris' syslogd it takes the
+selector to end at the first TAB only, so a line typed with blanks instead is refused with
+`syslogd: line N: unknown priority name "..."`, and a file that does not exist with
+`syslogd: <path>: No such file or directory`, both logged as syslog.err. SIGHUP (`pkill -HUP
+syslogd`, or `--reload`) rereads the file and reopens every file. A node root without
+`/etc/syslog.conf` (bare test roots) logs everything to `/var/adm/messages`; the cluster's
+nodes get Solaris' default file (`default_syslog_conf`) when they are created.
+
+Run: `python -m clustersim.syslogd --cluster DIR --node NAME [--reload]`; from Python
+`start_syslogd(layout, node)` / `stop_syslogd(layout, node)` / `reload_syslogd(layout,
+node)`; log like a Solaris daemon with `log_to_node(layout, node, tag, priority, text)`.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from clustersim import procs
@@ -54,6 +68,89 @@ DEFAULT_PRI = 8 * 1 + 5  # user.notice, as syslog(3) assumes when no priority is
 _PRI = re.compile(rb"^<(\d{1,3})>")
 _TIMESTAMP = re.compile(rb"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ")
 STOP_TIMEOUT = 10.0
+
+
+SYSLOG_CONF = "/etc/syslog.conf"
+CONSOLE_DEVICES = ("/dev/sysmsg", "/dev/console")
+NO_PRIORITY = -1
+"""The level of `none`: the facility selects nothing."""
+_PRIORITY_NAMES: dict[str, int] = {**LEVEL_ALIASES, "none": NO_PRIORITY}
+
+
+def default_syslog_conf() -> str:
+    """The /etc/syslog.conf of a freshly installed Solaris 10 node, as its syslogd reads it
+    on the log host (m4 resolved: each node is its own `loghost` in /etc/hosts): errors to
+    the console and /var/adm/messages, daemon messages from notice up to /var/adm/messages,
+    so daemon.info and daemon.debug are written nowhere until an administrator adds a line.
+    The selectors are Solaris' (usr/src/cmd/syslogd/syslog.conf of OpenSolaris)."""
+    return (
+        "#\n"
+        "# syslog configuration file (syslog.conf(4)), as Solaris installs it.\n"
+        "# Fields are separated by TABs: selector<TAB>action.\n"
+        "#\n"
+        "*.err;kern.notice;auth.notice\t\t\t/dev/sysmsg\n"
+        "*.err;kern.debug;daemon.notice;mail.crit\t/var/adm/messages\n"
+        "\n"
+        "*.alert;kern.err;daemon.err\t\t\toperator\n"
+        "*.alert\t\t\t\t\t\troot\n"
+        "\n"
+        "*.emerg\t\t\t\t\t\t*\n"
+        "\n"
+        "mail.debug\t\t\t/var/log/syslog\n"
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of syslog.conf: the highest level selected per facility, and the action."""
+
+    lineno: int
+    levels: dict[int, int]
+    action: str
+
+    def selects(self, pri: int) -> bool:
+        return (pri & 7) <= self.levels.get(pri >> 3, NO_PRIORITY)
+
+
+def parse_rule(line: str, lineno: int) -> tuple[Rule | None, str | None]:
+    """(rule, None), (None, None) for a blank or comment line, or (None, error text) as
+    Solaris' syslogd words it. Pure."""
+    if not line.strip() or line.lstrip().startswith("#"):
+        return None, None
+    selectors, tab, action = line.partition("\t")
+    levels: dict[int, int] = {}
+    for selector in selectors.split(";"):
+        if not selector:
+            continue
+        names, dot, level_name = selector.partition(".")
+        level = _PRIORITY_NAMES.get(level_name.strip(", ").lower()) if dot else None
+        if level is None:
+            return None, f'line {lineno}: unknown priority name "{level_name if dot else ""}"'
+        for name in names.split(","):
+            if name == "*":
+                for code in FACILITIES:
+                    levels[code] = level
+            elif name.lower() in FACILITY_CODES:
+                levels[FACILITY_CODES[name.lower()]] = level
+            else:
+                return None, f'line {lineno}: unknown facility name "{name}"'
+    action = action.strip(" \t")
+    if not tab or not action:
+        return None, f"line {lineno}: no action for the selector"
+    return Rule(lineno, levels, action), None
+
+
+def parse_conf(text: str) -> tuple[list[Rule], list[str]]:
+    """Every rule of a syslog.conf, and the errors of the lines that are not. Pure."""
+    rules: list[Rule] = []
+    errors: list[str] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        rule, error = parse_rule(line, lineno)
+        if rule is not None:
+            rules.append(rule)
+        if error is not None:
+            errors.append(error)
+    return rules, errors
 
 
 # --- pure formatting -----------------------------------------------------------------
@@ -153,12 +250,75 @@ def _link_dev_log(layout: ClusterLayout, node: str) -> None:
     os.replace(tmp, dev / "log")
 
 
+class _Outputs:
+    """The open actions of the node's syslog.conf: one file descriptor per rule, as Solaris'
+    syslogd keeps them, reopened on SIGHUP."""
+
+    def __init__(self, layout: ClusterLayout, node: str) -> None:
+        self.layout = layout
+        self.node = node
+        self.targets: list[tuple[Rule, int]] = []
+
+    def load(self) -> None:
+        self.close()
+        root = self.layout.node_root(self.node)
+        try:
+            text = (root / SYSLOG_CONF.lstrip("/")).read_text(errors="replace")
+        except FileNotFoundError:
+            # A bare test root: every message to /var/adm/messages, created if need be.
+            messages = self.layout.node_messages(self.node)
+            messages.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(messages, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self.targets = [(Rule(0, dict.fromkeys(FACILITIES, 7), "/var/adm/messages"), fd)]
+            return
+        rules, errors = parse_conf(text)
+        for rule in rules:
+            fd = self._open(rule.action)
+            if fd is not None:
+                self.targets.append((rule, fd))
+        for error in errors:
+            self.own_error(error)
+
+    def _open(self, action: str) -> int | None:
+        if not action.startswith("/"):
+            return None  # users, `*`, @loghost: nobody is logged in on a stand-in node
+        if action in CONSOLE_DEVICES:
+            path = self.layout.node_console(self.node)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOCTTY, 0o644)
+        path = self.layout.node_root(self.node) / action.lstrip("/")
+        try:
+            # Like Solaris' syslogd: open, never create (O_WRONLY|O_APPEND|O_NOCTTY).
+            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
+        except OSError as exc:
+            self.own_error(f"{action}: {exc.strerror}")
+            return None
+
+    def own_error(self, text: str) -> None:
+        """syslogd's own complaint, logged as syslog.err without an [ID] (logerror())."""
+        pri = encode_priority("error", "syslog")
+        stamp = time.strftime("%b %e %H:%M:%S", time.localtime())
+        self.write(pri, f"{stamp} {self.node} syslogd: {text}\n")
+
+    def write(self, pri: int, line: str) -> None:
+        data = line.encode()
+        for rule, fd in self.targets:
+            if rule.selects(pri):
+                with contextlib.suppress(OSError):
+                    os.write(fd, data)
+
+    def close(self) -> None:
+        for _rule, fd in self.targets:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.targets = []
+
+
 def serve(layout: ClusterLayout, node: str) -> int:
-    """Run the daemon until SIGTERM/SIGINT. Returns the exit status."""
+    """Run the daemon until SIGTERM/SIGINT; SIGHUP rereads syslog.conf. Returns the exit
+    status."""
     sock_path = layout.node_log_socket(node)
     layout.run_dir.mkdir(parents=True, exist_ok=True)
-    messages = layout.node_messages(node)
-    messages.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         sock_path.unlink()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -166,20 +326,26 @@ def serve(layout: ClusterLayout, node: str) -> int:
     os.chmod(sock_path, 0o666)  # noqa: S103 - every process of the node may log
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    outputs = _Outputs(layout, node)
+    outputs.load()
     _link_dev_log(layout, node)
-    fd = os.open(messages, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     stopping = False
+    reload = False
 
-    def on_signal(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping, reload
+        if signum == signal.SIGHUP:
+            reload = True
+        else:
+            stopping = True
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     layout.syslogd_pidfile(node).write_text(f"{os.getpid()}\n")
     try:
         while not stopping:
@@ -187,16 +353,20 @@ def serve(layout: ClusterLayout, node: str) -> int:
             if wake_r in ready:
                 os.read(wake_r, 512)
             if sock in ready:
-                _drain(sock, fd, node)
-        _drain(sock, fd, node)  # what was sent before the stop request is still written
+                _drain(sock, outputs, node)
+            if reload:
+                reload = False
+                _drain(sock, outputs, node)  # sent before the HUP: the old rules apply
+                outputs.load()
+        _drain(sock, outputs, node)  # what was sent before the stop request is still written
     finally:
-        os.close(fd)
+        outputs.close()
         sock.close()
         _remove_own(sock_path, layout.syslogd_pidfile(node), os.getpid())
     return 0
 
 
-def _drain(sock: socket.socket, fd: int, node: str) -> None:
+def _drain(sock: socket.socket, outputs: _Outputs, node: str) -> None:
     while True:
         try:
             data = sock.recv(65536, socket.MSG_DONTWAIT)
@@ -205,7 +375,7 @@ def _drain(sock: socket.socket, fd: int, node: str) -> None:
         if not data:
             continue
         pri, tag, text = parse_datagram(data)
-        os.write(fd, format_line(pri, tag, text, node, time.time()).encode())
+        outputs.write(pri, format_line(pri, tag, text, node, time.time()))
 
 
 def _remove_own(sock_path: Path, pidfile: Path, pid: int) -> None:
@@ -292,11 +462,31 @@ def stop_syslogd(layout: ClusterLayout, node: str, *, timeout: float = STOP_TIME
     _reap_started(pid)
 
 
+def reload_syslogd(layout: ClusterLayout, node: str) -> bool:
+    """SIGHUP to the node's syslog daemon (`pkill -HUP syslogd` on that node): it rereads
+    /etc/syslog.conf. False if no daemon runs for the node."""
+    pid = _read_pid(layout.syslogd_pidfile(node))
+    if pid is None or not procs.is_alive(pid):
+        return False
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="clustersim.syslogd", description=__doc__)
     parser.add_argument("--cluster", required=True, help="cluster directory")
     parser.add_argument("--node", required=True, help="node name")
+    parser.add_argument("--reload", action="store_true",
+                        help="make the node's running syslogd reread /etc/syslog.conf (SIGHUP)")
     args = parser.parse_args(argv)
+    if args.reload:
+        if reload_syslogd(ClusterLayout.at(args.cluster), args.node):
+            return 0
+        print(f"syslogd: no syslog daemon runs for node {args.node}", file=sys.stderr)
+        return 1
     return serve(ClusterLayout.at(args.cluster), args.node)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from scenarios import asymmetric, faults, generic, proof, symmetric, testbed
+from scenarios import asymmetric, faults, generic, hastorage, proof, symmetric, testbed
 from scenarios.console import Console
 from scenarios.session import LOGLEVEL, Session, StepFailed, tool
 from scenarios.site import Site
@@ -51,6 +51,9 @@ PROCEDURES = {
                             lambda ss, pkg: asymmetric.run(ss[0], pkg),
                             lambda ss: asymmetric.unconfigure(ss[0])),
     "symmetric": Procedure(symmetric.sessions, symmetric.run_all, symmetric.unconfigure_all),
+    "hastorage": Procedure(lambda d, c: [Session(Site(d), c)],
+                           lambda ss, pkg: hastorage.run(ss[0], pkg),
+                           lambda ss: hastorage.unconfigure(ss[0])),
 }
 FAULT_TIMEOUT = 120
 
@@ -196,6 +199,7 @@ def prove_watcher_restart(s: Session) -> None:
                     f"watcher killed on {node}")
     for n in site.nodes:
         s.loglevel(n, 9)
+        s.debug_log(n)
     proof.wait_for(lambda: proof.resource_status(site, node)[0] == "OK"
                    and faults.watcher_pid(site, node) is not None, FAULT_TIMEOUT,
                    "Messaging Server steady before the fault", console)
@@ -224,7 +228,7 @@ def prove_watcher_restart(s: Session) -> None:
     console.result(f"watcher death noticed in {detected:.1f} s; Messaging Server restarted "
                    f"in place on {node} (new watcher pid {faults.watcher_pid(site, node)}), "
                    f"SMTP, IMAP and POP answering {total:.1f} s after the kill")
-    console.result(f"what the agent logged on {node} (var/adm/messages), with the guide's "
+    console.result(f"what the agent logged on {node} (var/adm/clusterlog), with the guide's "
                    "lines of ims_svc_start:")
     console.evidence(lines)
     for n in site.nodes:
@@ -275,7 +279,7 @@ def use_it_yourself(site: Site, console: Console) -> None:
     console.evidence(f"""{on} scstat -pw      # on node {first}: where the groups are online
 {on} scswitch -z -g {site.group} -h {site.nodes[1]}   # switch the group over
 {on} sh -c 'echo 9 > {LOGLEVEL}'   # debug on
-{on} tail -f /var/adm/messages     # the node's syslog
+{on} tail -f /var/adm/messages     # the node's syslog (clusterlog: debug too)
 {command} node panic {first} --cluster {site.directory}
 {command} node boot {first} --cluster {site.directory}
 {command} destroy {site.directory}       # stop everything when done""".splitlines())
@@ -292,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave the cluster up at the end, and say how to use it")
     parser.add_argument("--quiet", action="store_true",
                         help="headings, results and the progress of long waits only")
+    parser.add_argument("--engine", choices=("suncluster", "pacemaker"), default="suncluster",
+                        help="the cluster: the Sun Cluster stand-in (default), or three real "
+                        "Pacemaker/Corosync nodes running the OCF agent ocf:sunw:ims")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("make demo: run as root (Messaging Server binds its ports and switches to "
@@ -299,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     console = Console(quiet=args.quiet)
+    if args.engine == "pacemaker":
+        from pacemakerbed import demo as pacemaker_demo  # noqa: PLC0415 (only when chosen)
+
+        return pacemaker_demo.run(console, args.dir, args.keep)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sunwscims-demo-"))
     chosen = PROCEDURES[args.procedure]
     sessions = chosen.sessions(directory / "cluster", console)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from scenarios import proof
-from scenarios.session import tool
+from scenarios.session import CLUSTERLOG, tool
 from scenarios.site import Site
 
 SYSLOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<node>\S+) (?P<rest>.*)$")
@@ -22,8 +22,16 @@ SYSLOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<node>\S+) (
 # --- the node's syslog ------------------------------------------------------------------------
 
 
+def log_path(site: Site, node: str) -> Path:
+    """The log an administrator reads: /var/adm/clusterlog once section 3.4.3.1 was followed
+    on the node (every daemon message, debug included, goes there), else /var/adm/messages
+    (Solaris' default selectors: daemon messages from notice up)."""
+    clusterlog = site.on(node, CLUSTERLOG)
+    return clusterlog if clusterlog.exists() else site.on(node, "/var/adm/messages")
+
+
 def messages(site: Site, node: str) -> list[str]:
-    path = site.on(node, "/var/adm/messages")
+    path = log_path(site, node)
     try:
         return path.read_text(errors="replace").splitlines()
     except FileNotFoundError:
@@ -35,12 +43,14 @@ def node_logs(directory: Path, lines: int) -> str:
     report (the cluster may be gone by the time anyone reads it)."""
     parts: list[str] = []
     for log in sorted(directory.glob("nodes/*/var/adm/messages")):
+        if log.with_name("clusterlog").exists():
+            log = log.with_name("clusterlog")  # noqa: PLW2901 - the fuller log of the node
         try:
             tail = log.read_text(errors="replace").splitlines()[-lines:]
         except OSError as exc:
             tail = [f"(unreadable: {exc})"]
         parts.append(f"--- {log.parents[2].name}: last {len(tail)} lines of "
-                     "var/adm/messages\n" + "\n".join(tail))
+                     f"var/adm/{log.name}\n" + "\n".join(tail))
     return "\n".join(parts) or f"(no node logs under {directory})"
 
 
@@ -69,7 +79,7 @@ def agent_lines(site: Site, node: str, where: int, method: str | None = None) ->
 def wait_for_line(site: Site, node: str, where: int, text: str, timeout: float) -> float:
     """Wait until a line containing `text` is logged on `node` after `where`."""
     return proof.wait_for(lambda: any(text in line for line in since(site, node, where)),
-                          timeout, f"{text!r} in {node}'s var/adm/messages")
+                          timeout, f"{text!r} in {node}'s {log_path(site, node).name}")
 
 
 # --- the cluster's view -------------------------------------------------------------------------

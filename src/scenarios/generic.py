@@ -2,7 +2,7 @@
 
 The procedure is data: `steps()` lists the numbered steps, each a function of the session,
 so the demo runs them in order and the end-to-end tests check the documented outcome after
-each one. Corrected where the seed is wrong (see shared/seed/digest.md): the unconfigure
+each one. Corrected where the guide is wrong (docs/procedure.md, "Mistakes"): the unconfigure
 procedure disables this example's resources, not `budgie` of the asymmetric example; `-x`
 options carry no blank before `=`.
 """

@@ -23,6 +23,10 @@ from scenarios.site import Site
 
 COMMAND_TIMEOUT = 600
 LOGLEVEL = "/var/cluster/rgm/rt/SUNW.ims/loglevel"
+SYSLOG_CONF = "/etc/syslog.conf"
+CLUSTERLOG = "/var/adm/clusterlog"
+CLUSTERLOG_RULE = f"daemon.debug\t{CLUSTERLOG}"
+"""The line section 3.4.3.1 adds to syslog.conf, with the TAB Solaris' syslogd needs."""
 
 
 class StepFailed(Exception):
@@ -86,6 +90,24 @@ class Session:
             raise StepFailed(f"{' '.join(shown)} exited {done.returncode}: "
                              f"{(done.stderr or done.stdout).strip()}")
         return done
+
+    def debug_log(self, node: str) -> None:
+        """The guide's section 3.4.3.1 on one node, as a Solaris administrator types it: add
+        `daemon.debug<TAB>/var/adm/clusterlog` to /etc/syslog.conf (Solaris' syslogd wants a
+        TAB there, and opens only files that exist, hence the touch), then `pkill -HUP
+        syslogd`. From then on every daemon message, debug included, is in clusterlog."""
+        conf = self.site.on(node, SYSLOG_CONF)
+        if CLUSTERLOG_RULE in conf.read_text(errors="replace").splitlines():
+            return
+        self.console.command(node, ["echo", CLUSTERLOG_RULE.replace("\t", "\\t"), ">>",
+                                    SYSLOG_CONF])
+        with conf.open("a", encoding="utf-8") as f:
+            f.write(CLUSTERLOG_RULE + "\n")
+        self.console.command(node, ["touch", CLUSTERLOG])
+        self.site.on(node, CLUSTERLOG).touch()
+        self.host(node, ["pkill", "-HUP", "syslogd"],
+                  [sys.executable, "-m", "clustersim.syslogd", "--cluster",
+                   str(self.site.directory), "--node", node, "--reload"])
 
     def append(self, node: str, path: str, line: str) -> None:
         """Add a line to a node's file, as `echo ... >> path`."""

@@ -111,12 +111,28 @@ def cluster_processes(directory: Path) -> list[str]:
     return [line for line in done.stdout.splitlines() if line.strip()]
 
 
+def public_directory(prefix: str = "ims-") -> Path:
+    """A fresh directory under /tmp that every user may traverse (mode 0755), for a cluster
+    whose Messaging Server drops to its runtime user: mailsrv must reach its installation and
+    configuration under the node roots, as every user reaches `/` on a real node.
+
+    Never under pytest's temporary root (/tmp/pytest-of-<user>, where tmp_path lies): pytest
+    keeps that directory private and takes back, at the start of every pytest session on the
+    machine, the search bit `clustersim create` adds to it. A cluster there works until some
+    other pytest starts; from then on every server start fails (EACCES on its pid file) and,
+    in HA mode, the watcher gives up at once ("start-msg ha ended and no Messaging Server
+    process is left").
+    """
+    top = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    os.chmod(top, 0o755)  # noqa: S103 - the runtime user must reach the configuration directory
+    return top
+
+
 @contextmanager
 def generic_cluster(package_dir: Path) -> Iterator[Cluster]:
     """A two-node cluster with Messaging Server online under SUNW.ims; destroyed on exit, and
     TestbedError if a process of it is left behind."""
-    top = Path(tempfile.mkdtemp(prefix="ims-", dir="/tmp"))
-    os.chmod(top, 0o755)  # noqa: S103 - the runtime user must reach the configuration directory
+    top = public_directory()
     site = Site(top / "c")
     transcript = io.StringIO()
     session = Session(site, Console(out=transcript))
@@ -132,6 +148,8 @@ def generic_cluster(package_dir: Path) -> Iterator[Cluster]:
             # node death noticed after 4 s of silence (Sun Cluster's default: 10 s)
             session.cluster(site.nodes[0], "cluster", "set", "-p", "heartbeat_quantum=500",
                             "-p", f"heartbeat_timeout={HEARTBEAT_TIMEOUT}")
+            for node in site.nodes:  # the guide's 3.4.3.1: the tests read clusterlog
+                session.debug_log(node)
             generic.run(session, package_dir)
         except StepFailed as exc:
             raise TestbedError(f"generic procedure failed: {exc}\n"

@@ -41,23 +41,47 @@ def conversions(fmt: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def printable(value: object) -> str:
-    """A `%s` argument made safe for one log line.
+_LINE_BREAKS = frozenset("\x85\u2028\u2029")
+"""NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: line breaks to Unicode-aware readers."""
+_FORMAT_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                             "\u2066\u2067\u2068\u2069\ufeff")
+"""Direction overrides and marks: they make a line read as something else on screen."""
 
-    Control characters (a newline in a property value, say) would split or forge log lines;
-    NUL would end the C string early. They are written as visible escapes instead.
+
+def _needs_escape(ch: str) -> bool:
+    code = ord(ch)
+    return (code < 0x20 or 0x7f <= code <= 0x9f or ch in _LINE_BREAKS
+            or ch in _FORMAT_CONTROLS or 0xd800 <= code <= 0xdfff)
+
+
+def printable(value: object) -> str:
+    """A `%s` argument made safe for one log line (and for Status_msg).
+
+    Anything a reader might take for a line break (C0 controls, DEL, the C1 controls with
+    NEL, U+2028, U+2029) would split or forge log lines; NUL would end the C string early;
+    direction overrides would make a line display as another. A byte that is not UTF-8
+    (carried as a lone surrogate, as os.fsdecode and surrogateescape give it) would make the
+    UTF-8 encoding for syslog(3C) fail. All are written as visible escapes instead, so the
+    result always encodes as UTF-8.
     """
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "surrogateescape")
     text = value if isinstance(value, str) else str(value)
-    if all(" " <= ch != "\x7f" for ch in text):
+    if not any(_needs_escape(ch) for ch in text):
         return text
     out = []
     for ch in text:
+        code = ord(ch)
         if ch == "\n":
             out.append("\\n")
         elif ch == "\t":
             out.append("\\t")
-        elif ch < " " or ch == "\x7f":
-            out.append(f"\\x{ord(ch):02x}")
+        elif 0xdc80 <= code <= 0xdcff:
+            out.append(f"\\x{code - 0xdc00:02x}")  # a byte that is not UTF-8
+        elif code <= 0xff and _needs_escape(ch):
+            out.append(f"\\x{code:02x}")
+        elif _needs_escape(ch):
+            out.append(f"\\u{code:04x}")
         else:
             out.append(ch)
     return "".join(out)

@@ -35,6 +35,10 @@ class ConfigError(AgentError):
     """The configuration (properties, accounts, Messaging Server files) is not usable."""
 
 
+class CheckFailed(AgentError):
+    """A configuration check failed; the message says which and why."""
+
+
 # Which catalogue message reports a failed query, by command: the DSDL wording names the
 # object whose property could not be read.
 _QUERY_MESSAGES = {

@@ -5,7 +5,11 @@ cluster: probe results are scored 0 (healthy) to 100 (complete failure), or 201 
 Server itself asks for a failover); scores are summed over Retry_interval; a sum that reaches
 100 means a restart of the resource, unless the resource was already restarted Retry_count
 times within Retry_interval, in which case the resource group is given over to another node.
-Failover_mode RESTART_ONLY forbids the giveover and LOG_ONLY forbids any action.
+Failover_mode RESTART_ONLY forbids the giveover and LOG_ONLY forbids any action. The extension
+property Failover_enabled FALSE forbids the giveover too, as in Sun's agents of the same
+generation (SUNW.iws, SUNW.iim, SUNW.gds): "the application does not restart or fail over to
+another node when the number of restarts exceeds the Retry_count within the Retry_interval"
+(Sun Cluster 3.1 Data Services Developer's Guide, 816-3385, "Failover_enabled").
 
 The restart count is not kept here: each restart replaces the fault monitor process (the RGM
 runs Monitor_stop, Stop, Start, Monitor_start), so the count comes from the RGM
@@ -89,15 +93,22 @@ def decide(
     restarts_in_window: int,
     retry_count: int,
     failover_mode: str,
+    *,
+    failover_enabled: bool = True,
 ) -> Decision:
     """Choose the action for one probe cycle.
 
     `score` is this cycle's result, `failure_sum` the history including it, and
     `restarts_in_window` how often the RGM has restarted the resource within Retry_interval.
+    `failover_enabled` is the extension property Failover_enabled: FALSE acts as
+    RESTART_ONLY does, where Failover_mode itself allows more.
     """
     mode = failover_mode.upper()
     if mode not in FAILOVER_MODES:
         raise ValueError(f"unknown Failover_mode {failover_mode!r}")
+    no_giveover = "Failover_mode is RESTART_ONLY"
+    if not failover_enabled and mode != "LOG_ONLY":
+        mode, no_giveover = "RESTART_ONLY", "Failover_enabled is FALSE"
 
     if score == IMMEDIATE_FAILOVER:
         if mode == "LOG_ONLY":
@@ -105,8 +116,8 @@ def decide(
                             "an immediate failover was requested but Failover_mode is LOG_ONLY")
         if mode == "RESTART_ONLY":
             return _restart_or_exhausted(failure_sum, restarts_in_window, retry_count,
-                                         "an immediate failover was requested but Failover_mode "
-                                         "is RESTART_ONLY")
+                                         "an immediate failover was requested but "
+                                         + no_giveover)
         return Decision(Action.GIVEOVER, failure_sum,
                         "Messaging Server asked for a failover")
 
@@ -126,7 +137,7 @@ def decide(
         if mode == "RESTART_ONLY":
             return Decision(Action.EXHAUSTED, failure_sum,
                             f"{restarts_in_window} restarts within Retry_interval reach "
-                            f"Retry_count {retry_count} and Failover_mode is RESTART_ONLY")
+                            f"Retry_count {retry_count} and {no_giveover}")
         return Decision(Action.GIVEOVER, failure_sum,
                         f"{restarts_in_window} restarts within Retry_interval reach "
                         f"Retry_count {retry_count}")

@@ -29,7 +29,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from scims import framework, installation, messages
+from scims import framework, installation, messages, trust
 from scims.errors import AgentError, FrameworkError
 from scims.failure_history import (
     COMPLETE_FAILURE,
@@ -58,6 +58,41 @@ WATCHER_START_GRACE = 2.0
 Probe = Callable[[Target, float], ProbeResult]
 
 
+class RestartLedger:
+    """The restarts this resource's fault monitors asked for (wall-clock times), kept where
+    only root writes (trust.RuntimeRecord) because each restart replaces the monitor process.
+
+    It is what the Retry_count rule falls back on when the RGM cannot say how often it
+    restarted the resource: an unknown count is not zero, or every restart would be
+    "restart 1" and the group would never fail over.
+    """
+
+    def __init__(self, record: Optional[trust.RuntimeRecord] = None) -> None:
+        self.record = record
+        self._memory: list[float] = []
+
+    def _load(self) -> list[float]:
+        if self.record is None:
+            return list(self._memory)
+        text = self.record.read() or ""
+        times: list[float] = []
+        for word in text.split():
+            try:
+                times.append(float(word))
+            except ValueError:
+                continue
+        return times
+
+    def note(self, now: float, window: float) -> None:
+        times = [t for t in self._load() if now - t < window] + [now]
+        self._memory = times
+        if self.record is not None:
+            self.record.write("".join(f"{t:.3f}\n" for t in times))
+
+    def within(self, now: float, window: float) -> int:
+        return sum(1 for t in self._load() if 0 <= now - t < window)
+
+
 @dataclass
 class Settings:
     thorough_probe_interval: int
@@ -65,6 +100,7 @@ class Settings:
     retry_count: int
     retry_interval: int
     failover_mode: str
+    failover_enabled: bool = True
 
     @classmethod
     def read(cls, ctx: MethodContext) -> Settings:
@@ -74,6 +110,7 @@ class Settings:
             retry_count=ctx.props.get_int("Retry_count"),
             retry_interval=ctx.props.get_int("Retry_interval"),
             failover_mode=ctx.props.get_str("Failover_mode"),
+            failover_enabled=ctx.props.get_bool("Failover_enabled"),
         )
 
 
@@ -87,7 +124,9 @@ class FaultMonitor:
                  autorestart: bool, cluster: Any = framework, probe_one: Probe = probe,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 watch_interval: float = WATCH_INTERVAL) -> None:
+                 watch_interval: float = WATCH_INTERVAL,
+                 wall_clock: Callable[[], float] = time.time,
+                 ledger: Optional[RestartLedger] = None) -> None:
         self.ctx = ctx
         self.settings = settings
         self.instance = instance
@@ -100,6 +139,8 @@ class FaultMonitor:
         self.clock = clock
         self.sleep = sleep
         self.watch_interval = watch_interval
+        self.wall_clock = wall_clock
+        self.ledger = ledger if ledger is not None else RestartLedger()
         self.history = FailureHistory(settings.retry_interval)
         self.watcher: Optional[ProcessIdentity] = None
         self.watcher_handled = False
@@ -113,6 +154,8 @@ class FaultMonitor:
         """The monitor of the resource `ctx` names, from its properties and installation."""
         settings = Settings.read(ctx)
         inst = installation.inspect(ctx.server_root_value(), ctx.log)
+        effects.setdefault("ledger", RestartLedger(
+            trust.RuntimeRecord(ctx.group, ctx.resource, "restarts")))
         return cls(ctx, settings,
                    MessagingInstance(inst.path, inst.config_dir, inst.user.uid),
                    service_targets(inst.config, logical_addresses(ctx)),
@@ -131,6 +174,16 @@ class FaultMonitor:
                 self.probe_cycle()
                 next_cycle = self.clock() + self.settings.thorough_probe_interval
             self.sleep(self.watch_interval)
+
+    def check_once(self) -> None:
+        """One watcher check and one probe cycle, for a cluster engine that runs the monitor
+        as a short operation of its own (the OCF monitor action) instead of as a daemon: the
+        watcher gets no start-up grace, since the operation follows a completed start."""
+        if self.watch_watcher:
+            self.watcher_missing_since = self.clock() - WATCHER_START_GRACE
+            if self._check_watcher():
+                return
+        self.probe_cycle()
 
     def _check_watcher(self) -> bool:
         """Act once when the watcher dies (or is missing after start-up), not every half
@@ -174,7 +227,7 @@ class FaultMonitor:
         results = self._probe_watching()
         if results is None:
             return  # the watcher died meanwhile: that decided, not these probes
-        results = [self._with_grace(r) if not r.ok else r for r in results]
+        results = self._with_grace(results)
         if self.watch_watcher and self._check_watcher():
             return
         self.ctx.log.emit(messages.PROBE_CYCLE, "; ".join(
@@ -219,21 +272,32 @@ class FaultMonitor:
             # Never wait for probes here: each ends within Probe_timeout by itself.
             pool.shutdown(wait=False)
 
-    def _with_grace(self, result: ProbeResult) -> ProbeResult:
-        """Give the watcher a moment to restore a service it is restarting itself."""
-        if result.score >= TIMEOUT_SCORE and "timed out" in result.detail:
-            return result
+    def _with_grace(self, results: list[ProbeResult]) -> list[ProbeResult]:
+        """Give the watcher a moment to restore the services it is restarting itself: one
+        grace for every service that failed in this cycle, not one per service in turn
+        (seven refusing services would otherwise wait seven graces)."""
         if not (self.watch_watcher and self.autorestart):
-            return result
+            return results
+        graced = {i for i, r in enumerate(results) if not r.ok
+                  and not (r.score >= TIMEOUT_SCORE and "timed out" in r.detail)}
+        if not graced:
+            return results
+        results = list(results)
         deadline = self.clock() + min(GRACE_LIMIT, self.settings.probe_timeout)
-        while self.clock() < deadline:
+        while graced and self.clock() < deadline:
             if self.watcher is not None and not self.watcher.is_alive():
-                return result  # the watcher is gone: _check_watcher decides
+                return results  # the watcher is gone: _check_watcher decides
             self.sleep(GRACE_POLL)
-            again = self.probe_one(result.target, self.settings.probe_timeout)
-            if again.ok:
-                return again
-        return result
+            for i in sorted(graced):
+                left = deadline - self.clock()
+                if left <= 0:
+                    break
+                again = self.probe_one(results[i].target,
+                                       min(float(self.settings.probe_timeout), max(0.5, left)))
+                if again.ok:
+                    results[i] = again
+                    graced.discard(i)
+        return results
 
     # --- deciding and acting ----------------------------------------------------------------
     def _restarts(self) -> int:
@@ -241,15 +305,17 @@ class FaultMonitor:
             return self.cluster.resource_get("Num_resource_restarts", self.ctx.resource,
                                              self.ctx.group).as_int()
         except FrameworkError as exc:
-            self.ctx.log.emit(exc.message, *exc.arguments)
-            return 0
+            own = self.ledger.within(self.wall_clock(), self.settings.retry_interval)
+            self.ctx.log.emit(messages.RESTART_COUNT_UNKNOWN, exc.detail or exc.name, own)
+            return own
 
     def _act_on(self, score: int, detail: str, slow: bool = False) -> None:
         failure_sum = self.history.record(self.clock(), score)
         restarts = self._restarts() if score > 0 and (
             failure_sum >= COMPLETE_FAILURE or score == IMMEDIATE_FAILOVER) else 0
         decision = decide(score, failure_sum, restarts, self.settings.retry_count,
-                          self.settings.failover_mode)
+                          self.settings.failover_mode,
+                          failover_enabled=self.settings.failover_enabled)
         self._carry_out(decision, detail, slow)
 
     def _carry_out(self, decision: Decision, detail: str, slow: bool) -> None:
@@ -284,6 +350,7 @@ class FaultMonitor:
     def _restart(self, decision: Decision, detail: str) -> None:
         self.ctx.log.emit(messages.RESTARTING, f"{decision.why}: {detail}")
         self._set_status("DEGRADED", f"{detail}; restarting Messaging Server")
+        self.ledger.note(self.wall_clock(), self.settings.retry_interval)
         verdict = self.cluster.control("RESOURCE_RESTART", self.ctx.group, self.ctx.resource)
         if verdict is SchaError.NOERR:
             # The RGM replaced this monitor; if it still runs, start afresh.

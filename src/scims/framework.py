@@ -13,15 +13,21 @@ when the method times out, and that must take the method's children with it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal as signals
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional, Union
 
+import psutil
+
+from scims.cformat import printable as escape_text
 from scims.errors import FrameworkError
 from scims.paths import ROOT_VARIABLE, node_path, root
 from scims.scha_errors import SchaError, lookup
+from scims.trust import Budget
 
 BIN_DIR = "/usr/cluster/bin"
 
@@ -97,9 +103,17 @@ def _first_line(text: str) -> str:
 
 def run(command: str, args: Sequence[str], timeout: float, subject: str = "") -> Completed:
     """Run `command` from the cluster's bin directory; raise only if it could not run or
-    did not finish in time (the caller judges the exit status)."""
+    did not finish in time (the caller judges the exit status).
+
+    The time is `timeout` or what is left of the method's own (trust.Budget), whichever is
+    less. A command that does not finish in it dies with every process it started, also
+    those holding its output pipes after it is gone, and the call returns at once.
+    """
     path = node_path(f"{BIN_DIR}/{command}")
     argv = [path, *args]
+    timeout = Budget.left(timeout)
+    if timeout <= 0:
+        raise FrameworkError(command, SchaError.TIMEOUT, "no time was left for it", subject)
     try:
         proc = subprocess.Popen(
             argv,
@@ -116,15 +130,7 @@ def run(command: str, args: Sequence[str], timeout: float, subject: str = "") ->
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        try:
-            proc.communicate(timeout=_KILL_GRACE)
-        except subprocess.TimeoutExpired:
-            # A grandchild holds the pipes open; stop waiting for it.
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe is not None:
-                    pipe.close()
-            proc.wait(timeout=_KILL_GRACE)
+        _kill_tree(proc)
         raise FrameworkError(
             command, SchaError.TIMEOUT, f"no answer within {timeout:g} seconds", subject
         ) from None
@@ -134,6 +140,63 @@ def run(command: str, args: Sequence[str], timeout: float, subject: str = "") ->
         _split_lines(out.decode("utf-8", "replace")),
         err.decode("utf-8", "replace"),
     )
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a timed-out command, its descendants, and whatever else holds its pipes (a
+    grandchild that was reparented), as the kernel shows them; then stop waiting."""
+    pipe_inodes = set()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            try:
+                pipe_inodes.add(os.fstat(pipe.fileno()).st_ino)
+            except (OSError, ValueError):
+                pass
+    victims: list[psutil.Process] = []
+    try:
+        parent = psutil.Process(proc.pid)
+        victims = [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        pass
+    for victim in victims:
+        with contextlib.suppress(psutil.Error):
+            victim.kill()
+    for pid in _pipe_holders(pipe_inodes):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signals.SIGKILL)
+    with contextlib.suppress(OSError):
+        proc.kill()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    try:
+        proc.wait(timeout=_KILL_GRACE)
+    except subprocess.TimeoutExpired:
+        pass  # in the kernel (uninterruptible); nothing more a method can do
+
+
+def _pipe_holders(inodes: set[int]) -> list[int]:
+    """Processes (other than this one) with one of the pipes `inodes` open (Linux /proc)."""
+    if not inodes or not os.path.isdir("/proc/self/fd"):
+        return []
+    wanted = {f"pipe:[{inode}]" for inode in inodes}
+    me = os.getpid()
+    found: list[int] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{entry}/fd/{fd}") in wanted:
+                    found.append(int(entry))
+                    break
+            except OSError:
+                continue
+    return found
 
 
 def _require_success(done: Completed, subject: str) -> Completed:
@@ -283,8 +346,9 @@ def control(tag: str, g: str, r: str, timeout: float = CONTROL_TIMEOUT) -> SchaE
 
 
 def one_line(text: str) -> str:
-    """`text` with control characters (newlines) made blanks, for one-line values."""
-    return "".join(" " if ch < " " or ch == "\x7f" else ch for ch in text)
+    """`text` as one line for Status_msg: every line break and byte that is not UTF-8
+    escaped, as in the log (trust.escape_text)."""
+    return escape_text(text)
 
 
 def set_status(r: str, g: str, status: str, msg: Optional[str] = None,
@@ -373,6 +437,12 @@ class Pmf:
         if child_level >= 0:
             args += ["-C", str(int(child_level))]
         args += _program(argv)
+        _require_success(run("pmfadm", args, self.timeout, tag), tag)
+
+    def modify(self, tag: str, *, retries: int, period_minutes: int) -> None:
+        """`pmfadm -m tag -n retries -t period`: how often PMF restarts a running tag."""
+        args = ["-m", checked_word(tag, "PMF tag"), "-n", str(int(retries)),
+                "-t", str(int(period_minutes))]
         _require_success(run("pmfadm", args, self.timeout, tag), tag)
 
     def _signal(self, option: str, tag: str, sig: Optional[SignalSpec],

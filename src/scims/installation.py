@@ -16,9 +16,9 @@ import stat
 from dataclasses import dataclass
 from typing import Optional
 
-from scims import messages, paths
+from scims import messages, neighbours, paths, trust
 from scims.accounts import Accounts, Group, User
-from scims.errors import AgentError
+from scims.errors import CheckFailed
 from scims.msconfig import MessagingConfig
 from scims.msconfig_source import MsConfigError
 from scims.syslog import AgentLog
@@ -28,10 +28,6 @@ START_MSG = "sbin/start-msg"
 STOP_MSG = "sbin/stop-msg"
 
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._+/-]+$")
-
-
-class CheckFailed(AgentError):
-    """A configuration check failed; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +68,35 @@ def checked_server_root(value: Optional[str]) -> str:
         raise CheckFailed(messages.SERVERROOT_UNSAFE, value, "a component starts with '-'")
     if value.rstrip("/") == "":
         raise CheckFailed(messages.SERVERROOT_UNSAFE, value, "it is the root directory")
+    system = system_directory_within(value.rstrip("/"))
+    if system is not None:
+        raise CheckFailed(messages.SERVERROOT_SYSTEM_DIRECTORY, value.rstrip("/"), system)
     return value.rstrip("/")
 
 
+SYSTEM_DIRECTORIES = (
+    "/", "/bin", "/boot", "/dev", "/devices", "/etc", "/export", "/export/home", "/home",
+    "/kernel", "/lib", "/lib64", "/mnt", "/net", "/opt", "/platform", "/proc", "/root", "/run",
+    "/sbin", "/srv", "/sys", "/system", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local",
+    "/usr/sbin", "/usr/share", "/usr/cluster", "/var", "/var/adm", "/var/cluster", "/var/opt",
+    "/var/run", "/var/tmp", "/opt/SUNWscims",
+)
+"""Directories of the host itself. A server root that is one of them, or contains one, would
+make the programs of the system (sshd under /usr, say) count as Messaging Server's."""
+
+
+def system_directory_within(server_root: str) -> Optional[str]:
+    """The system directory `server_root` is or contains, if any (pure)."""
+    root = server_root.rstrip("/") or "/"
+    for system in SYSTEM_DIRECTORIES:
+        if root in (system, "/") or system.startswith(root + "/"):
+            return system
+    return None
+
+
 def server_root_on_node(server_root: str) -> str:
-    """The installation's directory on this node; it must exist and be a directory."""
+    """The installation's directory on this node; it must exist and be a directory, and not
+    lead (by a symbolic link) to a system directory."""
     path = paths.node_path(server_root)
     try:
         info = os.stat(path)
@@ -85,51 +105,52 @@ def server_root_on_node(server_root: str) -> str:
                           exc.strerror or str(exc)) from None
     if not stat.S_ISDIR(info.st_mode):
         raise CheckFailed(messages.SERVERROOT_NOT_DIRECTORY, server_root, "not a directory")
+    real = os.path.realpath(path)
+    base = os.path.realpath(paths.root())
+    if real == base or _within(real, base):
+        as_configured = "/" + os.path.relpath(real, base) if real != base else "/"
+        system = system_directory_within(os.path.normpath(as_configured))
+        if system is not None:
+            raise CheckFailed(messages.SERVERROOT_SYSTEM_DIRECTORY, server_root, system)
     return path
+
+
+def _within(path: str, directory: str) -> bool:
+    directory = directory.rstrip("/")
+    return path == directory or path.startswith(directory + "/")
 
 
 def check_command(root_path: str, relative: str, shown: str) -> str:
-    """A command root may run: a regular executable file that only root can change, in
-    directories that only root can change (else anyone could swap it for their own)."""
+    """A command root may run, checked now (trust.check_executable): an executable regular
+    file whose whole path from / only root (or a system account) can change, else anyone
+    able to change a component could swap the command for their own."""
     path = os.path.join(root_path, relative)
     name = os.path.join(shown, relative)
-    try:
-        info = os.stat(path)
-    except OSError:
-        raise CheckFailed(messages.COMMAND_UNUSABLE, name, "does not exist") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise CheckFailed(messages.COMMAND_UNUSABLE, name, "is not a regular file")
-    if not info.st_mode & stat.S_IXUSR:
-        raise CheckFailed(messages.COMMAND_UNUSABLE, name, "is not executable")
-    _only_root_writes(info, name, "is")
-    directory = os.path.dirname(path)
-    while True:
-        try:
-            dinfo = os.stat(directory)
-        except OSError:
-            break
-        _only_root_writes(dinfo, name, f"is in {directory}, which is")
-        if os.path.realpath(directory) == os.path.realpath(root_path):
-            break
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return path
-
-
-def _only_root_writes(info: os.stat_result, name: str, what: str) -> None:
-    if info.st_uid != 0:
-        raise CheckFailed(messages.COMMAND_UNUSABLE, name,
-                          f"{what} owned by user ID {info.st_uid}, not root")
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
-        raise CheckFailed(messages.COMMAND_UNUSABLE, name,
-                          f"{what} writable by users other than root")
+    resolved, problem = trust.path_problem(path)
+    if problem is None:
+        return path
+    if problem.why == "does not exist":
+        raise CheckFailed(messages.COMMAND_UNUSABLE, name, "does not exist")
+    if problem.owner is None or problem.why in ("is not a regular file", "is not executable"):
+        raise CheckFailed(messages.COMMAND_UNUSABLE, name, problem.why
+                          if problem.component == resolved else problem.describe())
+    why = problem.why
+    if problem.owner == 0 and why == "is writable by users other than its owner":
+        why = "is writable by users other than root"
+    shown_component = problem.component
+    if stat.S_ISREG(problem.mode or 0) and problem.component == resolved:
+        shown_component = "the file"
+    raise trust.Untrusted(messages.COMMAND_UNTRUSTED, name,
+                          trust.PathProblem(shown_component, problem.owner, problem.mode,
+                                            why).describe())
 
 
 def load_configuration(server_root: str, path: str) -> MessagingConfig:
+    """The configuration, read only from files that lie in the installation: the server root
+    and the configuration directory its `config` link (root's) names."""
     try:
-        return MessagingConfig.load(path)
+        with trust.confined_to(path, neighbours.config_dir_of(path)):
+            return MessagingConfig.load(path)
     except MsConfigError as exc:
         raise CheckFailed(messages.CONFIG_INFO_UNAVAILABLE, f": {exc}") from None
     except OSError as exc:
@@ -156,6 +177,7 @@ def runtime_accounts(config: MessagingConfig, log: AgentLog) -> tuple[User, Grou
     log.debug(messages.USER_EXISTS, user.name)
     if user.is_root:
         raise CheckFailed(messages.USER_IS_ROOT, user.name)
+    trust.check_runtime_user(user.name, user.uid, os.path.realpath(where))
     return user, group
 
 

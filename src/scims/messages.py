@@ -345,6 +345,74 @@ COMMAND_UNUSABLE = _define(
     "Reinstall Messaging Server, or make the command and its directories owned by root and "
     "writable by root only (chmod go-w).",
 )
+
+# --- the trust boundary (scims.trust; docs/security.md) -----------------------------------
+
+COMMAND_UNTRUSTED = _define(
+    "COMMAND_UNTRUSTED",
+    "Refusing to run %s as root: %s.",
+    Priority.ERROR,
+    "The methods run as root, so they run a program only if every directory and file on its "
+    "path from /, symbolic links resolved, is owned by root or a system account and writable "
+    "by no one else (a sticky bit excuses directories only). The line names the component at "
+    "fault with its owner and mode. The check is made each time the program is about to run; "
+    "Start then fails, Stop kills the instance's processes instead.",
+    "Make the named component owned by root and writable by root only (chown root, chmod "
+    "go-w), or reinstall Messaging Server.",
+)
+RUNTIME_USER_REFUSED = _define(
+    "RUNTIME_USER_REFUSED",
+    "The runtime user %s (user ID %d) named in msg.conf is refused: %s.",
+    Priority.ERROR,
+    "local.serveruid is read from msg.conf, a file the runtime user can write, so the agent "
+    "believes it only when that user owns the configuration directory and is not a system "
+    "account (user ID below 100, nobody, noaccess).",
+    "Make the configuration directory owned by the Messaging Server runtime user "
+    "(chown mailsrv <msg-svr-base>/config/), or correct local.serveruid.",
+)
+SERVERROOT_SYSTEM_DIRECTORY = _define(
+    "SERVERROOT_SYSTEM_DIRECTORY",
+    "IMS_serverroot %s is refused: it is or contains the system directory %s.",
+    Priority.ERROR,
+    "The agent treats processes running programs below IMS_serverroot as Messaging Server's; "
+    "a system directory would make unrelated host daemons look like Messaging Server.",
+    _FIX_PROPERTY,
+)
+INSTANCE_NESTED = _define(
+    "INSTANCE_NESTED",
+    "IMS_serverroot %s is refused: it %s the installation %s of resource %s.",
+    Priority.ERROR,
+    "Two installations nested in one another would share processes and files, so one "
+    "instance's Stop could end the other's processes.",
+    "Give each instance an installation directory of its own, side by side, for example "
+    "/opt/mars/SUNWmsgsr and /opt/venus/SUNWmsgsr.",
+)
+NOT_THE_INSTANCE = _define(
+    "NOT_THE_INSTANCE",
+    "Process %d (user %s, %s) is not %s; left alone.",
+    Priority.WARNING,
+    "The process's command line names a program of the installation, but the kernel says it "
+    "runs another executable or as another user, so it is not the instance's to kill.",
+    "None, unless the process should not be there; then find who started it.",
+)
+RESTART_COUNT_UNKNOWN = _define(
+    "RESTART_COUNT_UNKNOWN",
+    "The number of restarts within Retry_interval cannot be read (%s); counting the %d "
+    "restarts this fault monitor asked for.",
+    Priority.WARNING,
+    "scha_resource_get -O Num_resource_restarts failed. An unknown count is not zero: the "
+    "fault monitor keeps its own record of the restarts it requested, so Retry_count still "
+    "leads to a failover.",
+    "Check that the cluster is running on this node.",
+)
+PMF_UNANSWERED = _define(
+    "PMF_UNANSWERED",
+    "pmfadm did not answer for PMF tag %s (%s); stopping Messaging Server anyway.",
+    Priority.WARNING,
+    "A pmfadm query failed or hung. Stop does not take that for 'nothing runs': it goes on "
+    "with stop-msg and kills the instance's processes within Stop_timeout.",
+    "Check the process monitor facility (rpc.pmfd) on this node.",
+)
 RUNTIME_ACCOUNT_NOT_SET = _define(
     "RUNTIME_ACCOUNT_NOT_SET",
     "The Messaging Server configuration in %s does not name its runtime %s (%s).",
@@ -494,7 +562,10 @@ START_FAILED = _define(
     "Messaging Server did not come up within Start_timeout. The method stopped every "
     "process it had started, so the resource can be started elsewhere.",
     "Read the Messaging Server logs in <msg-svr-base>/log for the cause, correct it and start "
-    "the resource again.",
+    "the resource again. When start-msg ha ended at once and the logs are empty, run "
+    "<msg-svr-base>/sbin/start-msg ha by hand on that node: it names a directory on the way "
+    "to the server root or the configuration directory that the runtime user cannot search "
+    "(mode 0700, for example); open it and stop Messaging Server again with stop-msg ha.",
 )
 STOPPING = _define(
     "STOPPING",
@@ -569,7 +640,8 @@ SERVICE_FAILED = _define(
     "Probe failed: %s.",
     Priority.ERROR,
     "A probe of a Messaging Server service failed: the service refused the connection, did "
-    "not answer within Probe_timeout, or answered wrongly.",
+    "not answer within Probe_timeout (at any point of the exchange, its reply to LOGOUT or "
+    "QUIT included: a complete failure), or answered wrongly.",
     "None if the fault monitor recovers the service. Otherwise look in the Messaging Server "
     "logs for the cause.",
 )
@@ -616,8 +688,8 @@ NO_ACTION_TAKEN = _define(
     "NO_ACTION_TAKEN",
     "Messaging Server is faulted and no action is taken: %s.",
     Priority.ERROR,
-    "Failover_mode is LOG_ONLY, or RESTART_ONLY with its restarts used up, so the fault "
-    "monitor only reports the failure.",
+    "Failover_mode is LOG_ONLY, or RESTART_ONLY or the extension property Failover_enabled "
+    "FALSE with the restarts used up, so the fault monitor only reports the failure.",
     "Repair Messaging Server by hand, or restart the resource with scswitch -n -j and "
     "scswitch -e -j.",
 )

@@ -1,14 +1,20 @@
 """The processes of one Messaging Server instance: find them, name the watcher, end them.
 
 An instance is its server root B (IMS_serverroot under the node root) and its configuration
-directory C (on the shared disk). Its processes are those whose command line runs a program
-of B (`B/lib/watcher`, `B/lib/imapd`, `B/sbin/start-msg` run by an interpreter, ...). The
-watcher is the one process the agent watches closely: Messaging Server's single point of
-failure. Its identity is pid *and* start time, so that a recycled pid is never mistaken for it.
+directory C (on the shared disk). Its processes are those that run a program of B
+(`B/lib/watcher`, `B/lib/imapd`, `B/sbin/start-msg` run by an interpreter, ...) -- as the
+kernel says, not as argv claims (any user can set argv): the command line only proposes a
+program of B's own `lib`, `sbin` or `bin`; the kernel's executable must then be that program
+(or the interpreter its `#!` line names), and the process must run as root or as the
+instance's runtime user (trust.runs_program, trust.may_signal). A claimant that fails this is
+an impostor: reported, never killed, never taken for a running Messaging Server. The watcher
+is the one process the agent watches closely: Messaging Server's single point of failure. Its
+identity is pid *and* start time, so that a recycled pid is never mistaken for it.
 
-Processes that merely hold a file or their working directory under C are not killed unless
-they run as the runtime user (Messaging Server utilities): killing an administrator's shell
-that sits in the configuration directory is not the agent's business; it is reported instead.
+Processes that merely hold a file or their working directory under C are not killed, whoever
+they run as: killing an administrator's shell or editor that sits in the configuration
+directory is not the agent's business; they are reported (pid, user, command) instead and
+left to the storage resource.
 
 On a stand-in node (SC_NODE_ROOT set), other nodes' processes are visible too; only those
 whose command line lies under this node's root, or whose environment names this node's root,
@@ -20,15 +26,18 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
 import psutil
 
-from scims import paths
+from scims import paths, trust
 
 WATCHER = "watcher"
+PROGRAM_DIRECTORIES = ("lib", "sbin", "bin")
+"""Where an installation keeps its programs: `B/x/lib/watcher` is not B's (it may be the
+watcher of an instance installed in B/x)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,16 @@ class ProcessIdentity:
     @property
     def name(self) -> str:
         return os.path.basename(self.program) if self.program else ""
+
+
+@dataclass(frozen=True)
+class Impostor:
+    """A process whose command line names a program of the instance, which the kernel denies."""
+
+    pid: int
+    user: str
+    executable: str
+    claimed: str
 
 
 @dataclass(frozen=True)
@@ -91,8 +110,9 @@ class MessagingInstance:
         self._node_root = paths.root()
 
     # --- finding ----------------------------------------------------------------
-    def _program_of(self, proc: psutil.Process) -> Optional[str]:
-        """The program of B this process runs, if any (argv[0], or argv[1] of an interpreter)."""
+    def _claimed_program(self, proc: psutil.Process) -> Optional[str]:
+        """The program of B this process claims to run (argv[0], or argv[1] of an
+        interpreter), if any; only a claim until `_kernel_agrees`."""
         try:
             cmdline = proc.cmdline()
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
@@ -100,8 +120,29 @@ class MessagingInstance:
         for arg in cmdline[:2]:
             for root in self._program_roots:
                 if _under(arg, root) and arg != root:
-                    return arg
+                    first = arg[len(root):].lstrip("/").split("/", 1)[0]
+                    if first in PROGRAM_DIRECTORIES:
+                        return arg
         return None
+
+    def _kernel_agrees(self, proc: psutil.Process, program: str) -> Optional[bool]:
+        """True if the kernel confirms the claim, False if it denies it, None if the process
+        is gone."""
+        try:
+            exe = proc.exe()
+            uid = proc.uids().real
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            return None
+        except psutil.AccessDenied:
+            return False
+        return trust.runs_program(exe, program) and trust.may_signal(uid, self.runtime_uid)
+
+    def _program_of(self, proc: psutil.Process) -> Optional[str]:
+        """The program of B this process runs, by argv's claim and the kernel's word."""
+        program = self._claimed_program(proc)
+        if program is None or not self._kernel_agrees(proc, program):
+            return None
+        return program
 
     def _on_this_node(self, proc: psutil.Process, program: Optional[str]) -> bool:
         if self._node_root == "/":
@@ -115,13 +156,28 @@ class MessagingInstance:
 
     def processes(self) -> list[ProcessIdentity]:
         """Every living process of this instance on this node."""
+        return self.survey()[0]
+
+    def impostors(self) -> list[Impostor]:
+        """Processes of this node that claim a program of the instance the kernel denies."""
+        return self.survey()[1]
+
+    def survey(self) -> tuple[list[ProcessIdentity], list[Impostor]]:
+        """One look at the process table: the instance's processes, and the impostors."""
         found: list[ProcessIdentity] = []
+        impostors: list[Impostor] = []
         me = os.getpid()
         for proc in psutil.process_iter():
             if proc.pid == me:
                 continue
-            program = self._program_of(proc)
+            program = self._claimed_program(proc)
             if program is None or not self._on_this_node(proc, program):
+                continue
+            agrees = self._kernel_agrees(proc, program)
+            if agrees is None:
+                continue
+            if not agrees:
+                impostors.append(_impostor(proc, program))
                 continue
             try:
                 if proc.status() == psutil.STATUS_ZOMBIE:
@@ -129,7 +185,7 @@ class MessagingInstance:
                 found.append(ProcessIdentity(proc.pid, proc.create_time(), program))
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-        return found
+        return found, impostors
 
     def watcher(self) -> Optional[ProcessIdentity]:
         """The watcher process, if one runs: the oldest `lib/watcher`, since a service the
@@ -146,7 +202,7 @@ class MessagingInstance:
         found: list[Holder] = []
         me = os.getpid()
         for proc in psutil.process_iter():
-            if proc.pid == me or self._program_of(proc) is not None:
+            if proc.pid == me or self._claimed_program(proc) is not None:
                 continue
             path = self._held_path(proc)
             if path is None or not self._on_this_node(proc, None):
@@ -173,23 +229,23 @@ class MessagingInstance:
 
     # --- ending -----------------------------------------------------------------
     def kill_all(self, deadline: float) -> list[ProcessIdentity]:
-        """SIGKILL every process of the instance (and runtime-user holders); wait until
-        `deadline` (time.monotonic) for them to go. Returns the survivors."""
+        """SIGKILL every process of the instance (never a holder, never an impostor); wait
+        until `deadline` (time.monotonic) for them to go. Returns the survivors."""
         victims = list(self.processes())
-        if self.runtime_uid is not None:
-            victims.extend(self._runtime_user_holders())
         _signal_all(victims, signal.SIGKILL)
         return wait_gone(victims, deadline)
 
-    def _runtime_user_holders(self) -> Iterator[ProcessIdentity]:
-        for holder in self.holders():
-            ident = ProcessIdentity(holder.pid, holder.create_time)
-            try:
-                if psutil.Process(holder.pid).uids().real == self.runtime_uid \
-                        and ident.is_alive():
-                    yield ident
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
+
+def _impostor(proc: psutil.Process, program: str) -> Impostor:
+    try:
+        user = proc.username()
+    except (psutil.Error, KeyError):
+        user = "?"
+    try:
+        exe = proc.exe() or "?"
+    except psutil.Error:
+        exe = "?"
+    return Impostor(proc.pid, user, exe, program)
 
 
 def _signal_all(victims: Iterable[ProcessIdentity], signum: int) -> None:

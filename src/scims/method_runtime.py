@@ -10,11 +10,13 @@ error, logged in one line.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, messages
+from scims import framework, invocation, messages, neighbours, trust
 from scims.errors import AgentError, FrameworkError, UsageError
+from scims.framework import Pmf, TimedRun
 from scims.invocation import Invocation, PropertyView
 from scims.syslog import AgentLog
 
@@ -55,6 +57,21 @@ class MethodContext:
     def seconds(self, name: str) -> int:
         return self.props.get_int(name)
 
+    # --- the framework's services, one seam for another front door (scims.ocf) -------------
+    def process_monitor(self, timeout: Optional[float] = None) -> Pmf:
+        """What runs and contains Messaging Server's process tree: PMF under the RGM, each
+        pmfadm call bounded by `timeout` seconds when given."""
+        return Pmf() if timeout is None else Pmf(timeout=timeout)
+
+    def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:
+        """Run a program within `timeout` seconds, its process group killed after that."""
+        return framework.hatimerun(timeout, argv)
+
+    def logical_addresses(self) -> list[str]:
+        """The addresses a service that listens on all interfaces is probed on."""
+        return neighbours.logical_host_addresses(
+            self.group, self.resource, self.props.get_list("Network_resources_used"))
+
     def set_status(self, status: str, message: Optional[str]) -> None:
         """Set Status/Status_msg; a failure is logged, never fatal (scstat may lag)."""
         try:
@@ -68,6 +85,30 @@ LogFactory = Callable[[str, str, str, str], AgentLog]
 """Makes the log of a method from (resource type, group, resource, method)."""
 
 _NAME_OPTIONS = ("-G", "-R")
+
+METHOD_TIMEOUTS = {
+    "ims_svc_start": "Start_timeout",
+    "ims_svc_stop": "Stop_timeout",
+    "ims_svc_validate": "Validate_timeout",
+    "ims_svc_update": "Update_timeout",
+    "ims_monitor_start": "Monitor_start_timeout",
+    "ims_monitor_stop": "Monitor_stop_timeout",
+    "ims_monitor_check": "Monitor_check_timeout",
+}
+"""The property holding each method's timeout: every call the method makes is bounded by
+what is left of it (trust.Budget), so the method ends before the RGM has to kill it."""
+
+
+def _method_deadline(ctx: MethodContext, started: float) -> float:
+    """When the method must be done; far away when it has no timeout (ims_probe) or the
+    timeout cannot be read (the RGM's own timeout still holds, every call its own bound)."""
+    name = METHOD_TIMEOUTS.get(ctx.method)
+    if name is not None:
+        try:
+            return started + ctx.seconds(name)
+        except (AgentError, ValueError, KeyError):
+            pass
+    return float("inf")
 
 
 def names_given(args: Sequence[str]) -> dict[str, str]:
@@ -96,6 +137,7 @@ def names_given(args: Sequence[str]) -> dict[str, str]:
 def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
                validate: bool = False, make_log: LogFactory = AgentLog) -> int:
     """Run `body` as method `method`; the exit status for the RGM (0 success)."""
+    started = time.monotonic()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         inv = invocation.parse(args, validate=validate)
@@ -105,7 +147,9 @@ def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
         return log.report(exc)
     log = make_log(inv.resource_type, inv.group, inv.resource, method)
     try:
-        return body(MethodContext(method, inv, log))
+        ctx = MethodContext(method, inv, log)
+        with trust.Budget.until(_method_deadline(ctx, started)):
+            return body(ctx)
     except AgentError as exc:  # msconfig's errors too: CONFIG_INFO_UNAVAILABLE
         return log.report(exc)
     except Exception as exc:  # the last line of defence: one line, never a traceback

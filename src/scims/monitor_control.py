@@ -4,6 +4,10 @@ The fault monitor `ims_probe` runs under the PMF tag `<RG>,<R>,0.mon`, restarted
 to Monitor_retry_count times within Monitor_retry_interval minutes. It lives in the same
 directory as the methods (the DSDL convention), so it is found without any environment.
 Update restarts it so that changed properties take effect; Messaging Server is not touched.
+While the monitor runs, PMF does not restart Messaging Server (the service tag's restarts are
+set to 0): the monitor decides between a restart and a failover. Monitor_stop gives PMF back
+its Retry_count restarts within Retry_interval, so that with the monitor disabled a dead
+Messaging Server is still started again (see `service_control`).
 Monitor_check answers whether this node could host the service, with Validate's node-local
 checks, before the RGM fails the group over to it (the configuration on shared storage only
 where that storage is online here).
@@ -15,12 +19,13 @@ import os
 import sys
 from typing import Callable
 
-from scims import installation, messages, neighbours
+from scims import installation, messages, neighbours, trust
 from scims.errors import FrameworkError
 from scims.framework import Pmf
 from scims.messages import Message
 from scims.method_runtime import MethodContext
 from scims.neighbours import HaspStatus
+from scims.service_control import pmf_restarts
 
 PROBE_PROGRAM = "ims_probe"
 STOP_SHARE = 0.9
@@ -31,8 +36,10 @@ def probe_path() -> str:
 
 
 def _start_probe(ctx: MethodContext, pmf: Pmf) -> None:
+    """Start ims_probe under PMF, if root may run it now (trust.check_executable)."""
+    program = trust.check_executable(probe_path())
     pmf.start(ctx.mon_tag,
-              [probe_path(), "-R", ctx.resource, "-T", ctx.resource_type, "-G", ctx.group],
+              [program, "-R", ctx.resource, "-T", ctx.resource_type, "-G", ctx.group],
               retries=ctx.props.get_int("Monitor_retry_count"),
               period_minutes=ctx.props.get_int("Monitor_retry_interval"))
 
@@ -42,7 +49,7 @@ def _attempt(ctx: MethodContext, action: Callable[[], None], failed: Message,
     """Run a PMF action; the cluster command's own complaint, then the method's verdict."""
     try:
         action()
-    except FrameworkError as exc:
+    except (FrameworkError, trust.Untrusted) as exc:
         ctx.log.emit(exc.message, *exc.arguments)
         ctx.log.emit(failed)
         return 1
@@ -50,13 +57,23 @@ def _attempt(ctx: MethodContext, action: Callable[[], None], failed: Message,
     return 0
 
 
+def _service_restarts(ctx: MethodContext, pmf: Pmf, *, monitored: bool) -> None:
+    """Who restarts a Messaging Server whose process tree died: the monitor (PMF 0), or PMF."""
+    if not pmf.is_running(ctx.svc_tag):
+        return
+    retries, period = (0, -1) if monitored else pmf_restarts(ctx)
+    pmf.modify(ctx.svc_tag, retries=retries, period_minutes=period)
+
+
 def monitor_start(ctx: MethodContext) -> int:
     pmf = Pmf()
-    if pmf.is_running(ctx.mon_tag):
-        ctx.log.emit(messages.MONITOR_STARTED)
-        return 0
-    return _attempt(ctx, lambda: _start_probe(ctx, pmf), messages.MONITOR_START_FAILED,
-                    messages.MONITOR_STARTED)
+
+    def start() -> None:
+        if not pmf.is_running(ctx.mon_tag):
+            _start_probe(ctx, pmf)
+        _service_restarts(ctx, pmf, monitored=True)
+
+    return _attempt(ctx, start, messages.MONITOR_START_FAILED, messages.MONITOR_STARTED)
 
 
 def _stop_probe(ctx: MethodContext, pmf: Pmf) -> None:
@@ -65,8 +82,13 @@ def _stop_probe(ctx: MethodContext, pmf: Pmf) -> None:
 
 
 def monitor_stop(ctx: MethodContext) -> int:
-    return _attempt(ctx, lambda: _stop_probe(ctx, Pmf()), messages.MONITOR_STOP_FAILED,
-                    messages.MONITOR_STOPPED)
+    pmf = Pmf()
+
+    def stop() -> None:
+        _stop_probe(ctx, pmf)
+        _service_restarts(ctx, pmf, monitored=False)
+
+    return _attempt(ctx, stop, messages.MONITOR_STOP_FAILED, messages.MONITOR_STOPPED)
 
 
 def monitor_check(ctx: MethodContext) -> int:
@@ -88,6 +110,12 @@ def update(ctx: MethodContext) -> int:
     """Restart the fault monitor where it runs; a disabled monitor stays disabled."""
     pmf = Pmf()
     if not pmf.is_running(ctx.mon_tag):
+        # Unmonitored: PMF restarts Messaging Server, with the new Retry_count/_interval.
+        try:
+            _service_restarts(ctx, pmf, monitored=False)
+        except FrameworkError as exc:
+            ctx.log.emit(exc.message, *exc.arguments)
+            return 1
         return 0
 
     def restart() -> None:

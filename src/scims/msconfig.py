@@ -13,7 +13,7 @@ Files read, all through ``B/config`` (normally a symbolic link to ``C/config`` o
 ``job_controller.cnf`` (:mod:`scims.msconfig_cnf`), ``imta.cnf`` (:mod:`scims.msconfig_imta`).
 The three MTA files are required when ``local.imta.enable`` is on and read if present otherwise.
 
-Rules where the documentation is silent (msgserver.md §3–§4 is the source for the rest):
+Rules where the documentation is silent (docs/msgserver.md §5–§6 has the sources for the rest):
 
 * An empty value (``name =``) means unset: the built-in default applies.
 * Addresses must be IP literals (the documentation asks for a dotted quad); empty, ``0.0.0.0``,

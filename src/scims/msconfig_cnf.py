@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import Location, MsConfigError, excerpt, read_config_lines
+from scims.msconfig_source import (
+    Location,
+    MsConfigError,
+    excerpt,
+    read_config_lines,
+    undisclosed,
+)
 
 __all__ = ["CnfFile", "CnfOption", "CnfSection", "parse_cnf", "parse_cnf_int", "parse_port_list"]
 
@@ -126,9 +132,9 @@ def parse_cnf(lines: list[str], path: Path) -> CnfFile:
         name = name.strip()
         if not equals:
             raise MsConfigError.at(where, f"expected 'OPTION=value' or '[TYPE=NAME]', "
-                                        f"found {excerpt(stripped)}")
+                                        f"found {undisclosed(stripped)}")
         if not _OPTION_NAME.fullmatch(name):
-            raise MsConfigError.at(where, f"invalid option name {excerpt(name)}")
+            raise MsConfigError.at(where, f"invalid option name: {undisclosed(name)}")
         option = CnfOption(name.upper(), value.strip(), where)
         current[option.name] = option
     return CnfFile(path, global_options, sections)
@@ -137,7 +143,7 @@ def parse_cnf(lines: list[str], path: Path) -> CnfFile:
 def _parse_section(text: str, where: Location) -> CnfSection:
     match = _SECTION.fullmatch(text)
     if match is None or not match.group("name"):
-        raise MsConfigError.at(where, f"invalid section line {excerpt(text)}; "
+        raise MsConfigError.at(where, f"invalid section line ({undisclosed(text)}); "
                                     "expected '[TYPE=NAME]'")
     return CnfSection(match.group("kind").upper(), match.group("name"), where)
 

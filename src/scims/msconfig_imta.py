@@ -34,7 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import Location, MsConfigError, excerpt, read_config_lines
+from scims.msconfig_source import (
+    Location,
+    MsConfigError,
+    read_config_lines,
+    undisclosed,
+)
 
 __all__ = [
     "HostMention",
@@ -199,7 +204,7 @@ def parse_imta_cnf(lines: list[str], path: Path) -> ImtaConfig:
         if len(parts) < 2:
             raise MsConfigError(
                 path, number,
-                f"rewrite rule {excerpt(stripped)} has no template "
+                f"rewrite rule ({undisclosed(stripped)}) has no template "
                 "(is the blank line before the channel definitions missing?)")
         rules.append(RewriteRule(parts[0], parts[1].strip(), number))
     # Part II: channel blocks separated by blank lines.

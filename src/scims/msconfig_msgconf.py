@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import Location, MsConfigError, excerpt, read_config_lines
+from scims.msconfig_source import (
+    Location,
+    MsConfigError,
+    excerpt,
+    read_config_lines,
+    undisclosed,
+)
 
 __all__ = ["MsgConf", "Setting", "parse_msg_conf"]
 
@@ -59,10 +65,11 @@ def parse_msg_conf(lines: list[str], path: Path) -> dict[tuple[str, Optional[str
         where = Location(path, number)
         name_part, equals, value_part = stripped.partition("=")
         if not equals:
-            raise MsConfigError.at(where, f"expected 'name = value', found {excerpt(stripped)}")
+            raise MsConfigError.at(where, f"expected 'name = value', found {undisclosed(stripped)}")
         match = _NAME.fullmatch(name_part.strip())
         if match is None:
-            raise MsConfigError.at(where, f"invalid parameter name {excerpt(name_part.strip())}")
+            raise MsConfigError.at(where,
+                                   f"invalid parameter name: {undisclosed(name_part.strip())}")
         name = match.group("name").lower()
         language = match.group("lang")
         if language is not None:

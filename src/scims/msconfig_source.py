@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Optional, TypeVar, Union
 
-from scims import messages
+from scims import messages, trust
 from scims.errors import ConfigError
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "describe_missing_link",
     "excerpt",
     "read_config_lines",
+    "undisclosed",
 ]
 
 T = TypeVar("T")
@@ -98,9 +99,12 @@ def read_config_lines(path: Path, *, required: bool = True) -> Optional[list[str
     older installations used for language variants (``name;lang-fr``), rather than rejected:
     the keys the agent needs are ASCII either way. Lines are split on ``\\n`` only (a trailing
     ``\\r`` is dropped), so numbering matches what the administrator's editor shows.
+
+    The runtime user can write these files, so they are read as `trust.read_untrusted` reads:
+    never blocking, regular files of bounded size, inside the installation.
     """
     try:
-        data = path.read_bytes()
+        data = trust.read_untrusted(str(path))
     except FileNotFoundError:
         if not required:
             return None
@@ -109,6 +113,8 @@ def read_config_lines(path: Path, *, required: bool = True) -> Optional[list[str
         raise MsConfigError(path, None, "is a directory, not a file") from None
     except PermissionError as exc:
         raise MsConfigError(path, None, f"cannot be read: {exc.strerror or exc}") from None
+    except trust.UnsafeFile as exc:
+        raise MsConfigError(path, None, f"was not read: it {exc.strerror}") from None
     except OSError as exc:
         raise MsConfigError(path, None, f"cannot be read: {exc.strerror or exc}") from None
     try:
@@ -137,6 +143,12 @@ def describe_missing_link(link: Path) -> str:
     if link.exists():
         return "is not a directory"
     return "is missing (the configuration directory link of the server root)"
+
+
+def undisclosed(text: str) -> str:
+    """A line that did not parse, described without quoting it: what root reads may be any
+    file (a password hash), and only values that parsed may reach syslog or Status_msg."""
+    return f"a text of {len(text)} characters (not shown)"
 
 
 def excerpt(text: str, limit: int = 60) -> str:

@@ -27,6 +27,8 @@ Decisions where rt_reg(4) is silent, kept in one place so review can find them:
 * Check order: the first mistake in file order stops the parse (one error, not a list);
   whole-type rules (START/STOP present, relative paths need RT_basedir) are checked after the
   resource type section and reported at `Resource_type`.
+* The registered name carries `:RT_version` only when the file has `#$upgrade` (the
+  Planning and Administration Guide's "Format of Resource Type Names").
 * System defaults and tunabilities follow r_properties(5) of Sun Cluster 3.2 (see
   `scims.sysprops`); Type_version defaults to RT_version and is tunable ANYTIME when the file
   has `#$upgrade` (the RGM then applies the `#$upgrade_from` constraints), else AT_CREATION.
@@ -246,13 +248,18 @@ class ResourceType:
 
     @property
     def full_name(self) -> str:
-        """The name the RGM registers: `SUNW.ims:6.3`, or `name` when there is no version."""
-        if self.rt_version:
+        """The name the RGM registers: `SUNW.qfs:5` for an upgrade-aware type, else `name`.
+
+        "The version suffix is only part of the complete resource type name if the RTR file
+        contains the #$upgrade directive" (Sun Cluster Data Services Planning and
+        Administration Guide, "Format of Resource Type Names", 817-6555 and 820-2559)."""
+        if self.upgrade and self.rt_version:
             return f"{self.name}:{self.rt_version}"
         return self.name
 
-    # Named as the project's API asks; from here on, `property` in this class body is this
-    # method, not the builtin decorator, so keep every @property above it.
+    # Named for what it returns, a property declaration (`rt.property("Retry_count")`); from
+    # here on, `property` in this class body is this method, not the builtin decorator, so
+    # keep every @property above it.
     def property(self, name: str) -> PropertyDecl:
         """The declaration of `name` in this file, any case; UnknownPropertyError if none."""
         key = name.lower()

@@ -2,9 +2,18 @@
 
 Start runs `<IMS_serverroot>/sbin/start-msg ha` under the PMF tag `<RG>,<R>,0.svc` and
 returns only when the watcher runs and every enabled service answers on its address (the
-RGM takes a returned Start to mean "available"). PMF is given no retries: whether a dead
-Messaging Server is restarted here or failed over is the fault monitor's decision, because
-in HA mode the watcher exits precisely to ask for a failover, which a PMF restart would undo.
+RGM takes a returned Start to mean "available"). Having just seen every service answer, it
+sets the status OK itself, as Sun's agents do once their Start has verified the service
+(the HA-Ingres agent's "Ingres DBMS server online."), so that `scstat` does not show the RGM's
+"Unknown" until the first probe cycle.
+
+Once it is up, PMF is given Retry_count restarts within Retry_interval (rounded up to
+minutes), as Sun's agents start their service (the Developer's Guide's HA-DNS Start:
+`pmfadm -c tag -n $RETRY_CNT -t $RETRY_INTRVAL`), so that a Messaging Server whose whole
+process tree dies is started again even while the fault monitor is disabled (`scswitch -n
+-M`). While the fault monitor runs, it decides instead (`monitor_control` sets the tag's
+restarts to 0 and back): in HA mode Messaging Server exits precisely to ask for a failover,
+which a PMF restart would undo, and a dead watcher is acted on within about a second.
 
 Stop asks Messaging Server to shut down (`stop-msg ha`) with 80 % of Stop_timeout, kills
 whatever is left of the PMF tree with 15 %, sweeps any process of the installation that
@@ -19,11 +28,11 @@ import os
 import time
 from typing import Optional
 
-from scims import installation, messages, neighbours, paths
+from scims import installation, messages, neighbours, paths, trust
 from scims.errors import AgentError, FrameworkError
-from scims.framework import Pmf, hatimerun
+from scims.framework import Pmf
 from scims.installation import CheckFailed, Installation
-from scims.messaging_processes import MessagingInstance, ProcessIdentity
+from scims.messaging_processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
 from scims.msconfig import MessagingConfig
 from scims.msconfig_source import MsConfigError
@@ -35,7 +44,13 @@ READY_PROBE_TIMEOUT = 3.0
 READY_POLL = 0.25
 STOP_COMMAND_SHARE = 0.80
 STOP_KILL_SHARE = 0.15
+PMF_QUERY_SHARE = 0.10
+"""The most of Stop_timeout one pmfadm call may take: a hanging pmfadm must leave stop-msg
+and the kill their time."""
+RUNTIME_RECORD = "runtime_uid"
 FALLBACK_ADDRESS = "127.0.0.1"
+ONLINE_STATUS_MSG = "Service is online."
+"""Status_msg of a resource whose every service answers (the fault monitor's words too)."""
 WATCHER_SERVICE = "watcher"
 
 
@@ -57,13 +72,20 @@ def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> li
     return targets
 
 
+def pmf_restarts(ctx: MethodContext) -> tuple[int, int]:
+    """(retries, period in minutes) for the service's PMF tag when the fault monitor does not
+    run: Retry_count within Retry_interval, the seconds rounded up to minutes as the
+    Developer's Guide's sample Start does."""
+    return (ctx.props.get_int("Retry_count"),
+            max(1, -(-ctx.props.get_int("Retry_interval") // 60)))
+
+
 def describe(targets: list[Target]) -> str:
     return ", ".join(f"{t.service} {t.address}:{t.port}" for t in targets) or "no network service"
 
 
 def logical_addresses(ctx: MethodContext) -> list[str]:
-    return neighbours.logical_host_addresses(
-        ctx.group, ctx.resource, ctx.props.get_list("Network_resources_used"))
+    return ctx.logical_addresses()
 
 
 # --- Start ---------------------------------------------------------------------------------
@@ -74,18 +96,23 @@ def start(ctx: MethodContext) -> int:
     timeout = ctx.seconds("Start_timeout")
     inst = installation.inspect(ctx.server_root_value(), ctx.log)
     instance = MessagingInstance(inst.path, inst.config_dir, inst.user.uid)
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
 
-    running = instance.processes()
+    running, impostors = instance.survey()
+    report_impostors(ctx, impostors)
     if pmf.is_running(ctx.svc_tag) or running:
         pids = " ".join(str(p.pid) for p in running) or "PMF tag " + ctx.svc_tag
         raise AgentError(messages.ALREADY_RUNNING, inst.server_root, pids)
 
     targets = service_targets(inst.config, logical_addresses(ctx))
+    trust.RuntimeRecord(ctx.group, ctx.resource, RUNTIME_RECORD).write(f"{inst.user.uid}\n")
     ctx.log.emit(messages.STARTING_UNDER_PMF)
     child_level = ctx.props.get_int("Child_mon_level")
+    start_msg = installation.check_command(inst.path, installation.START_MSG, inst.server_root)
     try:
-        pmf.start(ctx.svc_tag, [inst.command(installation.START_MSG), "ha"],
+        # No restarts until it is up: a start-msg ha that fails is a failed Start, and its
+        # cleanup must not race PMF starting it again.
+        pmf.start(ctx.svc_tag, [start_msg, "ha"],
                   retries=0, period_minutes=-1, child_level=child_level)
     except FrameworkError as exc:
         ctx.log.emit(messages.START_FAILED, f"pmfadm could not start start-msg ha: "
@@ -96,7 +123,14 @@ def start(ctx: MethodContext) -> int:
     failure = _wait_until_ready(ctx, inst, instance, pmf, targets,
                                 deadline=started + READY_SHARE * timeout)
     if failure is None:
+        retries, period = pmf_restarts(ctx)
+        try:
+            pmf.modify(ctx.svc_tag, retries=retries, period_minutes=period)
+        except FrameworkError as exc:
+            failure = f"pmfadm could not set its restarts: {exc.detail or exc.name}"
+    if failure is None:
         ctx.log.emit(messages.STARTED, describe(targets))
+        ctx.set_status("OK", ONLINE_STATUS_MSG)
         return 0
     ctx.log.emit(messages.START_FAILED, failure)
     survivors = _clean_up(ctx, instance, pmf, started + 0.97 * timeout)
@@ -145,74 +179,131 @@ def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: Pmf,
 
 def _instance_for_stop(ctx: MethodContext) -> tuple[Optional[str], Optional[MessagingInstance]]:
     """The installation as far as it can still be known: Stop must work when the property is
-    bad or the configuration is gone, so every step here tolerates what is missing."""
+    bad or the configuration is gone, so every step here tolerates what is missing.
+
+    The runtime user is the one Start checked and recorded; msg.conf may have been rewritten
+    since by the runtime user itself. Without a record, msg.conf's user if it passes the
+    cross-check (trust.check_runtime_user), else the owner of the configuration directory if
+    that is no system account."""
     try:
         server_root = installation.checked_server_root(ctx.server_root_value())
     except (CheckFailed, FrameworkError):
         return None, None
     path = paths.node_path(server_root)
     config_dir = neighbours.config_dir_of(path)
-    runtime_uid: Optional[int] = None
+    runtime_uid = _recorded_runtime_uid(ctx)
     try:
-        config = MessagingConfig.load(path)
+        config = installation.load_configuration(server_root, path)
         config_dir = str(config.config_dir)
-        user, _ = installation.runtime_accounts(config, ctx.log)
-        runtime_uid = user.uid
+        if runtime_uid is None:
+            user, _ = installation.runtime_accounts(config, ctx.log)
+            runtime_uid = user.uid
     except (MsConfigError, OSError, AgentError):
         pass
+    if runtime_uid is None:
+        try:
+            owner = os.stat(os.path.join(path, "config")).st_uid
+        except OSError:
+            owner = 0
+        if not trust.is_system_account(owner):
+            runtime_uid = owner
     return path, MessagingInstance(path, config_dir, runtime_uid)
+
+
+def _recorded_runtime_uid(ctx: MethodContext) -> Optional[int]:
+    text = trust.RuntimeRecord(ctx.group, ctx.resource, RUNTIME_RECORD).read()
+    if text is None or not text.strip().isdigit():
+        return None
+    uid = int(text.strip())
+    return None if trust.is_system_account(uid) else uid
+
+
+class _StopPmf:
+    """pmfadm for Stop: each call bounded by its share of Stop_timeout; once pmfadm failed to
+    answer, Stop does not wait for it again and relies on the kernel's word instead."""
+
+    def __init__(self, ctx: MethodContext, timeout: float) -> None:
+        self.ctx = ctx
+        self.pmf = ctx.process_monitor(timeout=max(1.0, PMF_QUERY_SHARE * timeout))
+        self.answers = True
+
+    def _failed(self, exc: FrameworkError) -> None:
+        if self.answers:
+            self.ctx.log.emit(messages.PMF_UNANSWERED, self.ctx.svc_tag, exc.detail or exc.name)
+        self.answers = False
+
+    def is_running(self) -> Optional[bool]:
+        """True/False, or None when pmfadm cannot say (which is not 'not running')."""
+        if not self.answers:
+            return None
+        try:
+            return self.pmf.is_running(self.ctx.svc_tag)
+        except FrameworkError as exc:
+            self._failed(exc)
+            return None
+
+    def stop(self, signal: Optional[str], wait: Optional[float] = None) -> None:
+        if not self.answers:
+            return
+        try:
+            self.pmf.stop(self.ctx.svc_tag, signal, wait=wait)
+        except FrameworkError as exc:
+            if exc.timed_out:
+                self._failed(exc)
+            # otherwise the tree did not die in time: the sweep below tries once more
 
 
 def stop(ctx: MethodContext) -> int:
     started = time.monotonic()
     timeout = ctx.seconds("Stop_timeout")
-    pmf = Pmf()
-    path, instance = _instance_for_stop(ctx)
-
-    tag_running = pmf.is_running(ctx.svc_tag)
-    running = instance.processes() if instance else []
-    if not tag_running and not running:
-        ctx.log.emit(messages.STOPPED)
-        _report_holders(ctx, instance)
-        return 0
-
-    try:
-        pmf.stop(ctx.svc_tag, None)  # no restarts, no "Failed to stay up" while it stops
-    except FrameworkError:
-        pass  # the kill below stops what is left either way
-    if path is not None:
-        _stop_cleanly(ctx, path, started + STOP_COMMAND_SHARE * timeout)
-
+    command_deadline = started + STOP_COMMAND_SHARE * timeout
     kill_deadline = started + (STOP_COMMAND_SHARE + STOP_KILL_SHARE) * timeout
-    try:
-        pmf.stop(ctx.svc_tag, "KILL", wait=max(1, int(kill_deadline - time.monotonic())))
-    except FrameworkError:
-        pass  # the tree did not die in time: the sweep below tries once more
-    survivors = instance.kill_all(kill_deadline) if instance else []
-    if survivors:
-        ctx.log.emit(messages.STOP_FAILED, " ".join(str(p.pid) for p in survivors))
-        return 1
-    if pmf.is_running(ctx.svc_tag):
-        ctx.log.emit(messages.STOP_FAILED, "of PMF tag " + ctx.svc_tag)
-        return 1
+    pmf = _StopPmf(ctx, timeout)
+    with trust.Budget.until(command_deadline):
+        path, instance = _instance_for_stop(ctx)
+        tag_running = pmf.is_running()
+        running, impostors = instance.survey() if instance else ([], [])
+        report_impostors(ctx, impostors)
+        if tag_running is False and not running:
+            ctx.log.emit(messages.STOPPED)
+            _report_holders(ctx, instance)
+            return 0
+        pmf.stop(None)  # no restarts, no "Failed to stay up" while it stops
+        if path is not None:
+            _stop_cleanly(ctx, path, command_deadline)
+
+    with trust.Budget.until(kill_deadline):
+        pmf.stop("KILL", wait=max(1, int(kill_deadline - time.monotonic())))
+        survivors = instance.kill_all(kill_deadline) if instance else []
+        if survivors:
+            ctx.log.emit(messages.STOP_FAILED, " ".join(str(p.pid) for p in survivors))
+            return 1
+        if pmf.is_running():
+            ctx.log.emit(messages.STOP_FAILED, "of PMF tag " + ctx.svc_tag)
+            return 1
     _report_holders(ctx, instance)
     ctx.log.emit(messages.STOPPED)
     return 0
 
 
 def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
-    stop_msg = os.path.join(path, installation.STOP_MSG)
+    """stop-msg ha, if root may run it now (it may have been handed to the runtime user since
+    Validate), within what is left of the command share."""
     shown = "stop-msg ha"
-    if not os.access(stop_msg, os.X_OK):
-        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "it cannot be run")
+    server_root = ctx.server_root_value() or path
+    try:
+        stop_msg = installation.check_command(path, installation.STOP_MSG, server_root)
+    except AgentError as exc:
+        ctx.log.report(exc)
+        ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "root may not run it")
         return
-    budget = int(deadline - time.monotonic())
+    budget = int(deadline - time.monotonic() - 1)  # a second for hatimerun to report
     if budget < 1:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, "no time was left for it")
         return
     ctx.log.emit(messages.STOPPING, shown)
     try:
-        result = hatimerun(budget, [stop_msg, "ha"])
+        result = ctx.timed_run(budget, [stop_msg, "ha"])
     except FrameworkError as exc:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, exc.detail or exc.name)
         return
@@ -220,6 +311,13 @@ def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, f"it did not finish in {budget} s")
     elif result.status != 0:
         ctx.log.emit(messages.STOP_COMMAND_FAILED, shown, f"it exited with status {result.status}")
+
+
+def report_impostors(ctx: MethodContext, impostors: list[Impostor]) -> None:
+    """Processes that claim to be the instance's and are not: logged, never signalled."""
+    for impostor in impostors:
+        ctx.log.emit(messages.NOT_THE_INSTANCE, impostor.pid, impostor.user,
+                     impostor.executable, impostor.claimed)
 
 
 def _report_holders(ctx: MethodContext, instance: Optional[MessagingInstance]) -> None:

@@ -9,7 +9,9 @@ so a cycle takes about as long as its slowest probe, and each is bounded by Prob
 
 Scores follow scds_fm_action: a refused connection or a timeout is a complete failure (100),
 a server that answers wrongly is a partial failure (50), a server that fails only to say
-goodbye is a small one (25).
+goodbye is a small one (25). A timeout stays a timeout wherever it happens: a server that
+stops answering before its reply to LOGOUT or QUIT is as hung as one that never greets, and
+real servers (Dovecot, Postfix) hang exactly there when their process is stopped mid-session.
 """
 
 from __future__ import annotations
@@ -152,7 +154,8 @@ def _expect(line: str, prefix: str, what: str) -> None:
 
 
 def _goodbye(conv: _Conversation, command: str, prefix: str) -> None:
-    """Say goodbye; a server that cannot is still serving, so this failure scores low."""
+    """Say goodbye; a server that answers it wrongly or hangs up is still serving, so that
+    failure scores low, but one that stops answering is hung and stays a complete failure."""
     try:
         conv.send(command)
         line = conv.readline(f"the reply to {command.rsplit(maxsplit=1)[-1]}")
@@ -160,6 +163,8 @@ def _goodbye(conv: _Conversation, command: str, prefix: str) -> None:
             line = conv.readline(f"the reply to {command.rsplit(maxsplit=1)[-1]}")
         _expect(line, prefix, command.rsplit(maxsplit=1)[-1])
     except _ProbeFailure as failure:
+        if failure.score >= COMPLETE_FAILURE:
+            raise
         raise _ProbeFailure(GOODBYE_FAILURE, failure.detail) from None
 
 

@@ -20,13 +20,14 @@ import ctypes
 import ctypes.util
 import os
 import socket
+import stat
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol, TextIO
 
-from scims import framework, messages
+from scims import framework, messages, trust
 from scims.cformat import c_arguments, expand
 from scims.errors import AgentError, FrameworkError
 from scims.messages import Message, Priority
@@ -157,9 +158,13 @@ class DebugLevel:
         if signature == self._signature and not recent:
             return
         self._signature = signature
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO would block every method in its first debug line, a device worse.
+            self._level = 0
+            self._complain(messages.LOGLEVEL_UNREADABLE, self.path, "not a regular file")
+            return
         try:
-            with open(self.path, "rb") as f:
-                content = f.read(_LOGLEVEL_READ_LIMIT + 1)
+            content = trust.read_untrusted(self.path, trust.SMALL_READ_LIMIT, within=())
         except FileNotFoundError:
             self._signature = None
             self._level = 0

@@ -118,11 +118,26 @@ def _check_contention(ctx: MethodContext, server_root: str, config_dir: Optional
         if other.server_root == server_root:
             raise CheckFailed(messages.INSTANCE_CONTENTION, other.ref.name, "installation",
                               server_root)
+        nesting = nested(server_root, other.server_root)
+        if nesting is not None:
+            raise CheckFailed(messages.INSTANCE_NESTED, server_root, nesting,
+                              other.server_root, other.ref.name)
         if other.config_dir and ours:
             theirs = {os.path.normpath(other.config_dir), os.path.realpath(other.config_dir)}
             if ours & theirs:
                 raise CheckFailed(messages.INSTANCE_CONTENTION, other.ref.name,
                                   "configuration directory", _as_configured(other.config_dir))
+
+
+def nested(ours: str, theirs: str) -> Optional[str]:
+    """"lies in" or "contains" when one server root is inside the other (pure): the programs
+    of /a/b would otherwise be under /a too, and /a's Stop would see them as its own."""
+    ours, theirs = ours.rstrip("/"), theirs.rstrip("/")
+    if ours != theirs and ours.startswith(theirs + "/"):
+        return "lies in"
+    if ours != theirs and theirs.startswith(ours + "/"):
+        return "contains"
+    return None
 
 
 def _warn_about_ha_settings(ctx: MethodContext, inst: Installation) -> None:

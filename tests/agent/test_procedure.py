@@ -90,6 +90,9 @@ def test_loglevel_9_logs_the_seed_lines_and_0_no_debug(cluster: Cluster) -> None
         where = faults.mark(site, there)
         cluster.switch(there)
         faults.wait_healthy(site, SWITCH_BOUND)
+        # Start sets the status OK itself: wait for the fault monitor's first cycle too, so
+        # that none of its level-9 lines is still to come when the level goes back to 0.
+        faults.wait_for_line(site, there, where, "daemon.debug] Probe cycle:", SWITCH_BOUND)
         lines = faults.agent_lines(site, there, where, "ims_svc_start")
         for seed in SEED_LINES:
             assert seed in lines, f"{seed!r} not logged; ims_svc_start logged:\n" + \

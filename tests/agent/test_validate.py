@@ -116,20 +116,25 @@ def changed(path: Path, *, mode: int | None = None, text: str | None = None,
         path.chmod(stat.S_IMODE(info.st_mode))
 
 
+UNUSABLE = "Messaging Server command {path} "
+UNTRUSTED = "Refusing to run {path} as root: the file "
+
+
 @pytest.mark.parametrize(("command", "change", "expected"), [
-    ("start-msg", {"move": True}, "does not exist."),
-    ("stop-msg", {"move": True}, "does not exist."),
-    ("start-msg", {"mode": 0o644}, "is not executable."),
-    ("stop-msg", {"mode": 0o600}, "is not executable."),
-    ("start-msg", {"mode": 0o757}, "is writable by users other than root."),
-    ("stop-msg", {"mode": 0o775}, "is writable by users other than root."),
+    ("start-msg", {"move": True}, UNUSABLE + "does not exist."),
+    ("stop-msg", {"move": True}, UNUSABLE + "does not exist."),
+    ("start-msg", {"mode": 0o644}, UNUSABLE + "is not executable."),
+    ("stop-msg", {"mode": 0o600}, UNUSABLE + "is not executable."),
+    ("start-msg", {"mode": 0o757},
+     UNTRUSTED + "(owner user ID 0, mode 0757) is writable by users other than root."),
+    ("stop-msg", {"mode": 0o775},
+     UNTRUSTED + "(owner user ID 0, mode 0775) is writable by users other than root."),
 ])
 def test_unsafe_commands_are_refused(cluster: Cluster, node: str, command: str,
                                      change: dict[str, object], expected: str) -> None:
     path = cluster.site.on(node, f"{ROOT}/sbin/{command}")
     with changed(path, **change):  # type: ignore[arg-type]
-        assert_refused_with(cluster, node,
-                            f"Messaging Server command {ROOT}/sbin/{command} {expected}")
+        assert_refused_with(cluster, node, expected.format(path=f"{ROOT}/sbin/{command}"))
 
 
 def test_unreadable_configuration_is_refused(cluster: Cluster, node: str) -> None:

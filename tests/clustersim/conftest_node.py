@@ -1,7 +1,7 @@
 """Test harness for the node layer: one stand-in node with its syslogd and pmfd running.
 
-Not a conftest.py (the cluster engineer owns that): tests import `running_node` and wrap
-it in a fixture. Every test runs with its tmp_path as working directory, so every process
+Not a conftest.py: the node-layer tests import `running_node` explicitly and wrap it in a
+fixture. Every test runs with its tmp_path as working directory, so every process
 PMF starts for it has that cwd (PMF re-instantiates the requester's cwd); on exit the
 harness stops the daemons and asserts that no process with that cwd, or naming tmp_path
 on its command line, is left: nothing a test starts may outlive it.

@@ -75,7 +75,7 @@ def test_registration_properties_and_validate(sleeper: Cluster) -> None:
         del os.environ["CLUSTERSIM_LEAK_CHECK"]
     validates = [ln.split() for ln in c.journal() if " sleeper_validate " in ln]
     assert {v[0] for v in validates} == {"mars", "venus"}
-    assert validates[-1][2:9] == ["-c", "-R", "app", "-T", "TEST.sleeper:1.0", "-G", "rg"]
+    assert validates[-1][2:9] == ["-c", "-R", "app", "-T", "TEST.sleeper", "-G", "rg"]
     assert "Label=first" in validates[-1]
     env = (c.root("mars") / "var/tmp/sleeper/app.validate.env").read_text()
     assert "SC_NODE_ROOT" not in env and "LANG=C" in env

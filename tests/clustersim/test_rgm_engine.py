@@ -375,7 +375,8 @@ def test_scrgadm_registers_a_type_from_a_file(rgm, admin) -> None:
     assert rc == 13 and "/opt/TESTsleep/etc/missing" in err and "not found" in err
     assert admin("scrgadm", "-a", "-t", "TEST.napper", "-f",
                  "/opt/TESTsleep/etc/TEST.napper") == (0, "")
-    assert engine.store.resolve_rt("TEST.napper") == "TEST.napper:1.0"
+    # No #$upgrade in the file: no version in the name.
+    assert engine.store.resolve_rt("TEST.napper") == "TEST.napper"
     rc, err = admin("scrgadm", "-a", "-t", "TEST.napper", "-f", "/opt/TESTsleep/etc/TEST.napper")
     assert rc == 13 and "already registered" in err
     engine.create_rs("nap", "rg", "TEST.napper", {}, {})  # usable like any type
@@ -455,3 +456,19 @@ def test_storage_methods_refuse_to_run_off_their_node(rgm) -> None:
     assert {engine.store.rs_state("disk", n)[0] for n in ("mars", "venus")} != {"ONLINE"}
     assert engine.store.rs_state("disk", "mars")[0] != "ONLINE"
     assert engine.store.rs_state("disk", "venus")[0] != "ONLINE"
+
+
+@pytest.mark.parametrize("tag", ["GIVEOVER", "CHECK_GIVEOVER"])
+def test_monitor_check_runs_only_for_the_resource_that_asked(rgm, tag: str) -> None:
+    """The Developer's Guide: scha_control calls Monitor_check to learn whether a node can
+    master "the resource group that contains the resource" that asked; the group's other
+    resources are not asked."""
+    engine, runner = rgm
+    engine.create_rs("other", "rg", "TEST.sleeper", {}, {})
+    engine.bring_online(["rg"])
+    runner.calls.clear()
+    engine.scha_control(tag, "rg", "app", "mars")
+    checks = [(n, m, r) for n, m, r in runner.calls if m == "sleeper_monitor_check"]
+    assert checks == [("venus", "sleeper_monitor_check", "app")]
+    assert engine.store.rg_state("rg", "venus") == ("ONLINE" if tag == "GIVEOVER"
+                                                    else "OFFLINE")

@@ -18,7 +18,7 @@ from clustersim.syslogd import format_line, log_to_node, parse_datagram
 from scims.msgid import msgid
 
 STAMP = r"[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d"
-SEED = [  # the seed's sample lines, after the timestamp (digest.md, "Debugging")
+SEED = [  # the guide's sample lines, after the timestamp (docs/procedure.md)
     "mars SC[SUNW.ims,MS-RG,mail-rs,ims_svc_start]: [ID 831728 daemon.debug] "
     "Groupname mail exists.",
     "mars SC[SUNW.ims,MS-RG,mail-rs,ims_svc_start]: [ID 383726 daemon.debug] "

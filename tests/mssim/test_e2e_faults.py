@@ -76,3 +76,21 @@ def test_fault_errors(ms: Ms) -> None:
     assert ms.mssim("fault", str(ms.base), "imapd", "crash", check=False).returncode == 1
     assert ms.mssim("fault", str(ms.base), "nosuch", "hang", check=False).returncode == 1
     assert ms.mssim("fault", str(ms.base), "imapd", "slow", check=False).returncode == 1
+
+
+def test_a_server_that_cannot_write_its_pid_file_says_so_in_one_line(ms: Ms) -> None:
+    """The servers write their pid files as the runtime user: when they cannot (a directory
+    on the way closed to it), the log names the file and the error; no traceback."""
+    run = ms.config / "run"
+    mode = run.stat().st_mode
+    run.chmod(0o555)  # still the runtime user's, but no longer writable by it
+    try:
+        res = ms.sbin("start-msg")
+    finally:
+        run.chmod(mode)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Failed to start ens server: exited with status 1" in res.stdout, res.stdout
+    log = ms.log("enpd")
+    assert "Error: cannot run: [Errno 13] Permission denied: " in log, log
+    assert "/run/.enpd.pid." in log, log
+    assert "Traceback" not in (ms.config / "log" / "enpd.stderr").read_text()

@@ -63,6 +63,12 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def section(man_text: str, title: str, following: str) -> str:
+    """One section of the rendered page, blanks flattened, hyphenation undone."""
+    text = man_text.replace("\u2010\n", "").replace("\u2010", "-")
+    return flat(text.split(f"\n{title}\n", 1)[1].split(f"\n{following}\n", 1)[0])
+
+
 def test_man_page_lists_every_property(man_text: str) -> None:
     text = man_text.replace("\u2010\n", "").replace("\u2010", "-")
     properties = text.split("\nPROPERTIES\n", 1)[1].split("\nEXAMPLES\n", 1)[0]
@@ -136,3 +142,73 @@ def test_messages_guide_ships_and_renders(built: Built, man_text: str) -> None:
     assert "/opt/SUNWscims/man/man5/SUNWscims-messages.5" in files
     see_also = man_text.split("\nSEE ALSO\n", 1)[1].split("\nNOTES\n", 1)[0]
     assert "SUNWscims-messages(5)" in see_also
+
+
+def test_man_page_says_a_hang_at_the_goodbye_is_a_complete_failure(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "complete failure of that service (score 100), wherever in the exchange" in monitoring
+    assert "hangs before its reply to IMAP LOGOUT or to POP or SMTP QUIT" in monitoring
+
+
+def test_man_page_names_the_type_as_the_cluster_registers_it(man_text: str) -> None:
+    description = section(man_text, "DESCRIPTION", "METHODS")
+    assert "registers is SUNW.ims, and that is what scha_resource_get -O Type" in description
+    assert "has no #$upgrade directive" in description
+    assert "Type_version is fixed at 6.3" in description
+    assert "SUNW.ims:" not in man_text
+
+
+def test_man_page_says_failover_mode_defaults_to_soft_and_why(man_text: str) -> None:
+    properties = section(man_text, "PROPERTIES", "EXAMPLES")
+    assert "In this resource type Failover_mode defaults to SOFT, not to the system default " \
+        "NONE of r_properties(5)" in properties
+    assert "-y Failover_mode=NONE to have the system default" in properties
+    assert parse_file(str(RTR)).default("Failover_mode") == "SOFT"
+
+
+def test_man_page_documents_failover_enabled(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "The extension property Failover_enabled (default TRUE) has the meaning it has for " \
+        "Sun's SUNW.iws, SUNW.iim and SUNW.gds agents" in monitoring
+    failover_enabled = parse_file(str(RTR)).property("Failover_enabled")
+    assert (failover_enabled.type, failover_enabled.default, failover_enabled.tunable) == \
+        ("BOOLEAN", True, "WHEN_DISABLED")
+
+
+def test_man_page_says_start_sets_the_status(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "is OK (with the message Service is online.) from the moment the Start method has " \
+        "seen every service answer" in monitoring
+
+
+def test_man_page_says_when_monitor_check_runs(man_text: str) -> None:
+    methods = section(man_text, "METHODS", "FAULT MONITORING")
+    assert "the RGM runs it only when this resource's own fault monitor asked for the " \
+        "failover (scha_control GIVEOVER)" in methods
+
+
+def test_man_page_says_which_release_method_timeouts_follow(man_text: str) -> None:
+    notes = flat(man_text.replace("\u2010\n", "").replace("\u2010", "-")
+                 .split("\nNOTES\n", 1)[1])
+    assert "From Sun Cluster 3.2 on the RGM sends SIGABRT to the method's whole process " \
+        "group" in notes
+    assert "Sun Cluster 3.0 and 3.1 sent SIGTERM" in notes
+    assert "SUNWscims and the stand-in cluster it is tested on follow Sun Cluster 3.2" in notes
+
+
+def test_man_page_gives_the_guides_debugging_commands_as_solaris_needs_them(
+        man_text: str) -> None:
+    examples = section(man_text, "EXAMPLES", "FILES")
+    assert "# echo 'daemon.debug\\t/var/adm/clusterlog' >> /etc/syslog.conf" in examples
+    assert "# touch /var/adm/clusterlog" in examples
+    assert "# pkill -HUP syslogd" in examples
+    assert "unknown priority name" in examples
+
+
+def test_man_page_says_who_restarts_a_dead_messaging_server(man_text: str) -> None:
+    monitoring = section(man_text, "FAULT MONITORING", "PROPERTIES")
+    assert "gives PMF Retry_count restarts within Retry_interval (rounded up to minutes)" \
+        in monitoring
+    assert "While the fault monitor runs, PMF restarts nothing" in monitoring
+    assert "With the fault monitor disabled (scswitch -n -M -j), PMF starts Messaging Server " \
+        "again" in monitoring

@@ -41,8 +41,8 @@ def in_order(found: list[str], expected: list[str]) -> None:
 
 
 def test_make_demo_quiet_runs_the_guide_and_proves_the_service(
-        tmp_path: Path, show_node_logs: Callable[[Path], None]) -> None:
-    where = tmp_path / "demo"
+        public_tmp_path: Path, show_node_logs: Callable[[Path], None]) -> None:
+    where = public_tmp_path / "demo"  # not tmp_path: see testbed.public_directory
     show_node_logs(where / "cluster")  # a failed demo keeps them there
     try:
         done = subprocess.run([sys.executable, "-m", "scenarios.demo", "--quiet", "--dir",

@@ -31,11 +31,13 @@ def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cluster_dir(tmp_path: Path, show_node_logs: Callable[[Path], None]) -> Iterator[Path]:
-    directory = tmp_path / "cluster"
+def cluster_dir(public_tmp_path: Path, show_node_logs: Callable[[Path], None]) -> Iterator[Path]:
+    """Not under tmp_path: Messaging Server's servers run as mailsrv, who could no longer reach
+    them once another pytest session starts (see testbed.public_directory)."""
+    directory = public_tmp_path / "cluster"
     show_node_logs(directory)
     yield directory
-    # --keep: the node roots and their logs stay in tmp_path for a look after a failure
+    # --keep: after a failure the node roots and their logs stay for a look (public_tmp_path)
     done = subprocess.run([tool("clustersim"), "destroy", "--keep", str(directory)],
                           capture_output=True,
                           text=True, timeout=300, check=False)
@@ -345,7 +347,8 @@ def checked(session: Session, step: generic.Step, outcome: Callable[[Site], None
                              f"{transcript.getvalue()[where:][-3000:]}") from exc
 
 
-def test_generic_procedure_step_by_step(package_dir: Path, cluster_dir: Path) -> None:
+def test_generic_procedure_step_by_step(package_dir: Path, cluster_dir: Path,
+                                        another_pytest_starts: Callable[[], None]) -> None:
     site = Site(cluster_dir)
     transcript = io.StringIO()
     session = Session(site, Console(out=transcript))
@@ -353,6 +356,8 @@ def test_generic_procedure_step_by_step(package_dir: Path, cluster_dir: Path) ->
     steps = generic.steps(package_dir)
     assert [step.number for step in steps] == list(OUTCOMES)
     for step in steps:
+        # Other pytest sessions start on a shared machine at any time (see cluster_dir).
+        another_pytest_starts()
         checked(session, step, OUTCOMES[step.number], transcript)
     assert f"{site.nodes[1]}# scstat -pw" in transcript.getvalue(), "step 17 is scstat -pw"
     sent = proof.send_mail(site, USER, "generic", "through the cluster")

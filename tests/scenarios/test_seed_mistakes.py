@@ -1,5 +1,5 @@
 """The seed's own mistakes, typed verbatim: each gets a clear error naming what is wrong, and
-changes nothing in the cluster (shared/seed/digest.md, "Mistakes in the seed itself")."""
+changes nothing in the cluster (docs/procedure.md, "Mistakes in the guide")."""
 
 from __future__ import annotations
 

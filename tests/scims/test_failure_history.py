@@ -101,3 +101,24 @@ def test_rejected_giveover_falls_back_to_a_local_restart() -> None:
 def test_unknown_failover_mode_is_an_error() -> None:
     with pytest.raises(ValueError):
         decide(0, 0, 0, 2, "SOMETIMES")
+
+
+@pytest.mark.parametrize("mode", ["NONE", "SOFT", "HARD"])
+def test_failover_enabled_false_restarts_but_never_gives_over(mode: str) -> None:
+    """Failover_enabled FALSE (SUNW.iws, SUNW.iim, SUNW.gds): no failover once the restarts
+    exceed Retry_count, and none on Messaging Server's own request either."""
+    def action(score: int, restarts: int, enabled: bool = False) -> Action:
+        return decide(score, 100, restarts, 2, mode, failover_enabled=enabled).action
+
+    assert action(COMPLETE_FAILURE, 1) is Action.RESTART
+    assert action(COMPLETE_FAILURE, 2) is Action.EXHAUSTED
+    assert decide(COMPLETE_FAILURE, 100, 2, 2, mode, failover_enabled=False).why.endswith(
+        "and Failover_enabled is FALSE")
+    assert action(IMMEDIATE_FAILOVER, 0) is Action.RESTART
+    assert action(IMMEDIATE_FAILOVER, 2) is Action.EXHAUSTED
+    assert action(COMPLETE_FAILURE, 2, enabled=True) is Action.GIVEOVER
+
+
+def test_failover_enabled_false_leaves_log_only_as_it_is() -> None:
+    decision = decide(COMPLETE_FAILURE, 100, 0, 2, "LOG_ONLY", failover_enabled=False)
+    assert decision.action is Action.REPORT_ONLY

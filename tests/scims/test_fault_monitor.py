@@ -386,3 +386,13 @@ def test_a_monitor_without_installation_sets_faulted_and_logs_one_line(
     with pytest.raises(AgentError):
         fault_monitor.run_probe(ctx)  # type: ignore[arg-type]
     assert ctx.statuses == [("FAULTED", "Extension property IMS_serverroot is not set.")]
+
+
+def test_failover_enabled_false_never_fails_over_after_retry_count_restarts() -> None:
+    r = rig(Script(imap=REFUSED), restarts=2)
+    r.monitor.settings.failover_enabled = False
+    r.cycle(2)
+    assert r.cluster.controls == []
+    assert r.ctx.statuses[-1] == ("FAULTED", "IMAP on 127.0.1.155:143 refused the connection")
+    assert ("error: Messaging Server is faulted and no action is taken: 2 restarts within "
+            "Retry_interval reach Retry_count 2 and Failover_enabled is FALSE.") in r.lines()

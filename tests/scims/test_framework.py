@@ -175,7 +175,7 @@ def test_set_status(node: Path) -> None:
     framework.set_status("mail-rs", "MS-RG", "DEGRADED", "Service is\nslow")
     framework.set_status("mail-rs", "MS-RG", "OK")
     assert cmd.argvs() == [
-        ["-R", "mail-rs", "-G", "MS-RG", "-s", "DEGRADED", "-m", "Service is slow"],
+        ["-R", "mail-rs", "-G", "MS-RG", "-s", "DEGRADED", "-m", "Service is\\nslow"],
         ["-R", "mail-rs", "-G", "MS-RG", "-s", "OK"],
     ]
     with pytest.raises(ValueError):

@@ -23,7 +23,8 @@ class Stored:
     """The properties of mail-rs as the cluster keeps them."""
 
     def __init__(self) -> None:
-        self.system = {"monitor_stop_timeout": "120", "stop_timeout": "300"}
+        self.system = {"monitor_stop_timeout": "120", "stop_timeout": "300",
+                       "retry_count": "2", "retry_interval": "610"}
         self.extensions: dict[str, Any] = {"Monitor_retry_count": 4,
                                            "Monitor_retry_interval": 2,
                                            "IMS_serverroot": "/opt/SUNWmsgsr"}
@@ -39,6 +40,13 @@ class Stored:
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
     monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    methods = root / "opt" / "SUNWscims" / "bin"
+    methods.mkdir(parents=True)
+    for name in ("ims_monitor_start", "ims_probe"):
+        (methods / name).write_text("#!/bin/sh\n")
+        (methods / name).chmod(0o755)
+    # ims_probe is found beside the method the RGM ran, and root runs it only if trusted.
+    monkeypatch.setattr("sys.argv", [str(methods / "ims_monitor_start")])
     return root
 
 
@@ -51,14 +59,18 @@ def context(method: str) -> tuple[MethodContext, RecordingTransport]:
     return ctx, recorder
 
 
-def pmfadm(node: Path, running: bool) -> FakeCommand:
-    """pmfadm with the monitor running or not, Messaging Server not running; every other
-    command succeeds."""
+def pmfadm(node: Path, running: bool, service: bool = False) -> FakeCommand:
+    """pmfadm with the monitor running or not, Messaging Server running or not (`service`);
+    every other command succeeds."""
     fake = FakeCommand(node, "pmfadm")
     fake.answer(["-q", MON], status=0 if running else 1)
-    fake.answer(["-q", SVC], status=1)
+    fake.answer(["-q", SVC], status=0 if service else 1)
     fake.answer(None)
     return fake
+
+
+def changes(fake: FakeCommand) -> list[list[str]]:
+    return [argv for argv in fake.argvs() if argv[0] != "-q"]
 
 
 def texts(recorder: RecordingTransport) -> list[str]:
@@ -80,7 +92,7 @@ def test_monitor_start_when_it_already_runs_starts_nothing(node: Path) -> None:
     fake = pmfadm(node, running=True)
     ctx, recorder = context("ims_monitor_start")
     assert monitor_control.monitor_start(ctx) == 0
-    assert fake.argvs() == [["-q", MON]]
+    assert changes(fake) == []
     assert texts(recorder) == ["info: Started the fault monitor."]
 
 
@@ -117,7 +129,7 @@ def test_update_leaves_a_disabled_monitor_disabled(node: Path) -> None:
     fake = pmfadm(node, running=False)
     ctx, recorder = context("ims_svc_update")
     assert monitor_control.update(ctx) == 0
-    assert fake.argvs() == [["-q", MON]]
+    assert changes(fake) == []
     assert recorder.records == []
 
 
@@ -127,3 +139,28 @@ def test_stop_succeeds_when_nothing_runs_and_the_installation_is_gone(node: Path
     assert service_control.stop(ctx) == 0
     assert fake.argvs() == [["-q", SVC]]
     assert texts(recorder) == ["info: Messaging Server stopped."]
+
+
+def test_while_the_monitor_runs_pmf_does_not_restart_messaging_server(node: Path) -> None:
+    """The monitor decides (a give-up in HA mode is a request to fail over); PMF restarts
+    only while it is disabled."""
+    fake = pmfadm(node, running=False, service=True)
+    ctx, _recorder = context("ims_monitor_start")
+    assert monitor_control.monitor_start(ctx) == 0
+    assert changes(fake)[-1] == ["-m", SVC, "-n", "0", "-t", "-1"]
+
+
+def test_monitor_stop_gives_pmf_back_retry_count_within_retry_interval(node: Path) -> None:
+    fake = pmfadm(node, running=True, service=True)
+    ctx, recorder = context("ims_monitor_stop")
+    assert monitor_control.monitor_stop(ctx) == 0
+    # Retry_count 2 within Retry_interval 610 s, rounded up to 11 minutes
+    assert changes(fake)[-1] == ["-m", SVC, "-n", "2", "-t", "11"]
+    assert texts(recorder) == ["info: Stopped the fault monitor."]
+
+
+def test_update_without_monitor_gives_pmf_the_new_retry_values(node: Path) -> None:
+    fake = pmfadm(node, running=False, service=True)
+    ctx, _recorder = context("ims_svc_update")
+    assert monitor_control.update(ctx) == 0
+    assert changes(fake) == [["-m", SVC, "-n", "2", "-t", "11"]]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scims.msgid import msgid
 
 # The eight IDs printed in the Oracle Solaris Cluster Error Messages Guide
-# (reference/suncluster.md §3.2).
+# (docs/suncluster.md §4.1).
 PUBLISHED = [
     (900102, "Failed to retrieve the resource type property %s: %s."),
     (900058, "Failed to write to test-file %s : %s"),
@@ -23,7 +23,8 @@ PUBLISHED = [
              'not effective until the resource is enabled.'),
 ]
 
-# The stock DSDL strings (computed in the reference) and the seed's own sample lines.
+# The stock DSDL strings (IDs computed with the same algorithm, published nowhere: a regression
+# check) and the guide's own sample lines.
 DSDL = [
     (198284, "Failed to start fault monitor."),
     (908591, "Failed to stop fault monitor."),

@@ -18,6 +18,10 @@ from scims.rtr import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+# Real RTR files of other agents, read where they lie beside the repository (their licences
+# keep them out of it): SUNW.qfs and SUNW.hasam from the SAM-QFS agents
+# (github.com/cgrzemba/samqfs, src/fs/sc and src/fs/ha), Ingres.ingres_server from the Ingres
+# agent (github.com/fosslc/Ingres, src/ha/sc/specials).
 EXAMPLES = REPO.parent / "shared" / "reference" / "rtr-examples"
 
 HEADER = """\
@@ -97,7 +101,7 @@ def test_qfs_properties_come_in_declaration_order() -> None:
 
 def test_hasam_pkglist_scalable_and_empty_defaults() -> None:
     rt = parse_file(EXAMPLES / "SUNW.hasam")
-    assert rt.full_name == "SUNW.hasam:4.6"
+    assert rt.full_name == "SUNW.hasam"  # no #$upgrade: no version in the name
     assert rt.pkglist == ["SUNWhasam"]
     assert rt.failover is False
     assert len(rt.methods) == 11
@@ -118,7 +122,7 @@ def test_hasam_pkglist_scalable_and_empty_defaults() -> None:
 
 def test_ingres_lowercase_keywords_relative_methods_and_tunables() -> None:
     rt = parse_file(EXAMPLES / "Ingres.ingres_server")
-    assert rt.full_name == "Ingres.ingres_server:1.0"
+    assert rt.full_name == "Ingres.ingres_server"
     assert rt.api_version == 2
     assert rt.rt_basedir == "(INSTALL_DIRECTORY)"
     assert rt.methods["Start"] == "bin/ingres_server_start"
@@ -226,8 +230,10 @@ def test_every_resource_has_the_framework_properties_and_query_only_ones_are_not
         assert name in props
     assert props["Failover_mode"].default == "NONE"
     assert props["Resource_dependencies"].default == []
-    assert props["Type"].default == "SUNW.ims:1.0"
+    # No #$upgrade: the version is no part of the type's name, and Type_version is fixed.
+    assert props["Type"].default == "SUNW.ims"
     assert props["Type_version"].default == "1.0"
+    assert props["Type_version"].tunable == "AT_CREATION"
     assert not props["Status"].settable
     assert not props["Resource_state"].settable
     assert props["R_description"].settable
@@ -542,6 +548,6 @@ def test_check_value_refusals_name_the_property(ims: ResourceType, name: str, ra
 
 
 def test_property_lookup_of_an_undeclared_name(ims: ResourceType) -> None:
-    expected = re.escape("SUNW.ims:1.0 has no property Nothing")
+    expected = re.escape("SUNW.ims has no property Nothing")
     with pytest.raises(UnknownPropertyError, match=expected):
         ims.property("Nothing")

@@ -21,6 +21,7 @@ from scims.rtr import (
 )
 from scims.sysprops import METHODS, lookup
 
+# Real RTR files of other agents (SAM-QFS, Ingres; see test_rtr.py), beside the repository.
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "rtr-examples"
 HEADER = 'Resource_type = "x";\nRT_basedir = /opt/x;\nStart = start;\nStop = stop;\n'
 
@@ -249,7 +250,9 @@ def test_generated_files_read_back_as_written(
     expected_name = f"{spec.vendor_id}.{spec.resource_type}" if spec.vendor_id \
         else spec.resource_type
     assert rt.name == expected_name
-    assert rt.full_name == (f"{expected_name}:{spec.rt_version}" if spec.rt_version
+    # The version is part of the name only for an upgrade-aware type.
+    assert rt.full_name == (f"{expected_name}:{spec.rt_version}"
+                            if spec.rt_version and spec.upgrade_from is not None
                             else expected_name)
     assert rt.api_version == (spec.api_version or 2)
     assert rt.failover is bool(spec.failover)

@@ -121,6 +121,23 @@ def no_goodbye_pop(conn: socket.socket) -> None:
         return
 
 
+def hangs_before(command: str, greeting: bytes, replies: dict[str, bytes],
+                 tagged: bool = False) -> Handler:
+    """A server that greets and answers `replies`, then stops answering at `command`,
+    as a stopped Dovecot or Postfix process does mid-session. IMAP commands are `tagged`."""
+    def handle(conn: socket.socket) -> None:
+        conn.sendall(greeting)
+        for line in _lines(conn):
+            words = line.split()
+            tag, verb = (words[0], words[1].upper()) if tagged else ("", words[0].upper())
+            if verb == command:
+                time.sleep(3)
+                return
+            if verb in replies:
+                conn.sendall(replies[verb].replace(b"TAG", tag.encode()))
+    return handle
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[[Handler], int]]:
     servers: list[LineServer] = []
@@ -193,3 +210,19 @@ def test_probes_run_concurrently(serve) -> None:
     elapsed = time.monotonic() - started
     assert all(r.score == COMPLETE_FAILURE for r in results)
     assert elapsed < 4 * 0.6, "four hung probes must not take four timeouts"
+
+
+@pytest.mark.parametrize(("protocol", "handler", "reply_to"), [
+    ("imap", hangs_before("LOGOUT", b"* OK meadow IMAP4 service\r\n",
+                          {"CAPABILITY": b"* CAPABILITY IMAP4rev1\r\nTAG OK done\r\n"},
+                          tagged=True),
+     "LOGOUT"),
+    ("pop", hangs_before("QUIT", b"+OK meadow POP3 service\r\n", {}), "QUIT"),
+    ("smtp", hangs_before("QUIT", b"220 meadow ESMTP\r\n",
+                          {"EHLO": b"250-meadow\r\n250 PIPELINING\r\n"}), "QUIT"),
+])
+def test_hang_during_goodbye_is_a_complete_failure(serve, protocol: str, handler: Handler,
+                                                   reply_to: str) -> None:
+    result = probe(Target(protocol, protocol, "127.0.0.1", serve(handler)), timeout=0.5)
+    assert result.score == COMPLETE_FAILURE, result.detail
+    assert f"timed out after 0.5 s waiting for the reply to {reply_to}" in result.detail

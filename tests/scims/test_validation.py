@@ -95,4 +95,5 @@ def test_validate_refuses_bad_timing_in_one_line_before_anything_else(
     assert [record.line() for record in recorder.records] == [
         f"[ID {messages.RETRY_INTERVAL_TOO_SHORT.msgid} daemon.error] Retry_interval 120 is "
         "shorter than Thorough_probe_interval 30 x Retry_count 5."]
-    assert stored.asked == ["Thorough_probe_interval"]
+    # Validate_timeout bounds every later call (trust.Budget); then the timing check.
+    assert stored.asked == ["Validate_timeout", "Thorough_probe_interval"]

@@ -9,7 +9,7 @@ Listing format is the documented `name = value` (quoted when needed); `-m` adds
 
 `-v` needs `-o`; an unknown option or argument is a usage error (exit 1). A reader that
 closes the pipe early (`configutil | head`) ends configutil silently, as SIGPIPE ends the real
-one. Unknown parameters: the reference (msgserver.md 2.4, inferred there) has `-o` exit
+one. Unknown parameters: docs/msgserver.md §6.1 (inferred there) has `-o` exit
 non-zero for them. The stand-in has no schema of every parameter: a name is known when it is
 set (msg.conf, msg.conf.defaults) or belongs to a documented family (KNOWN_FAMILIES); an
 unknown one is refused, read or set, with exit 1. A known but unset one prints nothing.
@@ -34,7 +34,7 @@ _NOT_REFRESHABLE = (".enable", ".port", ".maxsessions", ".maxthreads", ".listena
                     ".enablesslport", ".sslport", "local.serveruid", "local.servergid")
 
 
-# Parameter families of the 6.3 documentation (msgserver.md 2.1, 2.8, 3.3, 4.1).
+# Parameter families of the 6.3 documentation (docs/msgserver.md §6.1).
 KNOWN_FAMILIES = ("local.", "service.", "store.", "metermaid.", "alarm.")
 
 

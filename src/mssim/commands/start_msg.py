@@ -4,6 +4,11 @@ With the watcher enabled (and always with `ha`), start-msg launches the watcher,
 the services; start-msg prints the watcher's progress like the documented console output and
 exits 0 once every requested service serves, 1 if one failed to start.
 
+Before anything starts, start-msg checks that the runtime user can reach the server root and
+the configuration directory (`mssim.access`): the servers switch to that user, and a parent
+directory closed to it would kill each of them with nothing but "exited with status 1" to
+show. It then names the directory and the user and exits 1, nothing started.
+
 `start-msg ha` promises HA semantics: the watcher exits when it gives up restarting a server,
 so that the cluster fails over. A watcher already running without them (started by plain
 `start-msg`) would never exit, so `start-msg ha` refuses (exit 1, naming it) instead of
@@ -20,7 +25,7 @@ import sys
 import time
 import traceback
 
-from mssim import procs, product
+from mssim import access, node, procs, product
 from mssim.commands.common import command_fault, installation, watcher_pid, watcher_request
 from mssim.install import Installation
 
@@ -252,6 +257,23 @@ def wait_ready(child: subprocess.Popen[bytes], rfd: int, deadline: float) -> boo
     return False
 
 
+def unreachable(inst: Installation) -> str | None:
+    """Why the runtime user cannot reach the installation, or None when it can."""
+    root = node.node_root(str(inst.lib / "x"))
+    try:
+        uid, gid = node.runtime_ids(root, inst.user, inst.group)
+    except LookupError:
+        return None  # each server says so itself when it switches user
+    for what, path in (("server root", inst.base), ("configuration directory", inst.config)):
+        closed = access.first_closed(path, uid, {gid})
+        if closed is not None:
+            return (f"start-msg: the runtime user {inst.user} (uid {uid}, gid {gid}) cannot "
+                    f"reach the {what} {os.path.realpath(path)}: {closed.describe()} does not "
+                    f"let it search. Give {inst.user} search permission there (for example "
+                    "chmod o+x), then run start-msg again.")
+    return None
+
+
 def main(argv: list[str]) -> int:
     inst = installation()
     args = argv[1:]
@@ -264,6 +286,10 @@ def main(argv: list[str]) -> int:
     if not inst.is_configured():
         print(f"start-msg: {inst.config}/msg.conf not found: Messaging Server is not configured",
               file=sys.stderr)
+        return 1
+    closed = unreachable(inst)
+    if closed:
+        print(closed, file=sys.stderr, flush=True)
         return 1
     ha = "ha" in args
     if ha and args != ["ha"]:

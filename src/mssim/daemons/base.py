@@ -255,5 +255,14 @@ def run(cls: type[Daemon], argv: list[str]) -> int:
     os.chdir("/")
     try:
         return loop.run_until_complete(daemon.main())
+    except PermissionError as exc:
+        # The runtime user cannot reach part of the installation: one line, no traceback.
+        daemon.log("Error", f"cannot start: {inst.user} may not use {exc.filename}: "
+                   f"{exc.strerror}")
+        return 1
+    except OSError as exc:
+        # e.g. the pid file, written as the runtime user: one line in the log, not a traceback
+        daemon.log("Error", f"cannot run: {exc}")
+        return 1
     finally:
         loop.close()

@@ -1,0 +1,112 @@
+"""Helpers of the attack tests (tests/security): an installation as an attacker finds it on a
+node, a local user to run processes as, a pmfadm that can hang."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+RUNTIME_UID = 20001
+"""mailsrv, as the guide's example creates it."""
+OTHER_UID = 20002
+"""Another local account: a user the runtime user would like to hurt."""
+GID = 6000
+
+
+def make_installation(root: Path, *, server_user: str = "mailsrv") -> Path:
+    """A Messaging Server installation under node root `root`, as root installs it: B
+    (/opt/SUNWmsgsr) root's, the configuration directory C/config the runtime user's."""
+    base = root / "opt" / "SUNWmsgsr"
+    config = root / "var" / "opt" / "SUNWmsgsr" / "config"
+    (base / "sbin").mkdir(parents=True)
+    (base / "lib").mkdir()
+    config.mkdir(parents=True)
+    (base / "config").symlink_to(config)
+    for name in ("start-msg", "stop-msg"):
+        path = base / "sbin" / name
+        path.write_text("#!/bin/sh\nexit 0\n")
+        path.chmod(0o755)
+    (config / "msg.conf").write_text(
+        f"local.serveruid = {server_user}\nlocal.servergid = mail\nlocal.imta.enable = no\n"
+        "local.store.enable = no\n")
+    (root / "etc").mkdir(exist_ok=True)
+    (root / "etc" / "passwd").write_text(
+        f"root:x:0:0::/:/bin/sh\ndaemon:x:1:1::/:\nmailsrv:x:{RUNTIME_UID}:{GID}::/:\n"
+        f"victim:x:{OTHER_UID}:{GID}::/:\n")
+    (root / "etc" / "group").write_text(f"root::0:\nmail::{GID}:mailsrv\n")
+    os.chown(config.parent, RUNTIME_UID, GID)
+    os.chown(config, RUNTIME_UID, GID)
+    os.chown(config / "msg.conf", RUNTIME_UID, GID)
+    return base
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+"""An interpreter other users can run (the test's own may live under /root)."""
+
+
+@pytest.fixture
+def node(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A node root with an installation, in a directory other users can reach (the runtime
+    user's processes must); the tests run as root, as the methods do."""
+    if os.geteuid() != 0:
+        pytest.fail("the attack tests run as root, as the agent's methods do")
+    top = Path(tempfile.mkdtemp(prefix="trust-", dir="/tmp"))
+    os.chmod(top, 0o755)
+    try:
+        yield _node_root(top, monkeypatch)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _node_root(top: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = top / "mars"
+    for sub in ("usr/cluster/bin", "var/cluster/rgm/rt/SUNW.ims", "dev"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "etc").mkdir(exist_ok=True)
+    (root / "etc" / "nodename").write_text("mars\n")
+    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    make_installation(root)
+    return root
+
+
+def as_user(uid: int):
+    """preexec_fn: the child becomes `uid` (a local user other than root)."""
+    def become() -> None:
+        os.setgroups([])
+        os.setgid(GID)
+        os.setuid(uid)
+    return become
+
+
+_PMFADM = """#!{python} -IS
+import os, sys, time
+here = os.path.dirname(os.path.abspath(sys.argv[0]))
+state = os.path.join(here, "pmfadm.stopped")
+with open(os.path.join(here, "pmfadm.calls"), "a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\\n")
+hang = os.path.join(here, "pmfadm.hang")
+if os.path.exists(hang) and sys.argv[1] in open(hang).read().split():
+    time.sleep(3600)
+if sys.argv[1] == "-q":
+    sys.exit(1 if os.path.exists(state) else 0)
+if sys.argv[1] == "-s" and "KILL" in sys.argv:
+    open(state, "w").close()
+sys.exit(0)
+"""
+
+
+def fake_pmfadm(root: Path, *, hang: str = "") -> Path:
+    """pmfadm of a node where the svc tag runs until `pmfadm -s tag KILL`; the options in
+    `hang` (say "-q") never answer."""
+    bin_dir = root / "usr" / "cluster" / "bin"
+    path = bin_dir / "pmfadm"
+    path.write_text(_PMFADM.format(python=sys.executable))
+    path.chmod(0o755)
+    (bin_dir / "pmfadm.hang").write_text(hang)
+    return bin_dir / "pmfadm.calls"

@@ -1,0 +1,106 @@
+"""What root executes: every component of the path from /, checked each time.
+
+Attacks 2, 3 and 12 of issue #11, and by reading: a server root of /usr."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from helpers_scims import FakeCommand, RecordingTransport
+from security_support import RUNTIME_UID, fake_pmfadm
+
+from scims import installation, messages, service_control
+from scims.errors import AgentError
+from scims.installation import check_command
+from scims.invocation import PropertyView, parse
+from scims.method_runtime import MethodContext
+from scims.syslog import AgentLog
+
+NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
+SVC = "MAIL-RG,mail-rs,0.svc"
+SERVER_ROOT = "/opt/SUNWmsgsr"
+
+
+def test_a_server_root_whose_parent_the_runtime_user_can_write_is_refused(node: Path) -> None:
+    """Attack 2: /opt/mailsrv-owned/SUNWmsgsr passed Validate: the runtime user could swap
+    the whole tree (sbin/start-msg with it) between the checks and PMF's start."""
+    parent = node / "opt"
+    os.chown(parent, RUNTIME_UID, -1)
+    with pytest.raises(AgentError) as caught:
+        check_command(str(node / "opt" / "SUNWmsgsr"), installation.START_MSG, SERVER_ROOT)
+    assert caught.value.message is messages.COMMAND_UNTRUSTED
+    assert f"owner user ID {RUNTIME_UID}" in str(caught.value)
+    assert str(parent) in str(caught.value)
+
+
+def test_a_server_root_reached_through_a_link_of_the_runtime_user_is_refused(
+        node: Path) -> None:
+    """Attack 2, the symbolic-link variant: B is a link the runtime user owns in a sticky
+    directory, so it can re-point it at a tree of its own whenever it likes."""
+    sticky = node / "srv"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    link = sticky / "SUNWmsgsr"
+    link.symlink_to(node / "opt" / "SUNWmsgsr")
+    os.lchown(link, RUNTIME_UID, -1)
+    with pytest.raises(AgentError) as caught:
+        check_command(str(link), installation.START_MSG, SERVER_ROOT)
+    assert f"owner user ID {RUNTIME_UID}" in str(caught.value)
+
+
+def test_start_msg_with_mode_01777_is_refused(node: Path) -> None:
+    """Attack 12: the sticky-bit exemption was applied to files, where it means nothing."""
+    start_msg = node / "opt" / "SUNWmsgsr" / "sbin" / "start-msg"
+    start_msg.chmod(0o1777)
+    with pytest.raises(AgentError) as caught:
+        check_command(str(node / "opt" / "SUNWmsgsr"), installation.START_MSG, SERVER_ROOT)
+    assert "mode 1777" in str(caught.value)
+
+
+def context(method: str, props: dict[str, object]) -> tuple[MethodContext, RecordingTransport]:
+    inv = parse(NAMES)
+    recorder = RecordingTransport()
+    ctx = MethodContext(method, inv, AgentLog(inv.resource_type, inv.group, inv.resource,
+                                              method, transport=recorder, facility="daemon"))
+
+    class Stored:
+        def resource_get(self, optag: str, r: str, g: str):
+            from scims.framework import Reply
+            return Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
+
+        def extension(self, r: str, g: str, name: str):
+            return "STRING", props[name]
+
+    ctx.props = PropertyView(inv, Stored())
+    return ctx, recorder
+
+
+def test_stop_does_not_run_a_stop_msg_handed_to_the_runtime_user(node: Path) -> None:
+    """Attack 3: stop-msg chowned to the runtime user (and edited) after Validate: the next
+    Stop ran it as root. Now Stop refuses it in one line, kills instead, and succeeds."""
+    stop_msg = node / "opt" / "SUNWmsgsr" / "sbin" / "stop-msg"
+    stop_msg.write_text("#!/bin/sh\ntouch /tmp/owned-by-mailsrv\n")
+    os.chown(stop_msg, RUNTIME_UID, -1)
+    fake_pmfadm(node)
+    hatimerun = FakeCommand(node, "hatimerun").answer(None)
+    ctx, recorder = context("ims_svc_stop", {"stop_timeout": 60,
+                                             "IMS_serverroot": SERVER_ROOT})
+    assert service_control.stop(ctx) == 0
+    assert not any(str(stop_msg) in " ".join(argv) for argv in hatimerun.argvs()), \
+        "root ran the runtime user's stop-msg"
+    refusals = [r.text for r in recorder.records
+                if r.message is messages.COMMAND_UNTRUSTED]
+    assert len(refusals) == 1, [r.text for r in recorder.records]
+    assert f"owner user ID {RUNTIME_UID}" in refusals[0] and "mode 0755" in refusals[0]
+    assert recorder.records[-1].message is messages.STOPPED
+
+
+@pytest.mark.parametrize("server_root", ["/usr", "/opt", "/var", "/usr/local", "/etc"])
+def test_a_server_root_that_is_a_system_directory_is_refused(server_root: str) -> None:
+    """By reading: a server root of /usr makes /usr/sbin/sshd "a Messaging Server process"
+    to Start (already running) and to Stop (killed)."""
+    with pytest.raises(AgentError) as caught:
+        installation.checked_server_root(server_root)
+    assert server_root in str(caught.value)

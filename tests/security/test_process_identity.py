@@ -1,0 +1,196 @@
+"""Which processes are the instance's: the kernel's word (executable, uid, start time), not
+argv; the runtime user cross-checked; Stop kills nothing else.
+
+Attacks 4, 5 and 6 of issue #11, and by reading: an instance at /a counting the processes of
+an instance at /a/b as its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers_scims import FakeCommand, RecordingTransport
+from security_support import OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
+
+from scims import messages, service_control
+from scims.invocation import PropertyView, parse
+from scims.messaging_processes import MessagingInstance
+from scims.method_runtime import MethodContext
+from scims.syslog import AgentLog
+
+SERVER_ROOT = "/opt/SUNWmsgsr"
+NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
+SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen]]:
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+def spawn(procs: list[subprocess.Popen], argv: list[str], **kwargs: object) -> subprocess.Popen:
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+    procs.append(proc)
+    return proc
+
+
+def settle() -> None:
+    """Give a child the moment it needs to exec (its argv and executable are then final)."""
+    time.sleep(0.5)
+
+
+def context(props: dict[str, object]) -> tuple[MethodContext, RecordingTransport]:
+    inv = parse(NAMES)
+    recorder = RecordingTransport()
+    ctx = MethodContext("ims_svc_stop", inv, AgentLog(
+        inv.resource_type, inv.group, inv.resource, "ims_svc_stop", transport=recorder,
+        facility="daemon"))
+
+    class Stored:
+        def resource_get(self, optag: str, r: str, g: str):
+            from scims.framework import Reply
+            return Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
+
+        def extension(self, r: str, g: str, name: str):
+            return "STRING", props[name]
+
+    ctx.props = PropertyView(inv, Stored())
+    return ctx, recorder
+
+
+def test_another_users_fake_watcher_is_not_the_instance(node: Path, started) -> None:
+    """Attack 5: any user running a process whose argv[0] is <IMS_serverroot>/lib/watcher
+    made Start refuse ("already running outside the control of the cluster")."""
+    base = node / "opt" / "SUNWmsgsr"
+    fake = spawn(started, [str(base / "lib" / "watcher"), "1000"], executable="/bin/sleep",
+                 preexec_fn=as_user(OTHER_UID))
+    settle()
+    assert fake.poll() is None
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    assert instance.processes() == [], "a process of another user taken for Messaging Server"
+    assert instance.watcher() is None
+
+
+def test_the_runtime_users_fake_watcher_with_another_executable_is_not_the_instance(
+        node: Path, started) -> None:
+    """Attack 5 by the runtime user itself: argv names the watcher, the kernel says sleep."""
+    base = node / "opt" / "SUNWmsgsr"
+    spawn(started, [str(base / "lib" / "watcher"), "1000"], executable="/bin/sleep",
+          preexec_fn=as_user(RUNTIME_UID))
+    settle()
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    assert instance.watcher() is None
+
+
+def test_a_real_program_of_the_installation_is_the_instance(node: Path, started) -> None:
+    """The other side of attack 5: the installation's own watcher (a script here, as in the
+    stand-in) run by the runtime user is found, by its interpreter and uid."""
+    base = node / "opt" / "SUNWmsgsr"
+    watcher = base / "lib" / "watcher"
+    watcher.write_text(f"#!{SYSTEM_PYTHON}\n{SLEEPER}")
+    watcher.chmod(0o755)
+    proc = spawn(started, [str(watcher)], preexec_fn=as_user(RUNTIME_UID))
+    settle()
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    found = instance.watcher()
+    assert found is not None and found.pid == proc.pid
+
+
+def test_stop_spares_roots_editor_in_the_configuration_directory(node: Path, started) -> None:
+    """Attack 6: root editing config/msg.conf on the node being left: Stop SIGKILLed the
+    editor (its argv[1] lies under the server root). The editor here is `tail -f` named vi."""
+    base = node / "opt" / "SUNWmsgsr"
+    editor = spawn(started, ["vi", str(base / "config" / "msg.conf"), "-f"],
+                   executable="/usr/bin/tail", stdout=subprocess.DEVNULL)
+    settle()
+    assert editor.poll() is None
+    fake_pmfadm(node)
+    FakeCommand(node, "hatimerun").answer(None)
+    ctx, _recorder = context({"stop_timeout": 60, "IMS_serverroot": SERVER_ROOT})
+    assert service_control.stop(ctx) == 0
+    time.sleep(0.3)
+    assert editor.poll() is None, "Stop killed root's editor"
+
+
+def test_msg_conf_naming_another_account_does_not_make_stop_kill_it(node: Path,
+                                                                     started) -> None:
+    """Attack 4: the runtime user re-points its configuration at a msg.conf of its own that
+    names another account as local.serveruid: Stop SIGKILLed a process of that account
+    (one that held a file of the configuration directory)."""
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    (config / "msg.conf").write_text("local.serveruid = victim\nlocal.servergid = mail\n"
+                                     "local.imta.enable = no\nlocal.store.enable = no\n")
+    victim = spawn(started, [SYSTEM_PYTHON, "-c", SLEEPER], cwd=str(config),
+                   preexec_fn=as_user(OTHER_UID))
+    settle()
+    fake_pmfadm(node)
+    FakeCommand(node, "hatimerun").answer(None)
+    ctx, recorder = context({"stop_timeout": 60, "IMS_serverroot": SERVER_ROOT})
+    assert service_control.stop(ctx) == 0
+    time.sleep(0.3)
+    assert victim.poll() is None, "Stop killed a process of another account"
+    held = [r for r in recorder.records if r.message is messages.STORAGE_HELD]
+    assert held and str(victim.pid) in held[0].text, [r.text for r in recorder.records]
+
+
+def test_msg_conf_naming_another_account_is_refused_by_start_and_validate(node: Path) -> None:
+    """Attack 4, the check itself: local.serveruid must own the configuration directory."""
+    from scims import installation
+    from scims.errors import AgentError
+
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    (config / "msg.conf").write_text("local.serveruid = victim\nlocal.servergid = mail\n"
+                                     "local.imta.enable = no\nlocal.store.enable = no\n")
+    ctx, _ = context({})
+    with pytest.raises(AgentError) as caught:
+        installation.inspect(SERVER_ROOT, ctx.log)
+    assert "victim" in str(caught.value) and f"user ID {RUNTIME_UID}" in str(caught.value)
+
+
+def test_a_system_account_as_runtime_user_is_refused(node: Path) -> None:
+    """Beyond the list: local.serveruid = daemon (a system account) was accepted, and with it
+    every daemon process holding a file of the configuration directory was Stop's to kill."""
+    from scims import installation
+    from scims.errors import AgentError
+
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    os.chown(config, 1, -1)
+    (config / "msg.conf").write_text("local.serveruid = daemon\nlocal.servergid = mail\n"
+                                     "local.imta.enable = no\nlocal.store.enable = no\n")
+    ctx, _ = context({})
+    with pytest.raises(AgentError) as caught:
+        installation.inspect(SERVER_ROOT, ctx.log)
+    assert "system account" in str(caught.value)
+
+
+def test_an_instance_does_not_own_the_processes_of_one_nested_in_it(node: Path,
+                                                                    started) -> None:
+    """By reading: an instance at /a counted the processes of an instance at /a/b."""
+    outer = node / "opt" / "SUNWmsgsr"
+    inner = outer / "inner"
+    (inner / "lib").mkdir(parents=True)
+    watcher = inner / "lib" / "watcher"
+    watcher.write_text(f"#!{SYSTEM_PYTHON}\n{SLEEPER}")
+    watcher.chmod(0o755)
+    spawn(started, [str(watcher)], preexec_fn=as_user(RUNTIME_UID))
+    settle()
+    assert MessagingInstance(str(inner), None, RUNTIME_UID).watcher() is not None
+    assert MessagingInstance(str(outer), None, RUNTIME_UID).processes() == []
+
+
+def test_validate_refuses_an_installation_nested_in_another() -> None:
+    """By reading, the configuration side: Validate names the other resource."""
+    from scims import validation
+
+    assert validation.nested("/opt/a/b", "/opt/a") == "lies in"
+    assert validation.nested("/opt/a", "/opt/a/b") == "contains"
+    assert validation.nested("/opt/a", "/opt/ab") is None

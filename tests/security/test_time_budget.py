@@ -1,0 +1,237 @@
+"""Time: every call bounded by what is left of the method's timeout, kill steps keep their
+share, a timed-out command dies with its whole tree; a failed query is not a zero; one grace
+for all services failing in one cycle.
+
+Attacks 9, 11, 15 and 16 of issue #11."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pytest
+from helpers_scims import FakeCommand, RecordingTransport
+from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
+
+from scims import framework, service_control
+from scims.errors import FrameworkError
+from scims.fault_monitor import GRACE_LIMIT, GRACE_POLL, FaultMonitor, Settings
+from scims.invocation import PropertyView, parse
+from scims.messaging_processes import MessagingInstance
+from scims.method_runtime import MethodContext
+from scims.scha_errors import SchaError
+from scims.service_probes import ProbeResult, Target
+from scims.syslog import AgentLog
+
+SERVER_ROOT = "/opt/SUNWmsgsr"
+NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
+SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
+
+
+def stop_context(props: dict[str, object]) -> tuple[MethodContext, RecordingTransport]:
+    inv = parse(NAMES)
+    recorder = RecordingTransport()
+    ctx = MethodContext("ims_svc_stop", inv, AgentLog(
+        inv.resource_type, inv.group, inv.resource, "ims_svc_stop", transport=recorder,
+        facility="daemon"))
+
+    class Stored:
+        def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
+            return framework.Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
+
+        def extension(self, r: str, g: str, name: str) -> tuple[str, object]:
+            return "STRING", props[name]
+
+    ctx.props = PropertyView(inv, Stored())
+    return ctx, recorder
+
+
+def test_stop_with_a_hanging_pmfadm_still_stops_messaging_server(node: Path) -> None:
+    """Attack 9: `pmfadm -q` hanging: Stop gave up after one 30 s call without running
+    stop-msg or killing anything: STOP_FAILED, Messaging Server left running."""
+    base = node / "opt" / "SUNWmsgsr"
+    watcher = base / "lib" / "watcher"
+    watcher.write_text(f"#!{SYSTEM_PYTHON}\n{SLEEPER}")
+    watcher.chmod(0o755)
+    server = subprocess.Popen([str(watcher)], preexec_fn=as_user(RUNTIME_UID))  # noqa: PLW1509
+    try:
+        time.sleep(0.5)
+        assert MessagingInstance(str(base), None, RUNTIME_UID).watcher() is not None
+        calls = fake_pmfadm(node, hang="-q -s")
+        hatimerun = FakeCommand(node, "hatimerun").answer(None)
+        ctx, recorder = stop_context({"stop_timeout": 20, "IMS_serverroot": SERVER_ROOT})
+        try:
+            status = service_control.stop(ctx)
+        except FrameworkError as exc:
+            pytest.fail(f"Stop gave up: {exc}")
+        assert status == 0, [r.text for r in recorder.records]
+        assert server.wait(timeout=10) == -9, "Messaging Server was not killed"
+        assert any(argv[-2:] == [str(base / "sbin" / "stop-msg"), "ha"]
+                   for argv in hatimerun.argvs()), "stop-msg was not run"
+        assert calls.read_text().count("-q") == 1, "Stop waited for pmfadm again and again"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.parametrize("detach", [False, True], ids=["grandchild", "reparented"])
+def test_a_timed_out_command_dies_with_its_whole_tree(node: Path, detach: bool) -> None:
+    """Attack 16: a hung framework command whose grandchild kept the pipes open: a 2 s
+    timeout took 7 s and left the grandchild running (here also one already reparented)."""
+    pidfile = node / "grandchild.pid"
+    spawn = (f"( sleep 1000 & echo $! > {pidfile} )" if detach
+             else f"sleep 1000 & echo $! > {pidfile}")
+    command = node / "usr" / "cluster" / "bin" / "scha_cluster_get"
+    command.write_text(f"#!/bin/sh\n{spawn}\nsleep 1000\n")
+    command.chmod(0o755)
+    with pytest.raises(FrameworkError) as caught:
+        framework.cluster_get("SYSLOG_FACILITY", timeout=2)
+    assert caught.value.err == SchaError.TIMEOUT
+    grandchild = int(pidfile.read_text())
+    try:
+        deadline = time.monotonic() + 5
+        while _alive(grandchild) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(grandchild), "the command's grandchild was left running"
+    finally:
+        if _alive(grandchild):
+            os.kill(grandchild, 9)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+# --- the fault monitor ----------------------------------------------------------------------
+
+IMAP = Target("imap", "imap", "127.0.1.155", 143)
+
+
+@dataclass
+class FakeContext:
+    log: AgentLog
+    resource: str = "mail-rs"
+    group: str = "MAIL-RG"
+    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
+
+    def set_status(self, status: str, message: Optional[str]) -> None:
+        self.statuses.append((status, message))
+
+
+class BrokenCountCluster:
+    """scha_control works; Num_resource_restarts cannot be read."""
+
+    def __init__(self) -> None:
+        self.controls: list[str] = []
+
+    def control(self, tag: str, g: str, r: str) -> SchaError:
+        self.controls.append(tag)
+        return SchaError.NOERR
+
+    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
+        raise FrameworkError("scha_resource_get", SchaError.CLUSTER, "not in cluster mode",
+                             optag)
+
+
+@dataclass
+class FakeProcess:
+    pid: int
+    program: str = "/opt/SUNWmsgsr/lib/watcher"
+
+    def is_alive(self) -> bool:
+        return True
+
+
+class FakeInstance:
+    def watcher(self) -> FakeProcess:
+        return FakeProcess(100)
+
+    def processes(self) -> list[FakeProcess]:
+        return [FakeProcess(100)]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def refused(target: Target, timeout: float) -> ProbeResult:
+    return ProbeResult(target, 100, f"{target.label} refused the connection", 0.01)
+
+
+def monitor(cluster: object, targets: list[Target], clock: Clock, *, autorestart: bool,
+            node: Path) -> FaultMonitor:
+    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+                               transport=RecordingTransport(), facility="daemon"))
+    settings = Settings(thorough_probe_interval=10, probe_timeout=30, retry_count=2,
+                        retry_interval=600, failover_mode="SOFT")
+    extra: dict[str, object] = {}
+    if "ledger" in inspect.signature(FaultMonitor).parameters:
+        # The monitor's own record of its restart requests, where each new monitor finds it.
+        from scims.fault_monitor import RestartLedger
+        from scims.trust import RuntimeRecord
+        extra["ledger"] = RestartLedger(RuntimeRecord("MAIL-RG", "mail-rs", "restarts"))
+    return FaultMonitor(ctx, settings, FakeInstance(), targets,  # type: ignore[arg-type]
+                        server_root=SERVER_ROOT, watch_watcher=autorestart,
+                        autorestart=autorestart, cluster=cluster, probe_one=refused,
+                        clock=clock, sleep=clock.sleep, watch_interval=0.05, **extra)
+
+
+def test_a_failed_restart_count_is_not_zero(node: Path) -> None:
+    """Attack 11: Num_resource_restarts failing: every restart was "restart 1 of 2", the
+    watcher was killed again and again, and the group never failed over. Each restart
+    replaces the monitor process, so each generation here is a new FaultMonitor."""
+    cluster = BrokenCountCluster()
+    clock = Clock()
+    for _generation in range(4):
+        monitor(cluster, [IMAP], clock, autorestart=False, node=node).probe_cycle()
+        clock.now += 30
+        if cluster.controls[-1] == "GIVEOVER":
+            break
+    assert cluster.controls == ["RESOURCE_RESTART", "RESOURCE_RESTART", "GIVEOVER"]
+
+
+def test_seven_failing_services_share_one_grace(node: Path) -> None:
+    """Attack 15: seven services refusing at once: the restart came 70 s later (a 10 s
+    grace per service, one after the other). Time here is the monitor's own clock."""
+    targets = [Target(f"svc{i}", "smtp", "127.0.1.155", 2500 + i) for i in range(7)]
+    cluster = BrokenCountCluster()
+    cluster.resource_get = lambda *a: framework.Reply(  # type: ignore[method-assign]
+        "scha_resource_get", "Num_resource_restarts", ("0",))
+    clock = Clock()
+    fm = monitor(cluster, targets, clock, autorestart=True, node=node)
+    began = clock.now
+    fm.probe_cycle()
+    assert cluster.controls == ["RESOURCE_RESTART"]
+    assert clock.now - began <= GRACE_LIMIT + GRACE_POLL, \
+        f"the restart came after {clock.now - began:.0f} s of grace"
+
+
+def test_the_restart_ledger_is_kept_where_only_root_writes(node: Path) -> None:
+    """The record an unknown count falls back on is no new input for the runtime user."""
+    from scims.trust import RuntimeRecord, check_directory
+
+    record = RuntimeRecord("MAIL-RG", "mail-rs", "restarts")
+    assert record.write("1.0\n")
+    assert check_directory(record.directory) is None
+    assert os.stat(record.path).st_uid == 0
+    os.chown(record.directory, RUNTIME_UID, -1)
+    assert record.read() is None, "a record in a directory of the runtime user was believed"
+    assert not record.write("2.0\n")
+
