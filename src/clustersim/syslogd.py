@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
 import re
 import select
@@ -314,6 +315,14 @@ class _Outputs:
         self.targets = []
 
 
+def _name_process(name: str) -> None:
+    """Take the daemon's name (prctl PR_SET_NAME), so that `ps` and `pkill -HUP syslogd` on
+    the node find it as an administrator expects, not as `python3`."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(15, ctypes.c_char_p(name.encode()), 0, 0, 0)  # 15: PR_SET_NAME
+
+
 def serve(layout: ClusterLayout, node: str) -> int:
     """Run the daemon until SIGTERM/SIGINT; SIGHUP rereads syslog.conf. Returns the exit
     status."""
@@ -346,6 +355,7 @@ def serve(layout: ClusterLayout, node: str) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
+    _name_process("syslogd")
     layout.syslogd_pidfile(node).write_text(f"{os.getpid()}\n")
     try:
         while not stopping:
@@ -463,8 +473,21 @@ def stop_syslogd(layout: ClusterLayout, node: str, *, timeout: float = STOP_TIME
 
 
 def reload_syslogd(layout: ClusterLayout, node: str) -> bool:
-    """SIGHUP to the node's syslog daemon (`pkill -HUP syslogd` on that node): it rereads
-    /etc/syslog.conf. False if no daemon runs for the node."""
+    """SIGHUP to the node's syslog daemon: it rereads /etc/syslog.conf. On a cluster of real
+    hosts, from outside the node this is the real `pkill -HUP -x syslogd` run on the node (the
+    pid file holds the pid as the node's PID namespace numbers it, which means another
+    process out here); on the node itself, or on a bare test root, the pid file's pid.
+    False if no daemon runs for the node."""
+    if (layout.base / "hostlab.json").exists():
+        from clustersim import hosts  # noqa: PLC0415 - hosts is for clusters of real hosts
+
+        host = hosts.host(layout, node)
+        if not host.is_powered:
+            return False
+        if not host.is_current():
+            done = host.run(["pkill", "-HUP", "-x", "syslogd"], capture_output=True,
+                            timeout=30)
+            return done.returncode == 0
     pid = _read_pid(layout.syslogd_pidfile(node))
     if pid is None or not procs.is_alive(pid):
         return False

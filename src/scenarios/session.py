@@ -105,9 +105,7 @@ class Session:
             f.write(CLUSTERLOG_RULE + "\n")
         self.console.command(node, ["touch", CLUSTERLOG])
         self.site.on(node, CLUSTERLOG).touch()
-        self.host(node, ["pkill", "-HUP", "syslogd"],
-                  [sys.executable, "-m", "clustersim.syslogd", "--cluster",
-                   str(self.site.directory), "--node", node, "--reload"])
+        self.host(node, ["pkill", "-HUP", "syslogd"], ["pkill", "-HUP", "syslogd"])
 
     def append(self, node: str, path: str, line: str) -> None:
         """Add a line to a node's file, as `echo ... >> path`."""
