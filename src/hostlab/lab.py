@@ -399,6 +399,10 @@ class Host:
         if self.is_powered:
             return
         record = self._record
+        if record["powered"]:
+            # It powered itself off (SIGPWR from inside: a panic), so nobody tidied up after
+            # it: its cable's segment end may outlive it for a moment, and would block the new one.
+            self.power_off()
         spec_dir = self.directory / ".hostlab"
         spec_dir.mkdir(exist_ok=True)
         spec_path = spec_dir / "init.json"

@@ -124,12 +124,17 @@ def cut_cable(scene: Scene) -> None:
 
 def partitioned_side_panicked(scene: Scene) -> None:
     """The side without quorum (it cannot reach the quorum server) powered itself off; the
-    other side declared it dead and took the group."""
-    assert scene.site.host(scene.node) is None, f"{scene.node} still runs, cut off"
+    other side declared it dead and took the group. (The row's restore has booted the node
+    again by now: whether it still ran is noted when its cable is mended.)"""
+    assert scene.notes.get("cut-off node running at mend") is False, \
+        f"{scene.node} still ran, cut off, when the other side had taken the group"
+    assert any("CMM: quorum lost" in line for line in scene.lines(scene.node)), \
+        f"{scene.node} did not log its panic for lost quorum"
     node_declared_dead_by_silence(scene)
 
 
 def mend_and_boot(scene: Scene) -> None:
+    scene.notes["cut-off node running at mend"] = scene.site.host(scene.node) is not None
     scene.cluster.node_action("reconnect", scene.node)
     boot_node("self")(scene)
 
