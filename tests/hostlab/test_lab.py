@@ -311,6 +311,9 @@ def test_a_host_can_panic_itself(lab: hostlab.Lab) -> None:
     """SIGPWR to its own init, from a process of the host: the whole host goes at once."""
     mars, venus = two_hosts(lab)
     mars.popen(["sleep", "300"])
+    # A socket of this process made on mars (a client's, say) keeps mars's network
+    # namespace, and so its cable, alive after mars is gone.
+    held = mars.call(socket.socket, socket.AF_INET, socket.SOCK_DGRAM)
     mars.run(["kill", "-PWR", "1"])
     for _ in range(100):
         if not mars.is_powered:
@@ -318,3 +321,14 @@ def test_a_host_can_panic_itself(lab: hostlab.Lab) -> None:
         time.sleep(0.02)
     assert not mars.is_powered
     assert venus.is_powered
+    # It boots again, cable and all, though nobody powered it off.
+    try:
+        mars.power_on()
+        server = serve(mars)
+        try:
+            assert ask(venus, mars.address) == "mars"
+        finally:
+            server.kill()
+            server.wait(10)
+    finally:
+        held.close()
