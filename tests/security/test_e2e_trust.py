@@ -12,10 +12,12 @@ import stat
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from security_support import OTHER_UID, RUNTIME_UID, as_user
+from security_support import GID, OTHER_UID, RUNTIME_UID
 
+import hostlab
 from scenarios import faults, proof
 from scenarios.testbed import HEAL_TIMEOUT, Cluster
 
@@ -49,31 +51,64 @@ def planted() -> Iterator[list[subprocess.Popen]]:
         proc.wait(timeout=10)
 
 
+def _named(site, node: str, argv: list[str], uid: int | None = None) -> hostlab.HostProcess:
+    """`tail` started on the node under the name `argv[0]` with `argv[1:]` (as `ps` there
+    shows it), as root or as the local user `uid`."""
+    host = site.host(node)
+    assert host is not None, f"{node} is down"
+    who = [] if uid is None else ["setpriv", f"--reuid={uid}", f"--regid={GID}",
+                                  "--clear-groups"]
+    return host.popen([*who, "bash", "-c", 'exec -a "$0" /usr/bin/tail "$@"', *argv],
+                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+def _pid_on_node(proc: hostlab.HostProcess) -> int:
+    """The program's pid as its node's PID namespace numbers it (what the agent logs)."""
+    pid = proc.program_pid
+    assert pid is not None, "the planted program is gone"
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    raise AssertionError(f"no NSpid for {pid}")
+
+
 def test_a_fake_watcher_and_roots_editor_do_not_stop_a_switchover(
         tuned: Cluster, here: str, planted: list[subprocess.Popen]) -> None:
     """Attack 5: another user's process whose command line runs <B>/lib/watcher on the node
     the group moves to made Start refuse and the switchover fail. Attack 6: root's editor of
-    config/msg.conf on the node being left was SIGKILLed by Stop."""
+    config/msg.conf on the node being left was SIGKILLed by Stop. On a real host the editor
+    keeps the shared disk busy, so the unmount after Stop fails with the kernel's EBUSY (the
+    storage resource, not the agent, ends STOP_FAILED) until the editor ends."""
     site = tuned.site
     there = tuned.other(here)
-    # "python3 <B>/lib/watcher" as ps shows it; the kernel runs tail -f on the script.
-    fake = subprocess.Popen(["python3", faults.server_root(site, there) + "/lib/watcher", "-f"],
-                            executable="/usr/bin/tail", preexec_fn=as_user(OTHER_UID),  # noqa: PLW1509
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    # "python3 <B>/lib/watcher" as ps on the node shows it; the kernel runs tail -f on the
+    # script.
+    fake = _named(site, there, ["python3", faults.server_root(site, there) + "/lib/watcher",
+                                "-f"], uid=OTHER_UID)
     planted.append(fake)
-    editor = subprocess.Popen(
-        ["vi", faults.server_root(site, here) + "/config/msg.conf", "-f"],
-        executable="/usr/bin/tail", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    editor = _named(site, here, ["vi", faults.server_root(site, here) + "/config/msg.conf",
+                                 "-f"])
     planted.append(editor)
     time.sleep(0.5)
     where = faults.mark(site, there)
+    left = faults.mark(site, here)
+    tuned.switch(there, expect=None)
+    assert editor.poll() is None, "Stop killed root's editor"
+    assert faults.resource_state(site, here) == "OFFLINE", "the agent's Stop did not complete"
+    stop = faults.agent_lines(site, here, left, "ims_svc_stop")
+    assert any("Messaging Server stopped." in line for line in stop), stop
+    assert faults.group_state(site, here) == "ERROR_STOP_FAILED", "the editor's disk unmounted"
+    assert any("target is busy" in line for line in faults.since(site, here, left))
+    editor.kill()
+    editor.wait(10)
+    tuned.cmd(here, "scswitch", "-c", "-h", here, "-j", site.storage_resource,
+              "-f", "STOP_FAILED")
     tuned.switch(there)
     node, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
     assert node == there, "the switchover did not go through"
-    assert editor.poll() is None, "Stop killed root's editor"
     assert fake.poll() is None, "a process that is not Messaging Server was killed"
     lines = faults.agent_lines(site, there, where, "ims_svc_start")
-    assert any(f"Process {fake.pid} (user " in line and "left alone" in line
+    assert any(f"Process {_pid_on_node(fake)} (user " in line and "left alone" in line
                for line in lines), lines
 
 
