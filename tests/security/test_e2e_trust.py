@@ -6,6 +6,7 @@ Attacks 3, 5, 6 and 7 (the unit tests beside this file cover each in detail)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -145,8 +146,8 @@ def test_a_fifo_for_msg_conf_does_not_make_stop_fail(tuned: Cluster, here: str) 
     """Attack 7: msg.conf replaced by a FIFO: Stop blocked until the RGM's timeout and the
     resource and its storage ended STOP_FAILED. Now the group goes offline cleanly."""
     site = tuned.site
-    # The file on the shared disk itself: the node's path goes when the storage goes offline.
-    msg_conf = site.on(here, site.config_dir + "/config/msg.conf").resolve()
+    relative = "config/msg.conf"
+    msg_conf = site.on(here, f"{site.config_dir}/{relative}")
     saved = msg_conf.with_name("msg.conf.saved")
     info = msg_conf.stat()
     msg_conf.rename(saved)
@@ -160,11 +161,38 @@ def test_a_fifo_for_msg_conf_does_not_make_stop_fail(tuned: Cluster, here: str) 
         state = faults.resource_state(site, here)
         lines = faults.agent_lines(site, here, where, "ims_svc_stop")
     finally:
-        if stat.S_ISFIFO(os.lstat(msg_conf).st_mode):
-            msg_conf.unlink()
-        saved.rename(msg_conf)
+        # The file is on the shared disk, which left the node with the group (if Stop
+        # completed): mount it on the node for a moment to put msg.conf back.
+        with _shared_disk(site, here) as top:
+            fifo, kept = top / relative, (top / relative).with_name("msg.conf.saved")
+            if stat.S_ISFIFO(os.lstat(fifo).st_mode):
+                fifo.unlink()
+            kept.rename(fifo)
     assert state == "OFFLINE", f"Stop ended {state}: " + "\n".join(lines)
     assert not faults.processes(site, here)
     assert any("Messaging Server stopped." in line for line in lines), lines
     tuned.cmd(here, "scswitch", "-Z", "-g", site.group)
     faults.wait_healthy(site, HEAL_TIMEOUT)
+
+
+@contextlib.contextmanager
+def _shared_disk(site, node: str) -> Iterator[Path]:
+    """The top of the file system of `site.config_dir`, as seen from this machine: where the
+    node has it mounted, else mounted on the node for the time of the block (its device
+    from the node's /etc/vfstab)."""
+    mounted = site.on(node, site.config_dir)
+    if os.path.ismount(mounted):
+        yield mounted
+        return
+    host = site.host(node)
+    assert host is not None, f"{node} is down"
+    device = next(fields[0] for fields in (line.split() for line in
+                  site.on(node, "/etc/vfstab").read_text().splitlines())
+                  if len(fields) > 2 and fields[2] == site.config_dir)
+    where = "/var/tmp/shared-disk"
+    host.run(["mkdir", "-p", where], check=True)
+    host.run(["mount", "-t", "ext4", device, where], check=True)
+    try:
+        yield site.on(node, where)
+    finally:
+        host.run(["umount", where], check=True)
