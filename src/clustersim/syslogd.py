@@ -167,7 +167,10 @@ def parse_datagram(data: bytes) -> tuple[int, str | None, str]:
     text = data.decode("utf-8", "replace").rstrip("\n\x00")
     tag: str | None = None
     head, sep, rest = text.partition(": ")
-    if sep and head and " " not in head:
+    tagged = text.find(": [ID ")  # a Solaris line's tag may hold blanks (a resource " ")
+    if tagged > 0:
+        tag, text = text[:tagged], text[tagged + 2 :]
+    elif sep and head and " " not in head:
         tag, text = head, rest
     elif text.endswith(":") and " " not in text:
         tag, text = text[:-1], ""

@@ -38,6 +38,9 @@ def test_parse_plain_libc_and_timestamped_forms() -> None:
     assert parse_datagram(b"<27>Dec  1 18:24:46 SC[a,b]: x: y\n") == (27, "SC[a,b]", "x: y")
     assert parse_datagram(b"<13>Nov 25 09:00:00 prog[123]: started") == (13, "prog[123]", "started")
     assert parse_datagram(b"no priority at all") == (13, None, "no priority at all")
+    # A resource named by a blank still makes one tag: the agent's text starts with [ID.
+    assert parse_datagram(b"<27>SC[SUNW.ims,, ,m]: [ID 1 daemon.error] bad") == (
+        27, "SC[SUNW.ims,, ,m]", "[ID 1 daemon.error] bad")
 
 
 def test_format_inserts_the_solaris_id_unless_present() -> None:
