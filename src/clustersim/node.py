@@ -84,7 +84,7 @@ def panic(layout: ClusterLayout, node: str) -> list[int]:
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGSTOP)
-        for pid in pids:
+        for pid in list(pids):  # a child forked since the listing joins the set
             for child in procs.descendants(pid):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(child, signal.SIGSTOP)

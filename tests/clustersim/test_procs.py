@@ -65,3 +65,27 @@ def test_subreaper_flag_and_liveness() -> None:
         proc.kill()
         proc.wait()
     assert not procs.is_alive(proc.pid)
+
+
+def test_node_panic_kills_a_child_born_after_the_node_was_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`clustersim node panic` lists the node's processes, then freezes their descendants: a
+    daemon that forked in between must be killed too, not end the panic with an error."""
+    from clustersim import node as nodelife
+    from clustersim.layout import ClusterLayout
+
+    parent = subprocess.Popen(["sh", "-c", "sleep 1000 & wait"])
+    try:
+        wait_for(lambda: len(procs.descendants(parent.pid)) == 1, what="the forked child")
+        child = procs.descendants(parent.pid)[0]
+        listed = iter([{parent.pid}])  # the listing saw only the parent
+        monkeypatch.setattr(nodelife, "node_processes", lambda _l, _n: next(listed, set()))
+
+        killed = nodelife.panic(ClusterLayout.at(tmp_path), "mars")
+
+        assert sorted(killed) == sorted([parent.pid, child])
+        assert procs.wait_gone([parent.pid, child], 10)
+    finally:
+        parent.kill()
+        parent.wait()
