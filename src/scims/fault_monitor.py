@@ -273,9 +273,13 @@ class FaultMonitor:
             pool.shutdown(wait=False)
 
     def _with_grace(self, results: list[ProbeResult]) -> list[ProbeResult]:
-        """Give the watcher a moment to restore the services it is restarting itself: one
-        grace for every service that failed in this cycle, not one per service in turn
-        (seven refusing services would otherwise wait seven graces)."""
+        """Give the watcher a moment to restore the services it is restarting itself, or to
+        finish shutting Messaging Server down when it gives up in HA mode (a failover, not a
+        restart): one grace for every service that failed in this cycle, not one per service
+        in turn (seven refusing services would otherwise wait seven graces). It lasts until
+        the next cycle would be due, at most GRACE_LIMIT: hangs are not graced, so
+        Probe_timeout, which an administrator lowers to see hangs sooner, does not shorten
+        the watcher's moment."""
         if not (self.watch_watcher and self.autorestart):
             return results
         graced = {i for i, r in enumerate(results) if not r.ok
@@ -283,7 +287,7 @@ class FaultMonitor:
         if not graced:
             return results
         results = list(results)
-        deadline = self.clock() + min(GRACE_LIMIT, self.settings.probe_timeout)
+        deadline = self.clock() + min(GRACE_LIMIT, self.settings.thorough_probe_interval)
         while graced and self.clock() < deadline:
             if self.watcher is not None and not self.watcher.is_alive():
                 return results  # the watcher is gone: _check_watcher decides

@@ -65,3 +65,4 @@ def test_subreaper_flag_and_liveness() -> None:
         proc.kill()
         proc.wait()
     assert not procs.is_alive(proc.pid)
+

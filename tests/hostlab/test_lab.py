@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -271,14 +273,25 @@ def test_addresses_outside_the_lab_range_are_refused(lab: hostlab.Lab) -> None:
         lab.host("mars", "198.18.1.5")
 
 
-def test_a_machine_without_root_is_told_in_one_line(tmp_path: Path) -> None:
+def test_a_machine_without_root_is_told_in_one_line() -> None:
     assert hostlab.check_capabilities() is None
-    src = str(Path(hostlab.__file__).parent.parent)
-    done = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PY, "-c",
-         "import hostlab; print(hostlab.check_capabilities())"],
-        capture_output=True, text=True, env={"PYTHONPATH": src, "PATH": os.environ["PATH"]},
-        cwd=tmp_path, check=True)
+    # The unprivileged user needs a copy of hostlab it may read: the checkout may lie in a
+    # private directory (a CI clone, pytest's own temporary root).
+    public = Path(tempfile.mkdtemp(prefix="hostlab-", dir="/tmp"))
+    try:
+        public.chmod(0o755)
+        shutil.copytree(Path(hostlab.__file__).parent, public / "hostlab",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for path in public.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PY, "-c",
+             "import hostlab; print(hostlab.check_capabilities())"],
+            check=False, capture_output=True, text=True,
+            env={"PYTHONPATH": str(public), "PATH": os.environ["PATH"]}, cwd=public)
+    finally:
+        shutil.rmtree(public)
+    assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == 1 and "missing" in lines[0] and "root" in lines[0]
 
