@@ -312,8 +312,11 @@ class MatrixRun:
     intervals and timeouts, so clusters side by side cost little); each row's result is
     published as soon as it is known."""
 
-    def __init__(self, package_dir: Path, shards: list[Shard]) -> None:
+    def __init__(self, package_dir: Path, shards: list[Shard],
+                 on_publish: Optional[Callable[[Row, Result | BaseException], None]] = None,
+                 ) -> None:
         self.package_dir = package_dir
+        self.on_publish = on_publish
         self.shards = shards
         self.results: dict[str, Result | BaseException] = {}
         self.done: dict[str, threading.Event] = {
@@ -322,7 +325,8 @@ class MatrixRun:
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._run_shard, args=(shard,), daemon=True,
                                          name=f"shard-{number}")
-                        for number, shard in enumerate(shards)]
+                        for number, shard in enumerate(shards) if shard.rows]
+        """A shard none of whose rows was selected gets no cluster."""
 
     def start(self) -> None:
         for thread in self.threads:
@@ -331,6 +335,8 @@ class MatrixRun:
     def _publish(self, row: Row, outcome: Result | BaseException) -> None:
         self.results[row.name] = outcome
         self.done[row.name].set()
+        if self.on_publish is not None:
+            self.on_publish(row, outcome)
 
     def _run_shard(self, shard: Shard) -> None:
         failed: Optional[str] = None

@@ -1,9 +1,10 @@
 """The fault matrix and the Validate fuzzing: SUNWscims on two-node stand-in clusters
 (src/scenarios/testbed.py), each always destroyed at the end with no process of it left.
 
-The matrix's rows run on clusters of their own, in background threads (src/scenarios/
-faultmatrix.py), started as soon as the session's first test here starts: the table then
-runs while the Validate fuzzing runs in the foreground on its own cluster, and each row's
+The matrix's rows run on clusters of their own, in a process of their own (src/scenarios/
+matrixprocess.py: other tests of this worker change the environment, which threads that start
+programs must not share), started as soon as the session's first test here starts: the table
+then runs while the Validate fuzzing and other tests run in the foreground, and each row's
 test in test_matrix.py collects that row's result.
 """
 
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.faultmatrix import RESULT_WAIT, MatrixRun, Row, Shard
+from scenarios.faultmatrix import RESULT_WAIT, Row
+from scenarios.matrixprocess import MatrixProcess
 
-MATRIX = pytest.StashKey[MatrixRun]()
+MATRIX = pytest.StashKey[MatrixProcess]()
 
 
 def _selected_rows(session: pytest.Session) -> tuple[object, list[Row]]:
@@ -38,8 +40,9 @@ def fault_matrix(request: pytest.FixtureRequest, package_dir: Path) -> Iterator[
     if module is None:
         yield
         return
-    run = MatrixRun(package_dir, [Shard([row for row in rows if module.shard_of(row) == n])
-                                  for n in range(len(module.SHARDS))])
+    run = MatrixProcess(Path(module.__file__), package_dir,
+                        [[row for row in rows if module.shard_of(row) == n]
+                         for n in range(len(module.SHARDS))])
     request.config.stash[MATRIX] = run
     run.start()
     try:
@@ -50,5 +53,5 @@ def fault_matrix(request: pytest.FixtureRequest, package_dir: Path) -> Iterator[
 
 
 @pytest.fixture
-def matrix(request: pytest.FixtureRequest) -> MatrixRun:
+def matrix(request: pytest.FixtureRequest) -> MatrixProcess:
     return request.config.stash[MATRIX]

@@ -39,12 +39,12 @@ from scenarios.faultmatrix import (
     TPI,
     WATCHER_REPAIR,
     Action,
-    MatrixRun,
     Outcome,
     Row,
     Scene,
     set_loglevel,
 )
+from scenarios.matrixprocess import MatrixProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -366,7 +366,7 @@ def test_every_row_has_a_cluster() -> None:
 
 
 @pytest.mark.parametrize("row", TABLE, ids=str)
-def test_fault(matrix: MatrixRun, row: Row) -> None:
+def test_fault(matrix: MatrixProcess, row: Row) -> None:
     result = matrix.result(row, RESULT_WAIT)
     assert result.took < row.bound, f"{row.name}: {result.took:.1f} s, bound {row.bound:.0f} s"
     print(f"{row.name}: {row.outcome.value} on {result.ended_on} after {result.took:.1f} s "
