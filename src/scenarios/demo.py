@@ -56,6 +56,7 @@ PROCEDURES = {
                            lambda ss: hastorage.unconfigure(ss[0])),
 }
 FAULT_TIMEOUT = 120
+CONSOLE = "/dev/console"
 
 
 def build_package(console: Console, out: Path) -> Path:
@@ -189,6 +190,20 @@ def agent_log(site: Site, node: str, where: int) -> list[str]:
             or (f"{tag}ims_svc_start]" in line and any(i in line for i in shown))]
 
 
+def console_size(site: Site, node: str) -> int:
+    try:
+        return site.on(node, CONSOLE).stat().st_size
+    except OSError:
+        return 0
+
+
+def console_since(site: Site, node: str, offset: int) -> list[str]:
+    """What the node's syslogd wrote to its console since `offset`."""
+    with site.on(node, CONSOLE).open("rb") as f:
+        f.seek(offset)
+        return f.read().decode(errors="replace").splitlines()
+
+
 def prove_watcher_restart(s: Session) -> None:
     site = s.site
     console = s.console
@@ -204,6 +219,7 @@ def prove_watcher_restart(s: Session) -> None:
                    and faults.watcher_pid(site, node) is not None, FAULT_TIMEOUT,
                    "Messaging Server steady before the fault", console)
     mark = faults.mark(site, node)
+    console_mark = console_size(site, node)
     watcher = faults.watcher_pid(site, node)
     assert watcher is not None
     console.command(node, ["kill", "-9", str(watcher)])
@@ -231,6 +247,9 @@ def prove_watcher_restart(s: Session) -> None:
     console.result(f"what the agent logged on {node} (var/adm/clusterlog), with the guide's "
                    "lines of ims_svc_start:")
     console.evidence(lines)
+    console.result(f"what reached {node}'s console (/dev/console: errors, as Solaris' "
+                   "syslog.conf sends them):")
+    console.evidence(console_since(site, node, console_mark))
     for n in site.nodes:
         s.loglevel(n, 0)
 

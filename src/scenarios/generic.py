@@ -184,16 +184,36 @@ def enable_mail_resource(s: Session) -> None:
     s.cluster(s.site.nodes[1], "scswitch", "-e", "-j", s.site.mail_resource)
 
 
+def watch_console(s: Session) -> None:
+    """Step 1's "watch /dev/console": where each node's console is, and what syslog sends it
+    (Solaris' default /etc/syslog.conf: every error, kern.notice and auth.notice)."""
+    for node in s.site.nodes:
+        s.console.note(f"{node}'s console is /dev/console on {node}: errors of every facility "
+                       f"reach it (`*.err;kern.notice;auth.notice /dev/sysmsg` in "
+                       f"/etc/syslog.conf)")
+
+
+def begin(s: Session, package_dir: Path) -> None:
+    """Steps 1-2: superuser, the console watched, the package on every node."""
+    watch_console(s)
+    install_package(s, package_dir)
+
+
 def show_status(s: Session) -> None:
-    """Step 17: `scstat -pw`, as the guide says (every node, group and resource)."""
+    """Step 17: `scstat -pw`, as the guide says (every node, group and resource), then the
+    console and /var/adm/messages of each node, as the guide asks the administrator to read."""
     s.cluster(s.site.nodes[1], "scstat", "-pw")
+    for node in s.site.nodes:
+        s.host(node, ["tail", "-5", "/dev/console"], ["tail", "-n", "5", "/dev/console"])
+        s.host(node, ["tail", "-5", "/var/adm/messages"],
+               ["tail", "-n", "5", "/var/adm/messages"])
 
 
 def steps(package_dir: Path) -> list[Step]:
     """Steps 1-17 of the generic procedure, from bare nodes to Messaging Server online."""
     return [
-        Step("1-2", "as superuser, install SUNWscims on every node",
-             lambda s: install_package(s, package_dir)),
+        Step("1-2", "as superuser, watching the console, install SUNWscims on every node",
+             lambda s: begin(s, package_dir)),
         Step("3", "create the runtime user and group on every node (same IDs everywhere); "
              "the logical host and the shared file system in /etc/hosts and /etc/vfstab",
              create_accounts_and_tables),

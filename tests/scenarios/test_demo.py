@@ -90,6 +90,13 @@ def test_make_demo_quiet_runs_the_guide_and_proves_the_service(
     for line in GUIDE_LINES:
         assert re.search(rf"^ +{tag}ims_svc_start\]: {line}$", out, re.M), line + "\n" + out
 
+    # the guide's "watch /dev/console": the fault monitor's error reached the node's console
+    console = out.split(f"=> what reached {home}'s console", 1)
+    assert len(console) == 2, out
+    assert re.search(rf"^ +{tag}ims_probe\]: \[ID \d+ daemon\.error\] The Messaging Server "
+                     r"watcher \(pid \d+\) died", console[1].split("\n[", 1)[0], re.M), out
+    assert "daemon.debug" not in console[1].split("\n[", 1)[0], "debug lines on the console"
+
     # the watcher killed: noticed, Messaging Server restarted in place, with the time
     assert re.search(rf"=> watcher death noticed in \d+\.\d s; Messaging Server restarted in "
                      rf"place on {home} \(new watcher pid \d+\), SMTP, IMAP and POP answering "
