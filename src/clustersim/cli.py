@@ -73,7 +73,7 @@ VFSTAB = """#device\t\tdevice\t\tmount\t\tFS\tfsck\tmount\tmount
 swap\t-\t/tmp\ttmpfs\t-\tyes\t-
 """
 NODE_DIRS = ("etc", "dev", "tmp", "usr/cluster/bin", "usr/cluster/lib/rgm/rtreg",
-             "opt/cluster/lib/rgm/rtreg", "var/cluster/rgm/rt", "var/adm", "opt", "var/opt",
+             "opt/cluster/lib/rgm/rtreg", "var/cluster/rgm/rt", "var/adm", "var/log", "opt", "var/opt",
              "var/sadm/install", "var/sadm/pkg", "var/run", "var/tmp")
 
 
@@ -98,6 +98,9 @@ def make_node_root(layout: ClusterLayout, cfg: ClusterConfig, node: str) -> None
     (root / "etc" / "group").write_text(GROUP)
     (root / "etc" / "hosts").write_text(hosts.hosts_file(cfg, node))
     (root / "etc" / "vfstab").write_text(VFSTAB)
+    # Solaris installs the file its syslog.conf sends mail.debug to (syslogd opens only
+    # files that exist).
+    (root / "var" / "log" / "syslog").touch()
     (root / "var" / "adm" / "messages").touch()
     (root / "dev" / "console").touch()
     (root / "etc" / "syslog.conf").write_text(default_syslog_conf())

@@ -29,8 +29,8 @@ SUBNET = ipaddress.ip_network("198.18.0.0/24")
 CLIENT = "client"
 CLIENT_ADDRESS = "198.18.0.200"
 NODE_PATHS = ("/etc/passwd", "/etc/group", "/etc/hosts", "/etc/vfstab", "/etc/syslog.conf",
-              "/etc/nodename", "/opt", "/var/opt", "/var/cluster", "/var/adm", "/var/sadm",
-              "/var/tmp", "/usr/cluster", "/dev/console")
+              "/etc/nodename", "/opt", "/var/opt", "/var/cluster", "/var/adm", "/var/log",
+              "/var/sadm", "/var/tmp", "/usr/cluster", "/dev/console")
 """Paths of a node that are its own (bind-mounted from its directory); the rest of the
 file system (the interpreter, /usr/bin, /tmp) is the machine's, shared as a read-mostly
 system disk would be."""

@@ -179,3 +179,23 @@ def _alive(pid: int) -> bool:
     with open(f"/proc/{pid}/stat") as fh:
         return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
 
+
+
+def test_each_node_logs_as_solaris_does_to_its_own_files(sleeper: Cluster) -> None:
+    """Solaris' default syslog.conf on every node: every file it names exists on the node, so
+    the console carries no syslogd complaint; mail.debug lands in the node's own
+    /var/log/syslog (never the machine's), daemon.err on the console and in messages."""
+    c = sleeper
+    machine_log = "/var/log/syslog"
+    before = os.path.getsize(machine_log) if os.path.exists(machine_log) else None
+    c.sh("mars", "logger", "-p", "mail.debug", "-t", "imta", "mail line for mars")
+    c.sh("mars", "logger", "-p", "daemon.err", "-t", "probe", "error line for mars")
+    mail = c.root("mars") / "var/log/syslog"
+    wait_for(lambda: "mail line for mars" in mail.read_text(), what="mail.debug in mars's log")
+    console = c.root("mars") / "dev/console"
+    wait_for(lambda: "error line for mars" in console.read_text(), what="the console line")
+    assert "No such file" not in console.read_text(), console.read_text()
+    assert "error line for mars" in (c.root("mars") / "var/adm/messages").read_text()
+    assert "mail line for mars" not in (c.root("venus") / "var/log/syslog").read_text()
+    after = os.path.getsize(machine_log) if os.path.exists(machine_log) else None
+    assert after == before, "a node wrote to the machine's own /var/log/syslog"
