@@ -168,6 +168,40 @@ def remove_intruder(scene: Scene) -> None:
         intruder(scene).mkdir()
 
 
+def busy_storage_then_switch(scene: Scene) -> None:
+    """root's shell sits in the shared file system on the node being left: the switchover's
+    unmount fails with the kernel's EBUSY, so the storage resource (not the agent's Stop)
+    ends STOP_FAILED and the group stays ERROR_STOP_FAILED; the administrator ends the shell,
+    clears the flag and switches again."""
+    site = scene.site
+    host = site.host(scene.node)
+    assert host is not None
+    shell = host.popen(["sleep", "600"], cwd=site.config_dir)
+    try:
+        proof.wait_for(lambda: shell.program_pid is not None, 10, "root's shell on the disk")
+        scene.cluster.switch(scene.other, expect=None)
+        scene.notes["group after the refused unmount"] = faults.group_state(site, scene.node)
+        scene.notes["mail-rs after the refused unmount"] = faults.resource_state(site,
+                                                                                 scene.node)
+        scene.notes["busy"] = [line for line in scene.lines(scene.node)
+                               if "target is busy" in line]
+    finally:
+        shell.kill()
+        shell.wait(10)
+    scene.cluster.cmd(scene.node, "scswitch", "-c", "-h", scene.node, "-j",
+                      site.storage_resource, "-f", "STOP_FAILED")
+    switch_away(scene)
+
+
+def refused_by_ebusy(scene: Scene) -> None:
+    assert scene.notes["group after the refused unmount"] == "ERROR_STOP_FAILED", scene.notes
+    assert scene.notes["mail-rs after the refused unmount"] == "OFFLINE", \
+        "the agent's Stop did not complete before the unmount"
+    assert scene.notes["busy"], "the kernel's EBUSY (umount: target is busy) was not logged"
+    stop = faults.agent_lines(scene.site, scene.node, scene.marks[scene.node], "ims_svc_stop")
+    assert any("Messaging Server stopped." in line for line in stop), stop
+
+
 def loglevel(content: str | None) -> Action:
     def inject(scene: Scene) -> None:
         for node in scene.site.nodes:
@@ -328,6 +362,8 @@ TABLE: list[Row] = [
         restore=boot_node("self"), check=node_declared_dead_by_silence),
     Row("network partition (cable cut)", cut_cable, Outcome.FAILOVER, SILENCE + SWITCH,
         restore=mend_and_boot, check=partitioned_side_panicked),
+    Row("storage unmount refused (EBUSY)", busy_storage_then_switch, Outcome.FAILOVER,
+        3 * SWITCH, check=refused_by_ebusy),
     Row("storage offline at start", storage_offline_at_start, Outcome.START_FAILURE,
         2 * SWITCH, restore=remove_intruder),
     Row("loglevel file garbage", loglevel("garbage\x01 \u00e9 99999"), Outcome.STOP_COMPLETES,
