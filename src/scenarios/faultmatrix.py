@@ -307,7 +307,29 @@ class Shard:
     sent: list[str] = field(default_factory=list)
 
 
-class MatrixRun:
+class Results:
+    """Rows' results as they become known; a row's test waits for its own."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.results: dict[str, Result | BaseException] = {}
+        self.done: dict[str, threading.Event] = {name: threading.Event() for name in names}
+        self.teardown_errors: list[str] = []
+
+    def _publish(self, row: Row | str, outcome: Result | BaseException) -> None:
+        name = row if isinstance(row, str) else row.name
+        self.results[name] = outcome
+        self.done[name].set()
+
+    def result(self, row: Row, timeout: float) -> Result:
+        if not self.done[row.name].wait(timeout):
+            raise TimeoutError(f"{row.name}: no result within {timeout:g} s")
+        outcome = self.results[row.name]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
+class MatrixRun(Results):
     """Each shard on its own cluster, all shards at once (most of a row is waiting for probe
     intervals and timeouts, so clusters side by side cost little); each row's result is
     published as soon as it is known."""
@@ -315,13 +337,10 @@ class MatrixRun:
     def __init__(self, package_dir: Path, shards: list[Shard],
                  on_publish: Optional[Callable[[Row, Result | BaseException], None]] = None,
                  ) -> None:
+        super().__init__([row.name for shard in shards for row in shard.rows])
         self.package_dir = package_dir
         self.on_publish = on_publish
         self.shards = shards
-        self.results: dict[str, Result | BaseException] = {}
-        self.done: dict[str, threading.Event] = {
-            row.name: threading.Event() for shard in shards for row in shard.rows}
-        self.teardown_errors: list[str] = []
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._run_shard, args=(shard,), daemon=True,
                                          name=f"shard-{number}")
@@ -332,10 +351,9 @@ class MatrixRun:
         for thread in self.threads:
             thread.start()
 
-    def _publish(self, row: Row, outcome: Result | BaseException) -> None:
-        self.results[row.name] = outcome
-        self.done[row.name].set()
-        if self.on_publish is not None:
+    def _publish(self, row: Row | str, outcome: Result | BaseException) -> None:
+        super()._publish(row, outcome)
+        if self.on_publish is not None and isinstance(row, Row):
             self.on_publish(row, outcome)
 
     def _run_shard(self, shard: Shard) -> None:
@@ -364,14 +382,6 @@ class MatrixRun:
             for row in shard.rows:
                 if not self.done[row.name].is_set():
                     self._publish(row, RowNotRun(f"the cluster failed: {exc}"))
-
-    def result(self, row: Row, timeout: float) -> Result:
-        if not self.done[row.name].wait(timeout):
-            raise TimeoutError(f"{row.name}: no result within {timeout:g} s")
-        outcome = self.results[row.name]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
 
     def stop(self, timeout: float) -> None:
         """Let the current rows finish, run no more, tear every cluster down."""

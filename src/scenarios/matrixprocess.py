@@ -27,7 +27,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Optional, Union
 
-from scenarios.faultmatrix import RESULT_WAIT, MatrixRun, Result, Row, RowFailed, RowNotRun, Shard
+from scenarios.faultmatrix import (
+    RESULT_WAIT,
+    MatrixRun,
+    Result,
+    Results,
+    Row,
+    RowFailed,
+    RowNotRun,
+    Shard,
+)
 
 Outcome = Union[Result, BaseException]
 
@@ -72,17 +81,15 @@ def child(table_file: Path, package_dir: Path, shards: list[list[str]], report: 
     return 0
 
 
-class MatrixProcess:
+class MatrixProcess(Results):
     """The parent's view of the matrix child: `result(row)` as `MatrixRun` has it."""
 
     def __init__(self, table_file: Path, package_dir: Path, shards: Sequence[Sequence[Row]]):
+        self.rows = {row.name: row for shard in shards for row in shard}
+        super().__init__(list(self.rows))
         self.table_file = table_file
         self.package_dir = package_dir
         self.shards = [[row.name for row in shard] for shard in shards]
-        self.rows = {row.name: row for shard in shards for row in shard}
-        self.results: dict[str, Outcome] = {}
-        self.done = {name: threading.Event() for name in self.rows}
-        self.teardown_errors: list[str] = []
         self.proc: Optional[subprocess.Popen[str]] = None
         self.reader: Optional[threading.Thread] = None
 
@@ -109,9 +116,8 @@ class MatrixProcess:
         code = self.proc.wait() if self.proc is not None else None
         for name, event in self.done.items():
             if not event.is_set():
-                self.results[name] = RowNotRun(f"the matrix process ended (exit {code}) "
-                                               f"before this row's result")
-                event.set()
+                self._publish(name, RowNotRun(f"the matrix process ended (exit {code}) "
+                                              f"before this row's result"))
         if code:
             self.teardown_errors.append(f"the matrix process exited {code}")
 
@@ -129,16 +135,7 @@ class MatrixProcess:
             outcome = Result(self.rows[name], str(event["node"]), str(event["ended_on"]),
                              float(event["took"]), int(event["restarts_before"]),
                              int(event["restarts_after"]))
-        self.results[name] = outcome
-        self.done[name].set()
-
-    def result(self, row: Row, timeout: float) -> Result:
-        if not self.done[row.name].wait(timeout):
-            raise TimeoutError(f"{row.name}: no result within {timeout:g} s")
-        outcome = self.results[row.name]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
+        self._publish(name, outcome)
 
     def stop(self, timeout: float) -> None:
         """Let the current rows finish, run no more, tear every cluster down."""
