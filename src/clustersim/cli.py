@@ -73,8 +73,8 @@ VFSTAB = """#device\t\tdevice\t\tmount\t\tFS\tfsck\tmount\tmount
 swap\t-\t/tmp\ttmpfs\t-\tyes\t-
 """
 NODE_DIRS = ("etc", "dev", "tmp", "usr/cluster/bin", "usr/cluster/lib/rgm/rtreg",
-             "opt/cluster/lib/rgm/rtreg", "var/cluster/rgm/rt", "var/adm", "var/log", "opt", "var/opt",
-             "var/sadm/install", "var/sadm/pkg", "var/run", "var/tmp")
+             "opt/cluster/lib/rgm/rtreg", "var/cluster/rgm/rt", "var/adm", "var/log", "opt",
+             "var/opt", "var/sadm/install", "var/sadm/pkg", "var/run", "var/tmp")
 
 
 def find_cluster(given: str | None) -> ClusterLayout:
