@@ -29,6 +29,14 @@ class ProbeTiming:
 
 
 @dataclass(frozen=True)
+class ServerRootSetting:
+    """IMS_serverroot as the command line gives it or the cluster stores it."""
+
+    value: Optional[str]
+    """None when it is not set (or set to blanks)."""
+
+
+@dataclass(frozen=True)
 class Place:
     """A directory on this node: as the administrator writes it (`configured`, without the
     stand-in's node root) and the forms two names of one directory are compared in (`forms`:
@@ -86,8 +94,7 @@ class Facts:
     changed: frozenset[str] = frozenset()
     """Lower-case names of the resource properties the command line sets."""
     group: str = ""
-    server_root_value: Optional[str] = None
-    """IMS_serverroot as given or stored (None: not set, or not gathered)."""
+    server_root: Optional[ServerRootSetting] = None
     storage: Optional[StorageView] = None
     mount_points: tuple[Place, ...] = ()
     """The file systems of the storage resources (`storage.mount_points`), on this node."""

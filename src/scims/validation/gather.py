@@ -33,6 +33,7 @@ from scims.validation.facts import (
     OtherInstance,
     Place,
     ProbeTiming,
+    ServerRootSetting,
 )
 from scims.validation.findings import Finding
 
@@ -107,7 +108,7 @@ def gather(ctx: MethodContext, cluster: ClusterQueries = framework) -> Facts:  #
     )
     if rules.first_refusal(facts):
         return facts
-    facts = replace(facts, server_root_value=ctx.server_root_value())
+    facts = replace(facts, server_root=ServerRootSetting(ctx.server_root_value()))
     server_root = rules.server_root(facts)
     if server_root is None:
         return facts

@@ -34,9 +34,11 @@ def probe_timing(facts: Facts) -> list[Finding]:
 
 
 def server_root(facts: Facts) -> Optional[str]:
-    """IMS_serverroot as every later step uses it, or None if it is refused."""
+    """IMS_serverroot as every later step uses it, or None if it is refused (or unknown)."""
+    if facts.server_root is None:
+        return None
     try:
-        return installation.checked_server_root(facts.server_root_value)
+        return installation.checked_server_root(facts.server_root.value)
     except CheckFailed:
         return None
 
@@ -44,8 +46,10 @@ def server_root(facts: Facts) -> Optional[str]:
 def server_root_value(facts: Facts) -> list[Finding]:
     """IMS_serverroot must be a plain absolute path outside the system directories: it
     becomes part of every command root runs (installation.checked_server_root)."""
+    if facts.server_root is None:
+        return []
     try:
-        installation.checked_server_root(facts.server_root_value)
+        installation.checked_server_root(facts.server_root.value)
     except CheckFailed as exc:
         return [Finding.of(exc)]
     return []
