@@ -57,7 +57,7 @@ class ClusterQueries(Protocol):
 class ClusterDirectory:
     """What the cluster says about its groups and resources, each question asked once."""
 
-    def __init__(self, cluster: ClusterQueries = framework) -> None:  # type: ignore[assignment]
+    def __init__(self, cluster: ClusterQueries = framework) -> None:
         self._cluster = cluster
         self._refs: dict[str, ResourceRef] = {}
         self._members: dict[str, tuple[ResourceRef, ...]] = {}

@@ -220,6 +220,8 @@ class FakeCluster:
         if key == "type":
             return self._reply("scha_resource_get", optag, rs["type"])
         if key == "resource_state_node":
+            if extra[0] not in rs.get("state", {}):
+                raise self._missing("scha_resource_get", extra[0])
             return self._reply("scha_resource_get", optag, rs["state"][extra[0]])
         props = {k.lower(): v for k, v in rs.get("props", {}).items()}
         if key not in props:

@@ -17,8 +17,8 @@ import os
 from dataclasses import replace
 from typing import Optional
 
-from scims import framework, installation, invocation, paths
-from scims.cluster_directory import IMS_TYPE, ClusterDirectory, ClusterQueries, ResourceRef
+from scims import installation, invocation, paths
+from scims.cluster_directory import IMS_TYPE, ClusterDirectory, ResourceRef
 from scims.errors import CheckFailed, FrameworkError
 from scims.installation import Installation
 from scims.invocation import PropertyView, Scope
@@ -96,7 +96,7 @@ def _other_instances(directory: ClusterDirectory, facts: Facts,
     return tuple(found)
 
 
-def gather(ctx: MethodContext, cluster: ClusterQueries = framework) -> Facts:  # type: ignore[assignment]
+def gather(ctx: MethodContext) -> Facts:
     """The facts `rules.decide` needs about this Validate call, and no more."""
     props, inv = ctx.props, ctx.invocation
     facts = Facts(
@@ -114,7 +114,7 @@ def gather(ctx: MethodContext, cluster: ClusterQueries = framework) -> Facts:  #
         return facts
 
     # The cluster: one scan tells every resource's group and type.
-    directory = ClusterDirectory(cluster)
+    directory = ClusterDirectory()
     directory.know(ResourceRef(ctx.resource, ctx.group, ctx.resource_type))
     directory.scan()
     our_nodes = props.get_list("Nodelist", scope=Scope.GROUP)
