@@ -36,9 +36,9 @@ sys.path.insert(0, sys.argv[1])
 from scims import framework
 calls = []
 real = framework.run
-def counted(command, args, timeout, subject=""):
+def counted(command, args, *rest, **options):
     calls.append([command, *args])
-    return real(command, args, timeout, subject)
+    return real(command, args, *rest, **options)
 framework.run = counted
 from scims.method_runtime import run_method
 from scims.validation import validate
