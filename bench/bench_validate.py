@@ -4,7 +4,9 @@ Builds the two-node stand-in cluster with Messaging Server online (the guide's g
 procedure) and runs Validate as the RGM would, in the RGM's environment, with the shipped
 library of the node (/opt/SUNWscims/lib) and, for comparison, with the library of BASELINE
 (`git archive`, skipped when git or the commit is not at hand). Each run wraps the library's
-one door to the cluster (`scims.framework.run`), so every program it starts is counted:
+one door to the cluster (`scims.framework.run`), so every program it starts is counted, and
+is timed (wall, and the CPU of the method with the programs it reaped, as bench_methods
+measures it):
 
     -u (online node)      an update that passes nothing (`scrgadm -c` of a group property)
     -u (standby node)     the same where the storage is online on the other node
@@ -16,10 +18,13 @@ one door to the cluster (`scims.framework.run`), so every program it starts is c
 from __future__ import annotations
 
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -46,6 +51,8 @@ status = run_method("ims_svc_validate", validate, sys.argv[2:], validate=True)
 print(json.dumps({"status": status, "calls": calls}))
 """
 
+ROUNDS = 5
+
 RESOURCE_PROPERTIES = ("Retry_interval", "Thorough_probe_interval", "Retry_count",
                        "Validate_timeout", "Resource_dependencies", "Network_resources_used")
 
@@ -61,6 +68,21 @@ def baseline_library(scratch: Path) -> Path | None:
     with tarfile.open(archive) as tar:
         tar.extractall(scratch / "baseline", filter="data")
     return scratch / "baseline" / "src"
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """(stdout, wall s, CPU s of the process and the children it reaped); fails loudly."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(argv, env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{argv[:1]} exited {proc.returncode}")
+        out.seek(0)
+        return out.read().decode(), wall, usage.ru_utime + usage.ru_stime
 
 
 def query(call: list[str]) -> str:
@@ -99,19 +121,24 @@ def main() -> int:
         libraries = [("now", None)] + ([(BASELINE, old)] if old is not None else [])
         counts: dict[tuple[str, str], list[list[str]]] = {}
         statuses: dict[tuple[str, str], int] = {}
-        for label, node, argv in scenarios:
-            for version, library in libraries:
-                lib = library or c.site.on(node, "/opt/SUNWscims/lib")
-                done = subprocess.run([interpreter, "-c", DRIVER, str(lib), *argv],
-                                      env=c.method_env(node), cwd="/", capture_output=True,
-                                      text=True, timeout=300, check=True)
-                result = json.loads(done.stdout.strip().splitlines()[-1])
-                counts[(label, version)] = result["calls"]
-                statuses[(label, version)] = result["status"]
+        walls: dict[tuple[str, str], list[float]] = {}
+        cpus: dict[tuple[str, str], list[float]] = {}
+        for _ in range(ROUNDS):  # interleaved, so that noise hits both libraries alike
+            for label, node, argv in scenarios:
+                for version, library in libraries:
+                    lib = library or c.site.on(node, "/opt/SUNWscims/lib")
+                    out, wall, cpu = timed([interpreter, "-c", DRIVER, str(lib), *argv],
+                                           c.method_env(node))
+                    result = json.loads(out.strip().splitlines()[-1])
+                    counts[(label, version)] = result["calls"]
+                    statuses[(label, version)] = result["status"]
+                    walls.setdefault((label, version), []).append(wall)
+                    cpus.setdefault((label, version), []).append(cpu)
         c.healthy()
 
     versions = [version for version, _ in libraries]
-    head = ["Validate", *(f"{v}: programs (repeated)" for v in versions), "exit"]
+    head = ["Validate", *(f"{v}: programs (repeated)" for v in versions),
+            *(f"{v}: wall ms" for v in versions), *(f"{v}: CPU ms" for v in versions), "exit"]
     rows = []
     for label, _, _ in scenarios:
         cells = []
@@ -119,8 +146,12 @@ def main() -> int:
             calls = [" ".join(call) for call in counts[(label, version)]]
             repeated = sum(n - 1 for n in Counter(calls).values())
             cells.append(f"{len(calls)} ({repeated})")
+        cells += [f"{statistics.median(walls[(label, v)]) * 1000:.0f}" for v in versions]
+        cells += [f"{statistics.median(cpus[(label, v)]) * 1000:.0f}" for v in versions]
         rows.append([label, *cells, "/".join(str(statuses[(label, v)]) for v in versions)])
-    print(f"Cluster commands ims_svc_validate runs on the stand-in (baseline {BASELINE})")
+    print(f"Cluster commands ims_svc_validate runs on the stand-in (baseline {BASELINE}; "
+          f"times: median of {ROUNDS} interleaved rounds, CPU of the method and the "
+          "programs it reaped)")
     print()
     print(standin.table(rows, head))
     print()
