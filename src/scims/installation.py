@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from typing import Optional
 
-from scims import messages, neighbours, paths, trust
+from scims import messages, paths, trust
 from scims.accounts import Accounts, Group, User
 from scims.errors import CheckFailed
 from scims.msconfig import MessagingConfig
@@ -145,11 +145,22 @@ def check_command(root_path: str, relative: str, shown: str) -> str:
                                             why).describe())
 
 
+def config_dir_of(server_root_path: str) -> str:
+    """The configuration directory an installation points to, from its `config` link read
+    lexically, so it is known even while the storage it lies on is elsewhere."""
+    link = os.path.join(server_root_path, "config")
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return server_root_path  # no link: the configuration lives in the installation
+    return os.path.dirname(os.path.normpath(os.path.join(server_root_path, target)))
+
+
 def load_configuration(server_root: str, path: str) -> MessagingConfig:
     """The configuration, read only from files that lie in the installation: the server root
     and the configuration directory its `config` link (root's) names."""
     try:
-        with trust.confined_to(path, neighbours.config_dir_of(path)):
+        with trust.confined_to(path, config_dir_of(path)):
             return MessagingConfig.load(path)
     except MsConfigError as exc:
         raise CheckFailed(messages.CONFIG_INFO_UNAVAILABLE, f": {exc}") from None

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, messages, neighbours, trust
+from scims import framework, invocation, logical_hosts, messages, trust
 from scims.errors import AgentError, FrameworkError, UsageError
 from scims.framework import Pmf, TimedRun
 from scims.invocation import Invocation, PropertyView
@@ -69,7 +69,7 @@ class MethodContext:
 
     def logical_addresses(self) -> list[str]:
         """The addresses a service that listens on all interfaces is probed on."""
-        return neighbours.logical_host_addresses(
+        return logical_hosts.logical_host_addresses(
             self.group, self.resource, self.props.get_list("Network_resources_used"))
 
     def set_status(self, status: str, message: Optional[str]) -> None:

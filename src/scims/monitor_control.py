@@ -19,13 +19,13 @@ import os
 import sys
 from typing import Callable
 
-from scims import installation, messages, neighbours, trust
+from scims import installation, messages, storage, trust
 from scims.errors import FrameworkError
 from scims.framework import Pmf
 from scims.messages import Message
 from scims.method_runtime import MethodContext
-from scims.neighbours import HaspStatus
 from scims.service_control import pmf_restarts
+from scims.storage import HaspStatus
 
 PROBE_PROGRAM = "ims_probe"
 STOP_SHARE = 0.9
@@ -96,7 +96,7 @@ def monitor_check(ctx: MethodContext) -> int:
     configuration is still online on the node being left: then only what this node holds
     itself (the installation and its commands) can be checked, as scds_hasp_check allows."""
     server_root = installation.checked_server_root(ctx.server_root_value())
-    view = neighbours.storage_view(ctx.group, ctx.props.get_list("Resource_dependencies"))
+    view = storage.storage_view(ctx.group, ctx.props.get_list("Resource_dependencies"))
     if view.status is HaspStatus.ONLINE_NOT_LOCAL:
         path = installation.server_root_on_node(server_root)
         installation.check_command(path, installation.START_MSG, server_root)

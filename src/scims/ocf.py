@@ -51,9 +51,8 @@ from scims import (
     service_control,
     validation,
 )
-from scims.errors import AgentError, ConfigError
+from scims.errors import AgentError, CheckFailed, ConfigError
 from scims.framework import TimedRun
-from scims.installation import CheckFailed
 from scims.invocation import Invocation, Scope
 from scims.messaging_processes import MessagingInstance
 from scims.method_runtime import MethodContext

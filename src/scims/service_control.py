@@ -28,10 +28,10 @@ import os
 import time
 from typing import Optional
 
-from scims import installation, messages, neighbours, paths, trust
-from scims.errors import AgentError, FrameworkError
+from scims import installation, messages, paths, trust
+from scims.errors import AgentError, CheckFailed, FrameworkError
 from scims.framework import Pmf
-from scims.installation import CheckFailed, Installation
+from scims.installation import Installation
 from scims.messaging_processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
 from scims.msconfig import MessagingConfig
@@ -190,7 +190,7 @@ def _instance_for_stop(ctx: MethodContext) -> tuple[Optional[str], Optional[Mess
     except (CheckFailed, FrameworkError):
         return None, None
     path = paths.node_path(server_root)
-    config_dir = neighbours.config_dir_of(path)
+    config_dir = installation.config_dir_of(path)
     runtime_uid = _recorded_runtime_uid(ctx)
     try:
         config = installation.load_configuration(server_root, path)

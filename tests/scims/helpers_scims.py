@@ -146,3 +146,106 @@ class RecordingTransport:
 
     def deliver(self, record: LogRecord) -> None:
         self.records.append(record)
+
+
+def make_installation(root: Path, *, user: str = "mailsrv", uid: int = 20001) -> Path:
+    """A Messaging Server installation under node root `root` as the guide's example makes it:
+    B (/opt/SUNWmsgsr) root's, its `config` link to C (/var/opt/SUNWmsgsr/config), owned by
+    the runtime user when the tests run as root."""
+    base = root / "opt" / "SUNWmsgsr"
+    config = root / "var" / "opt" / "SUNWmsgsr" / "config"
+    (base / "sbin").mkdir(parents=True)
+    config.mkdir(parents=True)
+    (base / "config").symlink_to(config)
+    for name in ("start-msg", "stop-msg"):
+        path = base / "sbin" / name
+        path.write_text("#!/bin/sh\nexit 0\n")
+        path.chmod(0o755)
+    (config / "msg.conf").write_text(
+        f"local.serveruid = {user}\nlocal.servergid = mail\nlocal.imta.enable = no\n"
+        "local.store.enable = no\n")
+    (root / "etc").mkdir(exist_ok=True)
+    (root / "etc" / "passwd").write_text(f"root:x:0:0::/:/bin/sh\n{user}:x:{uid}:6000::/:\n")
+    (root / "etc" / "group").write_text("root::0:\nmail::6000:mailsrv\n")
+    if os.geteuid() == 0:
+        os.chown(config, uid, 6000)  # the runtime user owns its configuration directory
+    return base
+
+
+class FakeCluster:
+    """The framework's queries answered in process from a small cluster description, each
+    call recorded as (command, optag, object...): for tests that count what a method asks.
+
+    `resources`: name -> {"group", "type", "ext": {name: (TYPE, value)}, "props": {name:
+    value}, "state": {node: state}}; `groups`: name -> {"Nodelist": [...], ...}; `cluster`:
+    optag -> value. Patch it in with `install(monkeypatch)`.
+    """
+
+    def __init__(self, resources: dict[str, dict[str, Any]], groups: dict[str, dict[str, Any]],
+                 cluster: dict[str, Any]) -> None:
+        self.resources = resources
+        self.groups = groups
+        self.cluster = cluster
+        self.calls: list[tuple[str, ...]] = []
+
+    def install(self, monkeypatch: Any) -> FakeCluster:
+        from scims import framework
+
+        for name in ("resource_get", "resourcegroup_get", "cluster_get", "extension"):
+            monkeypatch.setattr(framework, name, getattr(self, name))
+        return self
+
+    @staticmethod
+    def _reply(command: str, optag: str, value: Any) -> Any:
+        from scims import framework
+
+        lines = value if isinstance(value, (list, tuple)) else [str(value)]
+        return framework.Reply(command, optag, tuple(str(v) for v in lines))
+
+    @staticmethod
+    def _missing(command: str, what: str) -> Exception:
+        from scims.errors import FrameworkError
+
+        return FrameworkError(command, 13, f"no such {what}", what)
+
+    def resource_get(self, optag: str, r: str, g: Optional[str] = None, *extra: str,
+                     timeout: float = 0) -> Any:
+        self.calls.append(("scha_resource_get", optag, r, *extra))
+        rs = self.resources.get(r)
+        if rs is None:
+            raise self._missing("scha_resource_get", r)
+        key = optag.lower()
+        if key == "group":
+            return self._reply("scha_resource_get", optag, rs["group"])
+        if key == "type":
+            return self._reply("scha_resource_get", optag, rs["type"])
+        if key == "resource_state_node":
+            if extra[0] not in rs.get("state", {}):
+                raise self._missing("scha_resource_get", extra[0])
+            return self._reply("scha_resource_get", optag, rs["state"][extra[0]])
+        props = {k.lower(): v for k, v in rs.get("props", {}).items()}
+        if key not in props:
+            raise self._missing("scha_resource_get", optag)
+        return self._reply("scha_resource_get", optag, props[key])
+
+    def extension(self, r: str, g: str, name: str, timeout: float = 0) -> tuple[str, Any]:
+        self.calls.append(("scha_resource_get", "Extension", r, name))
+        ext = {k.lower(): v for k, v in self.resources.get(r, {}).get("ext", {}).items()}
+        if name.lower() not in ext:
+            raise self._missing("scha_resource_get", name)
+        kind, value = ext[name.lower()]
+        return kind, value
+
+    def resourcegroup_get(self, optag: str, g: str, *extra: str, timeout: float = 0) -> Any:
+        self.calls.append(("scha_resourcegroup_get", optag, g))
+        if optag.lower() == "resource_list":
+            return self._reply("scha_resourcegroup_get", optag,
+                               [n for n, rs in self.resources.items() if rs["group"] == g])
+        props = {k.lower(): v for k, v in self.groups[g].items()}
+        return self._reply("scha_resourcegroup_get", optag, props[optag.lower()])
+
+    def cluster_get(self, optag: str, *extra: str, timeout: float = 0) -> Any:
+        self.calls.append(("scha_cluster_get", optag))
+        if optag == "All_resourcegroups":
+            return self._reply("scha_cluster_get", optag, list(self.groups))
+        return self._reply("scha_cluster_get", optag, self.cluster[optag])

@@ -7,12 +7,13 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers_scims import make_installation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scims import messages
+from scims.errors import CheckFailed
 from scims.installation import (
-    CheckFailed,
     check_command,
     checked_server_root,
     inspect,
@@ -34,27 +35,6 @@ def make_log(root: Path) -> tuple[AgentLog, Collect]:
     log = AgentLog("SUNW.ims:6.3", "MAIL-RG", "mail-rs", "ims_svc_start", transport=sink,
                    facility="daemon")
     return log, sink
-
-
-def make_installation(root: Path, *, user: str = "mailsrv", uid: int = 20001) -> Path:
-    base = root / "opt" / "SUNWmsgsr"
-    config = root / "var" / "opt" / "SUNWmsgsr" / "config"
-    (base / "sbin").mkdir(parents=True)
-    config.mkdir(parents=True)
-    (base / "config").symlink_to(config)
-    for name in ("start-msg", "stop-msg"):
-        path = base / "sbin" / name
-        path.write_text("#!/bin/sh\nexit 0\n")
-        path.chmod(0o755)
-    (config / "msg.conf").write_text(
-        f"local.serveruid = {user}\nlocal.servergid = mail\nlocal.imta.enable = no\n"
-        "local.store.enable = no\n")
-    (root / "etc").mkdir(exist_ok=True)
-    (root / "etc" / "passwd").write_text(f"root:x:0:0::/:/bin/sh\n{user}:x:{uid}:6000::/:\n")
-    (root / "etc" / "group").write_text("root::0:\nmail::6000:mailsrv\n")
-    if os.geteuid() == 0:
-        os.chown(config, uid, 6000)  # the runtime user owns its configuration directory
-    return base
 
 
 @pytest.mark.parametrize(("value", "message"), [

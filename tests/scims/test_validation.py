@@ -9,7 +9,7 @@ import pytest
 from helpers_scims import RecordingTransport, make_node_root
 
 from scims import framework, messages, validation
-from scims.installation import CheckFailed
+from scims.errors import CheckFailed
 from scims.invocation import PropertyView, parse
 from scims.method_runtime import MethodContext, run_method
 from scims.syslog import AgentLog
