@@ -19,15 +19,18 @@ the logical host, running the methods) add to Messaging Server's own stop and st
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import standin
 
+from clustersim.rgm import METHOD_JOURNAL
 from scenarios import faults, proof
 
 RUNS = 6
@@ -38,24 +41,62 @@ def host_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
 
 
+def read_journal(cluster: Path) -> list[dict[str, Any]]:
+    """The RGM's journal of method runs (clustersim: `<cluster>/methods.journal`)."""
+    path = cluster / METHOD_JOURNAL
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def method_shares(journal: list[dict[str, Any]], windows: list[tuple[float, float]],
+                  switch: list[float]) -> str:
+    """Per method of a switchover: its median time, and what is left to the RGM itself."""
+    per: dict[tuple[str, str], list[float]] = {}
+    in_methods: list[float] = []
+    for began, ended in windows:
+        runs = [e for e in journal if began <= float(e["began"]) <= ended]
+        spans = sorted((float(e["began"]), float(e["began"]) + float(e["duration"]))
+                       for e in runs)
+        covered, edge = 0.0, began
+        for start, end in spans:  # time during which at least one method ran
+            covered += max(0.0, end - max(start, edge))
+            edge = max(edge, end)
+        in_methods.append(covered)
+        for e in runs:
+            key = (str(e["type"]).split(":", 1)[0], str(e["method"]))
+            per.setdefault(key, []).append(float(e["duration"]))
+    rows = [standin.row(f"{rtype} {method}", durations)
+            for (rtype, method), durations in sorted(per.items())]
+    rows.append(standin.row("some method running", in_methods))
+    rows.append(standin.row("no method running (RGM, scswitch)",
+                            [total - covered for total, covered in zip(switch, in_methods)]))
+    return ("Where a switchover's time goes (methods from the RGM's journal; seconds)\n\n"
+            + standin.table(rows))
+
+
 def main() -> int:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
     switch: list[float] = []
     switch_answer: list[float] = []
     stops: list[float] = []
     starts: list[float] = []
+    windows: list[tuple[float, float]] = []
     with standin.mail_cluster() as c:
         site = c.site
         node = c.healthy()
         for _ in range(runs):
             c.healthy()
             target = c.other(node)
+            began = time.time()
             started = time.monotonic()
             c.cmd(target, "scswitch", "-z", "-g", site.group, "-h", target)
             switch.append(time.monotonic() - started)
+            windows.append((began, time.time()))
             standin.wait_until(lambda: standin.greet(site), LIMIT, "every service answering")
             switch_answer.append(time.monotonic() - started)
             node = target
+        journal = read_journal(site.directory)
 
         c.healthy()
         c.cmd(node, "scswitch", "-n", "-j", site.mail_resource)
@@ -88,6 +129,8 @@ def main() -> int:
         standin.row("stop-msg ha (until no process left)", stops),
         standin.row("start-msg ha (until every service answers)", starts),
     ]))
+    print()
+    print(method_shares(journal, windows, switch))
     own = statistics.median(stops) + statistics.median(starts)
     total = statistics.median(switch_answer)
     print()

@@ -12,6 +12,8 @@ OFFLINE, PENDING_ONLINE, PENDING_OFFLINE, ERROR_STOP_FAILED, ONLINE_FAULTED, UNM
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +36,8 @@ from clustersim.props import (
 from clustersim.store import Store, iget
 
 RGMD_TAG = "Cluster.RGM.rgmd"
+METHOD_JOURNAL = "methods.journal"
+"""Every method run, one JSON line each, under the cluster directory."""
 NETWORK_TYPES = ("SUNW.LogicalHostname", "SUNW.SharedAddress")
 R_STATE_NAMES = {"ONLINE": "R_ONLINE", "OFFLINE": "R_OFFLINE", "START_FAILED": "R_START_FAILED",
                  "STOP_FAILED": "R_STOP_FAILED", "MONITOR_FAILED": "R_MON_FAILED",
@@ -200,7 +204,9 @@ class Rgm:
             self.log(node, "error", "Method <%s> on resource <%s>, node <%s>: "
                      "Execution failed: no such method tag.", name, rs["name"], node)
             return MethodResult("failed", 127)
+        began = time.time()
         result = self.runner.run(node, argv, timeout)
+        self._journal_method(node, rs, name, began, result)
         used = int(100 * result.duration / timeout) if timeout else 0
         if result.ok:
             self.log(node, "notice", "method <%s> completed successfully for resource <%s>, "
@@ -214,6 +220,19 @@ class Rgm:
                      "<%s> [exit code <%d>, time used: %d%% of timeout <%d seconds>]",
                      name, rs["name"], rs["rg"], result.code or 0, used, int(timeout))
         return result
+
+    def _journal_method(self, node: str, rs: dict[str, Any], method: str, began: float,
+                        result: MethodResult) -> None:
+        """One line per method run in `<cluster>/methods.journal` (JSON: when it began, how
+        long it took, the outcome), so a benchmark can tell the methods' share of a
+        switchover from the RGM's own (bench/bench_switchover.py)."""
+        line = json.dumps({"node": node, "resource": rs["name"], "type": rs.get("type", ""),
+                           "method": method, "began": round(began, 4),
+                           "duration": round(result.duration, 4),
+                           "outcome": result.outcome})
+        with contextlib.suppress(OSError), \
+                open(self.layout.base / METHOD_JOURNAL, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
     def _validate_args(self, rs_props: dict[str, Any], ext: dict[str, Any],
                        rg_props: dict[str, Any], mode: str) -> list[str]:

@@ -199,3 +199,31 @@ def test_each_node_logs_as_solaris_does_to_its_own_files(sleeper: Cluster) -> No
     assert "mail line for mars" not in (c.root("venus") / "var/log/syslog").read_text()
     after = os.path.getsize(machine_log) if os.path.exists(machine_log) else None
     assert after == before, "a node wrote to the machine's own /var/log/syslog"
+
+
+def test_a_logical_address_another_station_answers_for_is_not_plumbed(sleeper: Cluster) -> None:
+    """Duplicate address detection: a station of the segment (the client host) answers ARP for
+    the logical host's address, so its LogicalHostname resource does not come online on any
+    node, says so, and plumbs nothing; once the station lets it go, the group comes online."""
+    c = sleeper
+    for node in ("mars", "venus"):
+        with open(c.root(node) / "etc/hosts", "a") as fh:
+            fh.write("198.18.0.156\tthief\n")
+    client = hosts.host(c.layout, hosts.CLIENT)
+    taken = client.run(["ip", "addr", "add", "198.18.0.156/24", "dev", "eth0"],
+                       capture_output=True, text=True)
+    assert taken.returncode == 0, taken.stderr
+    try:
+        c.ok("mars", "scrgadm", "-a", "-g", "LH-RG", "-h", "mars,venus")
+        c.ok("mars", "scrgadm", "-a", "-L", "-g", "LH-RG", "-l", "thief")
+        c.run("mars", "scswitch", "-Z", "-g", "LH-RG")
+        assert c.rs_state("thief", "mars") != "ONLINE"
+        assert all("198.18.0.156" not in c.addresses(n) for n in ("mars", "venus"))
+        said = (c.root("mars") / "var/adm/messages").read_text()
+        assert "IP address 198.18.0.156 (thief) is already in use on the network." in said
+    finally:
+        client.run(["ip", "addr", "del", "198.18.0.156/24", "dev", "eth0"])
+    c.run("mars", "scswitch", "-c", "-h", "mars,venus", "-j", "thief", "-f", "STOP_FAILED")
+    c.ok("mars", "scswitch", "-z", "-g", "LH-RG", "-h", "mars")
+    wait_for(lambda: c.rs_state("thief", "mars") == "ONLINE", what="thief online on mars")
+    assert "198.18.0.156" in c.addresses("mars")

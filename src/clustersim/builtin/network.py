@@ -80,10 +80,26 @@ def plumbed() -> set[str]:
             if len(line.split()) > 3}
 
 
+DAD_WAIT = 0.2
+"""How long duplicate address detection listens for an answer (seconds). Every station is
+on one bridge, where an ARP reply comes back within a millisecond; arping's own deadline is
+a whole second (it takes whole seconds only), which was a third of a switchover."""
+
+
 def in_use(addr: str) -> bool:
-    """Duplicate address detection: does any station on the segment answer for `addr`?"""
-    return _tool(["arping", "-D", "-q", "-c", "1", "-w", "1", "-I", INTERFACE,
-                  addr]).returncode == 1
+    """Duplicate address detection: does any station on the segment answer for `addr`?
+    arping -D exits 1 as soon as one answers; still waiting after DAD_WAIT means none did."""
+    proc = subprocess.Popen(["arping", "-D", "-q", "-c", "1", "-w", "1", "-I", INTERFACE, addr],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=TOOL_ENV)
+    try:
+        return proc.wait(timeout=DAD_WAIT) == 1
+    except subprocess.TimeoutExpired:
+        return False
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
 
 
 def plumb(addr: str) -> str | None:
