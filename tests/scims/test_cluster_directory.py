@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_scims import FakeCluster, make_node_root
+from helpers_scims import FakeCluster, make_node_root, on_node
 
 from scims import logical_hosts
 from scims.cluster_directory import ClusterDirectory, ResourceRef
@@ -86,7 +86,7 @@ def test_logical_host_addresses_come_from_the_nodes_hosts_file(
     (root / "etc" / "hosts").write_text(
         "# the cluster's logical hosts\n198.18.0.10 meadow meadow.example.com\n"
         "198.18.0.11 pasture # second\n198.18.0.10 meadow-again meadow\n")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     found, _ = directory({"meadow": LH, "disk-rs": disk()})
     # Network_resources_used unset: every logical host of the group; the storage is no host.
     assert logical_hosts.addresses(found, "MAIL-RG", "mail-rs", []) == ["198.18.0.10",
