@@ -92,3 +92,26 @@ def test_logical_host_addresses_come_from_the_nodes_hosts_file(
     assert logical_hosts.addresses(found, "MAIL-RG", "mail-rs", []) == ["198.18.0.10",
                                                                         "198.18.0.11"]
     assert logical_hosts.addresses(found, "MAIL-RG", "mail-rs", ["disk-rs"]) == []
+
+
+def test_a_host_missing_from_the_hosts_file_is_asked_of_the_resolver(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/etc/hosts first; a name it lacks goes to the node's resolver, as on any node (the
+    resolver is answered here in process: a unit test asks no name server)."""
+    root = make_node_root(tmp_path / "mars")
+    (root / "etc" / "hosts").write_text("198.18.0.10 meadow\n")
+    on_node(monkeypatch, root)
+    asked: list[str] = []
+
+    def resolver(name: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        asked.append(name)
+        if name != "pasture":
+            raise OSError("no such host")
+        return [(2, 1, 6, "", ("198.18.0.11", 0)), (2, 2, 17, "", ("198.18.0.11", 0))]
+
+    monkeypatch.setattr(logical_hosts.socket, "getaddrinfo", resolver)
+    table = logical_hosts.hosts_table()
+    assert logical_hosts.resolve_host("meadow", table) == ["198.18.0.10"]
+    assert logical_hosts.resolve_host("pasture", table) == ["198.18.0.11"]
+    assert logical_hosts.resolve_host("nowhere", table) == []
+    assert asked == ["pasture", "nowhere"]
