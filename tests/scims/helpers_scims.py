@@ -191,7 +191,7 @@ class RecordingTransport:
 
 
 def make_installation(root: Path, *, user: str = "mailsrv", uid: int = 20001) -> Path:
-    """A Messaging Server installation under node root `root` as the guide's example makes it:
+    """A Messaging Server installation on node directory `root` as the guide's example makes it:
     B (/opt/SUNWmsgsr) root's, its `config` link to C (/var/opt/SUNWmsgsr/config), owned by
     the runtime user when the tests run as root."""
     base = root / "opt" / "SUNWmsgsr"

@@ -1,5 +1,5 @@
 """Monitor_start, Monitor_stop, Update and Stop as the RGM sees them: the pmfadm commands they
-run (a fake pmfadm in a node root), their exit status and their log lines."""
+run (a fake pmfadm on a node directory), their exit status and their log lines."""
 
 from __future__ import annotations
 
