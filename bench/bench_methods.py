@@ -2,7 +2,7 @@
 
 Builds a two-node stand-in cluster with Messaging Server online (the guide's generic
 procedure) and runs each method executable as the RGM would: argv `-R mail-rs -T SUNW.ims
--G MAIL-RG` (Validate adds `-u`), cwd /, the RGM's environment (SC_NODE_ROOT, PATH of the
+-G MAIL-RG` (Validate adds `-u`), cwd /, the RGM's environment (PATH of the
 node's cluster commands). Each round runs, interleaved so that noise hits all alike:
 
     python3 -c pass (same interpreter, same environment)

@@ -38,7 +38,7 @@ LIMIT = 120.0
 
 
 def host_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
+    return dict(os.environ)
 
 
 def read_journal(cluster: Path) -> list[dict[str, Any]]:

@@ -90,7 +90,6 @@ def main() -> int:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
     top = Path(tempfile.mkdtemp(prefix="bench-trust-", dir="/tmp"))
     os.chmod(top, 0o755)  # noqa: S103 - the runtime user runs programs below it
-    os.environ.pop("SC_NODE_ROOT", None)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         base, config = installation(top)

@@ -224,7 +224,6 @@ def _script_env(root: Path, pkg: str, params: dict[str, str], pkgdir: Path, *,
         "PKG": params.get("PKG", pkg),
         "PKGSAV": str(root / "var/sadm/pkg" / pkg / "save"),
         "INST_DATADIR": str(pkgdir),
-        "SC_NODE_ROOT": str(root),
         # The node's own scratch directory (pkgadd's /var/tmp): the machine's /tmp is shared
         # by every node, and in a node's PID namespace a script's $$ repeats between nodes.
         "TMPDIR": str(root / "var" / "tmp"),

@@ -14,14 +14,11 @@ from pathlib import Path
 
 
 def node_root(argv0: str | None = None) -> Path:
-    """SC_NODE_ROOT, else the nearest ancestor of the invoked path holding etc/nodename, else /.
+    """The nearest ancestor of the invoked path holding etc/nodename, else /.
 
     The invoked path is used as given (made absolute, symlinks not resolved): a node's
     /opt/SUNWmsgsr may be a symlink onto shared storage, and the node is where it was invoked.
     """
-    env = os.environ.get("SC_NODE_ROOT", "")
-    if env:
-        return Path(env)
     start = Path(os.path.abspath(argv0 if argv0 is not None else sys.argv[0]))
     for parent in (start, *start.parents):
         if parent != Path("/") and (parent / "etc" / "nodename").is_file():

@@ -62,7 +62,7 @@ class Session:
 
     @staticmethod
     def _env() -> dict[str, str]:
-        return {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
+        return dict(os.environ)
 
     def cluster(self, node: str, command: str, *args: str, expect: int | None = 0,
                 timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:

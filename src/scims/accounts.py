@@ -2,7 +2,7 @@
 
 The administration guide requires the user and group to be in `/etc/passwd` and `/etc/group`
 on every node with the same ids; a name that resolves only through NIS or LDAP would vanish
-when the name service does, so the files are read directly (under the node root), not NSS.
+when the name service does, so the files are read directly, not NSS.
 
 Lines that do not follow passwd(4)/group(4) are skipped and kept in `malformed`, for the
 caller to log: one bad line must not make the agent fail the whole resource.
@@ -16,7 +16,6 @@ from typing import Optional, Protocol
 from scims import messages
 from scims.errors import ConfigError
 from scims.messages import Message
-from scims.paths import node_path
 
 USERS_FILE = "/etc/passwd"
 GROUPS_FILE = "/etc/group"
@@ -131,8 +130,8 @@ class Accounts:
 
     @classmethod
     def load(cls) -> Accounts:
-        """Read `<root>/etc/passwd` and `<root>/etc/group`; ConfigError if one is unreadable."""
-        passwd_path, group_path = node_path(USERS_FILE), node_path(GROUPS_FILE)
+        """Read `/etc/passwd` and `/etc/group`; ConfigError if one is unreadable."""
+        passwd_path, group_path = USERS_FILE, GROUPS_FILE
         users, bad_users = parse_passwd(_read_lines(passwd_path), passwd_path)
         groups, bad_groups = parse_group(_read_lines(group_path), group_path)
         return cls(users, groups, bad_users + bad_groups)

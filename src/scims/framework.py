@@ -1,7 +1,7 @@
 """The one door to Sun Cluster: the scha_* commands, pmfadm and hatimerun.
 
-Every call runs a program from `<root>/usr/cluster/bin` by absolute path, with an argument
-list (never a shell), a clean environment (PATH and SC_NODE_ROOT only), cwd `/` and a
+Every call runs a program from `/usr/cluster/bin` by absolute path, with an argument
+list (never a shell), a clean environment (PATH only), cwd `/` and a
 timeout. Output is parsed here into Python values, as scha_cmds(1HA) documents it: one value
 per line, booleans TRUE/FALSE, string arrays one element per line, extension properties a
 type line and then the value(s), Status two lines. A non-zero exit status is a scha_err_t and
@@ -25,7 +25,6 @@ import psutil
 
 from scims.cformat import printable as escape_text
 from scims.errors import FrameworkError
-from scims.paths import ROOT_VARIABLE, node_path, root
 from scims.scha_errors import SchaError, lookup
 from scims.trust import Budget
 
@@ -80,10 +79,7 @@ def checked_word(value: str, what: str) -> str:
 
 
 def _environment() -> dict[str, str]:
-    return {
-        "PATH": f"{node_path(BIN_DIR)}:/usr/bin:/bin",
-        ROOT_VARIABLE: root(),
-    }
+    return {"PATH": f"{BIN_DIR}:/usr/bin:/bin"}
 
 
 def _split_lines(text: str) -> tuple[str, ...]:
@@ -109,7 +105,7 @@ def run(command: str, args: Sequence[str], timeout: float, subject: str = "") ->
     less. A command that does not finish in it dies with every process it started, also
     those holding its output pipes after it is gone, and the call returns at once.
     """
-    path = node_path(f"{BIN_DIR}/{command}")
+    path = f"{BIN_DIR}/{command}"
     argv = [path, *args]
     timeout = Budget.left(timeout)
     if timeout <= 0:
@@ -421,17 +417,12 @@ class Pmf:
     ) -> None:
         """`pmfadm -c tag [-a action] [-e V=v...] -n retries -t period [-C level] argv...`.
 
-        PMF passes on only cwd and PATH, so SC_NODE_ROOT is added to `env` when set: a
-        process started on a stand-in node must know its node. child_level -1 (all
-        descendants) is pmfadm's default and is not passed.
+        child_level -1 (all descendants) is pmfadm's default and is not passed.
         """
         args = ["-c", checked_word(tag, "PMF tag")]
         if action is not None:
             args += ["-a", _program([action])[0]]
-        variables = dict(env or {})
-        if ROOT_VARIABLE not in variables and root() != "/":
-            variables[ROOT_VARIABLE] = root()
-        for key, value in variables.items():
+        for key, value in (env or {}).items():
             args += ["-e", _env_assignment(key, value)]
         args += ["-n", str(int(retries)), "-t", str(int(period_minutes))]
         if child_level >= 0:

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from typing import Optional
 
-from scims import messages, paths, trust
+from scims import messages, trust
 from scims.accounts import Accounts, Group, User
 from scims.errors import CheckFailed
 from scims.msconfig import MessagingConfig
@@ -97,7 +97,7 @@ def system_directory_within(server_root: str) -> Optional[str]:
 def server_root_on_node(server_root: str) -> str:
     """The installation's directory on this node; it must exist and be a directory, and not
     lead (by a symbolic link) to a system directory."""
-    path = paths.node_path(server_root)
+    path = server_root
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -105,19 +105,10 @@ def server_root_on_node(server_root: str) -> str:
                           exc.strerror or str(exc)) from None
     if not stat.S_ISDIR(info.st_mode):
         raise CheckFailed(messages.SERVERROOT_NOT_DIRECTORY, server_root, "not a directory")
-    real = os.path.realpath(path)
-    base = os.path.realpath(paths.root())
-    if real == base or _within(real, base):
-        as_configured = "/" + os.path.relpath(real, base) if real != base else "/"
-        system = system_directory_within(os.path.normpath(as_configured))
-        if system is not None:
-            raise CheckFailed(messages.SERVERROOT_SYSTEM_DIRECTORY, server_root, system)
+    system = system_directory_within(os.path.realpath(path))
+    if system is not None:
+        raise CheckFailed(messages.SERVERROOT_SYSTEM_DIRECTORY, server_root, system)
     return path
-
-
-def _within(path: str, directory: str) -> bool:
-    directory = directory.rstrip("/")
-    return path == directory or path.startswith(directory + "/")
 
 
 def check_command(root_path: str, relative: str, shown: str) -> str:

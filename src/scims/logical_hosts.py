@@ -11,7 +11,6 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 
-from scims import paths
 from scims.cluster_directory import LOGICAL_HOST_TYPES, ClusterDirectory
 
 HOSTS_FILE = "/etc/hosts"
@@ -21,7 +20,7 @@ def hosts_table() -> dict[str, list[str]]:
     """Host name (any alias, lower case) -> addresses, from the node's /etc/hosts."""
     table: dict[str, list[str]] = {}
     try:
-        with open(paths.node_path(HOSTS_FILE), encoding="utf-8", errors="replace") as f:
+        with open(HOSTS_FILE, encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
     except OSError:
         return table
@@ -36,12 +35,10 @@ def hosts_table() -> dict[str, list[str]]:
 
 def resolve_host(name: str, table: dict[str, list[str]]) -> list[str]:
     """Addresses of a host name: /etc/hosts first (the cluster requires logical hosts there),
-    then the resolver on a real node."""
+    then the resolver."""
     found = table.get(name.lower()) or table.get(name.lower().split(".")[0])
     if found:
         return list(found)
-    if paths.root() != "/":
-        return []
     try:
         return sorted({info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)})
     except OSError:

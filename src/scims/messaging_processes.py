@@ -1,6 +1,6 @@
 """The processes of one Messaging Server instance: find them, name the watcher, end them.
 
-An instance is its server root B (IMS_serverroot under the node root) and its configuration
+An instance is its server root B (IMS_serverroot) and its configuration
 directory C (on the shared disk). Its processes are those that run a program of B
 (`B/lib/watcher`, `B/lib/imapd`, `B/sbin/start-msg` run by an interpreter, ...) -- as the
 kernel says, not as argv claims (any user can set argv): the command line only proposes a
@@ -15,10 +15,6 @@ Processes that merely hold a file or their working directory under C are not kil
 they run as: killing an administrator's shell or editor that sits in the configuration
 directory is not the agent's business; they are reported (pid, user, command) instead and
 left to the storage resource.
-
-On a stand-in node (SC_NODE_ROOT set), other nodes' processes are visible too; only those
-whose command line lies under this node's root, or whose environment names this node's root,
-belong to this node.
 """
 
 from __future__ import annotations
@@ -32,7 +28,7 @@ from typing import Optional
 
 import psutil
 
-from scims import paths, trust
+from scims import trust
 
 WATCHER = "watcher"
 PROGRAM_DIRECTORIES = ("lib", "sbin", "bin")
@@ -101,13 +97,12 @@ class MessagingInstance:
 
     def __init__(self, server_root: str, config_dir: Optional[str] = None,
                  runtime_uid: Optional[int] = None) -> None:
-        """`server_root` is the path on this node (node root already applied)."""
+        """`server_root` is the installation's path on this node (IMS_serverroot)."""
         self.server_root = server_root.rstrip("/")
         roots = {self.server_root, os.path.realpath(self.server_root)}
         self._program_roots = sorted(roots)
         self.config_dir = os.path.realpath(config_dir) if config_dir else None
         self.runtime_uid = runtime_uid
-        self._node_root = paths.root()
 
     # --- finding ----------------------------------------------------------------
     def _claimed_program(self, proc: psutil.Process) -> Optional[str]:
@@ -144,16 +139,6 @@ class MessagingInstance:
             return None
         return program
 
-    def _on_this_node(self, proc: psutil.Process, program: Optional[str]) -> bool:
-        if self._node_root == "/":
-            return True
-        if program is not None and _under(program, self._node_root):
-            return True
-        try:
-            return proc.environ().get(paths.ROOT_VARIABLE, "") == self._node_root
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            return False
-
     def processes(self) -> list[ProcessIdentity]:
         """Every living process of this instance on this node."""
         return self.survey()[0]
@@ -171,7 +156,7 @@ class MessagingInstance:
             if proc.pid == me:
                 continue
             program = self._claimed_program(proc)
-            if program is None or not self._on_this_node(proc, program):
+            if program is None:
                 continue
             agrees = self._kernel_agrees(proc, program)
             if agrees is None:
@@ -205,7 +190,7 @@ class MessagingInstance:
             if proc.pid == me or self._claimed_program(proc) is not None:
                 continue
             path = self._held_path(proc)
-            if path is None or not self._on_this_node(proc, None):
+            if path is None:
                 continue
             try:
                 found.append(Holder(proc.pid, proc.name(), proc.username(), path,

@@ -4,7 +4,7 @@ Validate, start and the fault monitor all need the same answers: which services 
 where each listens, which user the server runs as, whether the HA settings (``ha_ip_config``,
 ``local.watcher.enable``, ``local.autorestart``) are in place, and where the configuration
 directory really is. :meth:`MessagingConfig.load` reads them once from the server root
-(``IMS_serverroot``, already resolved under the node root by the caller) without running
+(``IMS_serverroot``, as the caller checked it) without running
 ``configutil`` or any other program, and says precisely which file and line is wrong when
 something is.
 

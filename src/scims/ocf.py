@@ -47,7 +47,6 @@ from scims import (
     installation,
     messages,
     ocf_metadata,
-    paths,
     service_control,
     validation,
 )
@@ -204,12 +203,8 @@ class OcfProperties:
 
 
 def _clean_environment() -> dict[str, str]:
-    """What start-msg and stop-msg get: as little as PMF passes on (cwd /, a PATH), plus the
-    stand-in's node root when one is set."""
-    env = {"PATH": CLEAN_PATH, "LANG": "C"}
-    if paths.root() != "/":
-        env[paths.ROOT_VARIABLE] = paths.root()
-    return env
+    """What start-msg and stop-msg get: as little as PMF passes on (cwd /, a PATH)."""
+    return {"PATH": CLEAN_PATH, "LANG": "C"}
 
 
 class UnsupervisedTree:
@@ -351,7 +346,7 @@ class OcfContext(MethodContext):
             server_root = installation.checked_server_root(self.server_root_value())
         except CheckFailed:
             return None
-        return MessagingInstance(paths.node_path(server_root))
+        return MessagingInstance(server_root)
 
 
 class StartedMark:

@@ -28,7 +28,7 @@ import os
 import time
 from typing import Optional
 
-from scims import installation, messages, paths, trust
+from scims import installation, messages, trust
 from scims.errors import AgentError, CheckFailed, FrameworkError
 from scims.framework import Pmf
 from scims.installation import Installation
@@ -189,7 +189,7 @@ def _instance_for_stop(ctx: MethodContext) -> tuple[Optional[str], Optional[Mess
         server_root = installation.checked_server_root(ctx.server_root_value())
     except (CheckFailed, FrameworkError):
         return None, None
-    path = paths.node_path(server_root)
+    path = server_root
     config_dir = installation.config_dir_of(path)
     runtime_uid = _recorded_runtime_uid(ctx)
     try:

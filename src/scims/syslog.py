@@ -5,13 +5,13 @@ A line reads `SC[SUNW.ims,<RG>,<R>,<method>]: [ID <n> <facility>.<level>] <text>
 
 * Facility: asked once per logger from `scha_cluster_get -O SYSLOG_FACILITY`; if the cluster
   cannot say, `daemon` and one warning.
-* Debug messages appear when `<root>/var/cluster/rgm/rt/<RT>/loglevel` holds a level at
+* Debug messages appear when `/var/cluster/rgm/rt/<RT>/loglevel` holds a level at
   least theirs. The fault monitor runs for months, so the file is watched, cheaply: a stat
   at most every half second, a read only when the stat changed.
 * Transport: on Solaris, libc syslog(3C) with the real format and C-typed arguments, because
   Solaris computes the ID from the format it is given (Python's `syslog` module would pass
   "%s" and give every line one ID). Elsewhere (the stand-in cluster) the agent formats the
-  line and sends it to the node's `<root>/dev/log`; if nobody listens, to stderr.
+  line and sends it to the node's `/dev/log`; if nobody listens, to stderr.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from scims import framework, messages, trust
 from scims.cformat import c_arguments, expand
 from scims.errors import AgentError, FrameworkError
 from scims.messages import Message, Priority
-from scims.paths import node_path
 
 FACILITIES = {
     "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
@@ -65,7 +64,7 @@ def syslog_tag(rt: str, rg: str, r: str, method: str) -> str:
 
 
 def loglevel_path(rt: str) -> str:
-    return node_path(f"{LOGLEVEL_DIR}/{resource_type_name(rt)}/loglevel")
+    return f"{LOGLEVEL_DIR}/{resource_type_name(rt)}/loglevel"
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ class Transport(Protocol):
 class DatagramTransport:
     """RFC 3164 datagrams (without timestamp) to the node's syslog socket.
 
-    AF_UNIX addresses hold about 108 bytes and a stand-in node root can be deeper, so a long
+    AF_UNIX addresses hold about 108 bytes and a socket path given can be longer, so a long
     socket path is addressed through the opened directory: `/proc/self/fd/<fd>/log`.
     """
 
@@ -204,7 +203,7 @@ class DatagramTransport:
         self, socket_path: Optional[str] = None, stderr: Optional[TextIO] = None,
         timeout: float = 1.0,
     ) -> None:
-        self.socket_path = socket_path or node_path(SOCKET_PATH)
+        self.socket_path = socket_path or SOCKET_PATH
         self._stderr = stderr
         self._timeout = timeout
 

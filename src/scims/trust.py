@@ -36,7 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Optional
 
-from scims import messages, paths
+from scims import messages
 from scims.cformat import printable
 from scims.errors import CheckFailed
 
@@ -356,7 +356,7 @@ class RuntimeRecord:
         for part in (group, resource, kind):
             if not part or "/" in part or part.startswith(".") or "\x00" in part:
                 raise ValueError(f"{part!r} cannot name a record")
-        self.directory = paths.node_path(STATE_DIR)
+        self.directory = STATE_DIR
         self.path = os.path.join(self.directory, f"{group},{resource}.{kind}")
 
     def write(self, text: str) -> bool:

@@ -108,8 +108,7 @@ def watcher_status(ms: Ms) -> dict[str, str]:
 
 
 def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "SC_NODE_ROOT"}
-    return env
+    return dict(os.environ)
 
 
 def our_processes(base: Path) -> list[psutil.Process]:

@@ -1,6 +1,11 @@
-"""Test doubles for the scims unit tests: a node root, fake cluster commands, a syslog socket.
+"""Test doubles for the scims unit tests: a node directory, fake cluster commands, a syslog socket.
 
-The fake commands are small Python scripts written into `<root>/usr/cluster/bin`; each looks
+The agent uses the absolute paths of a Solaris node (/usr/cluster/bin, /etc/passwd, /dev/log,
+...), each a module constant; `on_node` points them at a node directory under the test's
+temporary directory for the test's duration, so no unit test reads or writes the real /etc
+or /var of this machine, and none asks a name server.
+
+The fake commands are small Python scripts written into `<node>/usr/cluster/bin`; each looks
 up its arguments in a JSON table beside it, prints the answer, exits with its status and
 records the call (argv, environment, cwd). They test how scims builds arguments and parses
 output; the real stand-in cluster is tested elsewhere.
@@ -8,6 +13,7 @@ output; the real stand-in cluster is tested elsewhere.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -41,8 +47,44 @@ sys.exit(3)
 """
 
 
+def on_node(monkeypatch: Any, node: Path) -> Path:
+    """Point the agent's absolute paths at node directory `node` for this test: the cluster
+    commands, the syslog socket and loglevel files, the account and hosts files, the state
+    directory. Name lookups beyond the node's hosts file fail, as on a node without a name
+    service: a test never sends a query off this machine. Returns `node`."""
+    from scims import accounts, framework, logical_hosts, syslog, trust
+
+    monkeypatch.setattr(framework, "BIN_DIR", str(node / "usr/cluster/bin"))
+    monkeypatch.setattr(syslog, "LOGLEVEL_DIR", str(node / "var/cluster/rgm/rt"))
+    monkeypatch.setattr(syslog, "SOCKET_PATH", str(node / "dev/log"))
+    monkeypatch.setattr(accounts, "USERS_FILE", str(node / "etc/passwd"))
+    monkeypatch.setattr(accounts, "GROUPS_FILE", str(node / "etc/group"))
+    monkeypatch.setattr(logical_hosts, "HOSTS_FILE", str(node / "etc/hosts"))
+    monkeypatch.setattr(trust, "STATE_DIR", str(node / "var/cluster/rgm/rt/SUNW.ims/state"))
+    monkeypatch.setattr(logical_hosts.socket, "getaddrinfo", _numeric_only)
+    return node
+
+
+_getaddrinfo = socket.getaddrinfo
+
+
+def _numeric_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+    """getaddrinfo for address literals and localhost only (see `on_node`)."""
+    if host not in (None, "localhost"):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, "no name service in the unit tests") from None
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+def server_root(node: Path) -> str:
+    """The installation's server root on node directory `node` (the guide's /opt/SUNWmsgsr)."""
+    return str(node / "opt" / "SUNWmsgsr")
+
+
 def make_node_root(base: Path) -> Path:
-    """A minimal node root: the directories scims touches."""
+    """A minimal node directory: the directories scims touches."""
     for sub in ("etc", "usr/cluster/bin", "var/cluster/rgm/rt/SUNW.ims", "dev"):
         (base / sub).mkdir(parents=True, exist_ok=True)
     (base / "etc" / "nodename").write_text("mars\n")
@@ -149,7 +191,7 @@ class RecordingTransport:
 
 
 def make_installation(root: Path, *, user: str = "mailsrv", uid: int = 20001) -> Path:
-    """A Messaging Server installation under node root `root` as the guide's example makes it:
+    """A Messaging Server installation on node directory `root` as the guide's example makes it:
     B (/opt/SUNWmsgsr) root's, its `config` link to C (/var/opt/SUNWmsgsr/config), owned by
     the runtime user when the tests run as root."""
     base = root / "opt" / "SUNWmsgsr"

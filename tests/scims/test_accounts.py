@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from helpers_scims import make_node_root
+from helpers_scims import make_node_root, on_node
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,7 +40,7 @@ def accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Accounts:
     root = make_node_root(tmp_path / "mars")
     (root / "etc" / "passwd").write_text(PASSWD)
     (root / "etc" / "group").write_text(GROUP)
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     return Accounts.load()
 
 
@@ -84,7 +84,7 @@ def test_malformed_lines_are_skipped_and_reported(accounts: Accounts) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_node_root(tmp_path / "venus")
     (root / "etc" / "group").write_text(GROUP)
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     with pytest.raises(ConfigError) as caught:
         Accounts.load()
     assert caught.value.message is messages.ACCOUNT_FILE_UNREADABLE

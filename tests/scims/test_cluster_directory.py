@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_scims import FakeCluster, make_node_root
+from helpers_scims import FakeCluster, make_node_root, on_node
 
 from scims import logical_hosts
 from scims.cluster_directory import ClusterDirectory, ResourceRef
@@ -86,9 +86,32 @@ def test_logical_host_addresses_come_from_the_nodes_hosts_file(
     (root / "etc" / "hosts").write_text(
         "# the cluster's logical hosts\n198.18.0.10 meadow meadow.example.com\n"
         "198.18.0.11 pasture # second\n198.18.0.10 meadow-again meadow\n")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     found, _ = directory({"meadow": LH, "disk-rs": disk()})
     # Network_resources_used unset: every logical host of the group; the storage is no host.
     assert logical_hosts.addresses(found, "MAIL-RG", "mail-rs", []) == ["198.18.0.10",
                                                                         "198.18.0.11"]
     assert logical_hosts.addresses(found, "MAIL-RG", "mail-rs", ["disk-rs"]) == []
+
+
+def test_a_host_missing_from_the_hosts_file_is_asked_of_the_resolver(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/etc/hosts first; a name it lacks goes to the node's resolver, as on any node (the
+    resolver is answered here in process: a unit test asks no name server)."""
+    root = make_node_root(tmp_path / "mars")
+    (root / "etc" / "hosts").write_text("198.18.0.10 meadow\n")
+    on_node(monkeypatch, root)
+    asked: list[str] = []
+
+    def resolver(name: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        asked.append(name)
+        if name != "pasture":
+            raise OSError("no such host")
+        return [(2, 1, 6, "", ("198.18.0.11", 0)), (2, 2, 17, "", ("198.18.0.11", 0))]
+
+    monkeypatch.setattr(logical_hosts.socket, "getaddrinfo", resolver)
+    table = logical_hosts.hosts_table()
+    assert logical_hosts.resolve_host("meadow", table) == ["198.18.0.10"]
+    assert logical_hosts.resolve_host("pasture", table) == ["198.18.0.11"]
+    assert logical_hosts.resolve_host("nowhere", table) == []
+    assert asked == ["pasture", "nowhere"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
-from helpers_scims import RecordingTransport, make_node_root
+from helpers_scims import RecordingTransport, make_node_root, on_node
 
 from scims import fault_monitor, messages
 from scims.fault_monitor import FaultMonitor, Settings
@@ -137,7 +137,7 @@ class Rig:
 @pytest.fixture(autouse=True)
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     return root
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, make_node_root
+from helpers_scims import FakeCommand, make_node_root, on_node
 
 from scims import framework
 from scims.errors import FrameworkError
@@ -16,7 +16,7 @@ from scims.scha_errors import SchaError
 @pytest.fixture
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     return root
 
 
@@ -36,7 +36,7 @@ def test_commands_run_from_the_node_with_a_clean_environment(
     assert framework.cluster_get("Nodename_local").as_str() == "mars"
     (call,) = cmd.calls()
     env = {k: v for k, v in call["env"].items() if k not in ("LC_CTYPE", "PWD")}
-    assert env == {"PATH": f"{node}/usr/cluster/bin:/usr/bin:/bin", "SC_NODE_ROOT": str(node)}
+    assert env == {"PATH": f"{node}/usr/cluster/bin:/usr/bin:/bin"}
     assert call["cwd"] == "/"
 
 
@@ -198,18 +198,17 @@ def test_pmf_start_builds_the_pmfadm_command(node: Path) -> None:
     Pmf().start(SVC, ["/opt/mars/SUNWmsgsr/sbin/start-msg", "ha"], retries=2,
                 period_minutes=6, child_level=1, env={"LANG": "C"})
     assert cmd.argvs() == [[
-        "-c", SVC, "-e", "LANG=C", "-e", f"SC_NODE_ROOT={node}", "-n", "2", "-t", "6",
+        "-c", SVC, "-e", "LANG=C", "-n", "2", "-t", "6",
         "-C", "1", "/opt/mars/SUNWmsgsr/sbin/start-msg", "ha",
     ]]
 
 
-def test_pmf_start_defaults_and_checks(node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pmf_start_defaults_and_checks(node: Path) -> None:
     cmd = FakeCommand(node, "pmfadm").answer(None)
-    monkeypatch.setenv("SC_NODE_ROOT", str(node))
     Pmf().start("MS-RG,mail-rs,0.mon", ["/opt/SUNWscims/bin/ims_probe", "-R", "mail-rs"],
-                retries=-1, period_minutes=-1, env={"SC_NODE_ROOT": "/elsewhere"})
+                retries=-1, period_minutes=-1, env={"TZ": "Europe/Berlin"})
     assert cmd.argvs() == [[
-        "-c", "MS-RG,mail-rs,0.mon", "-e", "SC_NODE_ROOT=/elsewhere", "-n", "-1", "-t", "-1",
+        "-c", "MS-RG,mail-rs,0.mon", "-e", "TZ=Europe/Berlin", "-n", "-1", "-t", "-1",
         "/opt/SUNWscims/bin/ims_probe", "-R", "mail-rs",
     ]]
     with pytest.raises(ValueError, match="absolute"):

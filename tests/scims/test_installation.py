@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers_scims import make_installation
+from helpers_scims import make_installation, on_node, server_root
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -71,15 +71,15 @@ def test_any_value_is_a_plain_path_or_a_refusal(value: str) -> None:
 
 
 def test_missing_server_root_directory_is_named(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path))
+    on_node(monkeypatch, tmp_path)
     with pytest.raises(CheckFailed) as caught:
-        server_root_on_node("/opt/SUNWmsgsr")
+        server_root_on_node(server_root(tmp_path))
     assert caught.value.message is messages.SERVERROOT_NOT_DIRECTORY
-    assert "/opt/SUNWmsgsr" in str(caught.value)
+    assert server_root(tmp_path) in str(caught.value)
 
 
 def test_commands_writable_by_others_are_refused(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path))
+    on_node(monkeypatch, tmp_path)
     base = make_installation(tmp_path)
     check_command(str(base), "sbin/start-msg", "/opt/SUNWmsgsr")
     (base / "sbin" / "start-msg").chmod(0o777)
@@ -112,25 +112,26 @@ def test_commands_owned_by_another_user_are_refused(tmp_path) -> None:
 
 
 def test_inspect_logs_the_seed_debug_lines_in_order(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path))
+    on_node(monkeypatch, tmp_path)
     make_installation(tmp_path)
     level = tmp_path / "var" / "cluster" / "rgm" / "rt" / "SUNW.ims"
     level.mkdir(parents=True)
     (level / "loglevel").write_text("9\n")
     log, sink = make_log(tmp_path)
-    inst = inspect("/opt/SUNWmsgsr", log)
+    inst = inspect(server_root(tmp_path), log)
     assert inst.user.name == "mailsrv" and inst.group.name == "mail"
     assert [r.text for r in sink.records] == [
-        "Groupname mail exists.", "Username mailsrv exists.", "IMS_serverroot = /opt/SUNWmsgsr"]
+        "Groupname mail exists.", "Username mailsrv exists.",
+        f"IMS_serverroot = {server_root(tmp_path)}"]
 
 
 def test_unreadable_configuration_is_the_seed_message_with_detail(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path))
+    on_node(monkeypatch, tmp_path)
     base = make_installation(tmp_path)
     (base / "config").unlink()
     log, _ = make_log(tmp_path)
     with pytest.raises(CheckFailed) as caught:
-        inspect("/opt/SUNWmsgsr", log)
+        inspect(server_root(tmp_path), log)
     assert caught.value.message is messages.CONFIG_INFO_UNAVAILABLE
     assert str(caught.value).startswith("Failed to get the configuration info: ")
 
@@ -141,22 +142,22 @@ def test_unreadable_configuration_is_the_seed_message_with_detail(tmp_path, monk
 ])
 def test_runtime_user_must_exist_and_not_be_root(tmp_path, monkeypatch, passwd_user, uid,
                                                  message) -> None:
-    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path))
+    on_node(monkeypatch, tmp_path)
     make_installation(tmp_path)
     (tmp_path / "etc" / "passwd").write_text(f"{passwd_user}:x:{uid}:6000::/:\n")
     log, _ = make_log(tmp_path)
     with pytest.raises(CheckFailed) as caught:
-        inspect("/opt/SUNWmsgsr", log)
+        inspect(server_root(tmp_path), log)
     assert caught.value.message is message
 
 
 def test_missing_group_is_refused(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path))
+    on_node(monkeypatch, tmp_path)
     make_installation(tmp_path)
     (tmp_path / "etc" / "group").write_text("root::0:\n")
     log, _ = make_log(tmp_path)
     with pytest.raises(CheckFailed, match="Groupname mail does not exist"):
-        inspect("/opt/SUNWmsgsr", log)
+        inspect(server_root(tmp_path), log)
 
 
 def test_stat_mode_constants_are_what_the_check_uses() -> None:

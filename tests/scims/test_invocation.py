@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_scims import FakeCommand, make_node_root
+from helpers_scims import FakeCommand, make_node_root, on_node
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -189,7 +189,7 @@ def test_wrong_kinds_of_value_are_config_errors(extra: tuple[str, ...], getter: 
 def test_view_over_the_real_framework_module(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_node_root(tmp_path / "mars")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     cmd = FakeCommand(root, "scha_resource_get")
     cmd.answer(["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG", "IMS_serverroot"],
                "STRING\n/opt/mars/SUNWmsgsr\n")

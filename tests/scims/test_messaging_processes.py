@@ -49,9 +49,8 @@ def _wait_for(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def test_finds_the_watcher_and_its_services_by_program_path(instance, monkeypatch) -> None:
+def test_finds_the_watcher_and_its_services_by_program_path(instance) -> None:
     base, config, started = instance
-    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
     watcher = _start(started, [sys.executable, str(base / "lib" / "watcher")])
     imapd = _start(started, [sys.executable, str(base / "lib" / "imapd")])
     other = _start(started, [sys.executable, "-c", DAEMON])
@@ -64,9 +63,8 @@ def test_finds_the_watcher_and_its_services_by_program_path(instance, monkeypatc
     assert found is not None and found.pid == watcher.pid and found.is_alive()
 
 
-def test_watcher_identity_does_not_survive_its_process(instance, monkeypatch) -> None:
+def test_watcher_identity_does_not_survive_its_process(instance) -> None:
     base, config, started = instance
-    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
     watcher = _start(started, [sys.executable, str(base / "lib" / "watcher")])
     ms = MessagingInstance(str(base), str(config))
     _wait_for(lambda: ms.watcher() is not None)
@@ -78,9 +76,8 @@ def test_watcher_identity_does_not_survive_its_process(instance, monkeypatch) ->
     assert ms.watcher() is None
 
 
-def test_kill_all_ends_the_instance_and_leaves_other_processes(instance, monkeypatch) -> None:
+def test_kill_all_ends_the_instance_and_leaves_other_processes(instance) -> None:
     base, config, started = instance
-    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
     for name in ("watcher", "imapd"):
         _start(started, [sys.executable, str(base / "lib" / name)])
     bystander = _start(started, [sys.executable, "-c", DAEMON], cwd=config)
@@ -95,23 +92,12 @@ def test_kill_all_ends_the_instance_and_leaves_other_processes(instance, monkeyp
     assert holders[0].path == str(config)
 
 
-def test_other_nodes_processes_are_not_this_nodes(instance, monkeypatch, tmp_path) -> None:
-    base, config, started = instance
-    env = {**os.environ, "SC_NODE_ROOT": str(tmp_path / "venus")}
-    _start(started, [sys.executable, "-c", DAEMON], cwd=config, env=env)
-    monkeypatch.setenv("SC_NODE_ROOT", str(tmp_path / "mars"))
-    ms = MessagingInstance(str(base), str(config))
-    time.sleep(0.3)
-    assert ms.holders() == []
-
-
 def test_a_runtime_user_holder_that_is_not_messaging_server_is_reported_not_killed(
-        instance, monkeypatch) -> None:
+        instance) -> None:
     """A process of the runtime user that keeps a file of the configuration directory open
     but runs no program of the installation (by the kernel's word) is not the instance's:
     it is reported for the storage resource, never killed (trust model, docs/security.md)."""
     base, config, started = instance
-    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
     held = config / "config" / "msg.conf"
     held.write_text("service.listenaddr = 127.0.0.1\n")
     keeps_open = (f"f = open({str(held)!r})\n"
@@ -124,9 +110,8 @@ def test_a_runtime_user_holder_that_is_not_messaging_server_is_reported_not_kill
     assert [h.pid for h in ms.holders()] == [holder.pid]
 
 
-def test_a_holder_of_another_user_is_reported_not_killed(instance, monkeypatch) -> None:
+def test_a_holder_of_another_user_is_reported_not_killed(instance) -> None:
     base, config, started = instance
-    monkeypatch.delenv("SC_NODE_ROOT", raising=False)
     bystander = _start(started, [sys.executable, "-c", DAEMON], cwd=config)
     ms = MessagingInstance(str(base), str(config), runtime_uid=os.getuid() + 4242)
     _wait_for(lambda: [h.pid for h in ms.holders()] == [bystander.pid])

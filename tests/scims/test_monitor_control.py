@@ -1,5 +1,5 @@
 """Monitor_start, Monitor_stop, Update and Stop as the RGM sees them: the pmfadm commands they
-run (a fake pmfadm in a node root), their exit status and their log lines."""
+run (a fake pmfadm on a node directory), their exit status and their log lines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport, make_node_root
+from helpers_scims import FakeCommand, RecordingTransport, make_node_root, on_node, server_root
 
 from scims import framework, monitor_control, service_control
 from scims.invocation import PropertyView, parse
@@ -22,12 +22,15 @@ SVC = "MAIL-RG,mail-rs,0.svc"
 class Stored:
     """The properties of mail-rs as the cluster keeps them."""
 
+    server_root = "/opt/SUNWmsgsr"
+    """The node's installation (set by the `node` fixture to the node directory's)."""
+
     def __init__(self) -> None:
         self.system = {"monitor_stop_timeout": "120", "stop_timeout": "300",
                        "retry_count": "2", "retry_interval": "610"}
         self.extensions: dict[str, Any] = {"Monitor_retry_count": 4,
                                            "Monitor_retry_interval": 2,
-                                           "IMS_serverroot": "/opt/SUNWmsgsr"}
+                                           "IMS_serverroot": self.server_root}
 
     def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
         return framework.Reply("scha_resource_get", optag, (self.system[optag.lower()],))
@@ -39,7 +42,8 @@ class Stored:
 @pytest.fixture
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
+    monkeypatch.setattr(Stored, "server_root", server_root(root))
     methods = root / "opt" / "SUNWscims" / "bin"
     methods.mkdir(parents=True)
     for name in ("ims_monitor_start", "ims_probe"):
@@ -82,9 +86,9 @@ def test_monitor_start_runs_ims_probe_under_the_mon_tag(node: Path) -> None:
     ctx, recorder = context("ims_monitor_start")
     assert monitor_control.monitor_start(ctx) == 0
     (start,) = [argv for argv in fake.argvs() if argv[0] == "-c"]
-    assert start[:8] == ["-c", MON, "-e", f"SC_NODE_ROOT={node}", "-n", "4", "-t", "2"]
-    assert start[8].endswith("/ims_probe")
-    assert start[9:] == NAMES
+    assert start[:6] == ["-c", MON, "-n", "4", "-t", "2"]
+    assert start[6].endswith("/ims_probe")
+    assert start[7:] == NAMES
     assert texts(recorder) == ["info: Started the fault monitor."]
 
 

@@ -16,6 +16,7 @@ from helpers_scims import (
     SyslogReceiver,
     after_host,
     make_node_root,
+    on_node,
     stand_in_line,
 )
 
@@ -58,7 +59,7 @@ class FakeClock:
 @pytest.fixture
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     return root
 
 
@@ -313,7 +314,7 @@ def test_long_socket_path_goes_through_the_directory(
 ) -> None:
     deep = tmp_path.joinpath(*(["a-rather-long-directory-name"] * 5))
     root = make_node_root(deep)
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     assert len(str(root / "dev" / "log")) > 108
     receiver = SyslogReceiver(root / "dev" / "log")
     try:

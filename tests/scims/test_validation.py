@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_scims import RecordingTransport, make_node_root
+from helpers_scims import RecordingTransport, make_node_root, on_node
 
 from scims import framework, messages, validation
 from scims.errors import CheckFailed
@@ -32,7 +32,7 @@ class Stored:
 @pytest.fixture(autouse=True)
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     return root
 
 

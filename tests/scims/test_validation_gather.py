@@ -1,6 +1,6 @@
 """What Validate asks the cluster, counted: what the RGM passes on the command line is never
 asked again, and no question is asked twice (issue #15). The cluster is answered in process
-(helpers_scims.FakeCluster), the installation lies in a temporary node root."""
+(helpers_scims.FakeCluster), the installation lies in a temporary node directory."""
 
 from __future__ import annotations
 
@@ -9,39 +9,53 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_scims import FakeCluster, RecordingTransport, make_installation, make_node_root
+from helpers_scims import (
+    FakeCluster,
+    RecordingTransport,
+    make_installation,
+    make_node_root,
+    on_node,
+    server_root,
+)
 
 from scims import validation
 from scims.method_runtime import run_method
 from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
-MAIL_RS: dict[str, Any] = {
-    "group": "MAIL-RG", "type": "SUNW.ims:6.3",
-    "props": {"Retry_interval": 600, "Thorough_probe_interval": 60, "Retry_count": 2,
-              "Validate_timeout": 300, "Resource_dependencies": ["disk-rs", "meadow"],
-              "Network_resources_used": []},
-    "ext": {"IMS_serverroot": ("STRING", "/opt/SUNWmsgsr")},
-}
-CREATE = ["-c", *NAMES, "-r", "Retry_interval=600", "-r", "Thorough_probe_interval=60",
-          "-r", "Retry_count=2", "-r", "Validate_timeout=300",
-          "-r", "Resource_dependencies=disk-rs,meadow", "-r", "Network_resources_used=",
-          "-x", "IMS_serverroot=/opt/SUNWmsgsr", "-g", "Nodelist=mars,venus"]
-"""What the RGM passes when mail-rs is created: every property (here those Validate reads)."""
+def mail_rs(node: Path) -> dict[str, Any]:
+    return {
+        "group": "MAIL-RG", "type": "SUNW.ims:6.3",
+        "props": {"Retry_interval": 600, "Thorough_probe_interval": 60, "Retry_count": 2,
+                  "Validate_timeout": 300, "Resource_dependencies": ["disk-rs", "meadow"],
+                  "Network_resources_used": []},
+        "ext": {"IMS_serverroot": ("STRING", server_root(node))},
+    }
 
 
-def cluster(*, local: str = "mars", with_mail_rs: bool = True,
+def create(node: Path) -> list[str]:
+    """What the RGM passes when mail-rs is created: every property (here those Validate
+    reads)."""
+    return ["-c", *NAMES, "-r", "Retry_interval=600", "-r", "Thorough_probe_interval=60",
+            "-r", "Retry_count=2", "-r", "Validate_timeout=300",
+            "-r", "Resource_dependencies=disk-rs,meadow", "-r", "Network_resources_used=",
+            "-x", f"IMS_serverroot={server_root(node)}", "-g", "Nodelist=mars,venus"]
+
+
+def cluster(node: Path, *, local: str = "mars", with_mail_rs: bool = True,
             **extra: dict[str, Any]) -> FakeCluster:
-    """The guide's group: a logical host, its storage online on mars, and mail-rs."""
+    """The guide's group: a logical host, its storage (/var/opt/SUNWmsgsr on `node`) online
+    on mars, and mail-rs."""
+    shared = str(node / "var" / "opt" / "SUNWmsgsr")
     resources: dict[str, dict[str, Any]] = {
         "meadow": {"group": "MAIL-RG", "type": "SUNW.LogicalHostname:2",
                    "ext": {"HostnameList": ("STRINGARRAY", ["meadow"])}},
         "disk-rs": {"group": "MAIL-RG", "type": "SUNW.HAStoragePlus:4",
-                    "ext": {"FilesystemMountPoints": ("STRINGARRAY", ["/var/opt/SUNWmsgsr"])},
+                    "ext": {"FilesystemMountPoints": ("STRINGARRAY", [shared])},
                     "state": {"mars": "ONLINE", "venus": "OFFLINE"}},
     }
     if with_mail_rs:
-        resources["mail-rs"] = MAIL_RS
+        resources["mail-rs"] = mail_rs(node)
     resources.update(extra)
     groups = {"MAIL-RG": {"Nodelist": ["mars", "venus"]}}
     groups.update({rs["group"]: {"Nodelist": ["mars", "venus"]} for rs in extra.values()})
@@ -54,7 +68,7 @@ def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
     make_installation(root)
     (root / "etc" / "hosts").write_text("198.18.0.10 meadow\n")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     return root
 
 
@@ -85,8 +99,8 @@ def test_creation_asks_nothing_the_rgm_passed(node: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """On creation every property is on the command line: none of mail-rs's own is asked,
     nor its group's node list; what remains are questions about the other resources."""
-    fake = cluster(with_mail_rs=False)
-    rc, lines = run(CREATE, fake, monkeypatch)
+    fake = cluster(node, with_mail_rs=False)
+    rc, lines = run(create(node), fake, monkeypatch)
     assert (rc, lines) == (0, WARNINGS)
     assert not [call for call in fake.calls if "mail-rs" in call], fake.calls
     assert ("scha_resourcegroup_get", "Nodelist", "MAIL-RG") not in fake.calls
@@ -108,7 +122,7 @@ def test_an_update_asks_the_properties_it_was_not_given_once(
         node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """-u passes only the changed properties: the others are asked, each once, and the
     group and type of a dependency come from the one scan of the groups."""
-    fake = cluster()
+    fake = cluster(node)
     rc, lines = run(["-u", *NAMES, "-r", "Retry_count=3"], fake, monkeypatch)
     assert (rc, lines) == (0, WARNINGS)
     assert asked_twice(fake) == []
@@ -125,7 +139,7 @@ def test_an_update_asks_the_properties_it_was_not_given_once(
 def test_a_group_update_is_judged_on_the_new_node_list(node: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """-g Nodelist=mars: the storage is looked for on mars only, the stored list unasked."""
-    fake = cluster()
+    fake = cluster(node)
     rc, _ = run(["-u", *NAMES, "-g", "Nodelist=mars"], fake, monkeypatch)
     assert rc == 0
     assert ("scha_resourcegroup_get", "Nodelist", "MAIL-RG") not in fake.calls
@@ -134,7 +148,7 @@ def test_a_group_update_is_judged_on_the_new_node_list(node: Path,
 
 def test_where_the_storage_is_elsewhere_nothing_about_the_files_is_asked(
         node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = cluster(local="venus")
+    fake = cluster(node, local="venus")
     rc, lines = run(["-u", *NAMES], fake, monkeypatch)
     assert (rc, lines) == (0, ["The storage this resource depends on is online on another "
                                "node; skipping the checks of the Messaging Server "
@@ -145,7 +159,7 @@ def test_where_the_storage_is_elsewhere_nothing_about_the_files_is_asked(
 
 def test_a_refusal_ends_the_questions(node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unsafe IMS_serverroot is refused before the cluster is asked about anything else."""
-    fake = cluster()
+    fake = cluster(node)
     rc, lines = run(["-u", *NAMES, "-x", "IMS_serverroot=/opt/$(reboot)"], fake, monkeypatch)
     assert (rc, lines) == (1, ["IMS_serverroot /opt/$(reboot) is refused: it contains "
                                "'$' '(' ')'."])
@@ -155,10 +169,10 @@ def test_a_refusal_ends_the_questions(node: Path, monkeypatch: pytest.MonkeyPatc
 def test_a_second_instance_on_our_installation_is_found_by_the_scan(
         node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     second = {"group": "MAIL2-RG", "type": "SUNW.ims:6.3",
-              "ext": {"IMS_serverroot": ("STRING", "/opt/SUNWmsgsr/")}}
-    fake = cluster(**{"mail2-rs": second})
+              "ext": {"IMS_serverroot": ("STRING", server_root(node) + "/")}}
+    fake = cluster(node, **{"mail2-rs": second})
     rc, lines = run(["-u", *NAMES], fake, monkeypatch)
     assert (rc, lines) == (1, ["Resource mail2-rs already uses the Messaging Server "
-                               "installation /opt/SUNWmsgsr."])
+                               f"installation {server_root(node)}."])
     assert asked_twice(fake) == []
     assert not [call for call in fake.calls if "HostnameList" in call]

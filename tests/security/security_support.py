@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers_scims import on_node
 
 RUNTIME_UID = 20001
 """mailsrv, as the guide's example creates it."""
@@ -20,7 +21,7 @@ GID = 6000
 
 
 def make_installation(root: Path, *, server_user: str = "mailsrv") -> Path:
-    """A Messaging Server installation under node root `root`, as root installs it: B
+    """A Messaging Server installation on node directory `root`, as root installs it: B
     (/opt/SUNWmsgsr) root's, the configuration directory C/config the runtime user's."""
     base = root / "opt" / "SUNWmsgsr"
     config = root / "var" / "opt" / "SUNWmsgsr" / "config"
@@ -52,8 +53,9 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 @pytest.fixture
 def node(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A node root with an installation, in a directory other users can reach (the runtime
-    user's processes must); the tests run as root, as the methods do."""
+    """A node directory with an installation, in a directory other users can reach (the
+    runtime user's processes must), the agent's paths pointed at it (helpers_scims.on_node);
+    the tests run as root, as the methods do."""
     if os.geteuid() != 0:
         pytest.fail("the attack tests run as root, as the agent's methods do")
     top = Path(tempfile.mkdtemp(prefix="trust-", dir="/tmp"))
@@ -70,7 +72,7 @@ def _node_root(top: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (root / sub).mkdir(parents=True, exist_ok=True)
     (root / "etc").mkdir(exist_ok=True)
     (root / "etc" / "nodename").write_text("mars\n")
-    monkeypatch.setenv("SC_NODE_ROOT", str(root))
+    on_node(monkeypatch, root)
     make_installation(root)
     return root
 

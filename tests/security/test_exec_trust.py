@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport
+from helpers_scims import FakeCommand, RecordingTransport, server_root
 from security_support import RUNTIME_UID, fake_pmfadm
 
 from scims import installation, messages, service_control
@@ -86,7 +86,7 @@ def test_stop_does_not_run_a_stop_msg_handed_to_the_runtime_user(node: Path) -> 
     fake_pmfadm(node)
     hatimerun = FakeCommand(node, "hatimerun").answer(None)
     ctx, recorder = context("ims_svc_stop", {"stop_timeout": 60,
-                                             "IMS_serverroot": SERVER_ROOT})
+                                             "IMS_serverroot": server_root(node)})
     assert service_control.stop(ctx) == 0
     assert not any(str(stop_msg) in " ".join(argv) for argv in hatimerun.argvs()), \
         "root ran the runtime user's stop-msg"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport
+from helpers_scims import FakeCommand, RecordingTransport, server_root
 from security_support import OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
 from scims import messages, service_control
@@ -22,7 +22,6 @@ from scims.messaging_processes import MessagingInstance
 from scims.method_runtime import MethodContext
 from scims.syslog import AgentLog
 
-SERVER_ROOT = "/opt/SUNWmsgsr"
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
 
@@ -115,7 +114,7 @@ def test_stop_spares_roots_editor_in_the_configuration_directory(node: Path, sta
     assert editor.poll() is None
     fake_pmfadm(node)
     FakeCommand(node, "hatimerun").answer(None)
-    ctx, _recorder = context({"stop_timeout": 60, "IMS_serverroot": SERVER_ROOT})
+    ctx, _recorder = context({"stop_timeout": 60, "IMS_serverroot": server_root(node)})
     assert service_control.stop(ctx) == 0
     time.sleep(0.3)
     assert editor.poll() is None, "Stop killed root's editor"
@@ -134,7 +133,7 @@ def test_msg_conf_naming_another_account_does_not_make_stop_kill_it(node: Path,
     settle()
     fake_pmfadm(node)
     FakeCommand(node, "hatimerun").answer(None)
-    ctx, recorder = context({"stop_timeout": 60, "IMS_serverroot": SERVER_ROOT})
+    ctx, recorder = context({"stop_timeout": 60, "IMS_serverroot": server_root(node)})
     assert service_control.stop(ctx) == 0
     time.sleep(0.3)
     assert victim.poll() is None, "Stop killed a process of another account"
@@ -152,7 +151,7 @@ def test_msg_conf_naming_another_account_is_refused_by_start_and_validate(node: 
                                      "local.imta.enable = no\nlocal.store.enable = no\n")
     ctx, _ = context({})
     with pytest.raises(AgentError) as caught:
-        installation.inspect(SERVER_ROOT, ctx.log)
+        installation.inspect(server_root(node), ctx.log)
     assert "victim" in str(caught.value) and f"user ID {RUNTIME_UID}" in str(caught.value)
 
 
@@ -168,7 +167,7 @@ def test_a_system_account_as_runtime_user_is_refused(node: Path) -> None:
                                      "local.imta.enable = no\nlocal.store.enable = no\n")
     ctx, _ = context({})
     with pytest.raises(AgentError) as caught:
-        installation.inspect(SERVER_ROOT, ctx.log)
+        installation.inspect(server_root(node), ctx.log)
     assert "system account" in str(caught.value)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport
+from helpers_scims import FakeCommand, RecordingTransport, server_root
 from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
 from scims import framework, service_control
@@ -28,7 +28,6 @@ from scims.scha_errors import SchaError
 from scims.service_probes import ProbeResult, Target
 from scims.syslog import AgentLog
 
-SERVER_ROOT = "/opt/SUNWmsgsr"
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
 
@@ -64,7 +63,7 @@ def test_stop_with_a_hanging_pmfadm_still_stops_messaging_server(node: Path) -> 
         assert MessagingInstance(str(base), None, RUNTIME_UID).watcher() is not None
         calls = fake_pmfadm(node, hang="-q -s")
         hatimerun = FakeCommand(node, "hatimerun").answer(None)
-        ctx, recorder = stop_context({"stop_timeout": 20, "IMS_serverroot": SERVER_ROOT})
+        ctx, recorder = stop_context({"stop_timeout": 20, "IMS_serverroot": server_root(node)})
         try:
             status = service_control.stop(ctx)
         except FrameworkError as exc:
@@ -188,7 +187,7 @@ def monitor(cluster: object, targets: list[Target], clock: Clock, *, autorestart
         from scims.trust import RuntimeRecord
         extra["ledger"] = RestartLedger(RuntimeRecord("MAIL-RG", "mail-rs", "restarts"))
     return FaultMonitor(ctx, settings, FakeInstance(), targets,  # type: ignore[arg-type]
-                        server_root=SERVER_ROOT, watch_watcher=autorestart,
+                        server_root=server_root(node), watch_watcher=autorestart,
                         autorestart=autorestart, cluster=cluster, probe_one=refused,
                         clock=clock, sleep=clock.sleep, watch_interval=0.05, **extra)
 

@@ -15,12 +15,22 @@ from pathlib import Path
 
 from security_support import RUNTIME_UID
 
-SERVER_ROOT = "/opt/SUNWmsgsr"
 CHILD_DEADLINE = 20.0
 """Seconds a child doing one read may take before the test calls it blocked."""
 
-INSPECT = """
+ON_NODE = """
 import sys
+from pathlib import Path
+
+import pytest
+from helpers_scims import on_node
+
+on_node(pytest.MonkeyPatch(), Path(sys.argv[1]))
+"""
+"""The child's prelude: the agent's paths pointed at the node directory named by argv[1]
+(helpers_scims.on_node, as in the parent's own tests)."""
+
+INSPECT = ON_NODE + """
 from scims import installation
 from scims.errors import AgentError
 from scims.syslog import AgentLog
@@ -32,7 +42,7 @@ class Keep:
 log = AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_svc_stop", transport=Keep(),
                facility="daemon")
 try:
-    installation.inspect("/opt/SUNWmsgsr", log)
+    installation.inspect(sys.argv[1] + "/opt/SUNWmsgsr", log)
     print("ACCEPTED")
 except AgentError as exc:
     print("REFUSED", str(exc))
@@ -44,12 +54,19 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
+def child_env() -> dict[str, str]:
+    """This environment, with the unit tests' helpers importable."""
+    helpers = str(Path(__file__).resolve().parent.parent / "scims")
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": f"{helpers}:{path}" if path else helpers}
+
+
 def inspect_in_child(node: Path) -> str:
     """installation.inspect as Validate, Start and the monitor run it; its output, or
     "BLOCKED" when it did not finish within the deadline."""
-    env = {**os.environ, "SC_NODE_ROOT": str(node)}
     try:
-        done = subprocess.run([sys.executable, "-c", INSPECT], env=env, capture_output=True,
+        done = subprocess.run([sys.executable, "-c", INSPECT, str(node)], env=child_env(),
+                              capture_output=True,
                               text=True, timeout=CHILD_DEADLINE, preexec_fn=limit_memory,
                               check=False)
     except subprocess.TimeoutExpired:
@@ -135,8 +152,7 @@ def test_a_cnf_file_linked_out_of_the_installation_is_not_followed(node: Path) -
     assert "outside the installation" in out, out
 
 
-LOGLEVEL = """
-import sys
+LOGLEVEL = ON_NODE + """
 from scims.syslog import AgentLog
 
 class Keep:
@@ -154,9 +170,9 @@ def test_a_fifo_for_the_loglevel_file_does_not_block_the_method(node: Path) -> N
     first debug line (every method's first debug line blocks the same way)."""
     loglevel = node / "var" / "cluster" / "rgm" / "rt" / "SUNW.ims" / "loglevel"
     os.mkfifo(loglevel)
-    env = {**os.environ, "SC_NODE_ROOT": str(node)}
     try:
-        done = subprocess.run([sys.executable, "-c", LOGLEVEL], env=env, capture_output=True,
+        done = subprocess.run([sys.executable, "-c", LOGLEVEL, str(node)], env=child_env(),
+                              capture_output=True,
                               text=True, timeout=CHILD_DEADLINE, check=False)
     except subprocess.TimeoutExpired:
         raise AssertionError("the first debug line blocked on a FIFO loglevel file") from None

@@ -38,9 +38,9 @@ class ServerRootSetting:
 
 @dataclass(frozen=True)
 class Place:
-    """A directory on this node: as the administrator writes it (`configured`, without the
-    stand-in's node root) and the forms two names of one directory are compared in (`forms`:
-    lexically normal, and with every symbolic link resolved)."""
+    """A directory on this node: as the administrator writes it (`configured`) and the forms
+    two names of one directory are compared in (`forms`: lexically normal, and with every
+    symbolic link resolved)."""
 
     configured: str
     forms: frozenset[str]

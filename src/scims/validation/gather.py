@@ -17,7 +17,7 @@ import os
 from dataclasses import replace
 from typing import Optional
 
-from scims import installation, invocation, paths
+from scims import installation, invocation
 from scims.cluster_directory import IMS_TYPE, ClusterDirectory, ResourceRef
 from scims.errors import CheckFailed, FrameworkError
 from scims.installation import Installation
@@ -38,17 +38,9 @@ from scims.validation.facts import (
 from scims.validation.findings import Finding
 
 
-def as_configured(path: str) -> str:
-    """A node path as the administrator writes it (without the stand-in's node root)."""
-    root = paths.root()
-    if root != "/" and (path == root or path.startswith(root.rstrip("/") + "/")):
-        return "/" + os.path.relpath(path, root)
-    return path
-
-
 def place(path: str, configured: Optional[str] = None) -> Place:
-    """A directory of this node (`path` with the node root) in the forms rules compare."""
-    return Place(configured if configured is not None else as_configured(path),
+    """A directory of this node in the forms rules compare: as written, and as resolved."""
+    return Place(configured if configured is not None else path,
                  frozenset({os.path.normpath(path), os.path.realpath(path)}))
 
 
@@ -88,9 +80,8 @@ def _other_instances(directory: ClusterDirectory, facts: Facts,
             root = str(value).rstrip("/")
             if not root.startswith("/"):
                 continue
-            on_node = paths.node_path(root)
-            config = (place(installation.config_dir_of(on_node))
-                      if os.path.lexists(on_node) else None)
+            config = (place(installation.config_dir_of(root))
+                      if os.path.lexists(root) else None)
             nodes = facts.our_nodes if group == facts.group else directory.nodes(group)
             found.append(OtherInstance(ref, root, config, tuple(nodes)))
     return tuple(found)
@@ -121,18 +112,16 @@ def gather(ctx: MethodContext) -> Facts:
     directory.know_nodes(ctx.group, our_nodes)
     view = hasp_check(directory, ctx.group, our_nodes, props.get_list("Resource_dependencies"))
     facts = replace(facts, storage=view, our_nodes=tuple(our_nodes),
-                    mount_points=tuple(place(paths.node_path(mount), mount)
-                                       for mount in view.mount_points))
+                    mount_points=tuple(place(mount) for mount in view.mount_points))
     if rules.first_refusal(facts):
         return facts
 
     # The node: the installation, as far as its storage lets it be seen here.
-    local_root = paths.node_path(server_root)
     facts = replace(
         facts,
-        server_root_is_directory=os.path.isdir(local_root),
-        config_link_dir=(place(installation.config_dir_of(local_root))
-                         if os.path.lexists(local_root) else None),
+        server_root_is_directory=os.path.isdir(server_root),
+        config_link_dir=(place(installation.config_dir_of(server_root))
+                         if os.path.lexists(server_root) else None),
     )
     if view.status in (HaspStatus.ONLINE_LOCAL, HaspStatus.NO_RESOURCE):
         facts = replace(facts, installation=_inspected(ctx, server_root))
