@@ -7,7 +7,6 @@ clear/list/status; create for logical hosts. `+` means every object, as in the r
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from clustersim.client import call_rgmd
 from clustersim.commands import adminargs
@@ -45,15 +44,6 @@ def _props(values: dict[str, list[str]], letter: str) -> dict[str, str]:
     return dict(adminargs.assignment(letter, v) for v in values.get(letter, []))
 
 
-def _run(prog: str, body: Any) -> int:
-    try:
-        body()
-        return 0
-    except ClusterError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return exc.exit_code or 1
-
-
 def _all(operands: list[str], everything: list[str]) -> list[str]:
     return everything if operands == ["+"] else operands
 
@@ -76,7 +66,7 @@ def clresourcetype(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
         else:
             raise ClusterError(f"unknown subcommand {sub}", "INVAL")
 
-    return _run("clresourcetype", body)
+    return adminargs.run("clresourcetype", body)
 
 
 def clresourcegroup(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
@@ -117,7 +107,7 @@ def clresourcegroup(argv: list[str], *, layout: ClusterLayout, node: str) -> int
         else:
             raise ClusterError(f"unknown subcommand {sub}", "INVAL")
 
-    return _run("clresourcegroup", body)
+    return adminargs.run("clresourcegroup", body)
 
 
 def _split_p(store: Store, rtype: str, raw: dict[str, str]) -> tuple[dict[str, str],
@@ -172,7 +162,7 @@ def clresource(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
         else:
             raise ClusterError(f"unknown subcommand {sub}", "INVAL")
 
-    return _run("clresource", body)
+    return adminargs.run("clresource", body)
 
 
 def clreslogicalhostname(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
@@ -188,4 +178,4 @@ def clreslogicalhostname(argv: list[str], *, layout: ClusterLayout, node: str) -
         if "d" not in flags:
             call_rgmd(layout, "enable", names=[name], monitor_only=False)
 
-    return _run("clreslogicalhostname", body)
+    return adminargs.run("clreslogicalhostname", body)
