@@ -37,6 +37,13 @@ TOP = Path(__file__).resolve().parents[1]
 HEAL_TIMEOUT = 120.0
 
 
+PROBE_INTERVAL = 5
+"""Thorough_probe_interval (s) of the benchmarks that time the fault monitor: short, so that
+a run sees many probe cycles; bench_faults and bench_probe measure with the same one."""
+PROBE_TIMEOUT = 2
+"""Probe_timeout (s) that goes with it."""
+
+
 @dataclass
 class MailCluster:
     site: Site
@@ -50,6 +57,11 @@ class MailCluster:
     def set_props(self, *args: str) -> None:
         """`scrgadm -c -j mail-rs ...` on the first node."""
         self.cmd(self.site.nodes[0], "scrgadm", "-c", "-j", self.site.mail_resource, *args)
+
+    def set_probe_timing(self, *more: str) -> None:
+        """The fault monitor's PROBE_INTERVAL and PROBE_TIMEOUT (and `more` scrgadm options)."""
+        self.set_props("-y", f"Thorough_probe_interval={PROBE_INTERVAL}", *more,
+                       "-x", f"Probe_timeout={PROBE_TIMEOUT}")
 
     def other(self, node: str) -> str:
         return next(n for n in self.site.nodes if n != node)

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mssim_helpers import MSSIM, Ms, clean_env, free_loopback, install, kill_leftovers
+
+from support.mssim import MSSIM, Ms, clean_env, free_loopback, install, kill_leftovers
 
 
 @pytest.fixture

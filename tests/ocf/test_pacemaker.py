@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ocf_helpers import BED_LOGS
 
 from pacemakerbed.bed import NODES, RESOURCE, PacemakerBed, Timing, wait_for
+from support.ocf import BED_LOGS
 
 pytestmark = pytest.mark.e2e
 

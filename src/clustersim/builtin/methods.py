@@ -103,22 +103,16 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
                  "/etc/hosts.", host)
             return 1
         addrs.append((host, addr))
-    if kind == "prenet_start":
+    if kind in ("prenet_start", "postnet_stop"):
+        verb = "plumb" if kind == "prenet_start" else "unplumb"
         for host, addr in addrs:
-            if addr not in network.plumbed() and network.in_use(addr):
+            if verb == "plumb" and addr not in network.plumbed() and network.in_use(addr):
                 _log(layout, node, args, method, "err",
                      "IP address %s (%s) is already in use on the network.", addr, host)
                 return 1
-            problem = network.plumb(addr)
+            problem = network.plumb(addr) if verb == "plumb" else network.unplumb(addr)
             if problem:
-                _log(layout, node, args, method, "err", "Failed to plumb %s (%s): %s.",
-                     addr, host, problem)
-                return 1
-    elif kind == "postnet_stop":
-        for host, addr in addrs:
-            problem = network.unplumb(addr)
-            if problem:
-                _log(layout, node, args, method, "err", "Failed to unplumb %s (%s): %s.",
+                _log(layout, node, args, method, "err", f"Failed to {verb} %s (%s): %s.",
                      addr, host, problem)
                 return 1
     elif kind == "start":

@@ -44,6 +44,19 @@ def _props(values: dict[str, list[str]], letter: str) -> dict[str, str]:
     return dict(adminargs.assignment(letter, v) for v in values.get(letter, []))
 
 
+def _list_or_status(layout: ClusterLayout, sub: str, names: list[str]) -> None:
+    """What every object command answers alike: `list` (the names), `status` (scstat -g);
+    any other subcommand is unknown."""
+    if sub == "list":
+        print("\n".join(names))
+    elif sub == "status":
+        from clustersim.commands.scstat import render  # noqa: PLC0415
+
+        sys.stdout.write(render(layout, ["-g"]))
+    else:
+        raise ClusterError(f"unknown subcommand {sub}", "INVAL")
+
+
 def _all(operands: list[str], everything: list[str]) -> list[str]:
     return everything if operands == ["+"] else operands
 
@@ -98,14 +111,8 @@ def clresourcegroup(argv: list[str], *, layout: ClusterLayout, node: str) -> int
             call_rgmd(layout, "manage", rgs=groups)
         elif sub == "unmanage":
             call_rgmd(layout, "unmanage", rgs=groups)
-        elif sub == "list":
-            print("\n".join(store.rg_names()))
-        elif sub == "status":
-            from clustersim.commands.scstat import render  # noqa: PLC0415
-
-            sys.stdout.write(render(layout, ["-g"]))
         else:
-            raise ClusterError(f"unknown subcommand {sub}", "INVAL")
+            _list_or_status(layout, sub, store.rg_names())
 
     return adminargs.run("clresourcegroup", body)
 
@@ -153,14 +160,8 @@ def clresource(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
         elif sub == "clear":
             call_rgmd(layout, "clear", nodes=adminargs.csv((values.get("n") or [node])[0]),
                       names=names, flag=(values.get("f") or ["STOP_FAILED"])[0])
-        elif sub == "list":
-            print("\n".join(store.rs_names()))
-        elif sub == "status":
-            from clustersim.commands.scstat import render  # noqa: PLC0415
-
-            sys.stdout.write(render(layout, ["-g"]))
         else:
-            raise ClusterError(f"unknown subcommand {sub}", "INVAL")
+            _list_or_status(layout, sub, store.rs_names())
 
     return adminargs.run("clresource", body)
 
