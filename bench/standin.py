@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import socket
 import statistics
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,17 +73,8 @@ def mail_cluster() -> Iterator[MailCluster]:
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
                poll: float = 0.02) -> float:
-    """Like proof.wait_for, with a finer poll (for latencies); seconds it took."""
-    started = time.monotonic()
-    while True:
-        try:
-            if predicate():
-                return time.monotonic() - started
-        except OSError:
-            pass
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{what}: not within {timeout:g} s")
-        time.sleep(poll)
+    """proof.wait_for with a finer poll (for latencies); the seconds it took."""
+    return proof.wait_for(predicate, timeout, what, poll=poll)
 
 
 class MessagesTail:
