@@ -1,4 +1,4 @@
-"""Fixtures: a configured stand-in installation per test (see mssim_helpers)."""
+"""Fixtures: a configured stand-in installation per test (the helpers: support.mssim)."""
 
 from __future__ import annotations
 
