@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint sysdeps package deb bench clean
+.PHONY: demo test unit lint sysdeps package deb bench clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -30,6 +30,13 @@ PYTEST_ARGS ?= -n 3 --dist loadfile
 test: sysdeps lint
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure" >&2; fi; \
+	exit $$rc
+
+## The fast tests: every test not marked e2e, so no stand-in cluster, no Pacemaker bed and no
+## end-to-end run of Messaging Server; for the edit-test loop (`make test` stays the whole bar).
+unit: $(STAMP)
+	@$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make unit: pytest collected no tests; that is a failure" >&2; fi; \
 	exit $$rc
 
 ## System tools the tests use: ksh (Solaris 11's /bin/sh is ksh93: the install scripts must

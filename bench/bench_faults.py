@@ -44,8 +44,8 @@ from scenarios.session import tool
 
 RUNS = 5
 PANIC_RUNS = 3
-INTERVAL = 5
-PROBE_TIMEOUT = 2
+INTERVAL = standin.PROBE_INTERVAL
+PROBE_TIMEOUT = standin.PROBE_TIMEOUT
 WATCHER_BOUND = 1.0
 LIMIT = 90.0
 
@@ -124,8 +124,7 @@ def main() -> int:
 
     with standin.mail_cluster() as c:
         c.healthy()
-        c.set_props("-y", f"Thorough_probe_interval={INTERVAL}", "-y", "Retry_count=10",
-                    "-x", f"Probe_timeout={PROBE_TIMEOUT}")
+        c.set_probe_timing("-y", "Retry_count=10")
         for _ in range(runs):
             attempt("watcher death", watcher_death)
         attempt("node panic", node_panic)

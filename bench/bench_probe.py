@@ -27,8 +27,8 @@ import standin
 
 from scims.service_probes import Target, probe_all
 
-INTERVAL = 5
-PROBE_TIMEOUT = 2
+INTERVAL = standin.PROBE_INTERVAL
+PROBE_TIMEOUT = standin.PROBE_TIMEOUT
 WINDOWS = 4
 WINDOW = 15.0
 SETTLE = 6.0
@@ -48,8 +48,7 @@ def steady_state() -> tuple[list[float], list[float], list[float], list[float]]:
     per_cycle, per_second, rss, uss = [], [], [], []
     with standin.mail_cluster() as c:
         c.healthy()
-        c.set_props("-y", f"Thorough_probe_interval={INTERVAL}", "-x",
-                    f"Probe_timeout={PROBE_TIMEOUT}")
+        c.set_probe_timing()
         node = c.healthy()
         time.sleep(SETTLE)
         proc = monitor_process(c, node)

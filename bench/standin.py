@@ -7,58 +7,40 @@ Not a benchmark itself (run.py runs only bench_*.py). A benchmark does
         ...measure...
     standin.table(rows)
 
-The package is built into a temporary directory, the cluster lives under /tmp (the
-runtime user must reach it), and on the way out the cluster is destroyed even after a
-failure, then we wait until no process of it is left (and say so on stderr if one is).
+The cluster is the end-to-end tests' (`scenarios.testbed`: the package built into a
+temporary directory, the cluster under /tmp where the runtime user reaches it, destroyed on
+the way out even after a failure, and an error if a process of it is left), with the
+cluster's own heartbeat and log settings: a benchmark measures what an administrator gets.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import shutil
 import socket
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import faults, generic, proof
-from scenarios.console import Console
-from scenarios.session import Session, tool
+from scenarios import proof, testbed
 from scenarios.site import Site
 
-TOP = Path(__file__).resolve().parents[1]
-HEAL_TIMEOUT = 120.0
+PROBE_INTERVAL = 5
+"""Thorough_probe_interval (s) of the benchmarks that time the fault monitor: short, so that
+a run sees many probe cycles; bench_faults and bench_probe measure with the same one."""
+PROBE_TIMEOUT = 2
+"""Probe_timeout (s) that goes with it."""
 
 
 @dataclass
-class MailCluster:
-    site: Site
-    session: Session
-    package: Path
+class MailCluster(testbed.Cluster):
+    """The tests' cluster (scenarios.testbed) with what the benchmarks ask of it."""
 
-    def cmd(self, node: str, command: str, *args: str,
-            expect: int | None = 0) -> subprocess.CompletedProcess[str]:
-        return self.session.cluster(node, command, *args, expect=expect)
-
-    def set_props(self, *args: str) -> None:
-        """`scrgadm -c -j mail-rs ...` on the first node."""
-        self.cmd(self.site.nodes[0], "scrgadm", "-c", "-j", self.site.mail_resource, *args)
-
-    def other(self, node: str) -> str:
-        return next(n for n in self.site.nodes if n != node)
-
-    def healthy(self) -> str:
-        """Faults cleared, wait until the service is healthy somewhere; the node."""
-        faults.clear_faults(self.site)
-        node, _ = faults.wait_healthy(self.site, HEAL_TIMEOUT)
-        return node
+    def set_probe_timing(self, *more: str) -> None:
+        """The fault monitor's PROBE_INTERVAL and PROBE_TIMEOUT (and `more` scrgadm options)."""
+        self.set_props("-y", f"Thorough_probe_interval={PROBE_INTERVAL}", *more,
+                       "-x", f"Probe_timeout={PROBE_TIMEOUT}")
 
     def method_env(self, node: str) -> dict[str, str]:
         """The environment the RGM gives a method (docs/internals.md, section 4)."""
@@ -79,72 +61,20 @@ class MailCluster:
         return host.command(argv)
 
 
-def _cluster_processes(directory: Path) -> list[str]:
-    done = subprocess.run(["pgrep", "-a", "-f", str(directory)], capture_output=True,
-                          text=True, timeout=30, check=False)
-    return [line for line in done.stdout.splitlines() if line.strip()]
-
-
 @contextmanager
 def mail_cluster() -> Iterator[MailCluster]:
     """Steps 1-17 of the generic procedure on a fresh two-node cluster; destroyed after."""
     if os.geteuid() != 0:
         raise SystemExit("the agent benchmarks run as root, as the end-to-end tests do")
-    build = Path(tempfile.mkdtemp(prefix="bench-pkg-"))
-    top = Path(tempfile.mkdtemp(prefix="bench-ims-", dir="/tmp"))
-    os.chmod(top, 0o755)  # noqa: S103 - the runtime user must reach the configuration
-    site = Site(top / "c")
-    transcript = io.StringIO()
-    session = Session(site, Console(out=transcript))
-    created = False
-    try:
-        subprocess.run([sys.executable, str(TOP / "packaging" / "build.py"), "--no-dist",
-                        "--out", str(build)], capture_output=True, text=True, timeout=600,
-                       check=True)
-        subprocess.run([tool("clustersim"), "create", str(site.directory), "--nodes",
-                        ",".join(site.nodes)], capture_output=True, text=True, timeout=300,
-                       check=True)
-        created = True
-        try:
-            generic.run(session, build / "pkg")
-        except Exception:
-            sys.stderr.write(transcript.getvalue()[-4000:])
-            raise
-        yield MailCluster(site, session, build / "pkg")
-    finally:
-        if created:
-            subprocess.run([tool("clustersim"), "destroy", str(site.directory)],
-                           capture_output=True, text=True, timeout=300, check=False)
-            left: list[str] = []
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                left = _cluster_processes(site.directory)
-                if not left:
-                    break
-                time.sleep(0.5)
-            if left:
-                sys.stderr.write("processes of the cluster left after destroy:\n"
-                                 + "\n".join(left) + "\n")
-        shutil.rmtree(top, ignore_errors=True)
-        shutil.rmtree(build, ignore_errors=True)
-
-
-# --- waiting and timing -------------------------------------------------------------------
+    with testbed.built_package() as package, \
+            testbed.generic_cluster(package, for_tests=False, prefix="bench-ims-") as c:
+        yield MailCluster(c.site, c.session, c.transcript)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
                poll: float = 0.02) -> float:
-    """Like proof.wait_for, with a finer poll (for latencies); seconds it took."""
-    started = time.monotonic()
-    while True:
-        try:
-            if predicate():
-                return time.monotonic() - started
-        except OSError:
-            pass
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{what}: not within {timeout:g} s")
-        time.sleep(poll)
+    """proof.wait_for with a finer poll (for latencies); the seconds it took."""
+    return proof.wait_for(predicate, timeout, what, poll=poll)
 
 
 class MessagesTail:

@@ -30,6 +30,15 @@ def request(path: Path, message: dict[str, Any], timeout: float | None = None) -
     return json.loads(buf)
 
 
+def answers(path: Path) -> bool:
+    """A daemon listens on the socket and answers a ping (rgmd, a node agent)."""
+    try:
+        request(path, {"op": "ping"}, timeout=5)
+    except (Unreachable, OSError, ValueError):
+        return False
+    return True
+
+
 def call_rgmd(layout: Any, op: str, **args: Any) -> Any:
     """Send one request to rgmd and wait for it to complete; a refusal raises ClusterError."""
     from clustersim.errors import ClusterError  # noqa: PLC0415

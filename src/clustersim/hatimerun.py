@@ -28,7 +28,9 @@ import time
 from types import FrameType
 from typing import Any
 
+from clustersim import options
 from clustersim.layout import ClusterLayout
+from clustersim.options import UsageError
 from clustersim.pmf_policy import signal_number
 
 PROG = "hatimerun"
@@ -40,39 +42,10 @@ USAGE = (
 )
 
 
-class UsageError(Exception):
-    pass
-
-
 def parse(argv: list[str]) -> tuple[dict[str, Any], list[str]]:
     """getopt(3C)-style: options (`-av` may be grouped) up to the program name."""
-    opts: dict[str, Any] = {}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            i += 1
-            break
-        if not arg.startswith("-") or arg == "-":
-            break
-        j = 1
-        while j < len(arg):
-            letter = arg[j]
-            if letter in "tek":
-                value = arg[j + 1 :]
-                if not value:
-                    i += 1
-                    if i >= len(argv):
-                        raise UsageError(f"option requires an argument -- {letter}")
-                    value = argv[i]
-                opts[letter] = value
-                break
-            if letter not in "av":
-                raise UsageError(f"illegal option -- {letter}")
-            opts[letter] = True
-            j += 1
-        i += 1
-    prog = argv[i:]
+    pairs, prog = options.parse(argv, "av", "tek")
+    opts: dict[str, Any] = {letter: True if letter in "av" else value for letter, value in pairs}
     if "t" not in opts:
         raise UsageError("-t timeOutSecs is required")
     try:

@@ -10,12 +10,10 @@ chance to react, restart or clean up, and the other nodes learn of it only by si
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 
-from clustersim import client, hosts
+from clustersim import client, daemons, hosts, pmfd
 from clustersim.layout import ClusterLayout
 
 BOOT_TIMEOUT = 30.0
@@ -25,11 +23,7 @@ def agent_up(layout: ClusterLayout, node: str) -> bool:
     """The node's host is powered and its node agent answers."""
     if not hosts.is_up(layout, node):
         return False
-    try:
-        client.request(layout.node_socket(node), {"op": "ping"}, timeout=5)
-    except (client.Unreachable, OSError, ValueError):
-        return False
-    return True
+    return client.answers(layout.node_socket(node))
 
 
 def _start_inside(layout: ClusterLayout, node: str, module: str, logfile: os.PathLike[str],
@@ -37,28 +31,10 @@ def _start_inside(layout: ClusterLayout, node: str, module: str, logfile: os.Pat
     """Start `python -m module` inside the node, detached; wait until `ready()`."""
     host = hosts.host(layout, node)
     layout.run_dir.mkdir(parents=True, exist_ok=True)
-    with open(logfile, "ab") as err:
-        proc = subprocess.Popen(
-            host.command([sys.executable, "-m", module, "--cluster", str(layout.base),
-                          "--node", node]),
-            stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
-            env=hosts.node_env())
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{module} on {node} exited ({proc.returncode}); see {logfile}")
-        if ready():
-            return
-        time.sleep(0.02)
-    raise RuntimeError(f"{module} on {node} did not answer within {BOOT_TIMEOUT:.0f}s")
-
-
-def _answers(socket_path: os.PathLike[str]) -> bool:
-    try:
-        client.request(socket_path, {"op": "ping"}, timeout=5)
-    except (client.Unreachable, OSError, ValueError):
-        return False
-    return True
+    daemons.start(host.command([sys.executable, "-m", module, "--cluster", str(layout.base),
+                                "--node", node]),
+                  logfile, f"{module} on {node}", lambda _pid: ready(),
+                  timeout=BOOT_TIMEOUT, poll=0.02, env=hosts.node_env())
 
 
 def boot(layout: ClusterLayout, node: str) -> None:
@@ -74,21 +50,12 @@ def boot(layout: ClusterLayout, node: str) -> None:
     _start_inside(layout, node, "clustersim.syslogd", layout.syslogd_logfile(node),
                   lambda: log.exists() and (layout.node_root(node) / "dev" / "log").is_symlink())
     _start_inside(layout, node, "clustersim.pmfd", layout.pmfd_logfile(node),
-                  lambda: _answers_pmfd(layout, node))
+                  lambda: pmfd.answering_pid(layout, node) is not None)
     _start_inside(layout, node, "clustersim.noded", layout.node_logfile(node),
-                  lambda: _answers(layout.node_socket(node)))
+                  lambda: client.answers(layout.node_socket(node)))
     from clustersim.devices import boot_mounts  # noqa: PLC0415
 
     boot_mounts(layout, node)
-
-
-def _answers_pmfd(layout: ClusterLayout, node: str) -> bool:
-    from clustersim.pmfd import PmfdUnavailable, request  # noqa: PLC0415
-
-    try:
-        return bool(request(layout, node, {"op": "ping"}, timeout=5.0).get("ok"))
-    except (PmfdUnavailable, OSError, ValueError):
-        return False
 
 
 def node_processes(layout: ClusterLayout, node: str) -> set[int]:

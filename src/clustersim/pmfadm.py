@@ -41,7 +41,9 @@ import shlex
 import sys
 from typing import Any
 
+from clustersim import options
 from clustersim.layout import ClusterLayout
+from clustersim.options import UsageError
 from clustersim.pmf_policy import signal_number
 from clustersim.pmf_protocol import PmfdUnavailable, request
 
@@ -56,7 +58,8 @@ USAGE = """usage:
 \tpmfadm -q nametag [-h host]
 \tpmfadm -s nametag [-w timeout] [signal]"""
 MODES = ("c", "k", "s", "q", "l", "L", "m")
-WITH_ARG = set("ckqlsmaentCwh")
+FLAGS = "LE"
+WITH_ARG = "ckqlsmaentCwh"
 EXIT_OK = 0
 EXIT_NOTAG = 1  # no such nametag, or -c of one that exists
 EXIT_TIMEOUT = 2
@@ -64,46 +67,18 @@ EXIT_ERR = 3
 EXIT_BY_CODE = {"notag": EXIT_NOTAG, "exists": EXIT_NOTAG, "timeout": EXIT_TIMEOUT}
 
 
-class UsageError(Exception):
-    pass
-
-
 def parse(argv: list[str]) -> tuple[dict[str, Any], list[str]]:
     """getopt(3C)-style parsing: options first, the command (and its args) after."""
+    pairs, command = options.parse(argv, FLAGS, WITH_ARG)
     opts: dict[str, Any] = {"e": []}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            i += 1
-            break
-        if not arg.startswith("-") or arg == "-":
-            break
-        j = 1
-        while j < len(arg):
-            letter = arg[j]
-            if letter not in WITH_ARG and letter not in ("L", "E"):
-                raise UsageError(f"illegal option -- {letter}")
-            if letter in WITH_ARG:
-                value = arg[j + 1 :]
-                if not value:
-                    i += 1
-                    if i >= len(argv):
-                        raise UsageError(f"option requires an argument -- {letter}")
-                    value = argv[i]
-                if letter == "e":
-                    opts["e"].append(value)
-                elif letter in opts:
-                    raise UsageError(f"option -{letter} given more than once")
-                else:
-                    opts[letter] = value
-                break
-            if letter in opts:
-                raise UsageError(f"option -{letter} given more than once")
-            opts[letter] = True
-            j += 1
-        i += 1
-    return opts, argv[i:]
+    for letter, value in pairs:
+        if letter == "e":
+            opts["e"].append(value)
+        elif letter in opts:
+            raise UsageError(f"option -{letter} given more than once")
+        else:
+            opts[letter] = value if letter in WITH_ARG else True
+    return opts, command
 
 
 def _int(opts: dict[str, Any], letter: str, what: str, minimum: int) -> int | None:

@@ -37,14 +37,13 @@ import shlex
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clustersim import procs
+from clustersim import daemons, procs
 from clustersim.layout import ClusterLayout
 from clustersim.pmf_policy import RestartPolicy, failures_in_window, record_failure
 from clustersim.pmf_protocol import PmfdUnavailable, request
@@ -454,7 +453,7 @@ class Pmfd:
             await self.exit.wait()
         finally:
             server.close()
-            _remove_own(sock_path, layout.pmfd_pidfile(node), os.getpid())
+            daemons.remove_own(sock_path, layout.pmfd_pidfile(node), os.getpid())
         return 0
 
 
@@ -480,30 +479,11 @@ def _user_name(uid: int) -> str:
         return str(uid)
 
 
-def _remove_own(sock_path: Path, pidfile: Path, pid: int) -> None:
-    """Remove the socket and pid file of daemon `pid` (not those of a successor)."""
-    with contextlib.suppress(OSError, ValueError):
-        if int(pidfile.read_text().strip()) != pid:
-            return
-        pidfile.unlink()
-    with contextlib.suppress(FileNotFoundError):
-        sock_path.unlink()
-
-
 # --- start / stop from Python ---------------------------------------------------------
 
-# Popen objects of the daemons this process started, so stop_pmfd can reap them.
-_children: dict[int, subprocess.Popen[bytes]] = {}
 
-
-def _read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _answers(layout: ClusterLayout, node: str) -> int | None:
+def answering_pid(layout: ClusterLayout, node: str) -> int | None:
+    """The pid of the node's pmfd as it answers a ping; None if none answers."""
     try:
         reply = request(layout, node, {"op": "ping"}, timeout=5.0)
     except (PmfdUnavailable, OSError, ValueError):
@@ -518,33 +498,15 @@ def start_pmfd(layout: ClusterLayout, node: str, *, timeout: float = 20.0) -> in
     daemon's parent (the node agent, as a subreaper, reaps it); pmfd's stderr and that
     of the commands it runs go to `layout.pmfd_logfile(node)`.
     """
-    running = _answers(layout, node)
+    running = answering_pid(layout, node)
     if running is not None:
         return running
     layout.run_dir.mkdir(parents=True, exist_ok=True)
-    with open(layout.pmfd_logfile(node), "ab") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clustersim.pmfd", "--cluster", str(layout.base),
-             "--node", node],
-            stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
-            close_fds=True,
-        )  # fmt: skip
-    _children[proc.pid] = proc
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            _children.pop(proc.pid, None)
-            raise RuntimeError(
-                f"pmfd for node {node} exited with status {proc.returncode}; "
-                f"see {layout.pmfd_logfile(node)}"
-            )
-        if _answers(layout, node) == proc.pid:
-            return proc.pid
-        time.sleep(0.05)
-    procs.kill_tree(proc.pid)
-    proc.wait()
-    _children.pop(proc.pid, None)
-    raise RuntimeError(f"pmfd for node {node} did not answer within {timeout:.0f}s")
+    return daemons.remember(daemons.start(
+        [sys.executable, "-m", "clustersim.pmfd", "--cluster", str(layout.base),
+         "--node", node],
+        layout.pmfd_logfile(node), f"pmfd for node {node}",
+        lambda pid: answering_pid(layout, node) == pid, timeout=timeout))
 
 
 def stop_pmfd(layout: ClusterLayout, node: str, *, timeout: float = 20.0) -> None:
@@ -552,26 +514,19 @@ def stop_pmfd(layout: ClusterLayout, node: str, *, timeout: float = 20.0) -> Non
 
     Idempotent. If pmfd does not answer or exit in time, its whole hierarchy is killed.
     """
-    pid = _read_pid(layout.pmfd_pidfile(node))
+    pid = daemons.read_pid(layout.pmfd_pidfile(node))
     if pid is None or not procs.is_alive(pid):
         if pid is not None:
-            _reap_started(pid)
-            _remove_own(layout.pmfd_socket(node), layout.pmfd_pidfile(node), pid)
+            daemons.reap(pid)
+            daemons.remove_own(layout.pmfd_socket(node), layout.pmfd_pidfile(node), pid)
         return
     with contextlib.suppress(PmfdUnavailable, OSError, ValueError):
         request(layout, node, {"op": "shutdown"}, timeout=timeout)
     if not procs.wait_gone([pid], timeout):
         procs.kill_tree(pid)
         procs.wait_gone([pid], 5.0)
-        _remove_own(layout.pmfd_socket(node), layout.pmfd_pidfile(node), pid)
-    _reap_started(pid)
-
-
-def _reap_started(pid: int) -> None:
-    proc = _children.pop(pid, None)
-    if proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
+        daemons.remove_own(layout.pmfd_socket(node), layout.pmfd_pidfile(node), pid)
+    daemons.reap(pid)
 
 
 def main(argv: list[str] | None = None) -> int:

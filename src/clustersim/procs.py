@@ -207,23 +207,6 @@ def _same_alive(pid: int, started: int) -> bool:
     return fields[0] not in ("Z", "X") and int(fields[19]) == started
 
 
-def reap_zombie_children() -> list[int]:
-    """Reap any exited children of this process without blocking; returns their pids.
-
-    Only for processes that own no other child-waiting machinery (asyncio's watchers
-    would lose their exit status): pmfd uses `reap_pid` for specific strays instead.
-    """
-    reaped: list[int] = []
-    while True:
-        try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return reaped
-        if pid == 0:
-            return reaped
-        reaped.append(pid)
-
-
 def reap_pid(pid: int) -> bool:
     """Reap one specific exited child without blocking; True if it was reaped."""
     try:

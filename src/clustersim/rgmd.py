@@ -22,14 +22,12 @@ import os
 import queue
 import signal
 import socketserver
-import subprocess
 import sys
 import threading
-import time
 import traceback
 from typing import Any
 
-from clustersim import client, devices, procs
+from clustersim import client, daemons, devices, procs
 from clustersim import node as nodelife
 from clustersim.errors import ClusterError
 from clustersim.layout import ClusterLayout
@@ -197,20 +195,10 @@ def start_rgmd(layout: ClusterLayout, timeout: float = 30.0) -> int:
     if pid is not None:
         return pid
     layout.run_dir.mkdir(parents=True, exist_ok=True)
-    with open(layout.rgmd_logfile, "ab") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "clustersim.rgmd", "--cluster",
-                                 str(layout.base)], stdin=subprocess.DEVNULL, stdout=err,
-                                stderr=err, start_new_session=True, cwd="/")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"rgmd exited ({proc.returncode}); see {layout.rgmd_logfile}")
-        try:
-            client.request(layout.rgmd_socket, {"op": "ping"}, timeout=5)
-            return proc.pid
-        except (client.Unreachable, OSError, ValueError):
-            time.sleep(0.05)
-    raise RuntimeError(f"rgmd did not answer within {timeout:.0f}s")
+    return daemons.start(
+        [sys.executable, "-m", "clustersim.rgmd", "--cluster", str(layout.base)],
+        layout.rgmd_logfile, "rgmd", lambda _pid: client.answers(layout.rgmd_socket),
+        timeout=timeout, cwd="/").pid
 
 
 def stop_rgmd(layout: ClusterLayout, timeout: float = 20.0) -> None:

@@ -40,13 +40,11 @@ import re
 import select
 import signal
 import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from clustersim import procs
+from clustersim import daemons, procs
 from clustersim.layout import ClusterLayout
 from scims.msgid import msgid
 
@@ -375,7 +373,7 @@ def serve(layout: ClusterLayout, node: str) -> int:
     finally:
         outputs.close()
         sock.close()
-        _remove_own(sock_path, layout.syslogd_pidfile(node), os.getpid())
+        daemons.remove_own(sock_path, layout.syslogd_pidfile(node), os.getpid())
     return 0
 
 
@@ -391,24 +389,7 @@ def _drain(sock: socket.socket, outputs: _Outputs, node: str) -> None:
         outputs.write(pri, format_line(pri, tag, text, node, time.time()))
 
 
-def _remove_own(sock_path: Path, pidfile: Path, pid: int) -> None:
-    """Remove the socket and pid file of daemon `pid` (not those of a successor)."""
-    with contextlib.suppress(OSError, ValueError):
-        if int(pidfile.read_text().strip()) != pid:
-            return
-        pidfile.unlink()
-    with contextlib.suppress(FileNotFoundError):
-        sock_path.unlink()
-
-
 # --- start / stop from Python -----------------------------------------------------------
-
-
-def _read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def start_syslogd(layout: ClusterLayout, node: str, *, timeout: float = 20.0) -> int:
@@ -417,62 +398,34 @@ def start_syslogd(layout: ClusterLayout, node: str, *, timeout: float = 20.0) ->
     Idempotent: a daemon already running for the node is left alone and its pid returned.
     The daemon's own stderr goes to `layout.syslogd_logfile(node)`.
     """
-    pid = _read_pid(layout.syslogd_pidfile(node))
+    pid = daemons.read_pid(layout.syslogd_pidfile(node))
     if pid is not None and procs.is_alive(pid) and layout.node_log_socket(node).exists():
         return pid
     layout.run_dir.mkdir(parents=True, exist_ok=True)
-    with open(layout.syslogd_logfile(node), "ab") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clustersim.syslogd", "--cluster", str(layout.base),
-             "--node", node],
-            stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
-            close_fds=True,
-        )  # fmt: skip
-    _children[proc.pid] = proc
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            _children.pop(proc.pid, None)
-            raise RuntimeError(
-                f"syslogd for node {node} exited with status {proc.returncode}; "
-                f"see {layout.syslogd_logfile(node)}"
-            )
-        if (
-            _read_pid(layout.syslogd_pidfile(node)) == proc.pid
-            and (layout.node_root(node) / "dev" / "log").is_symlink()
-        ):
-            return proc.pid
-        time.sleep(0.02)
-    procs.kill_tree(proc.pid)
-    proc.wait()
-    raise RuntimeError(f"syslogd for node {node} did not start within {timeout:.0f}s")
-
-
-# Popen objects of daemons this process started, so stop_* can reap them (no zombies).
-_children: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _reap_started(pid: int) -> None:
-    proc = _children.pop(pid, None)
-    if proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
+    dev_log = layout.node_root(node) / "dev" / "log"
+    return daemons.remember(daemons.start(
+        [sys.executable, "-m", "clustersim.syslogd", "--cluster", str(layout.base),
+         "--node", node],
+        layout.syslogd_logfile(node), f"syslogd for node {node}",
+        lambda pid: daemons.read_pid(layout.syslogd_pidfile(node)) == pid
+        and dev_log.is_symlink(),
+        timeout=timeout, poll=0.02))
 
 
 def stop_syslogd(layout: ClusterLayout, node: str, *, timeout: float = STOP_TIMEOUT) -> None:
     """Stop the node's syslog daemon (SIGTERM, then SIGKILL after `timeout`); idempotent."""
-    pid = _read_pid(layout.syslogd_pidfile(node))
+    pid = daemons.read_pid(layout.syslogd_pidfile(node))
     if pid is None or not procs.is_alive(pid):
         if pid is not None:
-            _reap_started(pid)
+            daemons.reap(pid)
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     if not procs.wait_gone([pid], timeout):
         procs.kill_tree(pid)
         procs.wait_gone([pid], 5)
-        _remove_own(layout.node_log_socket(node), layout.syslogd_pidfile(node), pid)
-    _reap_started(pid)
+        daemons.remove_own(layout.node_log_socket(node), layout.syslogd_pidfile(node), pid)
+    daemons.reap(pid)
 
 
 def reload_syslogd(layout: ClusterLayout, node: str) -> bool:
@@ -491,7 +444,7 @@ def reload_syslogd(layout: ClusterLayout, node: str) -> bool:
             done = host.run(["pkill", "-HUP", "-x", "syslogd"], capture_output=True,
                             timeout=30)
             return done.returncode == 0
-    pid = _read_pid(layout.syslogd_pidfile(node))
+    pid = daemons.read_pid(layout.syslogd_pidfile(node))
     if pid is None or not procs.is_alive(pid):
         return False
     try:

@@ -235,8 +235,12 @@ class Lab:
                 for path in (disk.device, *disk.paths)]
 
 
-class Segment:
-    """A bridge (`br0`) in the network namespace `netns`; hosts' cables plug into it."""
+class _Recorded:
+    """A named object of the lab: a view of its record in the lab's state file, which is the
+    truth (another process that opens the lab sees the same objects)."""
+
+    _table: str
+    """The state file's table of such objects: "hosts", "segments" or "disks"."""
 
     def __init__(self, lab: Lab, name: str) -> None:
         self.lab = lab
@@ -244,7 +248,14 @@ class Segment:
 
     @property
     def _record(self) -> dict[str, Any]:
-        return self.lab._state.segments[self.name]
+        records: dict[str, dict[str, Any]] = self.lab._state.data[self._table]
+        return records[self.name]
+
+
+class Segment(_Recorded):
+    """A bridge (`br0`) in the network namespace `netns`; hosts' cables plug into it."""
+
+    _table = "segments"
 
     @property
     def netns(self) -> str:
@@ -284,16 +295,10 @@ class HostProcess(subprocess.Popen):  # type: ignore[type-arg]
         self.send_signal(signal.SIGKILL)
 
 
-class Host:
+class Host(_Recorded):
     """A Linux host: an init process in its own network, mount, UTS and PID namespaces."""
 
-    def __init__(self, lab: Lab, name: str) -> None:
-        self.lab = lab
-        self.name = name
-
-    @property
-    def _record(self) -> dict[str, Any]:
-        return self.lab._state.hosts[self.name]
+    _table = "hosts"
 
     @property
     def directory(self) -> Path:
@@ -489,16 +494,10 @@ class Host:
             kernel.tool(["ip", "-n", self.segment.netns, "link", "set", self.cable, "up"])
 
 
-class Disk:
+class Disk(_Recorded):
     """An ext4 file system image on a loop device, shared by the lab's hosts."""
 
-    def __init__(self, lab: Lab, name: str) -> None:
-        self.lab = lab
-        self.name = name
-
-    @property
-    def _record(self) -> dict[str, Any]:
-        return self.lab._state.disks[self.name]
+    _table = "disks"
 
     @property
     def image(self) -> Path:

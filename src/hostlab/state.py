@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,24 +152,17 @@ def detach_disk(record: dict[str, Any]) -> None:
 def teardown(state: LabState) -> list[str]:
     """Remove every object of the record; returns what could not be removed (one line each)."""
     problems: list[str] = []
-    for name, record in list(state.hosts.items()):
-        try:
-            stop_host(record)
-            del state.hosts[name]
-        except HostlabError as exc:
-            problems.append(f"host {name}: {exc}")
-    for name, record in list(state.segments.items()):
-        try:
-            delete_segment(record)
-            del state.segments[name]
-        except HostlabError as exc:
-            problems.append(f"segment {name}: {exc}")
-    for name, record in list(state.disks.items()):
-        try:
-            detach_disk(record)
-            del state.disks[name]
-        except HostlabError as exc:
-            problems.append(f"disk {name}: {exc}")
+    # Hosts first (they hold the segments' ports and the disks' mounts), disks last.
+    removals: list[tuple[str, dict[str, Any], Callable[[dict[str, Any]], None]]] = [
+        ("host", state.hosts, stop_host), ("segment", state.segments, delete_segment),
+        ("disk", state.disks, detach_disk)]
+    for kind, records, remove in removals:
+        for name, record in list(records.items()):
+            try:
+                remove(record)
+                del records[name]
+            except HostlabError as exc:
+                problems.append(f"{kind} {name}: {exc}")
     if problems:
         state.save()
     else:

@@ -534,6 +534,17 @@ class PacemakerBed:
         return wait_for(f"group {GROUP} started" + (f" off {not_on}" if not_on else ""),
                         started, timeout=timeout)
 
+    def move(self, target: str) -> str:
+        """The administrator's `crm_resource --move` of the group to `target`; the node it
+        then runs on (off the one it left). The move's location constraint is cleared
+        again, even when the group does not come up, so that it never pins later tests."""
+        source = self.where()
+        try:
+            self.crm("crm_resource", "--move", "--resource", GROUP, "--node", target)
+            return self.wait_started(not_on=source)
+        finally:
+            self.crm("crm_resource", "--clear", "--resource", GROUP)
+
     def failures(self, resource: str = RESOURCE) -> list[dict[str, str]]:
         """The failed operations crm_mon lists for `resource`."""
         status = self.status_xml()

@@ -118,12 +118,13 @@ def missing_mail(site: Site, user: str, sent: Iterable[str]) -> dict[str, list[s
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str,
-             console: Console | None = None) -> float:
+             console: Console | None = None, poll: float = WAIT_POLL) -> float:
     """Wait until `predicate` holds; return the seconds it took, or raise naming `what`.
-    With a console, a long wait shows its progress there."""
+    With a console, a long wait shows its progress there; `poll`, how often it looks (the
+    benchmarks look more often, for latencies)."""
     if console is not None:
         with console.ticking(f"waiting for {what}"):
-            return wait_for(predicate, timeout, what)
+            return wait_for(predicate, timeout, what, poll=poll)
     started = time.monotonic()
     while True:
         try:
@@ -133,7 +134,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str,
             pass
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"{what}: not within {timeout:g} s")
-        time.sleep(WAIT_POLL)
+        time.sleep(poll)
 
 
 def ask(site: Site, node: str, command: str, *args: str) -> list[str]:

@@ -67,27 +67,29 @@ class Session:
     def cluster(self, node: str, command: str, *args: str, expect: int | None = 0,
                 timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
         """A Sun Cluster command typed on `node`."""
-        self.console.command(node, [command, *args])
-        done = self._run(f"{node}# {command}",
-                         on_host(self.site, node, [str(self.site.bin(node, command)), *args]),
-                         None, timeout, self._env())
-        self.console.output(done.stdout + done.stderr)
-        if expect is not None and done.returncode != expect:
-            raise StepFailed(f"{node}# {command} {' '.join(args)} exited {done.returncode}: "
-                             f"{(done.stderr or done.stdout).strip()}")
-        return done
+        return self._typed(node, [command, *args], f"{node}# {command}",
+                           [str(self.site.bin(node, command)), *args], None, expect, timeout,
+                           f"{node}# {command} {' '.join(args)}")
 
     def host(self, node: str, shown: Sequence[str], real: Sequence[str], *,
              stdin: str | None = None, expect: int | None = 0,
              timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
         """A command that is not a cluster command: `shown` is what the administrator types,
         `real` what the stand-in runs for it."""
-        self.console.command(node, shown, stdin)
-        done = self._run(f"{node}# {Path(shown[0]).name}", on_host(self.site, node, real),
-                         stdin, timeout, self._env())
+        return self._typed(node, shown, f"{node}# {Path(shown[0]).name}", real, stdin, expect,
+                           timeout, " ".join(shown))
+
+    def _typed(self, node: str, shown: Sequence[str], label: str, real: Sequence[str],  # noqa: PLR0917
+               stdin: str | None, expect: int | None, timeout: float,
+               what: str) -> subprocess.CompletedProcess[str]:
+        """`shown` typed at the console of `node`, `real` run there for it, its output shown;
+        StepFailed (naming it as `what`) if its exit status is not `expect`."""
+        self.console.command(node, list(shown), stdin)
+        done = self._run(label, on_host(self.site, node, list(real)), stdin, timeout,
+                         self._env())
         self.console.output(done.stdout + done.stderr)
         if expect is not None and done.returncode != expect:
-            raise StepFailed(f"{' '.join(shown)} exited {done.returncode}: "
+            raise StepFailed(f"{what} exited {done.returncode}: "
                              f"{(done.stderr or done.stdout).strip()}")
         return done
 

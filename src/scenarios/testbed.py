@@ -64,6 +64,16 @@ class Cluster:
         return self.cmd(target, "scswitch", "-z", "-g", self.site.group, "-h", target,
                         expect=expect)
 
+    def switch_until_healthy(self, target: str, timeout: float = HEAL_TIMEOUT,
+                             expect: int | None = 0) -> tuple[str, float]:
+        """Switch the group to `target`, then wait until the service is healthy somewhere
+        (where the cluster put it: `target`, or another node if it could not start there);
+        that node, and the seconds since the switch was typed."""
+        started = time.monotonic()
+        self.switch(target, expect=expect)
+        node, _ = faults.wait_healthy(self.site, timeout)
+        return node, time.monotonic() - started
+
     def node_action(self, action: str, node: str) -> None:
         """`clustersim node boot|panic|isolate|reconnect NODE`: a node dies (powered off:
         every process of it at once), is cut off the network, or comes back."""
@@ -129,10 +139,15 @@ def public_directory(prefix: str = "ims-") -> Path:
 
 
 @contextmanager
-def generic_cluster(package_dir: Path) -> Iterator[Cluster]:
+def generic_cluster(package_dir: Path, *, for_tests: bool = True,
+                    prefix: str = "ims-") -> Iterator[Cluster]:
     """A two-node cluster with Messaging Server online under SUNW.ims; destroyed on exit, and
-    TestbedError if a process of it is left behind."""
-    top = public_directory()
+    TestbedError if a process of it is left behind.
+
+    `for_tests`: node death is noticed after HEARTBEAT_TIMEOUT and every node's clusterlog
+    takes daemon.debug, as the tests want; the benchmarks measure with the cluster's own
+    settings instead (False)."""
+    top = public_directory(prefix)
     site = Site(top / "c")
     transcript = io.StringIO()
     session = Session(site, Console(out=transcript))
@@ -145,11 +160,13 @@ def generic_cluster(package_dir: Path) -> Iterator[Cluster]:
             raise TestbedError(f"clustersim create failed: {done.stderr}")
         created = True
         try:
-            # node death noticed after 4 s of silence (Sun Cluster's default: 10 s)
-            session.cluster(site.nodes[0], "cluster", "set", "-p", "heartbeat_quantum=500",
-                            "-p", f"heartbeat_timeout={HEARTBEAT_TIMEOUT}")
-            for node in site.nodes:  # the guide's 3.4.3.1: the tests read clusterlog
-                session.debug_log(node)
+            if for_tests:
+                # node death noticed after 4 s of silence (Sun Cluster's default: 10 s)
+                session.cluster(site.nodes[0], "cluster", "set", "-p",
+                                "heartbeat_quantum=500", "-p",
+                                f"heartbeat_timeout={HEARTBEAT_TIMEOUT}")
+                for node in site.nodes:  # the guide's 3.4.3.1: the tests read clusterlog
+                    session.debug_log(node)
             generic.run(session, package_dir)
         except StepFailed as exc:
             raise TestbedError(f"generic procedure failed: {exc}\n"

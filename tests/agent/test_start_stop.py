@@ -11,6 +11,7 @@ import pytest
 
 from scenarios import faults, proof
 from scenarios.testbed import HEAL_TIMEOUT, Cluster
+from support.agent import left_behind
 
 pytestmark = pytest.mark.e2e
 
@@ -42,17 +43,12 @@ def test_start_msg_failing_fails_over_with_failover_mode_soft(tuned: Cluster,
     there = tuned.other(here)
     faults.inject(site, there, "start-msg", "fail")
     where = faults.mark(site, there)
-    started = time.monotonic()
-    tuned.switch(there, expect=None)
-    back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
-    took = time.monotonic() - started
+    back, took = tuned.switch_until_healthy(there, expect=None)
     assert back == here, "Failover_mode SOFT: the group must go to a node where it starts"
     lines = faults.agent_lines(site, there, where, "ims_svc_start")
     assert any("daemon.error] Failed to start Messaging Server: start-msg ha ended" in line
                for line in lines), lines
-    assert faults.resource_state(site, there) == "OFFLINE"
-    assert not faults.processes(site, there), "Messaging Server left on the failed node"
-    assert not faults.storage_mounted(site, there)
+    assert left_behind(site, there) == []
     assert took < 2 * TIMEOUT + MARGIN
     print(f"start-msg failing on {there}: back online on {here} after {took:.1f} s")
 
@@ -92,17 +88,12 @@ def test_storage_not_coming_online_leaves_nothing_and_fails_over(tuned: Cluster,
     mount_point.write_text("a file where the mount point should be: mount refuses\n")
     try:
         where = faults.mark(site, there)
-        started = time.monotonic()
-        tuned.switch(there, expect=None)
-        back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
-        took = time.monotonic() - started
+        back, took = tuned.switch_until_healthy(there, expect=None)
     finally:
         mount_point.unlink()
         mount_point.mkdir()
     assert back == here
-    assert faults.resource_state(site, there) == "OFFLINE"
-    assert faults.resource_state(site, there, site.storage_resource) == "OFFLINE"
-    assert not faults.processes(site, there)
+    assert left_behind(site, there) == []
     lines = faults.agent_lines(site, there, where, "ims_svc_start")
     assert not any("Messaging Server is up" in line for line in lines), lines
     assert took < 2 * TIMEOUT + MARGIN
@@ -115,15 +106,9 @@ def test_stop_msg_hanging_stop_finishes_within_stop_timeout(tuned: Cluster,
     there = tuned.other(here)
     faults.inject(site, here, "stop-msg", "hang")
     where = faults.mark(site, here)
-    started = time.monotonic()
-    tuned.switch(there)
-    back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
-    took = time.monotonic() - started
+    back, took = tuned.switch_until_healthy(there)
     assert back == there
-    assert faults.resource_state(site, here) == "OFFLINE", "Stop must not end in Stop_failed"
-    assert not faults.processes(site, here), "Messaging Server left after Stop"
-    assert faults.resource_state(site, here, site.storage_resource) == "OFFLINE"
-    assert not faults.storage_mounted(site, here), "the shared file system is still mounted"
+    assert left_behind(site, here) == [], "Stop must end OFFLINE, with nothing left"
     lines = faults.agent_lines(site, here, where, "ims_svc_stop")
     assert any("stop-msg ha did not stop Messaging Server (it did not finish in" in line
                for line in lines), lines

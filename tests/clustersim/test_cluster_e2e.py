@@ -7,10 +7,11 @@ import os
 import subprocess
 
 import pytest
-from tests.clustersim.conftest import Cluster, wait_for
 
 from clustersim import cli, hosts, rgmd
 from clustersim import node as nodelife
+from support.sleeper import CLUSTER_WAIT, Cluster
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -164,7 +165,8 @@ def test_method_timeout_and_failover_mode(sleeper: Cluster) -> None:
     c.ok("mars", "scrgadm", "-c", "-j", "app", "-y", "Failover_mode=SOFT", "-y",
          "Start_timeout=10")
     c.ok("mars", "scswitch", "-Z", "-g", "rg")
-    wait_for(lambda: c.rg_state("rg", "venus") == "ONLINE", what="relocation to venus")
+    wait_for(lambda: c.rg_state("rg", "venus") == "ONLINE",
+             timeout=CLUSTER_WAIT, what="relocation to venus")
     assert c.rs_state("app", "mars") == "OFFLINE"
     assert c.rs_state("app", "venus") == "ONLINE"
 
@@ -196,7 +198,8 @@ def test_hard_stop_failure_aborts_the_node(sleeper: Cluster) -> None:
     _group(c)
     c.ok("mars", "scrgadm", "-c", "-j", "app", "-y", "Failover_mode=HARD")
     c.ok("mars", "scswitch", "-Z", "-g", "rg")
-    service = wait_for(lambda: c.pmf_pids("mars", "rg,app,0.svc"), what="service pid")
+    service = wait_for(lambda: c.pmf_pids("mars", "rg,app,0.svc"),
+                       timeout=CLUSTER_WAIT, what="service pid")
     c.fault("mars", "app", "stop", "fail")
     c.ok("venus", "scswitch", "-z", "-g", "rg", "-h", "venus")
     assert c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars") == "DOWN\n"
@@ -216,12 +219,14 @@ def test_pmf_restarts_then_gives_up_and_fails_over(sleeper: Cluster) -> None:
     c = sleeper
     _group(c)
     c.ok("mars", "scswitch", "-Z", "-g", "rg")
-    first = wait_for(lambda: c.pmf_pids("mars", "rg,app,0.svc"), what="service pid")
+    first = wait_for(lambda: c.pmf_pids("mars", "rg,app,0.svc"),
+                     timeout=CLUSTER_WAIT, what="service pid")
     c.sh("mars", "kill", "-KILL", str(first[0]))  # pids as the node numbers them
     second = wait_for(lambda: [p for p in c.pmf_pids("mars", "rg,app,0.svc")
-                               if p not in first], what="PMF restart")
+                               if p not in first], timeout=CLUSTER_WAIT, what="PMF restart")
     c.sh("mars", "kill", "-KILL", str(second[0]))
-    wait_for(lambda: c.rs_state("app", "venus") == "ONLINE", what="giveover to venus")
+    wait_for(lambda: c.rs_state("app", "venus") == "ONLINE",
+             timeout=CLUSTER_WAIT, what="giveover to venus")
     assert any(m == "giveup" for _n, m, _r in c.calls())
     assert c.rg_state("rg", "mars") == "OFFLINE"
 

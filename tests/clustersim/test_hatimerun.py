@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest_node import wait_for
 
 from clustersim import procs
 from clustersim.hatimerun import main
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,11 @@ sent SIGTERM): the choice SUNW.ims(5) documents under NOTES."""
 
 from __future__ import annotations
 
-from tests.clustersim.conftest import Cluster
+import pytest
+
+from support.sleeper import Cluster
+
+pytestmark = pytest.mark.e2e
 
 
 def test_a_timed_out_method_gets_sigabrt_as_in_sun_cluster_3_2(sleeper: Cluster) -> None:

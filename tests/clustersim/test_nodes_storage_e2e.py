@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from tests.clustersim.conftest import Cluster, wait_for
 
 from clustersim import cli, hosts
+from support.sleeper import CLUSTER_WAIT, Cluster
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +97,8 @@ def test_storage_and_logical_host_follow_the_group(sleeper: Cluster) -> None:
 def test_node_panic_fails_groups_over(sleeper: Cluster) -> None:
     c = sleeper
     _storage_group(c)
-    wait_for(lambda: c.pmf_pids("mars", "MAIL-RG,mail-rs,0.svc"), what="service")
+    wait_for(lambda: c.pmf_pids("mars", "MAIL-RG,mail-rs,0.svc"),
+             timeout=CLUSTER_WAIT, what="service")
     processes = hosts.processes(c.host("mars"))
     assert len(processes) > 4
     rc = cli.main(["node", "panic", "mars", "--cluster", str(c.layout.base)])
@@ -106,10 +108,11 @@ def test_node_panic_fails_groups_over(sleeper: Cluster) -> None:
     assert not c.host("mars").is_powered
     # venus learns it from silence: mars is declared dead once not heard for the timeout
     wait_for(lambda: c.ok("venus", "scha_cluster_get", "-O", "Node_state", "mars")
-             == "DOWN\n", what="mars declared dead")
+             == "DOWN\n", timeout=CLUSTER_WAIT, what="mars declared dead")
     assert "CMM: node mars not heard for 4 s: declared dead" in \
         (c.root("venus") / "var/adm/messages").read_text()
-    wait_for(lambda: c.rs_state("mail-rs", "venus") == "ONLINE", what="failover to venus")
+    wait_for(lambda: c.rs_state("mail-rs", "venus") == "ONLINE",
+             timeout=CLUSTER_WAIT, what="failover to venus")
     assert c.rg_state("MAIL-RG", "mars") == "OFFLINE"
     assert _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")
     assert _addr_up(c, "venus")
@@ -191,9 +194,11 @@ def test_each_node_logs_as_solaris_does_to_its_own_files(sleeper: Cluster) -> No
     c.sh("mars", "logger", "-p", "mail.debug", "-t", "imta", "mail line for mars")
     c.sh("mars", "logger", "-p", "daemon.err", "-t", "probe", "error line for mars")
     mail = c.root("mars") / "var/log/syslog"
-    wait_for(lambda: "mail line for mars" in mail.read_text(), what="mail.debug in mars's log")
+    wait_for(lambda: "mail line for mars" in mail.read_text(),
+             timeout=CLUSTER_WAIT, what="mail.debug in mars's log")
     console = c.root("mars") / "dev/console"
-    wait_for(lambda: "error line for mars" in console.read_text(), what="the console line")
+    wait_for(lambda: "error line for mars" in console.read_text(),
+             timeout=CLUSTER_WAIT, what="the console line")
     assert "No such file" not in console.read_text(), console.read_text()
     assert "error line for mars" in (c.root("mars") / "var/adm/messages").read_text()
     assert "mail line for mars" not in (c.root("venus") / "var/log/syslog").read_text()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clustersim import hatimerun, options, pmfadm
 from clustersim.builtin import network, storage
 from clustersim.commands import adminargs
 from clustersim.errors import ClusterError
@@ -19,6 +20,33 @@ def test_repeatable_and_bundled_options() -> None:
                               "jx")
     assert ("x", "A=1") in opts and ("x", "B=2") in opts
     assert [k for k, _ in opts].count("v") == 2
+
+
+def test_svr4_getopt_stops_at_the_command_and_refuses_in_getopt_words() -> None:
+    """pmfadm and hatimerun take the command to run after their options: its own options are
+    left to it. A bad option line is refused as Solaris' getopt(3C) words it."""
+    assert options.parse(["-av", "-t5", "-e", "3", "prog", "-x"], "av", "tek") == (
+        [("a", ""), ("v", ""), ("t", "5"), ("e", "3")], ["prog", "-x"])
+    assert options.parse(["-t", "5", "--", "-prog"], "av", "tek") == ([("t", "5")], ["-prog"])
+    with pytest.raises(options.UsageError, match=r"^illegal option -- q$"):
+        hatimerun.parse(["-q", "-t", "5", "prog"])
+    with pytest.raises(options.UsageError, match=r"^option requires an argument -- t$"):
+        hatimerun.parse(["-t"])
+    opts, command = pmfadm.parse(["-c", "tag", "-e", "A=1", "-e", "B=2", "-n", "2", "/bin/x",
+                                  "-n", "9"])
+    assert opts["c"] == "tag" and opts["e"] == ["A=1", "B=2"] and opts["n"] == "2"
+    assert command == ["/bin/x", "-n", "9"]
+    with pytest.raises(options.UsageError, match="given more than once"):
+        pmfadm.parse(["-c", "tag", "-n", "1", "-n", "2", "/bin/x"])
+
+
+def test_admin_commands_refuse_in_getopt_words() -> None:
+    with pytest.raises(ClusterError, match=r"^illegal option -- q$"):
+        adminargs.parse(["-a", "-q"], "a", "g")
+    with pytest.raises(ClusterError, match=r"^option requires an argument -- g$"):
+        adminargs.parse(["-a", "-g"], "a", "g")
+    with pytest.raises(ClusterError, match="unexpected operand"):
+        adminargs.parse(["-a", "-g", "rg", "stray"], "a", "g")
 
 
 def test_blank_before_equals_is_named() -> None:

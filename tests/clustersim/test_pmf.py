@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_node import Node, running_node, wait_for
 
 from clustersim import pmfadm, procs
 from clustersim.layout import ClusterLayout
+from support.clusternode import Node, running_node
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

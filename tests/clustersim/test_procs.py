@@ -8,9 +8,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest_node import wait_for
 
 from clustersim import procs
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.clustersim.conftest import Cluster, wait_for
 
 from clustersim.syslogd import (
     default_syslog_conf,
@@ -18,6 +17,8 @@ from clustersim.syslogd import (
     parse_conf,
     parse_rule,
 )
+from support.sleeper import CLUSTER_WAIT, Cluster
+from support.waiting import wait_for
 
 TAG = "SC[SUNW.ims,MAIL-RG,mail-rs,ims_svc_start]"
 
@@ -84,9 +85,11 @@ def test_the_guides_debugging_section_on_a_stand_in_node(cluster: Cluster) -> No
     log("debug", "quiet debug 1")
     log("info", "quiet info 1")
     log("error", "loud error 1")
-    wait_for(lambda: "loud error 1" in _read(messages), what="the error in messages")
+    wait_for(lambda: "loud error 1" in _read(messages),
+             timeout=CLUSTER_WAIT, what="the error in messages")
     assert "quiet" not in _read(messages)
-    wait_for(lambda: "loud error 1" in _read(console), what="the error on the console")
+    wait_for(lambda: "loud error 1" in _read(console),
+             timeout=CLUSTER_WAIT, what="the error on the console")
     assert f"{node} {TAG}: [ID " in _read(console)
 
     # Typed with a blank, as the guide prints it: Solaris' syslogd wants a TAB.
@@ -95,14 +98,14 @@ def test_the_guides_debugging_section_on_a_stand_in_node(cluster: Cluster) -> No
     _reload(c, node)
     refused = (f'{node} syslogd: line {len(default_syslog_conf().splitlines()) + 1}: '
                'unknown priority name "debug /var/adm/clusterlog"')
-    wait_for(lambda: refused in _read(messages), what="syslogd's complaint")
+    wait_for(lambda: refused in _read(messages), timeout=CLUSTER_WAIT, what="syslogd's complaint")
     assert refused in _read(console)
 
     # With the TAB, but no such file yet: syslogd opens files, it never creates them.
     conf.write_text(default_syslog_conf() + "daemon.debug\t/var/adm/clusterlog\n")
     _reload(c, node)
     missing = f"{node} syslogd: /var/adm/clusterlog: No such file or directory"
-    wait_for(lambda: missing in _read(messages), what="the missing file")
+    wait_for(lambda: missing in _read(messages), timeout=CLUSTER_WAIT, what="the missing file")
 
     clusterlog.touch()
     _reload(c, node)
@@ -113,7 +116,8 @@ def test_the_guides_debugging_section_on_a_stand_in_node(cluster: Cluster) -> No
             break
     log("info", "info line")
     log("notice", "notice line")
-    wait_for(lambda: "notice line" in _read(clusterlog), what="daemon lines in clusterlog")
+    wait_for(lambda: "notice line" in _read(clusterlog),
+             timeout=CLUSTER_WAIT, what="daemon lines in clusterlog")
     text = _read(clusterlog)
     assert f"{TAG}: [ID " in text and "daemon.debug] debug line" in text
     assert "daemon.info] info line" in text

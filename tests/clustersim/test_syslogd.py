@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_node import Node, running_node, wait_for
 
 from clustersim.syslogd import format_line, log_to_node, parse_datagram
 from scims.msgid import msgid
+from support.clusternode import Node, running_node
+from support.waiting import wait_for
 
 STAMP = r"[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d"
 SEED = [  # the guide's sample lines, after the timestamp (docs/procedure.md)

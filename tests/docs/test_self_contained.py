@@ -12,7 +12,7 @@ Pure file reading, no processes: this runs in well under a second.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -123,21 +123,23 @@ def missing_targets(path: Path, text: str) -> list[str]:
     return missing
 
 
-def test_no_file_points_outside_the_repository() -> None:
-    found = []
+def every_file(check: Callable[[Path, str], list[str]]) -> list[str]:
+    """`check(path, text)` over every text file of the project: what it found, together."""
+    found: list[str] = []
     for path in project_files():
         text = text_of(path)
         if text is not None:
-            found += outside_references(path, text)
+            found += check(path, text)
+    return found
+
+
+def test_no_file_points_outside_the_repository() -> None:
+    found = every_file(outside_references)
     assert not found, "files that point outside the repository:\n" + "\n".join(found)
 
 
 def test_every_page_and_path_the_docs_name_exists() -> None:
-    missing = []
-    for path in project_files():
-        text = text_of(path)
-        if text is not None:
-            missing += missing_targets(path, text)
+    missing = every_file(missing_targets)
     assert not missing, "links to files that do not exist:\n" + "\n".join(missing)
 
 

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-from lab_helpers import loop_images, machine_interfaces, netns_names
 
 import hostlab
+from support.machine import loop_images, machine_interfaces, netns_names
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Fixtures: a configured stand-in installation per test (see mssim_helpers)."""
+"""Fixtures: a configured stand-in installation per test (the helpers: support.mssim)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mssim_helpers import MSSIM, Ms, clean_env, free_loopback, install, kill_leftovers
+
+from support.mssim import MSSIM, Ms, clean_env, free_loopback, install, kill_leftovers
 
 
 @pytest.fixture

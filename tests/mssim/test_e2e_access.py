@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from mssim_helpers import Ms, our_processes
+
+from support.mssim import Ms, our_processes
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,8 @@ import smtplib
 import socket
 
 import pytest
-from mssim_helpers import Ms, our_processes, watcher_status
+
+from support.mssim import Ms, our_processes, watcher_status
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,9 @@ import subprocess
 import time
 
 import pytest
-from mssim_helpers import Ms, our_processes, wait_for
+
+from support.mssim import Ms, our_processes
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,9 @@ import socket
 import urllib.request
 
 import pytest
-from mssim_helpers import Ms, our_processes, wait_for
+
+from support.mssim import Ms, our_processes
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 VERSION = "Sun Java(tm) System Messaging Server 6.3-8.04 (built Jul 29 2009; 32bit)"

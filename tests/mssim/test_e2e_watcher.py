@@ -6,7 +6,9 @@ import imaplib
 
 import psutil
 import pytest
-from mssim_helpers import Ms, our_processes, wait_for, watcher_status
+
+from support.mssim import Ms, our_processes, watcher_status
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

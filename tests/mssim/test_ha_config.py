@@ -9,7 +9,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from mssim_helpers import Ms, free_loopback, make_node, our_processes, wait_for
+
+from support.mssim import Ms, free_loopback, make_node, our_processes
+from support.waiting import wait_for
 
 SEED_LINES = [
     "Setting the service.listenaddr configutil parameter",

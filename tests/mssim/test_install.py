@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mssim_helpers import Ms, clean_env
+from support.mssim import Ms, clean_env
 
 
 def test_layout_matches_the_documented_one(ms: Ms) -> None:

@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "packaging"))
 
 import debian  # noqa: E402
-from ocf_helpers import BED_LOGS  # noqa: E402
+
+from support.ocf import BED_LOGS  # noqa: E402
 
 
 @pytest.hookimpl(wrapper=True)

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ocf_helpers import BED_LOGS
 
 from pacemakerbed.bed import NODES, RESOURCE, PacemakerBed, Timing, wait_for
+from support.ocf import BED_LOGS
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +42,11 @@ class Mail:
 
     def assert_all_there(self) -> None:
         wait_for("every message sent so far in the INBOX", self.all_there, timeout=30)
+
+    def send_and_read_back(self) -> None:
+        """One more message, and every message sent so far read back from the INBOX."""
+        self.send()
+        self.assert_all_there()
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +79,10 @@ def other(bed: PacemakerBed, node: str) -> str:
 
 def test_group_starts_and_mail_is_read_back_after_a_move(
         bed: PacemakerBed, mail: Mail, healthy: str) -> None:
-    mail.send()
-    mail.assert_all_there()
+    mail.send_and_read_back()
     target = other(bed, healthy)
-    bed.crm("crm_resource", "--move", "--resource", "mail", "--node", target)
-    try:
-        assert bed.wait_started(not_on=healthy) == target
-    finally:
-        bed.crm("crm_resource", "--clear", "--resource", "mail")
-    mail.send()
-    mail.assert_all_there()
+    assert bed.move(target) == target
+    mail.send_and_read_back()
     assert "Messaging Server is up" in bed.node_log(target)
 
 
@@ -103,8 +102,7 @@ def test_a_hung_imapd_is_a_monitor_failure_and_a_restart_in_place(
     wait_for("a new imapd", lambda: bed.messaging_pids(node, "imapd") not in ([], before))
     assert bed.fail_count(node) == 1
     bed.cleanup()
-    mail.send()
-    mail.assert_all_there()
+    mail.send_and_read_back()
 
 
 def test_repeated_failures_move_the_group_per_migration_threshold(
@@ -121,8 +119,7 @@ def test_repeated_failures_move_the_group_per_migration_threshold(
     assert bed.fail_count(healthy) >= 2
     assert moved != healthy
     bed.cleanup()
-    mail.send()
-    mail.assert_all_there()
+    mail.send_and_read_back()
 
 
 def test_the_watcher_giving_up_moves_the_group(
@@ -138,8 +135,7 @@ def test_the_watcher_giving_up_moves_the_group(
     assert bed.fail_count(healthy) == 1  # one failure, and it moved anyway
     assert moved != healthy
     bed.cleanup()
-    mail.send()
-    mail.assert_all_there()
+    mail.send_and_read_back()
 
 
 def test_a_hung_stop_msg_still_ends_within_the_stop_timeout(
@@ -147,17 +143,14 @@ def test_a_hung_stop_msg_still_ends_within_the_stop_timeout(
     bed.mssim_fault(healthy, "stop-msg", "hang")
     target = other(bed, healthy)
     try:
-        bed.crm("crm_resource", "--move", "--resource", "mail", "--node", target)
-        assert bed.wait_started(not_on=healthy) == target
+        assert bed.move(target) == target
     finally:
-        bed.crm("crm_resource", "--clear", "--resource", "mail")
         bed.mssim_fault(healthy, "clear")
     assert not [f for f in bed.failures() if f.get("task") == "stop"]
     assert not bed.switch.fenced(healthy)  # the stop succeeded: no need to fence
     assert bed.messaging_pids(healthy, "watcher") == []
     assert "did not finish in" in bed.node_log(healthy)  # stop-msg ha was cut short
-    mail.send()
-    mail.assert_all_there()
+    mail.send_and_read_back()
 
 
 def test_a_killed_node_is_fenced_and_its_group_fails_over(

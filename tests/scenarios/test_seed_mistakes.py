@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
+from contextlib import contextmanager
 
 import pytest
 
@@ -46,18 +46,25 @@ def refused_without_change(site: Site, node: str, line: str, *named: str) -> str
     return message
 
 
-def make_cluster(directory: Path, site: Site) -> None:
+@contextmanager
+def example_cluster(site: Site, aliases: str) -> Iterator[Session]:
+    """A bare cluster for `site`, its logical host in every node's /etc/hosts (`aliases`: the
+    names after its address); destroyed after, and nothing of it left."""
+    directory = site.directory
     subprocess.run([tool("clustersim"), "create", str(directory), "--nodes",
                     ",".join(site.nodes)], capture_output=True, timeout=300, check=True)
-
-
-def destroy(directory: Path) -> None:
-    done = subprocess.run([tool("clustersim"), "destroy", str(directory)], capture_output=True,
-                          text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    left = subprocess.run(["pgrep", "-f", str(directory)], capture_output=True, text=True,
-                          check=False)
-    assert left.stdout.strip() == "", f"processes left: {left.stdout}"
+    try:
+        s = Session(site, Console(quiet=True))
+        for node in site.nodes:
+            s.append(node, "/etc/hosts", f"{site.logical_ip}\t{aliases}")
+        yield s
+    finally:
+        done = subprocess.run([tool("clustersim"), "destroy", str(directory)],
+                              capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        left = subprocess.run(["pgrep", "-f", str(directory)], capture_output=True, text=True,
+                              check=False)
+        assert left.stdout.strip() == "", f"processes left: {left.stdout}"
 
 
 @pytest.fixture(scope="module")
@@ -67,19 +74,13 @@ def symmetric_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site
     directory = tmp_path_factory.mktemp("sym") / "cluster"
     site = Site(directory, group="MS_RG_MARS", storage_resource="ms-hasp-mars",
                 mail_resource="ms-rs-mars")
-    make_cluster(directory, site)
-    try:
-        s = Session(site, Console(quiet=True))
-        for node in site.nodes:
-            s.append(node, "/etc/hosts", f"{site.logical_ip}\t{site.logical_fqdn}\tmeadow")
+    with example_cluster(site, f"{site.logical_fqdn}\tmeadow") as s:
         s.cluster("mars", "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
         s.cluster("mars", "scrgadm", "-a", "-t", "SUNW.HAStorage")
         s.cluster("mars", "scrgadm", "-a", "-g", "MS_RG_MARS", "-h", "mars,venus")
         s.cluster("mars", "scrgadm", "-a", "-L", "-g", "MS_RG_MARS", "-l", "meadow")
         s.cluster("mars", "scswitch", "-Z", "-g", "MS_RG_MARS")
         yield site
-    finally:
-        destroy(directory)
 
 
 @pytest.mark.parametrize(("line", "named"), [
@@ -116,16 +117,10 @@ def asymmetric_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
     directory = tmp_path_factory.mktemp("asym") / "cluster"
     site = Site(directory, nodes=("daisy", "lavender"), group="MS_RG_daisy",
                 logical_host="budgie")
-    make_cluster(directory, site)
-    try:
-        s = Session(site, Console(quiet=True))
-        for node in site.nodes:
-            s.append(node, "/etc/hosts", f"{site.logical_ip}\tbudgie.red.siroe.com\tbudgie")
+    with example_cluster(site, "budgie.red.siroe.com\tbudgie") as s:
         s.cluster("daisy", "scrgadm", "-a", "-t", "SUNW.HAStoragePlus")
         s.cluster("daisy", "scrgadm", "-a", "-g", "MS_RG_daisy", "-h", "daisy,lavender")
         yield site
-    finally:
-        destroy(directory)
 
 
 def test_group_name_in_the_wrong_case_is_refused_with_a_hint(asymmetric_cluster: Site) -> None:

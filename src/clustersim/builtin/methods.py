@@ -60,6 +60,16 @@ def _status(store: Store, args: _Args, node: str, status: str, msg: str) -> None
         store.set_rs_status(args.r, node, status, msg)
 
 
+def _start_stop_status(store: Store, args: _Args, node: str, kind: str,  # noqa: PLR0917
+                       online: str, offline: str) -> None:
+    """Start and Stop of a built-in type only say so in the resource's status (the work is
+    done in Prenet_start and Postnet_stop); any other method leaves the status alone."""
+    if kind == "start":
+        _status(store, args, node, "OK", online)
+    elif kind == "stop":
+        _status(store, args, node, "OFFLINE", offline)
+
+
 def main(argv: list[str], *, layout: ClusterLayout, node: str, method: str) -> int:
     directory, kind = METHODS[method]
     args = _Args(argv)
@@ -103,28 +113,21 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
                  "/etc/hosts.", host)
             return 1
         addrs.append((host, addr))
-    if kind == "prenet_start":
+    if kind in ("prenet_start", "postnet_stop"):
+        verb = "plumb" if kind == "prenet_start" else "unplumb"
         for host, addr in addrs:
-            if addr not in network.plumbed() and network.in_use(addr):
+            if verb == "plumb" and addr not in network.plumbed() and network.in_use(addr):
                 _log(layout, node, args, method, "err",
                      "IP address %s (%s) is already in use on the network.", addr, host)
                 return 1
-            problem = network.plumb(addr)
+            problem = network.plumb(addr) if verb == "plumb" else network.unplumb(addr)
             if problem:
-                _log(layout, node, args, method, "err", "Failed to plumb %s (%s): %s.",
+                _log(layout, node, args, method, "err", f"Failed to {verb} %s (%s): %s.",
                      addr, host, problem)
                 return 1
-    elif kind == "postnet_stop":
-        for host, addr in addrs:
-            problem = network.unplumb(addr)
-            if problem:
-                _log(layout, node, args, method, "err", "Failed to unplumb %s (%s): %s.",
-                     addr, host, problem)
-                return 1
-    elif kind == "start":
-        _status(store, args, node, "OK", "LogicalHostname online.")
-    elif kind == "stop":
-        _status(store, args, node, "OFFLINE", "LogicalHostname offline.")
+    else:
+        _start_stop_status(store, args, node, kind, "LogicalHostname online.",
+                           "LogicalHostname offline.")
     return 0
 
 
@@ -168,10 +171,8 @@ def _storage(layout: ClusterLayout, node: str, store: Store, args: _Args, method
                 _log(layout, node, args, method, "err", "Failed to unmount %s: %s",
                      entry.mount_point, problem)
                 return 1
-    elif kind == "start":
-        _status(store, args, node, "OK", "")
-    elif kind == "stop":
-        _status(store, args, node, "OFFLINE", "")
+    else:
+        _start_stop_status(store, args, node, kind, "", "")
     return 0
 
 

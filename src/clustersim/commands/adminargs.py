@@ -1,41 +1,30 @@
-"""Command-line parsing shared by scrgadm and scswitch: SVR4 getopt with repeatable options
-and refusals that name what is wrong (the seed's own typos get a precise message)."""
+"""Command-line parsing shared by scrgadm and scswitch: SVR4 getopt (`clustersim.options`)
+with repeatable options and refusals that name what is wrong (the seed's own typos get a
+precise message), and the way every administration command ends: one line on stderr and
+the error's exit status."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
+from clustersim import options
 from clustersim.errors import ClusterError
 
 
 def parse(argv: list[str], flags: str, valued: str) -> tuple[list[tuple[str, str]], list[str]]:
     """[(letter, value)] in order; bundled flags (`-pvv`) allowed; operands are refused."""
-    out: list[tuple[str, str]] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if not arg.startswith("-") or arg == "-":
-            if arg.startswith("=") and out and out[-1][0] in "xy" and "=" not in out[-1][1]:
-                letter, name = out[-1]
-                raise ClusterError(f"option -{letter} {name} {arg}: blank before \"=\"; write "
-                                   f"-{letter} {name}{arg}", "INVAL")
-            raise ClusterError(f"unexpected operand \"{arg}\"" + _operand_hint(arg), "INVAL")
-        letters = arg[1:]
-        j = 0
-        while j < len(letters):
-            letter = letters[j]
-            if letter in valued:
-                value = letters[j + 1:]
-                if not value:
-                    i += 1
-                    if i >= len(argv):
-                        raise ClusterError(f"option -{letter} requires an argument", "INVAL")
-                    value = argv[i]
-                out.append((letter, value))
-                break
-            if letter not in flags:
-                raise ClusterError(f"illegal option -- {letter}", "INVAL")
-            out.append((letter, ""))
-            j += 1
-        i += 1
+    try:
+        out, operands = options.parse(argv, flags, valued)
+    except options.UsageError as exc:
+        raise ClusterError(str(exc), "INVAL") from None
+    if operands:
+        arg = operands[0]
+        if arg.startswith("=") and out and out[-1][0] in "xy" and "=" not in out[-1][1]:
+            letter, name = out[-1]
+            raise ClusterError(f"option -{letter} {name} {arg}: blank before \"=\"; write "
+                               f"-{letter} {name}{arg}", "INVAL")
+        raise ClusterError(f"unexpected operand \"{arg}\"" + _operand_hint(arg), "INVAL")
     return out, []
 
 
@@ -58,3 +47,14 @@ def assignment(letter: str, text: str) -> tuple[str, str]:
 
 def csv(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def run(prog: str, body: Callable[[], object]) -> int:
+    """Run a command's `body`; a refusal prints one `prog: message` line on stderr and exits
+    with its scha_err_t number (1 if it has none), never with a traceback."""
+    try:
+        body()
+    except ClusterError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return exc.exit_code or 1
+    return 0

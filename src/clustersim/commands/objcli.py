@@ -7,7 +7,6 @@ clear/list/status; create for logical hosts. `+` means every object, as in the r
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from clustersim.client import call_rgmd
 from clustersim.commands import adminargs
@@ -45,13 +44,17 @@ def _props(values: dict[str, list[str]], letter: str) -> dict[str, str]:
     return dict(adminargs.assignment(letter, v) for v in values.get(letter, []))
 
 
-def _run(prog: str, body: Any) -> int:
-    try:
-        body()
-        return 0
-    except ClusterError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return exc.exit_code or 1
+def _list_or_status(layout: ClusterLayout, sub: str, names: list[str]) -> None:
+    """What every object command answers alike: `list` (the names), `status` (scstat -g);
+    any other subcommand is unknown."""
+    if sub == "list":
+        print("\n".join(names))
+    elif sub == "status":
+        from clustersim.commands.scstat import render  # noqa: PLC0415
+
+        sys.stdout.write(render(layout, ["-g"]))
+    else:
+        raise ClusterError(f"unknown subcommand {sub}", "INVAL")
 
 
 def _all(operands: list[str], everything: list[str]) -> list[str]:
@@ -76,7 +79,7 @@ def clresourcetype(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
         else:
             raise ClusterError(f"unknown subcommand {sub}", "INVAL")
 
-    return _run("clresourcetype", body)
+    return adminargs.run("clresourcetype", body)
 
 
 def clresourcegroup(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
@@ -108,16 +111,10 @@ def clresourcegroup(argv: list[str], *, layout: ClusterLayout, node: str) -> int
             call_rgmd(layout, "manage", rgs=groups)
         elif sub == "unmanage":
             call_rgmd(layout, "unmanage", rgs=groups)
-        elif sub == "list":
-            print("\n".join(store.rg_names()))
-        elif sub == "status":
-            from clustersim.commands.scstat import render  # noqa: PLC0415
-
-            sys.stdout.write(render(layout, ["-g"]))
         else:
-            raise ClusterError(f"unknown subcommand {sub}", "INVAL")
+            _list_or_status(layout, sub, store.rg_names())
 
-    return _run("clresourcegroup", body)
+    return adminargs.run("clresourcegroup", body)
 
 
 def _split_p(store: Store, rtype: str, raw: dict[str, str]) -> tuple[dict[str, str],
@@ -163,16 +160,10 @@ def clresource(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
         elif sub == "clear":
             call_rgmd(layout, "clear", nodes=adminargs.csv((values.get("n") or [node])[0]),
                       names=names, flag=(values.get("f") or ["STOP_FAILED"])[0])
-        elif sub == "list":
-            print("\n".join(store.rs_names()))
-        elif sub == "status":
-            from clustersim.commands.scstat import render  # noqa: PLC0415
-
-            sys.stdout.write(render(layout, ["-g"]))
         else:
-            raise ClusterError(f"unknown subcommand {sub}", "INVAL")
+            _list_or_status(layout, sub, store.rs_names())
 
-    return _run("clresource", body)
+    return adminargs.run("clresource", body)
 
 
 def clreslogicalhostname(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
@@ -188,4 +179,4 @@ def clreslogicalhostname(argv: list[str], *, layout: ClusterLayout, node: str) -
         if "d" not in flags:
             call_rgmd(layout, "enable", names=[name], monitor_only=False)
 
-    return _run("clreslogicalhostname", body)
+    return adminargs.run("clreslogicalhostname", body)

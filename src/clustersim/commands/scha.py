@@ -92,6 +92,17 @@ def _need(opts: dict[str, str], letter: str, what: str) -> str:
     return opts[letter]
 
 
+def _query(prog: str, argv: list[str], flags: str, what: str,
+           layout: ClusterLayout) -> tuple[dict[str, str], list[str], str, str, Store]:
+    """What every scha_*_get of one object does first: its options and operands, the -O
+    optag, the name of the `what` (given with the letter after O in `flags`), and the
+    state store."""
+    opts, rest = _opts(prog, argv, flags)
+    optag = _need(opts, "O", "optag")
+    name = _need(opts, flags[1], what)
+    return opts, rest, optag, name, _store(layout)
+
+
 def _check_node(store: Store, name: str) -> str:
     if store.node_state(name) is None:
         raise ClusterError(f"node {name} is not a cluster node", "NODE")
@@ -124,10 +135,8 @@ def _rt_value(rt: dict[str, Any], optag: str) -> list[str] | None:
 
 def resource_get(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
-        opts, rest = _opts("scha_resource_get", argv, "ORGZ")
-        optag = _need(opts, "O", "optag")
-        name = _need(opts, "R", "resource")
-        store = _store(layout)
+        opts, rest, optag, name, store = _query("scha_resource_get", argv, "ORGZ",
+                                                "resource", layout)
         rs = store.rs(name)
         if rs is None:
             raise ClusterError(f"resource {name} does not exist", "RSRC")
@@ -190,10 +199,8 @@ def _resource_value(store: Store, rs: dict[str, Any], optag: str, rest: list[str
 
 def resourcegroup_get(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
-        opts, rest = _opts("scha_resourcegroup_get", argv, "OGZ")
-        optag = _need(opts, "O", "optag")
-        name = _need(opts, "G", "resource group")
-        store = _store(layout)
+        _, rest, optag, name, store = _query("scha_resourcegroup_get", argv, "OGZ",
+                                             "resource group", layout)
         rg = store.rg(name)
         if rg is None:
             raise ClusterError(f"resource group {name} does not exist", "RG")
@@ -219,10 +226,8 @@ def resourcegroup_get(argv: list[str], *, layout: ClusterLayout, node: str) -> i
 
 def resourcetype_get(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
-        opts, _rest = _opts("scha_resourcetype_get", argv, "OTZ")
-        optag = _need(opts, "O", "optag")
-        name = _need(opts, "T", "resource type")
-        store = _store(layout)
+        _, _, optag, name, store = _query("scha_resourcetype_get", argv, "OTZ",
+                                          "resource type", layout)
         full = store.resolve_rt(name)
         rt = store.rt(full) if full else None
         if rt is None:

@@ -16,12 +16,7 @@ PROG = "scrgadm"
 
 
 def main(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
-    try:
-        _main(argv, layout, node)
-        return 0
-    except ClusterError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return exc.exit_code or 1
+    return adminargs.run(PROG, lambda: _main(argv, layout, node))
 
 
 def _main(argv: list[str], layout: ClusterLayout, node: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from clustersim.commands import adminargs
 from clustersim.errors import ClusterError
 from clustersim.layout import ClusterLayout
 from clustersim.store import Store
@@ -28,12 +29,7 @@ RULE = "-" * 66
 
 
 def main(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
-    try:
-        sys.stdout.write(render(layout, argv))
-        return 0
-    except ClusterError as exc:
-        print(f"scstat: {exc}", file=sys.stderr)
-        return exc.exit_code or 1
+    return adminargs.run("scstat", lambda: sys.stdout.write(render(layout, argv)))
 
 
 def _flags(argv: list[str]) -> tuple[set[str], str | None]:

@@ -3,8 +3,6 @@ monitors, manage/unmanage groups, clear STOP_FAILED -- Sun Cluster 3.1 syntax.""
 
 from __future__ import annotations
 
-import sys
-
 from clustersim.client import call_rgmd
 from clustersim.commands import adminargs
 from clustersim.errors import ClusterError
@@ -15,12 +13,7 @@ ACTIONS = "ZzFenRcuoSQ"
 
 
 def main(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
-    try:
-        _main(argv, layout, node)
-        return 0
-    except ClusterError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return exc.exit_code or 1
+    return adminargs.run(PROG, lambda: _main(argv, layout, node))
 
 
 def _main(argv: list[str], layout: ClusterLayout, node: str) -> None:

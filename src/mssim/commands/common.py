@@ -29,6 +29,25 @@ def command_fault(inst: Installation, name: str) -> int | None:
     return None
 
 
+def begin(name: str, argv: list[str], usage: str) -> tuple[Installation, list[str], int | None]:
+    """What start-msg and stop-msg do first: find their installation, print the usage for
+    -h, and obey a fault a test injected. The arguments, and an exit status to return at
+    once (None: go on)."""
+    inst = installation()
+    args = argv[1:]
+    if args[:1] in (["-h"], ["-help"], ["--help"]):
+        print(usage, end="")
+        return inst, args, 0
+    return inst, args, command_fault(inst, name)
+
+
+def split_lines(buf: bytes) -> tuple[list[str], bytes]:
+    """The complete lines at the start of `buf` (decoded, without their newline) and what is
+    left of a line still being written."""
+    *lines, rest = buf.split(b"\n")
+    return [raw.decode("utf-8", "replace") for raw in lines], rest
+
+
 def watcher_request(inst: Installation, line: str, timeout: float = 60.0) -> Iterator[str]:
     """Send one command to the running watcher on its port; yield its reply lines."""
     addr = inst.listen_address()
@@ -41,10 +60,8 @@ def watcher_request(inst: Installation, line: str, timeout: float = 60.0) -> Ite
             data = sock.recv(4096)
             if not data:
                 break
-            buf += data
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                yield raw.decode("utf-8", "replace")
+            lines, buf = split_lines(buf + data)
+            yield from lines
 
 
 def watcher_pid(inst: Installation) -> int | None:

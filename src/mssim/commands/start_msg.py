@@ -26,7 +26,7 @@ import time
 import traceback
 
 from mssim import access, node, procs, product
-from mssim.commands.common import command_fault, installation, watcher_pid, watcher_request
+from mssim.commands.common import begin, split_lines, watcher_pid, watcher_request
 from mssim.install import Installation
 
 USAGE = """Usage: ./start-msg [COMPONENTS...]
@@ -148,10 +148,9 @@ def launch_watcher(inst: Installation, services: list[str], ha: bool) -> int:
             data = pipe.read(4096)
             if not data:
                 break
-            buf += data
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                console.line(raw.decode("utf-8", "replace"))
+            lines, buf = split_lines(buf + data)
+            for line in lines:
+                console.line(line)
     if not console.done:
         print("watcher did not report a complete start", flush=True)
         return 1
@@ -275,14 +274,9 @@ def unreachable(inst: Installation) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    inst = installation()
-    args = argv[1:]
-    if args[:1] in (["-h"], ["-help"], ["--help"]):
-        print(USAGE, end="")
-        return 0
-    injected = command_fault(inst, "start-msg")
-    if injected is not None:
-        return injected
+    inst, args, done = begin("start-msg", argv, USAGE)
+    if done is not None:
+        return done
     if not inst.is_configured():
         print(f"start-msg: {inst.config}/msg.conf not found: Messaging Server is not configured",
               file=sys.stderr)

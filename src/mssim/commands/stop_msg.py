@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 from mssim import faults, procs, product
-from mssim.commands.common import command_fault, installation, watcher_pid, watcher_request
+from mssim.commands.common import begin, watcher_pid, watcher_request
 from mssim.install import Installation
 
 USAGE = """Usage: ./stop-msg [OPTIONS] [COMPONENTS...]
@@ -115,14 +115,9 @@ def stop_directly(inst: Installation, services: list[str], force: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
-    inst = installation()
-    args = argv[1:]
-    if args[:1] in (["-h"], ["-help"], ["--help"]):
-        print(USAGE, end="")
-        return 0
-    injected = command_fault(inst, "stop-msg")
-    if injected is not None:
-        return injected
+    inst, args, done = begin("stop-msg", argv, USAGE)
+    if done is not None:
+        return done
     if args == ["ha"]:
         code = stop_all(inst)
         try:

@@ -264,12 +264,17 @@ class Imapd(Daemon):
         return f"{user}:{password}" in text.splitlines()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One client connection (IMAP here, POP or HTTP in the subclasses): a client that
+        hangs up or sends garbage ends its own session, never the server."""
         try:
-            await Session(self, reader, writer).run()
+            await self.session(reader, writer)
         except (OSError, asyncio.IncompleteReadError, ValueError):
             pass
         finally:
             writer.close()
+
+    async def session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await Session(self, reader, writer).run()
 
 
 def main(argv: list[str]) -> int:

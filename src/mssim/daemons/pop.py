@@ -15,14 +15,6 @@ class Popd(Imapd):
     label = "pop"
     port_key, default_port = "service.pop.port", 110
 
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await self.session(reader, writer)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            writer.close()
-
     async def session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         async def send(text: str | bytes) -> None:
             await self.gate()

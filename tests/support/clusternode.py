@@ -1,10 +1,10 @@
 """Test harness for the node layer: one stand-in node with its syslogd and pmfd running.
 
-Not a conftest.py: the node-layer tests import `running_node` explicitly and wrap it in a
-fixture. Every test runs with its tmp_path as working directory, so every process
-PMF starts for it has that cwd (PMF re-instantiates the requester's cwd); on exit the
-harness stops the daemons and asserts that no process with that cwd, or naming tmp_path
-on its command line, is left: nothing a test starts may outlive it.
+The node-layer tests import `running_node` explicitly and wrap it in a fixture. Every test
+runs with its tmp_path as working directory, so every process PMF starts for it has that
+cwd (PMF re-instantiates the requester's cwd); on exit the harness stops the daemons and
+asserts that no process with that cwd, or naming tmp_path on its command line, is left:
+nothing a test starts may outlive it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import os
 import shutil
 import signal
 import stat
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,20 +25,7 @@ from clustersim import pmfadm, procs
 from clustersim.layout import ClusterLayout
 from clustersim.pmfd import start_pmfd, stop_pmfd
 from clustersim.syslogd import start_syslogd, stop_syslogd
-
-WAIT = 20.0  # generous: two shared cores
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = WAIT, what: str = "condition"):
-    """Poll `predicate` until it returns a true value (returned); fail the test on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.05)
+from support.waiting import wait_for
 
 
 def make_node_root(layout: ClusterLayout, node: str) -> Path:

@@ -1,0 +1,21 @@
+"""What the agent's end-to-end tests check after the group left a node."""
+
+from __future__ import annotations
+
+from scenarios import faults
+from scenarios.site import Site
+
+
+def left_behind(site: Site, node: str) -> list[str]:
+    """What `node`, after the group left it, still holds of it: the Messaging Server or the
+    storage resource not OFFLINE there, a Messaging Server process, the shared file system
+    mounted. Empty when the node gave everything up, as a failover or switchover must."""
+    found = []
+    for resource in (site.mail_resource, site.storage_resource):
+        state = faults.resource_state(site, node, resource)
+        if state != "OFFLINE":
+            found.append(f"{resource} is {state} on {node}")
+    found += [f"Messaging Server process on {node}: {p}" for p in faults.processes(site, node)]
+    if faults.storage_mounted(site, node):
+        found.append(f"the shared file system is still mounted on {node}")
+    return found
