@@ -17,6 +17,7 @@ import ipaddress
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -106,6 +107,26 @@ def is_up(layout: ClusterLayout, node: str) -> bool:
         return host(layout, node).is_powered
     except ClusterError:
         return False
+
+
+FENCE_GRACE = 5.0
+"""How long a departed node that still runs is given to panic by itself (it asks the quorum
+server, which the other side has taken, and aborts) before it is fenced (seconds)."""
+
+
+def fence(layout: ClusterLayout, node: str, grace: float = FENCE_GRACE) -> bool:
+    """Keep a departed node off the shared disks before anyone else mounts them, as Sun
+    Cluster's fencing does (its reservation keys are removed, and a node whose disk I/O then
+    meets a reservation conflict panics: failfast). A node cut off from the others still
+    runs for a moment; if it has not panicked by itself within `grace`, its host is powered
+    off. True if it had to be."""
+    deadline = time.monotonic() + grace
+    while is_up(layout, node):
+        if time.monotonic() >= deadline:
+            host(layout, node).power_off()
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def node_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

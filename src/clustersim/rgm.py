@@ -1163,8 +1163,12 @@ class Rgm:
         Stop runs) and fail over, except those the administrator wants offline."""
         if self.store.node_state(node) == "DOWN":
             return
+        from clustersim import hosts  # noqa: PLC0415
         from clustersim.builtin import release_node  # noqa: PLC0415
 
+        if hosts.fence(self.layout, node):
+            self.log(self._any_up(), "warning", "node %s still ran after it left the cluster: "
+                     "fenced off the shared disks (failfast: the node is aborted)", node)
         release_node(self.layout, node)
         affected = []
         with self.store.tx():

@@ -232,3 +232,15 @@ def test_a_logical_address_another_station_answers_for_is_not_plumbed(sleeper: C
     c.ok("mars", "scswitch", "-z", "-g", "LH-RG", "-h", "mars")
     wait_for(lambda: c.rs_state("thief", "mars") == "ONLINE", what="thief online on mars")
     assert "198.18.0.156" in c.addresses("mars")
+
+
+def test_a_departed_node_that_still_runs_is_fenced_before_its_disks_move(sleeper: Cluster) -> None:
+    """Fencing: a node the others declared dead but that still runs (it has not yet noticed
+    it lost quorum) is kept off the shared disks: given a moment to abort by itself, then
+    powered off, before anyone else checks and mounts its failover file system."""
+    c = sleeper
+    assert hosts.fence(c.layout, "venus", grace=0.5) is True
+    assert not c.host("venus").is_powered
+    assert hosts.fence(c.layout, "venus", grace=0.5) is False  # already gone: nothing to do
+    assert cli.main(["node", "boot", "venus", "--cluster", str(c.layout.base)]) == 0
+    assert c.host("venus").is_powered
