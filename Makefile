@@ -84,7 +84,7 @@ deb: $(STAMP)
 	$(PY) packaging/debian.py
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis

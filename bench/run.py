@@ -44,29 +44,64 @@ def commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def main() -> int:
-    benches = sorted(HERE.glob("bench_*.py"))
-    sections = [
-        "# Benchmark results",
-        "",
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} on "
-        f"{machine()}, commit {commit()}. Run `make bench` to measure again.",
-    ]
+def run_bench(bench: Path) -> tuple[list[str], bool]:
+    """One benchmark's section of RESULTS.md (its table, where and when it was measured);
+    whether it succeeded."""
+    print(f"== {bench.name}", flush=True)
+    when = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
+    where = machine()
+    done = subprocess.run([sys.executable, str(bench)], capture_output=True, text=True,
+                          timeout=1800, check=False, cwd=TOP)
+    print(done.stdout + done.stderr, flush=True)
+    section = [f"## {bench.stem}", "", f"Measured {when} on {where}, commit {commit()}.", "",
+               "```", done.stdout.rstrip(), "```"]
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+        section += ["", f"**failed** (exit {done.returncode}): {last}"]
+    return section, done.returncode == 0
+
+
+def split_sections(text: str) -> dict[str, list[str]]:
+    """RESULTS.md's sections by benchmark name (`## bench_x` up to the next heading)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), [])
+        if current is not None:
+            current.append(line)
+    return {name: lines[:-1] if lines and not lines[-1] else lines
+            for name, lines in sections.items()}
+
+
+def main(argv: list[str]) -> int:
+    """`run.py`: every benchmark; `run.py bench_x ...`: those only, the other sections of
+    RESULTS.md kept as they were measured (each section says when, where and at which
+    commit)."""
+    every = sorted(HERE.glob("bench_*.py"))
+    chosen = [b for b in every if not argv or b.stem in argv or b.name in argv]
+    unknown = sorted(set(argv) - {b.stem for b in every} - {b.name for b in every})
+    if unknown:
+        print(f"no such benchmark: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    results = HERE / "RESULTS.md"
+    kept = split_sections(results.read_text()) if argv and results.exists() else {}
     failed = []
-    for bench in benches:
-        print(f"== {bench.name}", flush=True)
-        done = subprocess.run([sys.executable, str(bench)], capture_output=True, text=True,
-                              timeout=1800, check=False, cwd=TOP)
-        print(done.stdout + done.stderr, flush=True)
-        sections += ["", f"## {bench.stem}", "", "```", done.stdout.rstrip(), "```"]
-        if done.returncode != 0:
+    for bench in chosen:
+        kept[bench.stem], ok = run_bench(bench)
+        if not ok:
             failed.append(bench.name)
-            sections += ["", f"**failed** (exit {done.returncode}): "
-                         f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}"]
-    (HERE / "RESULTS.md").write_text("\n".join(sections) + "\n")
-    print(f"results in {HERE / 'RESULTS.md'}")
+    lines = ["# Benchmark results", "",
+             "Each section says when, on what machine and at which commit it was measured. "
+             "`make bench` measures every benchmark again; `make bench BENCH=\"bench_x ...\"` "
+             "only those."]
+    for bench in every:
+        if bench.stem in kept:
+            lines += ["", *kept[bench.stem]]
+    results.write_text("\n".join(lines) + "\n")
+    print(f"results in {results}")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
