@@ -2,12 +2,13 @@
 
 Agents call scha_resource_get many times per method, so its start-up cost is what matters:
 this creates a two-node cluster, one group with a LogicalHostname resource, runs each query
-N times on the node (inside its host, through its generated wrapper), and prints min/median/p90 in ms, the same for
-the bare interpreter start (`python -IS -c pass`, the interpreter and flags the wrappers
-use, so the part of a command's cost that no code change can remove), each median minus
-that floor, and the target: median scha_resource_get <= 30 ms on the development machine.
-The commands are run round-robin (one of each per round) so that a change of machine load
-during the run hits the floor and the commands alike. The cluster is destroyed at the end.
+N times on the node (inside its host, through its generated wrapper), and prints
+min/median/p90 in ms, the same for the bare interpreter start (`python -IS -c pass`, the
+interpreter and flags the wrappers use, so the part of a command's cost that no code change
+can remove), each median minus that floor, and the target: median scha_resource_get <= 30 ms
+on the development machine. The commands are run round-robin (one of each per round) so that
+a change of machine load during the run hits the floor and the commands alike. The cluster
+is destroyed at the end.
 
     .venv/bin/python bench/bench_scha.py [N]
 """
