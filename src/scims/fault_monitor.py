@@ -372,7 +372,8 @@ class FaultMonitor:
 
 def run_probe(ctx: MethodContext) -> int:
     try:
-        monitor = FaultMonitor.for_resource(ctx)
+        with framework.remembered_answers():  # its start-up only: the loop asks afresh
+            monitor = FaultMonitor.for_resource(ctx)
     except AgentError as exc:
         # Without a readable installation there is nothing to watch; PMF restarts the
         # monitor (Monitor_retry_count), and the log says why each time.
