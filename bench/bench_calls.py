@@ -42,9 +42,9 @@ PROBE_WAIT = 60.0
 STRACE = "strace"
 
 _LINE = re.compile(r"^(\d+)\s+(.*)$")
-_EXECVE = re.compile(r'^execve\("([^"]*)", \[(.*)\], .*\) = 0')
-_FORK = re.compile(r"^(?:clone3?|v?fork)\(.*\) = (\d+)")
-_RESUMED_FORK = re.compile(r"^<\.\.\. (?:clone3?|v?fork) resumed>.*\) = (\d+)")
+_EXECVE = re.compile(r'^execve\("([^"]*)", \[(.*)\], .*\)\s+=\s+0$')
+_FORK = re.compile(r"^(?:clone3?|v?fork)\(.*\)\s+=\s+(\d+)")
+_RESUMED_FORK = re.compile(r"^<\.\.\. (?:clone3?|v?fork) resumed>.*\)\s+=\s+(\d+)")
 _ARG = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
@@ -54,13 +54,26 @@ class Trace:
 
     calls: Counter[str] = field(default_factory=Counter)
     descendants: Counter[str] = field(default_factory=Counter)
+    questions: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    """Each query (scha_*_get) by its whole command line: the same question asked again."""
+
+    def repeated(self) -> int:
+        return sum(n - 1 for n in self.questions.values() if n > 1)
+
+
+OWN_RESOURCE = "mail-rs"
 
 
 def label(argv: list[str]) -> str:
-    """A call as the table names it: the program, and what it was asked."""
+    """A call as the table names it: the program, and what it was asked (of which resource,
+    when it is not the method's own)."""
     program = os.path.basename(argv[0]) if argv else "?"
     args = argv[1:]
     if program.startswith("scha_") and "-O" in args:
+        other = ""
+        if "-R" in args and args.index("-R") + 1 < len(args):
+            named = args[args.index("-R") + 1]
+            other = "" if named == OWN_RESOURCE else " (of another resource)"
         i = args.index("-O")
         tag = args[i + 1] if i + 1 < len(args) else "?"
         if tag.lower() == "extension":
@@ -70,7 +83,7 @@ def label(argv: list[str]) -> str:
             tag = f"Extension {named[0] if named else '?'}"
         elif program == "scha_resourcegroup_get" and tag.lower().endswith("_node"):
             tag = f"{tag} <node>"
-        return f"{program} -O {tag}"
+        return f"{program} -O {tag}{other}"
     if program.startswith("scha_resource_setstatus"):
         status = args[args.index("-s") + 1] if "-s" in args else "?"
         return f"{program} -s {status}"
@@ -129,6 +142,9 @@ def parse(path: Path) -> Trace:
     for pid, argv in execs[1:]:
         if parent.get(pid) == method_pid:
             trace.calls[label(argv)] += 1
+            program = os.path.basename(argv[0]) if argv else ""
+            if program.startswith("scha_") and program.endswith("_get"):
+                trace.questions[(program, *argv[1:])] += 1
         else:
             trace.descendants[os.path.basename(argv[0]) if argv else "?"] += 1
     return trace
@@ -208,6 +224,8 @@ def main() -> int:
             rtype = proof.ask(site, online, "scha_resource_get", "-O", "Type",
                               "-R", site.mail_resource, "-G", site.group)[0].strip()
             ident = ["-R", site.mail_resource, "-T", rtype, "-G", site.group]
+            global OWN_RESOURCE  # the table's wording only
+            OWN_RESOURCE = site.mail_resource
 
             def argv_of(name: str, node: str) -> list[str]:
                 extra = ["-u"] if name == "ims_svc_validate" else []
@@ -243,12 +261,13 @@ def main() -> int:
     print()
     summary = []
     for name, trace in traces.items():
-        repeated = sum(1 for n in trace.calls.values() if n > 1)
-        summary.append([name, str(sum(trace.calls.values())), str(len(trace.calls)),
-                        str(repeated), str(sum(trace.descendants.values())),
+        summary.append([name, str(sum(trace.calls.values())),
+                        str(sum(n for c, n in trace.calls.items() if c.startswith("scha_")
+                                and "_get " in c)),
+                        str(trace.repeated()), str(sum(trace.descendants.values())),
                         _ms(cpu.get(name)), _ms(wall.get(name)),
                         str(failures[name]) if failures[name] else ""])
-    print(standin.table(summary, ["method", "calls", "distinct", "asked twice+",
+    print(standin.table(summary, ["method", "programs run", "queries", "queries repeated",
                                   "descendant execs", "CPU ms", "wall ms", "failed"]))
     for name, trace in traces.items():
         print()

@@ -530,19 +530,27 @@ class Pmf:
         return run("pmfadm", args, timeout, tag)
 
     def stop(self, tag: str, signal: Optional[SignalSpec] = "TERM",
-             wait: Optional[float] = None) -> None:
+             wait: Optional[float] = None, *, running: Optional[bool] = None) -> bool:
         """`pmfadm -s tag [-w wait] [signal]`: stop monitoring and signal the tree; with no
         signal only the monitoring stops (scds_pmf_stop_monitoring): PMF restarts nothing and
         reports no failure while the service shuts itself down.
 
         With `wait`, success means the tree is gone. A tag that is not (or no longer)
         registered is success; pmfadm failing while the tag stays registered raises.
+        `running=True` says the caller has just seen the tag registered (`is_running`), so it
+        is not asked again first. True when the tag is known not to be registered any more
+        (it was not, or pmfadm -s failed because it no longer was): the caller need not ask.
         """
-        if not self.is_running(tag):
-            return
+        if running is None:
+            running = self.is_running(tag)
+        if not running:
+            return True
         done = self._signal("-s", tag, signal, wait)
-        if done.status != 0 and self.is_running(tag):
-            raise FrameworkError(done.command, done.status, _first_line(done.stderr), tag)
+        if done.status != 0:
+            if self.is_running(tag):
+                raise FrameworkError(done.command, done.status, _first_line(done.stderr), tag)
+            return True
+        return False
 
     def kill(self, tag: str, signal: SignalSpec, wait: Optional[float] = None) -> None:
         """`pmfadm -k tag [-w wait] signal`: signal the tree, keep monitoring (PMF may restart)."""

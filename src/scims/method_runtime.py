@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, messages, neighbours, trust
+from scims import framework, invocation, messages, trust
 from scims.errors import AgentError, FrameworkError, UsageError
 from scims.framework import Pmf, TimedRun
 from scims.invocation import Invocation, PropertyView
@@ -70,6 +70,8 @@ class MethodContext:
 
     def logical_addresses(self) -> list[str]:
         """The addresses a service that listens on all interfaces is probed on."""
+        from scims import neighbours  # noqa: PLC0415 - Start and the monitor only
+
         return neighbours.logical_host_addresses(
             self.group, self.resource, self.props.get_list("Network_resources_used"))
 

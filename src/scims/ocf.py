@@ -246,7 +246,8 @@ class UnsupervisedTree:
         return bool(instance and instance.processes())
 
     def stop(self, tag: str, signal_name: Optional[str] = "TERM",
-             wait: Optional[float] = None) -> None:
+             wait: Optional[float] = None, *, running: Optional[bool] = None) -> None:
+        """`running` (what a pmfadm -q said) means nothing here: the kernel is asked."""
         if signal_name is None:
             return  # "stop monitoring": there is no monitoring to stop
         deadline = time.monotonic() + (wait if wait is not None else 0)

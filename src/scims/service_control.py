@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from scims import installation, messages, neighbours, paths, trust
 from scims.errors import AgentError, FrameworkError
@@ -34,9 +34,12 @@ from scims.framework import Pmf
 from scims.installation import CheckFailed, Installation
 from scims.messaging_processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
+from scims.monitor_control import pmf_restarts
 from scims.msconfig import MessagingConfig
 from scims.msconfig_source import MsConfigError
-from scims.service_probes import ProbeResult, Target, probe_all
+
+if TYPE_CHECKING:
+    from scims.service_probes import ProbeResult, Target
 
 READY_SHARE = 0.85
 """Share of Start_timeout spent waiting for Messaging Server; the rest is for cleaning up."""
@@ -57,6 +60,8 @@ WATCHER_SERVICE = "watcher"
 def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> list[Target]:
     """What to probe: every enabled service that listens, on its configured address or, when
     it listens on all interfaces, on the logical host addresses."""
+    from scims.service_probes import Target  # noqa: PLC0415 - Stop probes nothing
+
     targets: list[Target] = []
     for endpoint in config.endpoints:
         if endpoint.port is None or endpoint.protocol is None:
@@ -70,14 +75,6 @@ def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> li
         for address in addresses:
             targets.append(Target(endpoint.name, endpoint.protocol, address, endpoint.port))
     return targets
-
-
-def pmf_restarts(ctx: MethodContext) -> tuple[int, int]:
-    """(retries, period in minutes) for the service's PMF tag when the fault monitor does not
-    run: Retry_count within Retry_interval, the seconds rounded up to minutes as the
-    Developer's Guide's sample Start does."""
-    return (ctx.props.get_int("Retry_count"),
-            max(1, -(-ctx.props.get_int("Retry_interval") // 60)))
 
 
 def describe(targets: list[Target]) -> str:
@@ -142,6 +139,8 @@ def start(ctx: MethodContext) -> int:
 def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: MessagingInstance,
                       pmf: Pmf, targets: list[Target], *, deadline: float) -> Optional[str]:
     """None once Messaging Server is up; otherwise why it is not, when the time is up."""
+    from scims.service_probes import probe_all  # noqa: PLC0415
+
     want_watcher = inst.config.ha.watcher_enabled.value
     why = "nothing answered yet"
     while True:
@@ -226,6 +225,8 @@ class _StopPmf:
         self.ctx = ctx
         self.pmf = ctx.process_monitor(timeout=max(1.0, PMF_QUERY_SHARE * timeout))
         self.answers = True
+        self.registered: Optional[bool] = None
+        """What pmfadm said last, while nothing has happened since that could change it."""
 
     def _failed(self, exc: FrameworkError) -> None:
         if self.answers:
@@ -236,17 +237,25 @@ class _StopPmf:
         """True/False, or None when pmfadm cannot say (which is not 'not running')."""
         if not self.answers:
             return None
+        if self.registered is not None:
+            return self.registered  # just asked, or just seen gone by pmfadm -s
         try:
             return self.pmf.is_running(self.ctx.svc_tag)
         except FrameworkError as exc:
             self._failed(exc)
             return None
 
+    def note(self, registered: Optional[bool]) -> None:
+        """What the caller has just learnt from is_running, to spare pmfadm -s asking again."""
+        self.registered = registered
+
     def stop(self, signal: Optional[str], wait: Optional[float] = None) -> None:
         if not self.answers:
             return
+        known, self.registered = self.registered, None
         try:
-            self.pmf.stop(self.ctx.svc_tag, signal, wait=wait)
+            if self.pmf.stop(self.ctx.svc_tag, signal, wait=wait, running=known) is True:
+                self.registered = False  # pmfadm said the tag is gone: asking again would too
         except FrameworkError as exc:
             if exc.timed_out:
                 self._failed(exc)
@@ -262,6 +271,7 @@ def stop(ctx: MethodContext) -> int:
     with trust.Budget.until(command_deadline):
         path, instance = _instance_for_stop(ctx)
         tag_running = pmf.is_running()
+        pmf.note(tag_running)
         running, impostors = instance.survey() if instance else ([], [])
         report_impostors(ctx, impostors)
         if tag_running is False and not running:

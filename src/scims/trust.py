@@ -29,7 +29,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
@@ -368,6 +367,8 @@ class RuntimeRecord:
         if check_directory(self.directory) is not None:
             return False
         try:
+            import tempfile  # noqa: PLC0415 - Start alone writes a record
+
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".record.")
         except OSError:
             return False
