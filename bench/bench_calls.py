@@ -41,7 +41,7 @@ ROUNDS = 5
 PROBE_WAIT = 60.0
 STRACE = "strace"
 
-_LINE = re.compile(r"^(\d+)\s+(.*)$")
+_LINE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
 _EXECVE = re.compile(r'^execve\("([^"]*)", \[(.*)\], .*\)\s+=\s+0$')
 _FORK = re.compile(r"^(?:clone3?|v?fork)\(.*\)\s+=\s+(\d+)")
 _RESUMED_FORK = re.compile(r"^<\.\.\. (?:clone3?|v?fork) resumed>.*\)\s+=\s+(\d+)")
@@ -54,6 +54,10 @@ class Trace:
 
     calls: Counter[str] = field(default_factory=Counter)
     descendants: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)
+    """Wall time from each call's execve to its exit, summed per call (traced, so slowed)."""
+    wall: float = 0.0
+    """The method's own wall time, traced: from its execve to its exit."""
     questions: Counter[tuple[str, ...]] = field(default_factory=Counter)
     """Each query (scha_*_get) by its whole command line: the same question asked again."""
 
@@ -110,11 +114,16 @@ def parse(path: Path) -> Trace:
     pending: dict[int, str] = {}
     execs: list[tuple[int, list[str]]] = []
     executed: set[int] = set()
+    began: dict[int, float] = {}
+    ended: dict[int, float] = {}
     for raw in path.read_text(errors="replace").splitlines():
         m = _LINE.match(raw)
         if not m:
             continue
-        pid, rest = int(m.group(1)), m.group(2)
+        pid, stamp, rest = int(m.group(1)), float(m.group(2)), m.group(3)
+        if rest.startswith("+++ exited") or rest.startswith("+++ killed"):
+            ended[pid] = stamp
+            continue
         if rest.endswith("<unfinished ...>"):
             pending[pid] = rest
             continue
@@ -133,15 +142,20 @@ def parse(path: Path) -> Trace:
         ex = _EXECVE.match(call)
         if ex and pid not in executed:
             executed.add(pid)
+            began[pid] = stamp
             execs.append((pid, [a.encode().decode("unicode_escape")
                                 for a in _ARG.findall(ex.group(2))]))
     trace = Trace()
     if not execs:
         return trace
     method_pid = execs[0][0]  # the method's own exec (strace runs it first)
+    if method_pid in ended:
+        trace.wall = ended[method_pid] - began[method_pid]
     for pid, argv in execs[1:]:
         if parent.get(pid) == method_pid:
             trace.calls[label(argv)] += 1
+            if pid in ended:
+                trace.seconds[label(argv)] += ended[pid] - began[pid]
             program = os.path.basename(argv[0]) if argv else ""
             if program.startswith("scha_") and program.endswith("_get"):
                 trace.questions[(program, *argv[1:])] += 1
@@ -151,7 +165,7 @@ def parse(path: Path) -> Trace:
 
 
 def traced(argv: list[str], env: dict[str, str], out: Path) -> int:
-    done = subprocess.run([STRACE, "-f", "-qq", "-s", "256", "-e", "trace=process",
+    done = subprocess.run([STRACE, "-f", "-q", "-ttt", "-s", "256", "-e", "trace=process",
                            "-e", "signal=none", "-o", str(out), *argv], env=env, cwd="/",
                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, timeout=600, check=False)
@@ -170,7 +184,7 @@ def cpu_of(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
 
 def traced_probe(argv: list[str], env: dict[str, str], out: Path) -> int:
     """ims_probe under strace until its first cycle set the status; then ended."""
-    proc = subprocess.Popen([STRACE, "-f", "-qq", "-s", "256", "-e", "trace=process",
+    proc = subprocess.Popen([STRACE, "-f", "-q", "-ttt", "-s", "256", "-e", "trace=process",
                              "-e", "signal=none", "-o", str(out), *argv], env=env, cwd="/",
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -257,24 +271,32 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print("Programs each SUNW.ims method runs (strace -f, one traced run each); CPU and wall "
-          f"time untraced, median of {rounds} runs")
+          f"time untraced, median of {rounds} runs; traced wall and the share of it spent in "
+          "the programs the method ran (slowed alike by strace)")
     print()
     summary = []
     for name, trace in traces.items():
+        inside = sum(trace.seconds.values())
         summary.append([name, str(sum(trace.calls.values())),
                         str(sum(n for c, n in trace.calls.items() if c.startswith("scha_")
                                 and "_get " in c)),
                         str(trace.repeated()), str(sum(trace.descendants.values())),
                         _ms(cpu.get(name)), _ms(wall.get(name)),
+                        f"{trace.wall * 1000:.0f}" if trace.wall else "-",
+                        f"{inside * 1000:.0f}",
                         str(failures[name]) if failures[name] else ""])
     print(standin.table(summary, ["method", "programs run", "queries", "queries repeated",
-                                  "descendant execs", "CPU ms", "wall ms", "failed"]))
+                                  "descendant execs", "CPU ms", "wall ms", "traced wall ms",
+                                  "of it in calls", "failed"]))
     for name, trace in traces.items():
         print()
         print(f"{name}:")
-        rows = [[call, str(n)] for call, n in sorted(trace.calls.items())]
-        rows += [[f"(beneath) {prog}", str(n)] for prog, n in sorted(trace.descendants.items())]
-        print(standin.table(rows or [["(nothing)", "0"]], ["program", "times"]))
+        rows = [[call, str(n), f"{trace.seconds[call] * 1000:.0f}"]
+                for call, n in sorted(trace.calls.items())]
+        rows += [[f"(beneath) {prog}", str(n), ""]
+                 for prog, n in sorted(trace.descendants.items())]
+        print(standin.table(rows or [["(nothing)", "0", ""]],
+                            ["program", "times", "traced ms"]))
     return 1 if failures else 0
 
 
