@@ -229,6 +229,7 @@ def main() -> int:
     cpu: dict[str, list[float]] = {}
     wall: dict[str, list[float]] = {}
     failures: Counter[str] = Counter()
+    command_wall: dict[str, list[float]] = {}
     work = Path(tempfile.mkdtemp(prefix="bench-calls-"))
     try:
         with standin.mail_cluster() as c:
@@ -266,7 +267,18 @@ def main() -> int:
                     cpu.setdefault(name, []).append(u)
                     if code != 0:
                         failures[name] += 1
-            c.healthy()
+            online = c.healthy()
+            tag = f"{site.group},{site.mail_resource},0.svc"
+            own = ["-R", site.mail_resource, "-G", site.group]
+            for program, args in (("scha_resource_get", ["-O", "Retry_count", *own]),
+                                  ("scha_resourcegroup_get", ["-O", "Nodelist", "-G",
+                                                              site.group]),
+                                  ("scha_cluster_get", ["-O", "Nodename_local"]),
+                                  ("pmfadm", ["-q", tag])):
+                argv = [str(site.bin(online, program)), *args]
+                for _ in range(rounds * 2):
+                    w, _u, _code = cpu_of(argv, c.method_env(online))
+                    command_wall.setdefault(program, []).append(w)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -288,6 +300,24 @@ def main() -> int:
     print(standin.table(summary, ["method", "programs run", "queries", "queries repeated",
                                   "descendant execs", "CPU ms", "wall ms", "traced wall ms",
                                   "of it in calls", "failed"]))
+    print()
+    print("The stand-in's share: one cluster command, untraced (median of "
+          f"{rounds * 2} runs, ms), and what a method's calls cost at that rate")
+    print(standin.table([[p, _ms(v)] for p, v in command_wall.items()],
+                        ["command", "wall ms"]))
+    rate = {p: statistics.median(v) for p, v in command_wall.items()}
+    shares = []
+    for name, trace in traces.items():
+        if name not in wall:
+            continue
+        commands = sum(n * rate.get(call.split()[0], rate.get("scha_resource_get", 0))
+                       for call, n in trace.calls.items() if not call.startswith("hatimerun"))
+        method = statistics.median(wall[name])
+        shares.append([name, f"{method * 1000:.0f}", f"{commands * 1000:.0f}",
+                       f"{(method - commands) * 1000:.0f}"])
+    print()
+    print(standin.table(shares, ["method", "wall ms", "in cluster commands (estimate)",
+                                 "the rest: the agent, stop-msg, waits"]))
     for name, trace in traces.items():
         print()
         print(f"{name}:")

@@ -226,15 +226,12 @@ class MessagingInstance:
         compared as they are; only a match is examined further (is it a regular file)."""
         assert self.config_dir is not None
         try:
-            cwd = process_table.cwd(pid)
-            if cwd and _under(cwd, self.config_dir):
-                return cwd
-            for path in process_table.open_paths(pid):
-                if _under(path, self.config_dir) and os.path.isfile(path):
-                    return path
+            cwd, files = process_table.held_under(pid, self.config_dir)
         except (Gone, OSError):
             return None
-        return None
+        if cwd:
+            return cwd
+        return next((path for path in files if os.path.isfile(path)), None)
 
     # --- ending -----------------------------------------------------------------
     def kill_all(self, deadline: float) -> list[ProcessIdentity]:

@@ -226,6 +226,45 @@ def open_paths(pid: int) -> list[str]:
     return found
 
 
+def held_under(pid: int, directory: str) -> tuple[Optional[str], list[str]]:
+    """(the working directory if it lies under `directory`, else None; the paths of the
+    files it holds open under it, usually none, of any kind: the caller decides). When the
+    working directory is under it the files are not looked at. `directory` must be a real
+    path: the kernel names cwd and files with every link resolved, so they are compared as
+    they are. One pass, nothing kept of what is elsewhere: this runs for every process of
+    the node."""
+    if not LINUX_PROCFS:
+        here = cwd(pid)
+        if _within(here, directory):
+            return here, []
+        return None, [p for p in open_paths(pid) if _within(p, directory)]
+    prefix = directory.rstrip("/") + "/"
+    try:
+        here = os.readlink(f"{PROC}/{pid}/cwd")
+        if here == directory or here.startswith(prefix):
+            return here, []
+        fds = os.open(f"{PROC}/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except (FileNotFoundError, ProcessLookupError):
+        raise Gone(pid) from None
+    found: list[str] = []
+    try:
+        for fd in os.listdir(fds):
+            try:
+                target = os.readlink(fd, dir_fd=fds)
+            except OSError:
+                continue
+            if target.startswith(prefix) or target == directory:
+                found.append(target)
+    finally:
+        os.close(fds)
+    return None, found
+
+
+def _within(path: str, directory: str) -> bool:
+    directory = directory.rstrip("/")
+    return path == (directory or "/") or path.startswith(directory + "/")
+
+
 def username(uid: int) -> str:
     import pwd  # noqa: PLC0415 - only for the few processes a method names in its log
 
