@@ -144,11 +144,11 @@ def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: Messagin
     want_watcher = inst.config.ha.watcher_enabled.value
     why = "nothing answered yet"
     while True:
-        if not pmf.is_running(ctx.svc_tag):
-            left = instance.processes()
-            if not left:
-                return ("start-msg ha ended and no Messaging Server process is left "
-                        "(see the Messaging Server logs)")
+        # The kernel first: while any process of the instance runs, start-msg has not failed
+        # yet, and pmfadm need not be asked (once a cycle) what it would only confirm.
+        if not instance.processes() and not pmf.is_running(ctx.svc_tag):
+            return ("start-msg ha ended and no Messaging Server process is left "
+                    "(see the Messaging Server logs)")
         if want_watcher and instance.watcher() is None:
             why = "the watcher is not running"
         else:
