@@ -43,6 +43,9 @@ def pids() -> list[int]:
     return [int(name) for name in os.listdir(PROC) if name.isdigit()]
 
 
+_CHUNK = 65536
+
+
 def _read(pid: int, name: str) -> bytes:
     """The whole of /proc/<pid>/<name>, with bare system calls (a Python file object costs
     more than the read itself, a thousand times over on a busy node)."""
@@ -54,12 +57,12 @@ def _read(pid: int, name: str) -> bytes:
         chunks = []
         while True:
             try:
-                chunk = os.read(fd, 65536)
+                chunk = os.read(fd, _CHUNK)
             except ProcessLookupError:
                 raise Gone(pid) from None
-            if not chunk:
-                return b"".join(chunks)
             chunks.append(chunk)
+            if len(chunk) < _CHUNK:  # /proc answers a read with all it has, up to the size
+                return b"".join(chunks) if len(chunks) > 1 else chunk
     finally:
         os.close(fd)
 

@@ -344,6 +344,21 @@ def check_runtime_user(name: str, uid: int, config_files_dir: str) -> None:
 STATE_DIR = "/var/cluster/rgm/rt/SUNW.ims/state"
 
 
+def _new_private_file(directory: str, prefix: str) -> tuple[int, str]:
+    """A new file (O_EXCL, mode 0600, never through a symbolic link) under a random name in
+    `directory`, open for writing: what tempfile.mkstemp guarantees, without importing
+    tempfile (and with it shutil, bz2, lzma and random) into every Start."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    for _ in range(100):
+        path = os.path.join(directory, f"{prefix}{os.urandom(8).hex()}")
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused name for a new record", directory)
+
+
 class RuntimeRecord:
     """Small facts one method leaves for the next, in a directory only root can write.
 
@@ -367,9 +382,7 @@ class RuntimeRecord:
         if check_directory(self.directory) is not None:
             return False
         try:
-            import tempfile  # noqa: PLC0415 - Start alone writes a record
-
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".record.")
+            fd, temporary = _new_private_file(self.directory, ".record.")
         except OSError:
             return False
         try:
