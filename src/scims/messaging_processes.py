@@ -176,15 +176,18 @@ class MessagingInstance:
             program = self._claimed_program(pid)
             if program is None or not self._on_this_node(pid, program):
                 continue
+            # The start time before the kernel's word: should the pid be reused in between,
+            # the identity names the earlier process and matches nothing (as psutil, which
+            # reads it first too); read after, it could name a process never checked.
+            try:
+                start, zombie = process_table.started(pid)
+            except (Gone, OSError):
+                continue
             agrees = self._kernel_agrees(pid, program)
             if agrees is None:
                 continue
             if not agrees:
                 impostors.append(_impostor(pid, program))
-                continue
-            try:
-                start, zombie = process_table.started(pid)
-            except (Gone, OSError):
                 continue
             if not zombie:
                 found.append(ProcessIdentity(pid, start, program))
