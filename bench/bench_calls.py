@@ -230,6 +230,7 @@ def main() -> int:
     wall: dict[str, list[float]] = {}
     failures: Counter[str] = Counter()
     command_wall: dict[str, list[float]] = {}
+    command_cpu: dict[str, list[float]] = {}
     work = Path(tempfile.mkdtemp(prefix="bench-calls-"))
     try:
         with standin.mail_cluster() as c:
@@ -277,8 +278,9 @@ def main() -> int:
                                   ("pmfadm", ["-q", tag])):
                 argv = [str(site.bin(online, program)), *args]
                 for _ in range(rounds * 2):
-                    w, _u, _code = cpu_of(argv, c.method_env(online))
+                    w, u, _code = cpu_of(argv, c.method_env(online))
                     command_wall.setdefault(program, []).append(w)
+                    command_cpu.setdefault(program, []).append(u)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -303,21 +305,29 @@ def main() -> int:
     print()
     print("The stand-in's share: one cluster command, untraced (median of "
           f"{rounds * 2} runs, ms), and what a method's calls cost at that rate")
-    print(standin.table([[p, _ms(v)] for p, v in command_wall.items()],
-                        ["command", "wall ms"]))
+    print(standin.table([[p, _ms(v), _ms(command_cpu[p])] for p, v in command_wall.items()],
+                        ["command", "wall ms", "CPU ms"]))
     rate = {p: statistics.median(v) for p, v in command_wall.items()}
+    cpu_rate = {p: statistics.median(v) for p, v in command_cpu.items()}
+
+    def at(rates: dict[str, float], trace: Trace) -> float:
+        return sum(n * rates.get(call.split()[0], rates.get("scha_resource_get", 0))
+                   for call, n in trace.calls.items() if not call.startswith("hatimerun"))
+
     shares = []
     for name, trace in traces.items():
         if name not in wall:
             continue
-        commands = sum(n * rate.get(call.split()[0], rate.get("scha_resource_get", 0))
-                       for call, n in trace.calls.items() if not call.startswith("hatimerun"))
-        method = statistics.median(wall[name])
-        shares.append([name, f"{method * 1000:.0f}", f"{commands * 1000:.0f}",
-                       f"{(method - commands) * 1000:.0f}"])
+        method, method_cpu = statistics.median(wall[name]), statistics.median(cpu[name])
+        shares.append([name, f"{method * 1000:.0f}", f"{at(rate, trace) * 1000:.0f}",
+                       f"{(method - at(rate, trace)) * 1000:.0f}",
+                       f"{method_cpu * 1000:.0f}", f"{at(cpu_rate, trace) * 1000:.0f}",
+                       f"{(method_cpu - at(cpu_rate, trace)) * 1000:.0f}"])
     print()
-    print(standin.table(shares, ["method", "wall ms", "in cluster commands (estimate)",
-                                 "the rest: the agent, stop-msg, waits"]))
+    print(standin.table(shares, ["method", "wall ms", "in cluster commands (est.)",
+                                 "the rest: agent, stop-msg, waits", "CPU ms",
+                                 "in cluster commands (est.)",
+                                 "the rest: agent (Stop: and hatimerun, stop-msg)"]))
     for name, trace in traces.items():
         print()
         print(f"{name}:")
