@@ -216,6 +216,10 @@ _Answer = Union[Completed, FrameworkError]
 _ANSWERS: ContextVar[Optional[dict[tuple[str, ...], _Answer]]] = ContextVar(
     "framework_answers", default=None)
 
+PASSING_ERRORS = frozenset({SchaError.RECONF, SchaError.SEQID})
+"""Answers that say "not now" (the cluster reconfigures, the object changed meanwhile): never
+remembered, so a question asked again gets a fresh answer."""
+
 VOLATILE_OPTAGS = frozenset({"status", "status_msg"})
 """What a method itself changes (scha_resource_setstatus): forgotten when it sets them."""
 
@@ -225,7 +229,8 @@ def remembered_answers() -> Iterator[None]:
     """Ask each question once in this block: a query (scha_resource_get, _resourcegroup_get,
     _resourcetype_get, scha_cluster_get) with the same arguments gets the first answer
     again, an error exit included (SCHA_ERR_RSRC stays SCHA_ERR_RSRC); a query that could not
-    run or timed out is not remembered and is asked again if asked again.
+    run, timed out or was told "not now" (PASSING_ERRORS) is not remembered and is asked
+    again if asked again.
 
     Nothing invalidates these answers, because a method is short-lived: the RGM runs one
     method of a resource at a time and changes its properties only through Validate and
@@ -269,7 +274,7 @@ def _query(command: str, args: list[str], timeout: float, optag: str) -> Complet
     answer: _Answer = done
     if done.status != 0:
         answer = FrameworkError(done.command, done.status, _first_line(done.stderr), optag)
-    if answers is not None:
+    if answers is not None and done.status not in PASSING_ERRORS:
         answers[key] = answer
     if isinstance(answer, FrameworkError):
         raise answer

@@ -328,3 +328,13 @@ def test_setting_the_status_forgets_the_status_only(node: Path) -> None:
         framework.status("mail-rs", "MS-RG")
         framework.resource_get("Retry_count", "mail-rs", "MS-RG")
     assert [argv[1] for argv in get.argvs()] == ["Status", "Retry_count", "Status"]
+
+
+def test_a_reconfiguring_cluster_is_asked_again(node: Path) -> None:
+    """SCHA_ERR_RECONF means "not now": the next time, the cluster may answer."""
+    get = FakeCommand(node, "scha_resourcegroup_get").answer(None, status=5)
+    with framework.remembered_answers():
+        for _ in range(2):
+            with pytest.raises(FrameworkError, match="SCHA_ERR_RECONF"):
+                framework.resourcegroup_get("Nodelist", "MS-RG")
+    assert len(get.argvs()) == 2
