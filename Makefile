@@ -45,14 +45,16 @@ unit: $(STAMP)
 ## themselves with a gratuitous ARP); for the OCF agent and its Pacemaker
 ## test bed: corosync, pacemakerd, crm_resource/cibadmin, resource-agents (its ocf-tester,
 ## Filesystem, IPaddr2 and dovecot agents), xmllint (ocf-tester validates meta-data),
-## dpkg-deb, psutil for /usr/bin/python3 (the .deb's dependency) and dovecot (the benchmark's
-## comparison). Installed from Debian when missing.
+## dpkg-deb, psutil for /usr/bin/python3 (the .deb's dependency), dovecot (the benchmark's
+## comparison) and strace (bench_calls counts the programs each method runs with it).
+## Installed from Debian when missing.
 sysdeps:
 	@missing=""; pkgs=""; \
 	for pair in ksh:ksh man:man-db groff:groff-base ip:iproute2 nsenter:util-linux \
 	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps arping:iputils-arping corosync:corosync \
 	    pacemakerd:pacemaker crm_resource:pacemaker-cli-utils ocf-tester:resource-agents \
-	    xmllint:libxml2-utils dpkg-deb:dpkg dovecot:dovecot-imapd modprobe:kmod; do \
+	    xmllint:libxml2-utils dpkg-deb:dpkg dovecot:dovecot-imapd modprobe:kmod \
+	    strace:strace; do \
 	  tool=$${pair%%:*}; pkg=$${pair#*:}; \
 	  command -v $$tool >/dev/null 2>&1 || { missing="$$missing $$tool"; pkgs="$$pkgs $$pkg"; }; \
 	done; \

@@ -10,16 +10,18 @@ garbage off the stack, which is why everything else is rejected.
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Sequence
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    import ctypes
 
 SUPPORTED = ("s", "d", "u")
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _UINT_MAX = 2**32 - 1
 
-CArgument = Union[ctypes.c_char_p, ctypes.c_int, ctypes.c_uint]
+CArgument = Union["ctypes.c_char_p", "ctypes.c_int", "ctypes.c_uint"]
 
 
 def conversions(fmt: str) -> tuple[str, ...]:
@@ -132,7 +134,10 @@ def expand(fmt: str, args: Sequence[object]) -> str:
 
 
 def c_arguments(fmt: str, args: Sequence[object]) -> list[CArgument]:
-    """`args` as the C types the conversions of `fmt` make libc read."""
+    """`args` as the C types the conversions of `fmt` make libc read (Solaris only: ctypes
+    is imported here, not by every method that logs)."""
+    import ctypes  # noqa: PLC0415
+
     result: list[CArgument] = []
     for letter, value in zip(_checked(fmt, args), args):
         if letter == "s":

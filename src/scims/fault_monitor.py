@@ -24,8 +24,8 @@ appear only when something changes, per-cycle detail is debug.
 
 from __future__ import annotations
 
+import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -112,6 +112,53 @@ class Settings:
             failover_mode=ctx.props.get_str("Failover_mode"),
             failover_enabled=ctx.props.get_bool("Failover_enabled"),
         )
+
+
+class ProbeRound:
+    """Every target probed at once, each on a thread of its own, while the caller watches the
+    watcher between waits. Plain daemon threads (not concurrent.futures, which would import
+    logging into the monitor, and whose workers the interpreter waits for at exit): a probe
+    left behind when the watcher's death is acted on ends within Probe_timeout by itself."""
+
+    def __init__(self, probe_one: Probe, targets: list[Target], timeout: float) -> None:
+        self._probe_one = probe_one
+        self._timeout = timeout
+        self._settled = threading.Condition()
+        self._results: list[Optional[ProbeResult]] = [None] * len(targets)
+        self._left = len(targets)
+        self._error: Optional[BaseException] = None
+        for index, target in enumerate(targets):
+            threading.Thread(target=self._run, args=(index, target), daemon=True,
+                             name=f"probe-{index}").start()
+
+    def _run(self, index: int, target: Target) -> None:
+        result: Optional[ProbeResult] = None
+        error: Optional[BaseException] = None
+        try:
+            result = self._probe_one(target, self._timeout)
+        except BaseException as exc:  # a bug in a probe: results() raises it in the caller
+            error = exc
+        with self._settled:
+            self._results[index] = result
+            if error is not None and self._error is None:
+                self._error = error
+            self._left -= 1
+            self._settled.notify_all()
+
+    def _over(self) -> bool:
+        return self._left == 0 or self._error is not None
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds`; True once every probe has answered, or one has failed."""
+        with self._settled:
+            return self._settled.wait_for(self._over, timeout=seconds)
+
+    def results(self) -> list[ProbeResult]:
+        """The results in the targets' order; the first failure of a probe raised instead."""
+        with self._settled:
+            if self._error is not None:
+                raise self._error
+            return [r for r in self._results if r is not None]
 
 
 class FaultMonitor:
@@ -254,23 +301,11 @@ class FaultMonitor:
         was acted on before the probes finished (they are then left to time out alone)."""
         if not self.targets:
             return []
-        timeout = self.settings.probe_timeout
-        pool = ThreadPoolExecutor(max_workers=len(self.targets), thread_name_prefix="probe")
-        try:
-            futures: list[Future[ProbeResult]] = [
-                pool.submit(self.probe_one, target, timeout) for target in self.targets]
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=self.watch_interval,
-                                     return_when=FIRST_EXCEPTION)
-                if any(f.exception() is not None for f in done):
-                    break  # a bug in a probe: result() below raises it
-                if pending and self.watch_watcher and self._check_watcher():
-                    return None
-            return [f.result() for f in futures]
-        finally:
-            # Never wait for probes here: each ends within Probe_timeout by itself.
-            pool.shutdown(wait=False)
+        probes = ProbeRound(self.probe_one, self.targets, self.settings.probe_timeout)
+        while not probes.wait(self.watch_interval):
+            if self.watch_watcher and self._check_watcher():
+                return None  # never wait for the probes: each ends within Probe_timeout
+        return probes.results()
 
     def _with_grace(self, results: list[ProbeResult]) -> list[ProbeResult]:
         """Give the watcher a moment to restore the services it is restarting itself, or to
@@ -372,7 +407,8 @@ class FaultMonitor:
 
 def run_probe(ctx: MethodContext) -> int:
     try:
-        monitor = FaultMonitor.for_resource(ctx)
+        with framework.remembered_answers():  # its start-up only: the loop asks afresh
+            monitor = FaultMonitor.for_resource(ctx)
     except AgentError as exc:
         # Without a readable installation there is nothing to watch; PMF restarts the
         # monitor (Monitor_retry_count), and the log says why each time.

@@ -9,6 +9,10 @@ becomes a `FrameworkError` naming it.
 
 Commands are not started in a session of their own: the RGM kills a method's process group
 when the method times out, and that must take the method's children with it.
+
+Within `remembered_answers()` (every method the RGM runs, for its whole life) each query is
+asked once: the same command line gets the answer the cluster gave the first time. See there
+why nothing needs to make it forget.
 """
 
 from __future__ import annotations
@@ -17,11 +21,10 @@ import contextlib
 import os
 import signal as signals
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Optional, Union
-
-import psutil
 
 from scims.cformat import printable as escape_text
 from scims.errors import FrameworkError
@@ -148,6 +151,8 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
                 pipe_inodes.add(os.fstat(pipe.fileno()).st_ino)
             except (OSError, ValueError):
                 pass
+    import psutil  # noqa: PLC0415 - a method whose commands all answer never loads it
+
     victims: list[psutil.Process] = []
     try:
         parent = psutil.Process(proc.pid)
@@ -198,6 +203,77 @@ def _pipe_holders(inodes: set[int]) -> list[int]:
 def _require_success(done: Completed, subject: str) -> Completed:
     if done.status != 0:
         raise FrameworkError(done.command, done.status, _first_line(done.stderr), subject)
+    return done
+
+
+# --- remembered answers -----------------------------------------------------------------------
+
+_Answer = Union[Completed, FrameworkError]
+_ANSWERS: ContextVar[Optional[dict[tuple[str, ...], _Answer]]] = ContextVar(
+    "framework_answers", default=None)
+
+PASSING_ERRORS = frozenset({SchaError.RECONF, SchaError.SEQID})
+"""Answers that say "not now" (the cluster reconfigures, the object changed meanwhile): never
+remembered, so a question asked again gets a fresh answer."""
+
+VOLATILE_OPTAGS = frozenset({"status", "status_msg"})
+"""What a method itself changes (scha_resource_setstatus): forgotten when it sets them."""
+
+
+@contextlib.contextmanager
+def remembered_answers() -> Iterator[None]:
+    """Ask each question once in this block: a query (scha_resource_get, _resourcegroup_get,
+    _resourcetype_get, scha_cluster_get) with the same arguments gets the first answer
+    again, an error exit included (SCHA_ERR_RSRC stays SCHA_ERR_RSRC); a query that could not
+    run, timed out or was told "not now" (PASSING_ERRORS) is not remembered and is asked
+    again if asked again.
+
+    Nothing invalidates these answers, because a method is short-lived: the RGM runs one
+    method of a resource at a time and changes its properties only through Validate and
+    Update, between method calls, so what the cluster said at the start of a method holds
+    until its end -- and a method acts on one consistent view instead of answers that
+    straddle a change. The exceptions are the method's own doing: setting the resource's
+    status forgets Status and Status_msg, and scha_control (which moves or restarts the
+    group) forgets everything. The fault monitor runs for days; it remembers only while it
+    starts up (fault_monitor.run_probe), and asks afresh whenever it decides.
+    """
+    token = _ANSWERS.set({})
+    try:
+        yield
+    finally:
+        _ANSWERS.reset(token)
+
+
+def _forget(optags: Optional[frozenset[str]] = None) -> None:
+    """Forget the answers to queries of `optags` (lower case), or every answer."""
+    answers = _ANSWERS.get()
+    if answers is None:
+        return
+    if optags is None:
+        answers.clear()
+        return
+    for key in [k for k in answers if len(k) > 2 and k[2].lower() in optags]:
+        del answers[key]
+
+
+def _query(command: str, args: list[str], timeout: float, optag: str) -> Completed:
+    """Run a query, or give the answer it got before in this method; raise on an error
+    exit (FrameworkError naming it)."""
+    answers = _ANSWERS.get()
+    key = (command, *args)
+    if answers is not None and key in answers:
+        known = answers[key]
+        if isinstance(known, FrameworkError):
+            raise FrameworkError(known.command, known.err, known.detail, known.subject)
+        return known
+    done = run(command, args, timeout, optag)
+    answer: _Answer = done
+    if done.status != 0:
+        answer = FrameworkError(done.command, done.status, _first_line(done.stderr), optag)
+    if answers is not None and done.status not in PASSING_ERRORS:
+        answers[key] = answer
+    if isinstance(answer, FrameworkError):
+        raise answer
     return done
 
 
@@ -256,7 +332,7 @@ def resource_get(
     if g is not None:
         args += ["-G", checked_word(g, "resource group")]
     args += [checked_word(e, "argument") for e in extra]
-    done = _require_success(run("scha_resource_get", args, timeout, optag), optag)
+    done = _query("scha_resource_get", args, timeout, optag)
     return Reply(done.command, optag, done.lines)
 
 
@@ -297,21 +373,21 @@ def resourcegroup_get(optag: str, g: str, *extra: str, timeout: float = QUERY_TI
     """`scha_resourcegroup_get -O optag -G g [extra...]`."""
     args = ["-O", checked_word(optag, "optag"), "-G", checked_word(g, "resource group")]
     args += [checked_word(e, "argument") for e in extra]
-    done = _require_success(run("scha_resourcegroup_get", args, timeout, optag), optag)
+    done = _query("scha_resourcegroup_get", args, timeout, optag)
     return Reply(done.command, optag, done.lines)
 
 
 def resourcetype_get(optag: str, t: str, timeout: float = QUERY_TIMEOUT) -> Reply:
     """`scha_resourcetype_get -O optag -T t`."""
     args = ["-O", checked_word(optag, "optag"), "-T", checked_word(t, "resource type")]
-    done = _require_success(run("scha_resourcetype_get", args, timeout, optag), optag)
+    done = _query("scha_resourcetype_get", args, timeout, optag)
     return Reply(done.command, optag, done.lines)
 
 
 def cluster_get(optag: str, *extra: str, timeout: float = QUERY_TIMEOUT) -> Reply:
     """`scha_cluster_get -O optag [extra...]`."""
     args = ["-O", checked_word(optag, "optag"), *(checked_word(e, "argument") for e in extra)]
-    done = _require_success(run("scha_cluster_get", args, timeout, optag), optag)
+    done = _query("scha_cluster_get", args, timeout, optag)
     return Reply(done.command, optag, done.lines)
 
 
@@ -329,6 +405,7 @@ def control(tag: str, g: str, r: str, timeout: float = CONTROL_TIMEOUT) -> SchaE
         raise ValueError(f"unknown scha_control tag {tag!r}")
     args = ["-O", tag.upper(), "-G", checked_word(g, "resource group"),
             "-R", checked_word(r, "resource")]
+    _forget()  # the group moves or restarts: what was true of it may no longer be
     try:
         done = run("scha_control", args, timeout, tag.upper())
     except FrameworkError as exc:
@@ -356,6 +433,7 @@ def set_status(r: str, g: str, status: str, msg: Optional[str] = None,
             "-s", status]
     if msg is not None:
         args += ["-m", one_line(msg)]
+    _forget(VOLATILE_OPTAGS)
     _require_success(run("scha_resource_setstatus", args, timeout, status), status)
 
 
@@ -448,19 +526,27 @@ class Pmf:
         return run("pmfadm", args, timeout, tag)
 
     def stop(self, tag: str, signal: Optional[SignalSpec] = "TERM",
-             wait: Optional[float] = None) -> None:
+             wait: Optional[float] = None, *, running: Optional[bool] = None) -> bool:
         """`pmfadm -s tag [-w wait] [signal]`: stop monitoring and signal the tree; with no
         signal only the monitoring stops (scds_pmf_stop_monitoring): PMF restarts nothing and
         reports no failure while the service shuts itself down.
 
         With `wait`, success means the tree is gone. A tag that is not (or no longer)
         registered is success; pmfadm failing while the tag stays registered raises.
+        `running=True` says the caller has just seen the tag registered (`is_running`), so it
+        is not asked again first. True when the tag is known not to be registered any more
+        (it was not, or pmfadm -s failed because it no longer was): the caller need not ask.
         """
-        if not self.is_running(tag):
-            return
+        if running is None:
+            running = self.is_running(tag)
+        if not running:
+            return True
         done = self._signal("-s", tag, signal, wait)
-        if done.status != 0 and self.is_running(tag):
-            raise FrameworkError(done.command, done.status, _first_line(done.stderr), tag)
+        if done.status != 0:
+            if self.is_running(tag):
+                raise FrameworkError(done.command, done.status, _first_line(done.stderr), tag)
+            return True
+        return False
 
     def kill(self, tag: str, signal: SignalSpec, wait: Optional[float] = None) -> None:
         """`pmfadm -k tag [-w wait] signal`: signal the tree, keep monitoring (PMF may restart)."""

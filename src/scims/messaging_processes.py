@@ -26,9 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-import psutil
-
-from scims import trust
+from scims import process_table, trust
+from scims.process_table import Gone
 
 WATCHER = "watcher"
 PROGRAM_DIRECTORIES = ("lib", "sbin", "bin")
@@ -51,13 +50,11 @@ class ProcessIdentity:
         instance still running its program (a service the watcher forks carries the
         watcher's command line for an instant, then runs its own program)."""
         try:
-            proc = psutil.Process(self.pid)
-            if abs(proc.create_time() - self.create_time) >= 0.01:
+            start, zombie = process_table.started(self.pid)
+            if abs(start - self.create_time) >= 0.01 or zombie:
                 return False
-            if proc.status() == psutil.STATUS_ZOMBIE:
-                return False
-            return self.program is None or self.program in proc.cmdline()[:2]
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            return self.program is None or self.program in process_table.cmdline(self.pid)[:2]
+        except (Gone, OSError):
             return False
 
     @property
@@ -101,17 +98,22 @@ class MessagingInstance:
         self.server_root = server_root.rstrip("/")
         roots = {self.server_root, os.path.realpath(self.server_root)}
         self._program_roots = sorted(roots)
+        self._program_root_words = tuple(
+            f"{r.rstrip('/')}/".encode("utf-8", "surrogateescape") for r in self._program_roots)
         self.config_dir = os.path.realpath(config_dir) if config_dir else None
         self.runtime_uid = runtime_uid
 
     # --- finding ----------------------------------------------------------------
-    def _claimed_program(self, proc: psutil.Process) -> Optional[str]:
+    def _claimed_program(self, pid: int) -> Optional[str]:
         """The program of B this process claims to run (argv[0], or argv[1] of an
-        interpreter), if any; only a claim until `_kernel_agrees`."""
+        interpreter), if any; only a claim until `_kernel_agrees`. One read of the command
+        line: the only fact looked at for a process that claims nothing."""
         try:
-            cmdline = proc.cmdline()
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            cmdline = process_table.cmdline_naming(pid, self._program_root_words)
+        except (Gone, OSError):
             return None
+        if cmdline is None:
+            return None  # names no program root at all (nearly every process)
         for arg in cmdline[:2]:
             for root in self._program_roots:
                 if _under(arg, root) and arg != root:
@@ -120,22 +122,22 @@ class MessagingInstance:
                         return arg
         return None
 
-    def _kernel_agrees(self, proc: psutil.Process, program: str) -> Optional[bool]:
+    def _kernel_agrees(self, pid: int, program: str) -> Optional[bool]:
         """True if the kernel confirms the claim, False if it denies it, None if the process
         is gone."""
         try:
-            exe = proc.exe()
-            uid = proc.uids().real
-        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            exe = process_table.exe(pid)
+            uid = process_table.real_uid(pid)
+        except Gone:
             return None
-        except psutil.AccessDenied:
-            return False
+        except OSError:
+            return False  # may not be examined: not the kernel's word
         return trust.runs_program(exe, program) and trust.may_signal(uid, self.runtime_uid)
 
-    def _program_of(self, proc: psutil.Process) -> Optional[str]:
+    def _program_of(self, pid: int) -> Optional[str]:
         """The program of B this process runs, by argv's claim and the kernel's word."""
-        program = self._claimed_program(proc)
-        if program is None or not self._kernel_agrees(proc, program):
+        program = self._claimed_program(pid)
+        if program is None or not self._kernel_agrees(pid, program):
             return None
         return program
 
@@ -152,24 +154,27 @@ class MessagingInstance:
         found: list[ProcessIdentity] = []
         impostors: list[Impostor] = []
         me = os.getpid()
-        for proc in psutil.process_iter():
-            if proc.pid == me:
+        for pid in process_table.pids():
+            if pid == me:
                 continue
-            program = self._claimed_program(proc)
+            program = self._claimed_program(pid)
             if program is None:
                 continue
-            agrees = self._kernel_agrees(proc, program)
+            # The start time before the kernel's word: should the pid be reused in between,
+            # the identity names the earlier process and matches nothing (as psutil, which
+            # reads it first too); read after, it could name a process never checked.
+            try:
+                start, zombie = process_table.started(pid)
+            except (Gone, OSError):
+                continue
+            agrees = self._kernel_agrees(pid, program)
             if agrees is None:
                 continue
             if not agrees:
-                impostors.append(_impostor(proc, program))
+                impostors.append(_impostor(pid, program))
                 continue
-            try:
-                if proc.status() == psutil.STATUS_ZOMBIE:
-                    continue
-                found.append(ProcessIdentity(proc.pid, proc.create_time(), program))
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
+            if not zombie:
+                found.append(ProcessIdentity(pid, start, program))
         return found, impostors
 
     def watcher(self) -> Optional[ProcessIdentity]:
@@ -186,31 +191,32 @@ class MessagingInstance:
             return []
         found: list[Holder] = []
         me = os.getpid()
-        for proc in psutil.process_iter():
-            if proc.pid == me or self._claimed_program(proc) is not None:
+        for pid in process_table.pids():
+            if pid == me:
                 continue
-            path = self._held_path(proc)
-            if path is None:
+            path = self._held_path(pid)  # first: rarely anything, and then no more is read
+            if path is None or self._claimed_program(pid) is not None:
                 continue
             try:
-                found.append(Holder(proc.pid, proc.name(), proc.username(), path,
-                                    proc.create_time()))
-            except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError):
+                found.append(Holder(pid, process_table.name(pid),
+                                    process_table.username(process_table.real_uid(pid)),
+                                    path, process_table.started(pid)[0]))
+            except (Gone, OSError):
                 continue
         return found
 
-    def _held_path(self, proc: psutil.Process) -> Optional[str]:
+    def _held_path(self, pid: int) -> Optional[str]:
+        """Its working directory or an open regular file under C (realpath'd at __init__).
+        The kernel names both with every symbolic link already resolved, so they are
+        compared as they are; only a match is examined further (is it a regular file)."""
         assert self.config_dir is not None
         try:
-            cwd = proc.cwd()
-            if cwd and _under(os.path.realpath(cwd), self.config_dir):
-                return cwd
-            for item in proc.open_files():
-                if _under(os.path.realpath(item.path), self.config_dir):
-                    return item.path
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
+            cwd, files = process_table.held_under(pid, self.config_dir)
+        except (Gone, OSError):
             return None
-        return None
+        if cwd:
+            return cwd
+        return next((path for path in files if os.path.isfile(path)), None)
 
     # --- ending -----------------------------------------------------------------
     def kill_all(self, deadline: float) -> list[ProcessIdentity]:
@@ -221,16 +227,16 @@ class MessagingInstance:
         return wait_gone(victims, deadline)
 
 
-def _impostor(proc: psutil.Process, program: str) -> Impostor:
+def _impostor(pid: int, program: str) -> Impostor:
     try:
-        user = proc.username()
-    except (psutil.Error, KeyError):
+        user = process_table.username(process_table.real_uid(pid))
+    except (Gone, OSError):
         user = "?"
     try:
-        exe = proc.exe() or "?"
-    except psutil.Error:
+        exe = process_table.exe(pid) or "?"
+    except (Gone, OSError):
         exe = "?"
-    return Impostor(proc.pid, user, exe, program)
+    return Impostor(pid, user, exe, program)
 
 
 def _signal_all(victims: Iterable[ProcessIdentity], signum: int) -> None:

@@ -9,12 +9,13 @@ error, logged in one line.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, logical_hosts, messages, trust
+from scims import framework, invocation, messages, trust
 from scims.errors import AgentError, FrameworkError, UsageError
 from scims.framework import Pmf, TimedRun
 from scims.invocation import Invocation, PropertyView
@@ -69,6 +70,8 @@ class MethodContext:
 
     def logical_addresses(self) -> list[str]:
         """The addresses a service that listens on all interfaces is probed on."""
+        from scims import logical_hosts  # noqa: PLC0415 - Start and the monitor only
+
         return logical_hosts.logical_host_addresses(
             self.group, self.resource, self.props.get_list("Network_resources_used"))
 
@@ -111,6 +114,15 @@ def _method_deadline(ctx: MethodContext, started: float) -> float:
     return float("inf")
 
 
+def _answers_for(method: str) -> contextlib.AbstractContextManager[None]:
+    """Each question asked once (framework.remembered_answers) in a method the RGM runs with
+    a timeout, which makes it short-lived; not in the fault monitor, which runs for days and
+    remembers only while it starts up."""
+    if method in METHOD_TIMEOUTS:
+        return framework.remembered_answers()
+    return contextlib.nullcontext()
+
+
 def names_given(args: Sequence[str]) -> dict[str, str]:
     """The -G and -R values of a command line that does not parse, for the log tag: the line
     about the malformed call then still names the resource it was meant for. Values a tag
@@ -148,7 +160,7 @@ def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
     log = make_log(inv.resource_type, inv.group, inv.resource, method)
     try:
         ctx = MethodContext(method, inv, log)
-        with trust.Budget.until(_method_deadline(ctx, started)):
+        with trust.Budget.until(_method_deadline(ctx, started)), _answers_for(method):
             return body(ctx)
     except AgentError as exc:  # msconfig's errors too: CONFIG_INFO_UNAVAILABLE
         return log.report(exc)

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from typing import Callable, Optional
 
-from scims import installation, messages, storage, trust
+from scims import messages, trust
 from scims.errors import FrameworkError
 from scims.framework import Pmf
 from scims.messages import Message
 from scims.method_runtime import MethodContext
-from scims.service_control import pmf_restarts
-from scims.storage import HaspStatus
 
 PROBE_PROGRAM = "ims_probe"
 STOP_SHARE = 0.9
@@ -33,6 +31,14 @@ STOP_SHARE = 0.9
 
 def probe_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])), PROBE_PROGRAM)
+
+
+def pmf_restarts(ctx: MethodContext) -> tuple[int, int]:
+    """(retries, period in minutes) for the service's PMF tag when the fault monitor does not
+    run: Retry_count within Retry_interval, the seconds rounded up to minutes as the
+    Developer's Guide's sample Start does."""
+    return (ctx.props.get_int("Retry_count"),
+            max(1, -(-ctx.props.get_int("Retry_interval") // 60)))
 
 
 def _start_probe(ctx: MethodContext, pmf: Pmf) -> None:
@@ -76,9 +82,10 @@ def monitor_start(ctx: MethodContext) -> int:
     return _attempt(ctx, start, messages.MONITOR_START_FAILED, messages.MONITOR_STARTED)
 
 
-def _stop_probe(ctx: MethodContext, pmf: Pmf) -> None:
+def _stop_probe(ctx: MethodContext, pmf: Pmf, running: Optional[bool] = None) -> None:
+    """Kill the monitor's tree; `running=True` when pmfadm -q has just said it runs."""
     wait = max(1, int(STOP_SHARE * ctx.seconds("Monitor_stop_timeout")))
-    pmf.stop(ctx.mon_tag, "KILL", wait=wait)
+    pmf.stop(ctx.mon_tag, "KILL", wait=wait, running=running)
 
 
 def monitor_stop(ctx: MethodContext) -> int:
@@ -94,10 +101,15 @@ def monitor_stop(ctx: MethodContext) -> int:
 def monitor_check(ctx: MethodContext) -> int:
     """The RGM asks before it moves the group here, while the shared storage that holds the
     configuration is still online on the node being left: then only what this node holds
-    itself (the installation and its commands) can be checked, as scds_hasp_check allows."""
+    itself (the installation and its commands) can be checked, as scds_hasp_check allows.
+
+    Only Monitor_check reads the installation and asks about the storage: Monitor_start,
+    Monitor_stop and Update do not import what that takes."""
+    from scims import installation, storage  # noqa: PLC0415
+
     server_root = installation.checked_server_root(ctx.server_root_value())
     view = storage.storage_view(ctx.group, ctx.props.get_list("Resource_dependencies"))
-    if view.status is HaspStatus.ONLINE_NOT_LOCAL:
+    if view.status is storage.HaspStatus.ONLINE_NOT_LOCAL:
         path = installation.server_root_on_node(server_root)
         installation.check_command(path, installation.START_MSG, server_root)
         installation.check_command(path, installation.STOP_MSG, server_root)
@@ -119,7 +131,7 @@ def update(ctx: MethodContext) -> int:
         return 0
 
     def restart() -> None:
-        _stop_probe(ctx, pmf)
+        _stop_probe(ctx, pmf, running=True)  # it ran a moment ago: no second pmfadm -q
         _start_probe(ctx, pmf)
 
     return _attempt(ctx, restart, messages.MONITOR_START_FAILED, messages.MONITOR_RESTARTED)

@@ -48,6 +48,7 @@ from scims import (
     messages,
     ocf_metadata,
     service_control,
+    trust,
     validation,
 )
 from scims.errors import AgentError, CheckFailed, ConfigError
@@ -240,7 +241,8 @@ class UnsupervisedTree:
         return bool(instance and instance.processes())
 
     def stop(self, tag: str, signal_name: Optional[str] = "TERM",
-             wait: Optional[float] = None) -> None:
+             wait: Optional[float] = None, *, running: Optional[bool] = None) -> None:
+        """`running` (what a pmfadm -q said) means nothing here: the kernel is asked."""
         if signal_name is None:
             return  # "stop monitoring": there is no monitoring to stop
         deadline = time.monotonic() + (wait if wait is not None else 0)
@@ -601,6 +603,7 @@ def main(argv: Sequence[str], rtr_path: str, env: Optional[Mapping[str, str]] = 
     names = {p.name for p in ocf_metadata.parameters(rt)}
     ctx = OcfContext(operation, rt, log, names)
     mark = StartedMark(operation)
+    trust.use_state_directory(os.path.join(mark.directory, "scims-state"))
     try:
         if action == "validate-all":
             return validate_all(ctx)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from scims import installation, messages, trust
 from scims.errors import AgentError, CheckFailed, FrameworkError
@@ -34,14 +34,22 @@ from scims.framework import Pmf
 from scims.installation import Installation
 from scims.messaging_processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
+from scims.monitor_control import pmf_restarts
 from scims.msconfig import MessagingConfig
 from scims.msconfig_source import MsConfigError
-from scims.service_probes import ProbeResult, Target, probe_all
+
+if TYPE_CHECKING:
+    from scims.service_probes import ProbeResult, Target
 
 READY_SHARE = 0.85
 """Share of Start_timeout spent waiting for Messaging Server; the rest is for cleaning up."""
 READY_PROBE_TIMEOUT = 3.0
-READY_POLL = 0.25
+READY_POLL = 0.1
+"""How often Start looks again while Messaging Server comes up (about 0.2 s on the stand-in):
+a look is a read of /proc and, once the watcher runs, one connection per service, so a short
+poll costs little and Start returns soon after the services answer, not up to a quarter of a
+second later in every switchover and restart (bench_calls, alternating runs: Start's wall
+time 555 and 568 ms at 0.1 s against 594 and 604 ms at 0.25 s, CPU 278 against 270-277 ms)."""
 STOP_COMMAND_SHARE = 0.80
 STOP_KILL_SHARE = 0.15
 PMF_QUERY_SHARE = 0.10
@@ -57,6 +65,8 @@ WATCHER_SERVICE = "watcher"
 def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> list[Target]:
     """What to probe: every enabled service that listens, on its configured address or, when
     it listens on all interfaces, on the logical host addresses."""
+    from scims.service_probes import Target  # noqa: PLC0415 - Stop probes nothing
+
     targets: list[Target] = []
     for endpoint in config.endpoints:
         if endpoint.port is None or endpoint.protocol is None:
@@ -70,14 +80,6 @@ def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> li
         for address in addresses:
             targets.append(Target(endpoint.name, endpoint.protocol, address, endpoint.port))
     return targets
-
-
-def pmf_restarts(ctx: MethodContext) -> tuple[int, int]:
-    """(retries, period in minutes) for the service's PMF tag when the fault monitor does not
-    run: Retry_count within Retry_interval, the seconds rounded up to minutes as the
-    Developer's Guide's sample Start does."""
-    return (ctx.props.get_int("Retry_count"),
-            max(1, -(-ctx.props.get_int("Retry_interval") // 60)))
 
 
 def describe(targets: list[Target]) -> str:
@@ -142,14 +144,16 @@ def start(ctx: MethodContext) -> int:
 def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: MessagingInstance,
                       pmf: Pmf, targets: list[Target], *, deadline: float) -> Optional[str]:
     """None once Messaging Server is up; otherwise why it is not, when the time is up."""
+    from scims.service_probes import probe_all  # noqa: PLC0415
+
     want_watcher = inst.config.ha.watcher_enabled.value
     why = "nothing answered yet"
     while True:
-        if not pmf.is_running(ctx.svc_tag):
-            left = instance.processes()
-            if not left:
-                return ("start-msg ha ended and no Messaging Server process is left "
-                        "(see the Messaging Server logs)")
+        # The kernel first: while any process of the instance runs, start-msg has not failed
+        # yet, and pmfadm need not be asked (once a cycle) what it would only confirm.
+        if not instance.processes() and not pmf.is_running(ctx.svc_tag):
+            return ("start-msg ha ended and no Messaging Server process is left "
+                    "(see the Messaging Server logs)")
         if want_watcher and instance.watcher() is None:
             why = "the watcher is not running"
         else:
@@ -226,6 +230,8 @@ class _StopPmf:
         self.ctx = ctx
         self.pmf = ctx.process_monitor(timeout=max(1.0, PMF_QUERY_SHARE * timeout))
         self.answers = True
+        self.registered: Optional[bool] = None
+        """What pmfadm said last, while nothing has happened since that could change it."""
 
     def _failed(self, exc: FrameworkError) -> None:
         if self.answers:
@@ -236,17 +242,25 @@ class _StopPmf:
         """True/False, or None when pmfadm cannot say (which is not 'not running')."""
         if not self.answers:
             return None
+        if self.registered is not None:
+            return self.registered  # just asked, or just seen gone by pmfadm -s
         try:
             return self.pmf.is_running(self.ctx.svc_tag)
         except FrameworkError as exc:
             self._failed(exc)
             return None
 
+    def note(self, registered: Optional[bool]) -> None:
+        """What the caller has just learnt from is_running, to spare pmfadm -s asking again."""
+        self.registered = registered
+
     def stop(self, signal: Optional[str], wait: Optional[float] = None) -> None:
         if not self.answers:
             return
+        known, self.registered = self.registered, None
         try:
-            self.pmf.stop(self.ctx.svc_tag, signal, wait=wait)
+            if self.pmf.stop(self.ctx.svc_tag, signal, wait=wait, running=known) is True:
+                self.registered = False  # pmfadm said the tag is gone: asking again would too
         except FrameworkError as exc:
             if exc.timed_out:
                 self._failed(exc)
@@ -262,6 +276,7 @@ def stop(ctx: MethodContext) -> int:
     with trust.Budget.until(command_deadline):
         path, instance = _instance_for_stop(ctx)
         tag_running = pmf.is_running()
+        pmf.note(tag_running)
         running, impostors = instance.survey() if instance else ([], [])
         report_impostors(ctx, impostors)
         if tag_running is False and not running:

@@ -17,9 +17,9 @@ real servers (Dovecot, Postfix) hang exactly there when their process is stopped
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -242,5 +242,23 @@ def probe_all(targets: Sequence[Target], timeout: float) -> list[ProbeResult]:
     """Probe every target at once; the cycle lasts about as long as the slowest probe."""
     if not targets:
         return []
-    with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="probe") as pool:
-        return list(pool.map(lambda t: probe(t, timeout), targets))
+    results: list[Optional[ProbeResult]] = [None] * len(targets)
+    failures: list[BaseException] = []
+
+    def probe_one(index: int, target: Target) -> None:
+        try:
+            results[index] = probe(target, timeout)
+        except BaseException as exc:  # raised in the caller, as a pool's map would
+            failures.append(exc)
+
+    # Plain threads, not concurrent.futures: Start would import logging and the executor
+    # machinery for the few probes of its readiness check.
+    threads = [threading.Thread(target=probe_one, args=(i, t), name=f"probe-{i}", daemon=True)
+               for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return [r for r in results if r is not None]

@@ -16,8 +16,6 @@ A line reads `SC[SUNW.ims,<RG>,<R>,<method>]: [ID <n> <facility>.<level>] <text>
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import socket
 import stat
@@ -245,6 +243,9 @@ class SolarisTransport:
     """libc syslog(3C) through ctypes, so that Solaris computes the message ID itself."""
 
     def __init__(self, libc: Any = None) -> None:
+        import ctypes  # noqa: PLC0415 - Solaris only; elsewhere no method pays for it
+        import ctypes.util  # noqa: PLC0415
+
         if libc is None:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.1", use_errno=True)
         self._libc = libc
@@ -252,6 +253,8 @@ class SolarisTransport:
         self._opened: Optional[tuple[str, str]] = None
 
     def deliver(self, record: LogRecord) -> None:
+        import ctypes  # noqa: PLC0415 - loaded by __init__ already
+
         facility_bits = FACILITIES[record.facility] << 3
         if self._opened != (record.tag, record.facility):
             self._ident = ctypes.create_string_buffer(record.tag.encode("utf-8", "replace"))

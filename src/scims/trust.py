@@ -29,7 +29,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
@@ -343,6 +342,29 @@ def check_runtime_user(name: str, uid: int, config_files_dir: str) -> None:
 
 
 STATE_DIR = "/var/cluster/rgm/rt/SUNW.ims/state"
+"""Where the SUNW.ims methods keep their records on a Sun Cluster node."""
+
+
+def use_state_directory(directory: str) -> None:
+    """Keep this program's records in `directory` instead (another cluster engine's own
+    root-only state directory: the OCF agent's is under HA_RSCTMP)."""
+    global STATE_DIR
+    STATE_DIR = directory
+
+
+def _new_private_file(directory: str, prefix: str) -> tuple[int, str]:
+    """A new file (O_EXCL, mode 0600, never through a symbolic link) under a random name in
+    `directory`, open for writing: what tempfile.mkstemp guarantees, without importing
+    tempfile (and with it shutil, bz2, lzma and random) into every Start."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    for _ in range(100):
+        path = os.path.join(directory, f"{prefix}{os.urandom(8).hex()}")
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused name for a new record", directory)
 
 
 class RuntimeRecord:
@@ -368,7 +390,7 @@ class RuntimeRecord:
         if check_directory(self.directory) is not None:
             return False
         try:
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".record.")
+            fd, temporary = _new_private_file(self.directory, ".record.")
         except OSError:
             return False
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scims import ocf, rtr
+from scims import ocf, rtr, trust
 from scims.errors import ConfigError
 from scims.syslog import LogRecord
 
@@ -86,7 +86,15 @@ def test_a_timed_run_is_killed_with_its_group() -> None:
 def run_main(argv: list[str], env: dict[str, str], capsys: pytest.CaptureFixture[str]
              ) -> tuple[int, str, str, Captured]:
     log = Captured()
-    code = ocf.main(argv, RTR, env, transport=log)
+    saved = trust.STATE_DIR  # main() moves the records for the rest of its program
+    try:
+        code = ocf.main(argv, RTR, env, transport=log)
+        moved = trust.STATE_DIR
+    finally:
+        trust.STATE_DIR = saved
+    if env.get("HA_RSCTMP"):
+        assert moved == os.path.join(env["HA_RSCTMP"], "scims-state"), \
+            "the OCF agent keeps its records in the engine's state directory"
     out, err = capsys.readouterr()
     return code, out, err, log
 

@@ -396,3 +396,33 @@ def test_failover_enabled_false_never_fails_over_after_retry_count_restarts() ->
     assert r.ctx.statuses[-1] == ("FAULTED", "IMAP on 127.0.1.155:143 refused the connection")
     assert ("error: Messaging Server is faulted and no action is taken: 2 restarts within "
             "Retry_interval reach Retry_count 2 and Failover_enabled is FALSE.") in r.lines()
+
+
+def test_a_probe_round_answers_in_the_targets_order_and_raises_a_probes_bug() -> None:
+    targets = [Target(name, "tcp", "127.0.0.1", port)
+               for name, port in (("smtp", 25), ("imap", 143), ("pop", 110))]
+    release = threading.Event()
+
+    def slow_first(target: Target, timeout: float) -> ProbeResult:
+        if target.service == "smtp":
+            release.wait(10)
+        return ProbeResult(target, 0, f"{target.service} ok", 0.0)
+
+    round_ = fault_monitor.ProbeRound(slow_first, targets, 5.0)
+    assert not round_.wait(0.05), "a round is not over while one probe still runs"
+    release.set()
+    assert round_.wait(5)
+    assert [r.target.service for r in round_.results()] == ["smtp", "imap", "pop"]
+
+    def buggy(target: Target, timeout: float) -> ProbeResult:
+        if target.service == "imap":
+            raise RuntimeError("a bug in the IMAP probe")
+        release.wait(10)
+        return ProbeResult(target, 0, "ok", 0.0)
+
+    release.clear()
+    failing = fault_monitor.ProbeRound(buggy, targets, 5.0)
+    assert failing.wait(5), "a probe's failure ends the wait at once"
+    with pytest.raises(RuntimeError, match="IMAP probe"):
+        failing.results()
+    release.set()

@@ -271,3 +271,69 @@ def test_hatimerun(node: Path) -> None:
     assert framework.hatimerun(5, ["/bin/sleep", "100"], kill_signal="KILL").timed_out
     with pytest.raises(ValueError):
         framework.hatimerun(0, ["/bin/true"])
+
+
+# --- remembered answers ------------------------------------------------------------------
+
+
+def test_a_method_asks_each_question_once(node: Path) -> None:
+    get = FakeCommand(node, "scha_resource_get")
+    get.answer(["-O", "Type", "-R", "mail-rs", "-G", "MS-RG"], "SUNW.ims:6.3\n")
+    get.answer(["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG", "IMS_serverroot"],
+               "STRING\n/opt/SUNWmsgsr\n")
+    with framework.remembered_answers():
+        for _ in range(3):
+            assert framework.resource_get("Type", "mail-rs", "MS-RG").as_str() == "SUNW.ims:6.3"
+            assert framework.extension("mail-rs", "MS-RG", "IMS_serverroot") == (
+                "STRING", "/opt/SUNWmsgsr")
+    assert get.argvs() == [["-O", "Type", "-R", "mail-rs", "-G", "MS-RG"],
+                           ["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG",
+                            "IMS_serverroot"]]
+
+
+def test_outside_a_method_every_question_is_asked_afresh(node: Path) -> None:
+    get = FakeCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
+    with framework.remembered_answers():
+        framework.cluster_get("Nodename_local")
+    framework.cluster_get("Nodename_local")
+    framework.cluster_get("Nodename_local")
+    assert len(get.argvs()) == 3
+
+
+def test_an_error_answer_is_remembered_a_timeout_is_not(node: Path) -> None:
+    FakeCommand(node, "scha_resourcegroup_get").answer(None, status=14,
+                                                       stderr="no such group\n")
+    late = FakeCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
+    with framework.remembered_answers():
+        for _ in range(2):
+            with pytest.raises(FrameworkError, match="SCHA_ERR_RSRC"):
+                framework.resourcegroup_get("Nodelist", "NO-RG")
+            with pytest.raises(FrameworkError) as caught:
+                framework.cluster_get("Clustername", timeout=0.3)
+            assert caught.value.timed_out
+    assert len(FakeCommand(node, "scha_resourcegroup_get").argvs()) == 1
+    assert len(late.argvs()) == 2
+
+
+def test_setting_the_status_forgets_the_status_only(node: Path) -> None:
+    get = FakeCommand(node, "scha_resource_get")
+    get.answer(["-O", "Status", "-R", "mail-rs", "-G", "MS-RG"], "OK\nService is online.\n")
+    get.answer(["-O", "Retry_count", "-R", "mail-rs", "-G", "MS-RG"], "2\n")
+    FakeCommand(node, "scha_resource_setstatus").answer(None)
+    with framework.remembered_answers():
+        framework.status("mail-rs", "MS-RG")
+        framework.resource_get("Retry_count", "mail-rs", "MS-RG")
+        framework.set_status("mail-rs", "MS-RG", "DEGRADED", "slow")
+        framework.status("mail-rs", "MS-RG")
+        framework.resource_get("Retry_count", "mail-rs", "MS-RG")
+    assert [argv[1] for argv in get.argvs()] == ["Status", "Retry_count", "Status"]
+
+
+def test_a_reconfiguring_cluster_is_asked_again(node: Path) -> None:
+    """SCHA_ERR_RECONF means "not now": the next time, the cluster may answer."""
+    get = FakeCommand(node, "scha_resourcegroup_get").answer(None, status=5)
+    with framework.remembered_answers():
+        for _ in range(2):
+            with pytest.raises(FrameworkError, match="SCHA_ERR_RECONF"):
+                framework.resourcegroup_get("Nodelist", "MS-RG")
+    assert len(get.argvs()) == 2

@@ -134,3 +134,35 @@ def test_validate_options_are_refused_for_other_methods_and_accepted_for_validat
 
     rc, recorder = run(body, ["-c", *ARGV, "-r", "Retry_count=3"], validate=True)
     assert (rc, recorder.records, seen) == (0, [], ["3"])
+
+
+def _asks_twice(ctx: MethodContext) -> int:
+    from scims import framework
+
+    for _ in range(2):
+        framework.resource_get("Num_resource_restarts", ctx.resource, ctx.group)
+    return 0
+
+
+@pytest.mark.parametrize("method", ["ims_svc_start", "ims_svc_stop", "ims_svc_update",
+                                    "ims_monitor_start", "ims_monitor_stop",
+                                    "ims_monitor_check"])
+def test_a_method_the_rgm_runs_asks_each_question_once(node: Path, method: str) -> None:
+    from helpers_scims import FakeCommand
+
+    get = FakeCommand(node, "scha_resource_get").answer(None, "300\n")  # timeouts too
+    recorder = Recorder()
+    assert run_method(method, _asks_twice, ARGV, make_log=recorder.make_log) == 0
+    asked = [argv for argv in get.argvs() if argv[1] == "Num_resource_restarts"]
+    assert len(asked) == 1
+
+
+def test_the_fault_monitor_asks_afresh_each_time(node: Path) -> None:
+    """It runs for days: the restart count it decides on must be the cluster's of now."""
+    from helpers_scims import FakeCommand
+
+    get = FakeCommand(node, "scha_resource_get").answer(None, "300\n")  # timeouts too
+    recorder = Recorder()
+    assert run_method("ims_probe", _asks_twice, ARGV, make_log=recorder.make_log) == 0
+    asked = [argv for argv in get.argvs() if argv[1] == "Num_resource_restarts"]
+    assert len(asked) == 2

@@ -168,3 +168,22 @@ def test_update_without_monitor_gives_pmf_the_new_retry_values(node: Path) -> No
     ctx, _recorder = context("ims_svc_update")
     assert monitor_control.update(ctx) == 0
     assert changes(fake) == [["-m", SVC, "-n", "2", "-t", "11"]]
+
+
+def test_update_asks_pmfadm_once_whether_the_monitor_runs(node: Path) -> None:
+    fake = pmfadm(node, running=True)
+    ctx, _recorder = context("ims_svc_update")
+    assert monitor_control.update(ctx) == 0
+    assert [argv for argv in fake.argvs() if argv[0] == "-q"] == [["-q", MON]]
+
+
+def test_stop_does_not_ask_pmfadm_what_it_was_just_told(node: Path) -> None:
+    """Seen registered, the tag's monitoring is stopped at once (no second -q); after the
+    kill, -q once more: PMF still holds the tag here, so Stop fails, as it must."""
+    fake = pmfadm(node, running=False, service=True)
+    ctx, recorder = context("ims_svc_stop")
+    assert service_control.stop(ctx) == 1
+    assert [argv[:2] for argv in fake.argvs()] == [
+        ["-q", SVC], ["-s", SVC], ["-q", SVC], ["-s", SVC], ["-q", SVC]]
+    assert fake.argvs()[3][-1] == "KILL"
+    assert texts(recorder)[-1].startswith("error: ")

@@ -60,3 +60,14 @@ def test_budget_bounds_and_nests() -> None:
         with trust.Budget.until(time.monotonic() + 100):
             assert trust.Budget.left(30) <= 5, "an inner phase cannot take more than its method"
     assert trust.Budget.left(30) == 30
+
+
+def test_a_record_is_private_replaced_whole_and_leaves_no_temporary(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trust, "STATE_DIR", str(tmp_path / "state"))
+    record = trust.RuntimeRecord("MAIL-RG", "mail-rs", "runtime_uid")
+    assert record.write("20001\n")
+    assert record.write("20002\n")
+    assert os.listdir(record.directory) == [os.path.basename(record.path)]
+    assert stat.S_IMODE(os.stat(record.path).st_mode) == 0o600
+    assert record.read() == "20002\n"
