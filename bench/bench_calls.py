@@ -35,8 +35,6 @@ from pathlib import Path
 
 import standin
 
-from scenarios import proof
-
 ROUNDS = 5
 PROBE_WAIT = 60.0
 STRACE = "strace"
@@ -237,9 +235,7 @@ def main() -> int:
             site = c.site
             online = c.healthy()
             standby = c.other(online)
-            rtype = proof.ask(site, online, "scha_resource_get", "-O", "Type",
-                              "-R", site.mail_resource, "-G", site.group)[0].strip()
-            ident = ["-R", site.mail_resource, "-T", rtype, "-G", site.group]
+            ident = c.method_identity(online)
             global OWN_RESOURCE  # the table's wording only
             OWN_RESOURCE = site.mail_resource
 

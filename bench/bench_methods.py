@@ -28,8 +28,6 @@ import time
 
 import standin
 
-from scenarios import proof
-
 ROUNDS = 7
 
 
@@ -53,9 +51,7 @@ def main() -> int:
         site = c.site
         online = c.healthy()
         standby = c.other(online)
-        rtype = proof.ask(site, online, "scha_resource_get", "-O", "Type",
-                                  "-R", site.mail_resource, "-G", site.group)[0].strip()
-        ident = ["-R", site.mail_resource, "-T", rtype, "-G", site.group]
+        ident = c.method_identity(online)
         shebang = site.on(online, str(c.method_path(online, "ims_svc_start"))).read_text() \
             .splitlines()[0]
         interpreter = shebang[2:].strip().split()[0]

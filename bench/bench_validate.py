@@ -99,9 +99,7 @@ def main() -> int:
         site = c.site
         online = c.healthy()
         standby = c.other(online)
-        rtype = proof.ask(site, online, "scha_resource_get", "-O", "Type",
-                          "-R", site.mail_resource, "-G", site.group)[0].strip()
-        ident = ["-R", site.mail_resource, "-T", rtype, "-G", site.group]
+        ident = c.method_identity(online)
         given = []
         for name in RESOURCE_PROPERTIES:
             lines = proof.ask(site, online, "scha_resource_get", "-O", name,

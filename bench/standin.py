@@ -53,6 +53,14 @@ class MailCluster(testbed.Cluster):
         del node
         return Path(f"/opt/SUNWscims/bin/{method}")
 
+    def method_identity(self, node: str) -> list[str]:
+        """`-R resource -T type -G group`, as the RGM passes them to mail-rs's methods (the
+        type's full name, as the node's RGM reports it)."""
+        site = self.site
+        rtype = proof.ask(site, node, "scha_resource_get", "-O", "Type",
+                          "-R", site.mail_resource, "-G", site.group)[0].strip()
+        return ["-R", site.mail_resource, "-T", rtype, "-G", site.group]
+
     def on_node(self, node: str, argv: list[str]) -> list[str]:
         """`argv` run on the node (every program of the agent runs there, never here)."""
         host = self.site.host(node)
