@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -14,9 +15,16 @@ from scims import process_table
 
 @pytest.fixture
 def child(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "an arg"],
-                            cwd=str(tmp_path), env={"LANG": "C"})
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen([sys.executable, "-c",
+                             "import sys, time; open(sys.argv[1], 'w').close(); time.sleep(60)",
+                             str(ready), "an arg"], cwd=str(tmp_path), env={"LANG": "C"})
     try:
+        # Until its exec is done, /proc shows a command line that is empty or the parent's.
+        deadline = time.monotonic() + 30
+        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ready.exists(), "the child never started"
         yield proc
     finally:
         proc.kill()
