@@ -63,8 +63,10 @@ def watcher_death(c: standin.MailCluster) -> tuple[float, float]:
         raise RuntimeError(f"no watcher on {node}")
     started = time.monotonic()
     os.kill(pid, signal.SIGKILL)
-    detected = standin.wait_until(lambda: tail.has(f"watcher (pid {pid}) died"), LIMIT,
-                                  "the monitor's line about the dead watcher")
+    # The monitor names the watcher by its pid on the node (its host's PID namespace), not
+    # by the machine's pid that this process killed.
+    detected = standin.wait_until(lambda: tail.has("The Messaging Server watcher (pid "),
+                                  LIMIT, "the monitor's line about the dead watcher")
 
     def back() -> bool:
         now = faults.watcher_pid(site, node)
