@@ -41,6 +41,7 @@ import standin
 
 from scenarios import faults, proof
 from scenarios.session import tool
+from scims.fault_monitor import WATCHER_START_GRACE
 
 RUNS = 5
 PANIC_RUNS = 3
@@ -58,6 +59,10 @@ def watcher_death(c: standin.MailCluster) -> tuple[float, float]:
     site = c.site
     node = c.healthy()
     tail = messages_tail(c, node)
+    # Steady state: Start sets Status OK before the new fault monitor first looks for the
+    # watcher; a watcher killed before that is reported after the monitor's start-up grace,
+    # as "not running", which is another measure.
+    time.sleep(WATCHER_START_GRACE + 1.0)
     pid = faults.watcher_pid(site, node)
     if pid is None:
         raise RuntimeError(f"no watcher on {node}")
