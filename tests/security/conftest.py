@@ -16,5 +16,5 @@ for helper_dir in (HERE.parent / "scims", HERE.parent / "packaging"):
         sys.path.insert(0, str(helper_dir))
 
 from pkg_support import bare_python, built  # noqa: E402,F401
-from security_support import node  # noqa: E402,F401
+from security_support import node, started  # noqa: E402,F401
 

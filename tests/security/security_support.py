@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import helpers_scims
 import pytest
 from helpers_scims import on_node
 
@@ -21,26 +23,15 @@ GID = 6000
 
 
 def make_installation(root: Path, *, server_user: str = "mailsrv") -> Path:
-    """A Messaging Server installation on node directory `root`, as root installs it: B
-    (/opt/SUNWmsgsr) root's, the configuration directory C/config the runtime user's."""
-    base = root / "opt" / "SUNWmsgsr"
+    """A Messaging Server installation on node directory `root`, as root installs it
+    (helpers_scims.make_installation), with a `lib` for programs and a second local account
+    (victim) the runtime user would like to hurt; C and msg.conf the runtime user's."""
+    base = helpers_scims.make_installation(root, user=server_user, uid=RUNTIME_UID)
     config = root / "var" / "opt" / "SUNWmsgsr" / "config"
-    (base / "sbin").mkdir(parents=True)
     (base / "lib").mkdir()
-    config.mkdir(parents=True)
-    (base / "config").symlink_to(config)
-    for name in ("start-msg", "stop-msg"):
-        path = base / "sbin" / name
-        path.write_text("#!/bin/sh\nexit 0\n")
-        path.chmod(0o755)
-    (config / "msg.conf").write_text(
-        f"local.serveruid = {server_user}\nlocal.servergid = mail\nlocal.imta.enable = no\n"
-        "local.store.enable = no\n")
-    (root / "etc").mkdir(exist_ok=True)
     (root / "etc" / "passwd").write_text(
         f"root:x:0:0::/:/bin/sh\ndaemon:x:1:1::/:\nmailsrv:x:{RUNTIME_UID}:{GID}::/:\n"
         f"victim:x:{OTHER_UID}:{GID}::/:\n")
-    (root / "etc" / "group").write_text(f"root::0:\nmail::{GID}:mailsrv\n")
     os.chown(config.parent, RUNTIME_UID, GID)
     os.chown(config, RUNTIME_UID, GID)
     os.chown(config / "msg.conf", RUNTIME_UID, GID)
@@ -112,3 +103,14 @@ def fake_pmfadm(root: Path, *, hang: str = "") -> Path:
     path.chmod(0o755)
     (bin_dir / "pmfadm.hang").write_text(hang)
     return bin_dir / "pmfadm.calls"
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen]]:
+    """Programs a test starts (an attacker's, root's editor): killed and reaped at its end."""
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)

@@ -42,14 +42,6 @@ def here(tuned: Cluster) -> Iterator[str]:
     faults.clear_faults(tuned.site)
 
 
-@pytest.fixture
-def planted() -> Iterator[list[subprocess.Popen]]:
-    procs: list[subprocess.Popen] = []
-    yield procs
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
 
 
 def _named(site, node: str, argv: list[str], uid: int | None = None) -> hostlab.HostProcess:
@@ -74,7 +66,7 @@ def _pid_on_node(proc: hostlab.HostProcess) -> int:
 
 
 def test_a_fake_watcher_and_roots_editor_do_not_stop_a_switchover(
-        tuned: Cluster, here: str, planted: list[subprocess.Popen]) -> None:
+        tuned: Cluster, here: str, started: list[subprocess.Popen]) -> None:
     """Attack 5: another user's process whose command line runs <B>/lib/watcher on the node
     the group moves to made Start refuse and the switchover fail. Attack 6: root's editor of
     config/msg.conf on the node being left was SIGKILLed by Stop. On a real host the editor
@@ -86,10 +78,10 @@ def test_a_fake_watcher_and_roots_editor_do_not_stop_a_switchover(
     # script.
     fake = _named(site, there, ["python3", faults.server_root(site, there) + "/lib/watcher",
                                 "-f"], uid=OTHER_UID)
-    planted.append(fake)
+    started.append(fake)
     editor = _named(site, here, ["vi", faults.server_root(site, here) + "/config/msg.conf",
                                  "-f"])
-    planted.append(editor)
+    started.append(editor)
     time.sleep(0.5)
     where = faults.mark(site, there)
     left = faults.mark(site, here)
