@@ -21,7 +21,7 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 ## The main job: the administrator's guide, run end to end on a two-node stand-in cluster.
 demo: $(STAMP)
-	$(PY) -m scenarios.demo $(ARGS)
+	$(PY) -m imsguide.demo $(ARGS)
 
 ## The whole test suite: lint, the Python 3.9 check of shipped code, then every test.
 ## End-to-end tests spend their time waiting on real processes, so test files run three at a

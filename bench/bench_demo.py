@@ -1,5 +1,5 @@
 """How long the README's first command takes: the demo (the generic procedure end to end,
-`python -m scenarios.demo --quiet`), against the issue's bound of a minute.
+`python -m imsguide.demo --quiet`), against the issue's bound of a minute.
 
 Each run is timed from the command to its exit; the phases come from the demo's own
 headings (`[ 12.3s] Heading`: a phase lasts until the next heading), and the switchover,
@@ -63,7 +63,7 @@ def phases(out: str, wall: float) -> dict[str, float]:
 
 def run_demo(where: Path) -> tuple[float, str]:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "scenarios.demo", "--quiet", "--dir",
+    done = subprocess.run([sys.executable, "-m", "imsguide.demo", "--quiet", "--dir",
                            str(where)], capture_output=True, text=True, timeout=900, cwd=TOP,
                           check=False)
     wall = time.monotonic() - started
@@ -90,7 +90,7 @@ def main() -> int:
     finally:
         shutil.rmtree(top, ignore_errors=True)
 
-    print(f"The demo, `python -m scenarios.demo --quiet` (generic procedure), {runs} runs "
+    print(f"The demo, `python -m imsguide.demo --quiet` (generic procedure), {runs} runs "
           f"end to end; seconds")
     print()
     print(standin.table([standin.row("whole demo, command to exit", walls, bound=BOUND)]))

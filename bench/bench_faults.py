@@ -39,8 +39,8 @@ from collections.abc import Callable
 
 import standin
 
-from scenarios import faults, proof
-from scenarios.session import tool
+from imsguide import faults, proof
+from imsguide.session import tool
 from scims.fault_monitor import WATCHER_START_GRACE
 
 RUNS = 5

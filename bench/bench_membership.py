@@ -24,8 +24,8 @@ import time
 
 import standin
 
-from scenarios import proof
-from scenarios.session import tool
+from imsguide import proof
+from imsguide.session import tool
 
 RUNS = 2
 TIMEOUTS_MS = (2500, 5000, 10000)

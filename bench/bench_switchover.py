@@ -31,7 +31,7 @@ from typing import Any
 import standin
 
 from clustersim.rgm import METHOD_JOURNAL
-from scenarios import faults, proof
+from imsguide import faults, proof
 
 RUNS = 6
 LIMIT = 120.0

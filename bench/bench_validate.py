@@ -30,7 +30,7 @@ from pathlib import Path
 
 import standin
 
-from scenarios import proof
+from imsguide import proof
 
 BASELINE = "cea6ea0"
 """main before Validate gathered its facts once and took what the RGM passes."""

@@ -7,7 +7,7 @@ Not a benchmark itself (run.py runs only bench_*.py). A benchmark does
         ...measure...
     standin.table(rows)
 
-The cluster is the end-to-end tests' (`scenarios.testbed`: the package built into a
+The cluster is the end-to-end tests' (`imsguide.testbed`: the package built into a
 temporary directory, the cluster under /tmp where the runtime user reaches it, destroyed on
 the way out even after a failure, and an error if a process of it is left), with the
 cluster's own heartbeat and log settings: a benchmark measures what an administrator gets.
@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import proof, testbed
-from scenarios.site import Site
+from imsguide import proof, testbed
+from imsguide.site import Site
 
 PROBE_INTERVAL = 5
 """Thorough_probe_interval (s) of the benchmarks that time the fault monitor: short, so that
@@ -35,7 +35,7 @@ PROBE_TIMEOUT = 2
 
 @dataclass
 class MailCluster(testbed.Cluster):
-    """The tests' cluster (scenarios.testbed) with what the benchmarks ask of it."""
+    """The tests' cluster (imsguide.testbed) with what the benchmarks ask of it."""
 
     def set_probe_timing(self, *more: str) -> None:
         """The fault monitor's PROBE_INTERVAL and PROBE_TIMEOUT (and `more` scrgadm options)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from scenarios import faults, testbed
+from imsguide import faults, testbed
 
 # Property tests check results, never speed: Hypothesis' default 200 ms deadline per example
 # is a timed assertion, and on a loaded machine (CI included) a first run that pays for

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from imsguide.console import Console
 from pacemakerbed.bed import NODES, VIRTUAL_IP, PacemakerBed, Timing, wait_for
-from scenarios.console import Console
 
 USER = "joe@mail.example.com"
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from scenarios import faults, proof
-from scenarios.testbed import Cluster
+from imsguide import faults, proof
+from imsguide.testbed import Cluster
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from scenarios import faults, proof
-from scenarios.testbed import HEAL_TIMEOUT, Cluster
+from imsguide import faults, proof
+from imsguide.testbed import HEAL_TIMEOUT, Cluster
 from support.agent import left_behind
 
 pytestmark = pytest.mark.e2e

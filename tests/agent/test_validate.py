@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import faults, proof
-from scenarios.session import tool
-from scenarios.testbed import Cluster
+from imsguide import faults, proof
+from imsguide.session import tool
+from imsguide.testbed import Cluster
 
 pytestmark = pytest.mark.e2e
 

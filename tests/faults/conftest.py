@@ -1,7 +1,7 @@
 """The fault matrix and the Validate fuzzing: SUNWscims on two-node stand-in clusters
-(src/scenarios/testbed.py), each always destroyed at the end with no process of it left.
+(src/imsguide/testbed.py), each always destroyed at the end with no process of it left.
 
-The matrix's rows run on clusters of their own, in a process of their own (src/scenarios/
+The matrix's rows run on clusters of their own, in a process of their own (src/imsguide/
 matrixprocess.py: other tests of this worker change the environment, which threads that start
 programs must not share), started as soon as the session's first test here starts: the table
 then runs while the Validate fuzzing and other tests run in the foreground, and each row's
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.faultmatrix import RESULT_WAIT, Row
-from scenarios.matrixprocess import MatrixProcess
+from imsguide.faultmatrix import RESULT_WAIT, Row
+from imsguide.matrixprocess import MatrixProcess
 
 MATRIX = pytest.StashKey[MatrixProcess]()
 

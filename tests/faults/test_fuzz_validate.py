@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios import faults, proof
-from scenarios.site import Site
-from scenarios.testbed import Cluster
+from imsguide import faults, proof
+from imsguide.site import Site
+from imsguide.testbed import Cluster
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ readable by IMAP afterwards, wherever the group ends up).
 
 Rows run on four clusters side by side (SHARDS), in table order on each; each row starts
 healthy and ends healthy, its fault cleared. Timing is as tight as the RTR allows
-(src/scenarios/faultmatrix.py): Thorough_probe_interval 5, Probe_timeout 2, Start/Stop_timeout
+(src/imsguide/faultmatrix.py): Thorough_probe_interval 5, Probe_timeout 2, Start/Stop_timeout
 60, Retry_interval 60, Retry_count 10 (so restart rows never add up to a failover by
 accident), Failover_mode SOFT, Pingpong_interval 0 on the group. Bounds are the
 administrator's expectation: a hang or refusal is noticed within Thorough_probe_interval +
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import faults, proof, testbed
-from scenarios.faultmatrix import (
+from imsguide import faults, proof, testbed
+from imsguide.faultmatrix import (
     DETECT,
     RESTART,
     RESULT_WAIT,
@@ -44,7 +44,7 @@ from scenarios.faultmatrix import (
     Scene,
     set_loglevel,
 )
-from scenarios.matrixprocess import MatrixProcess
+from imsguide.matrixprocess import MatrixProcess
 
 pytestmark = pytest.mark.e2e
 

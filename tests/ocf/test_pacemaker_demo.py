@@ -14,7 +14,7 @@ TOP = Path(__file__).resolve().parents[2]
 
 
 def test_the_pacemaker_demo_proves_every_step(tmp_path: Path, capable: None) -> None:
-    done = subprocess.run([sys.executable, "-m", "scenarios.demo", "--engine", "pacemaker",
+    done = subprocess.run([sys.executable, "-m", "imsguide.demo", "--engine", "pacemaker",
                            "--quiet", "--dir", str(tmp_path / "demo")], capture_output=True,
                           text=True, timeout=900, cwd=TOP, check=False)
     out = done.stdout

@@ -19,8 +19,8 @@ import pytest
 from security_support import GID, OTHER_UID, RUNTIME_UID
 
 import hostlab
-from scenarios import faults, proof
-from scenarios.testbed import HEAL_TIMEOUT, Cluster
+from imsguide import faults, proof
+from imsguide.testbed import HEAL_TIMEOUT, Cluster
 
 pytestmark = pytest.mark.e2e
 

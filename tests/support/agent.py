@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scenarios import faults
-from scenarios.site import Site
+from imsguide import faults
+from imsguide.site import Site
 
 
 def left_behind(site: Site, node: str) -> list[str]:

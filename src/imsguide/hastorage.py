@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios import generic
-from scenarios.session import Session
+from imsguide import generic
+from imsguide.session import Session
 
 STORAGE_TYPE = "SUNW.HAStorage"
 

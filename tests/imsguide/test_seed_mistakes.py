@@ -10,9 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from scenarios.console import Console
-from scenarios.session import Session, on_host, tool
-from scenarios.site import Site
+from imsguide.console import Console
+from imsguide.session import Session, on_host, tool
+from imsguide.site import Site
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from scenarios import proof
-from scenarios.session import CLUSTERLOG, tool
-from scenarios.site import Site
+from imsguide import proof
+from imsguide.session import CLUSTERLOG, tool
+from imsguide.site import Site
 
 SYSLOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<node>\S+) (?P<rest>.*)$")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios import generic
-from scenarios.session import Session
-from scenarios.site import Site
+from imsguide import generic
+from imsguide.session import Session
+from imsguide.site import Site
 
 
 def site(directory: Path) -> Site:

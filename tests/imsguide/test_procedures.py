@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import asymmetric, faults, generic, proof, symmetric
-from scenarios.console import Console
-from scenarios.session import Session, tool
-from scenarios.site import Site
+from imsguide import asymmetric, faults, generic, proof, symmetric
+from imsguide.console import Console
+from imsguide.session import Session, tool
+from imsguide.site import Site
 
 pytestmark = pytest.mark.e2e
 TOP = Path(__file__).resolve().parents[2]

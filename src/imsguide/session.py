@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import hostlab
-from scenarios.console import Console
-from scenarios.site import Site
+from imsguide.console import Console
+from imsguide.site import Site
 
 COMMAND_TIMEOUT = 600
 LOGLEVEL = "/var/cluster/rgm/rt/SUNW.ims/loglevel"

@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import faults, generic, proof
-from scenarios.console import Console
-from scenarios.session import Session, StepFailed, tool
-from scenarios.site import Site
+from imsguide import faults, generic, proof
+from imsguide.console import Console
+from imsguide.session import Session, StepFailed, tool
+from imsguide.site import Site
 
 TOP = Path(__file__).resolve().parents[2]
 HEAL_TIMEOUT = 120.0

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from scenarios import generic
-from scenarios.console import Console
-from scenarios.generic import Step
-from scenarios.session import Session
-from scenarios.site import Site
+from imsguide import generic
+from imsguide.console import Console
+from imsguide.generic import Step
+from imsguide.session import Session
+from imsguide.site import Site
 
 DISKS = {"mars": ("/dev/md/penguin/dsk/d500", "/dev/md/penguin/dsk/d400"),
          "venus": ("/dev/md/polarbear/dsk/d200", "/dev/md/polarbear/dsk/d300")}

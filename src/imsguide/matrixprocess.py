@@ -8,7 +8,7 @@ execve of `clustersim` failed with EFAULT ("Bad address") and took a whole shard
 process of its own the table shares its environment with nobody, and a test still collects
 each row's result by name.
 
-The child is `python -m scenarios.matrixprocess`; it reads the table from the test file,
+The child is `python -m imsguide.matrixprocess`; it reads the table from the test file,
 writes one JSON object per line to the descriptor `--report-fd`, and ends its run (finishing
 the current rows, tearing every cluster down) when its standard input is closed.
 """
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Optional, Union
 
-from scenarios.faultmatrix import (
+from imsguide.faultmatrix import (
     RESULT_WAIT,
     MatrixRun,
     Result,
@@ -97,7 +97,7 @@ class MatrixProcess(Results):
         read_end, write_end = os.pipe()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "scenarios.matrixprocess", "--report-fd", str(write_end),
+                [sys.executable, "-m", "imsguide.matrixprocess", "--report-fd", str(write_end),
                  "--table", str(self.table_file), "--package-dir", str(self.package_dir),
                  "--shards", json.dumps(self.shards)],
                 stdin=subprocess.PIPE, pass_fds=(write_end,), text=True,
@@ -155,7 +155,7 @@ class MatrixProcess(Results):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scenarios.matrixprocess")
+    parser = argparse.ArgumentParser(prog="python -m imsguide.matrixprocess")
     parser.add_argument("--report-fd", type=int, required=True)
     parser.add_argument("--table", type=Path, required=True)
     parser.add_argument("--package-dir", type=Path, required=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import threading
 
-from scenarios.console import Console
+from imsguide.console import Console
 
 
 class Screen(io.StringIO):

@@ -1,6 +1,6 @@
 """The main job: the administrator's guide, run end to end on a two-node stand-in cluster.
 
-    python -m scenarios.demo [--procedure generic] [--dir DIR] [--keep] [--quiet]
+    python -m imsguide.demo [--procedure generic] [--dir DIR] [--keep] [--quiet]
 
 It builds SUNWscims, creates the cluster (mars, venus), walks the guide's procedure printing
 each command as an administrator types it and what it answered (ending with `scstat -pw`),
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from scenarios import asymmetric, faults, generic, hastorage, proof, symmetric, testbed
-from scenarios.console import Console
-from scenarios.session import LOGLEVEL, Session, StepFailed, tool
-from scenarios.site import Site
+from imsguide import asymmetric, faults, generic, hastorage, proof, symmetric, testbed
+from imsguide.console import Console
+from imsguide.session import LOGLEVEL, Session, StepFailed, tool
+from imsguide.site import Site
 from scims import messages
 
 TOP = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from tests.scenarios.test_procedures import (  # noqa: F401 - the fixtures are used by name
+from tests.imsguide.test_procedures import (  # noqa: F401 - the fixtures are used by name
     OUTCOMES,
     UNCONFIGURE_OUTCOMES,
     USER,
@@ -22,10 +22,10 @@ from tests.scenarios.test_procedures import (  # noqa: F401 - the fixtures are u
     storage_on_first_only,
 )
 
-from scenarios import faults, hastorage, proof
-from scenarios.console import Console
-from scenarios.session import Session
-from scenarios.site import Site
+from imsguide import faults, hastorage, proof
+from imsguide.console import Console
+from imsguide.session import Session
+from imsguide.site import Site
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios.session import Session, StepFailed, tool
+from imsguide.session import Session, StepFailed, tool
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.faultmatrix import Outcome, Result, Row, RowFailed, RowNotRun, nothing
-from scenarios.matrixprocess import MatrixProcess, _event
+from imsguide.faultmatrix import Outcome, Result, Row, RowFailed, RowNotRun, nothing
+from imsguide.matrixprocess import MatrixProcess, _event
 
 ROWS = [Row("popd refuse", nothing, Outcome.LOCAL_RESTART, 30.0),
         Row("node panic", nothing, Outcome.FAILOVER, 45.0)]

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import hostlab
-from scenarios.console import Console
-from scenarios.site import Site
+from imsguide.console import Console
+from imsguide.site import Site
 
 WAIT_POLL = 0.2
 CLIENT = "client"

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from scenarios import faults, proof
-from scenarios.site import Site
-from scenarios.testbed import HEAL_TIMEOUT, Cluster, generic_cluster
+from imsguide import faults, proof
+from imsguide.site import Site
+from imsguide.testbed import HEAL_TIMEOUT, Cluster, generic_cluster
 
 TPI = 5
 """Thorough_probe_interval, the RTR's minimum."""

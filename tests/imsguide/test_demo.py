@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.session import tool
+from imsguide.session import tool
 
 pytestmark = pytest.mark.e2e
 TOP = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def test_make_demo_quiet_runs_the_guide_and_proves_the_service(
     where = public_tmp_path / "demo"  # not tmp_path: see testbed.public_directory
     show_node_logs(where / "cluster")  # a failed demo keeps them there
     try:
-        done = subprocess.run([sys.executable, "-m", "scenarios.demo", "--quiet", "--dir",
+        done = subprocess.run([sys.executable, "-m", "imsguide.demo", "--quiet", "--dir",
                                str(where)], capture_output=True, text=True,
                               timeout=DEMO_TIMEOUT, cwd=TOP, check=False)
     finally:
