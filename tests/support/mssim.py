@@ -84,8 +84,8 @@ class Ms:
 
     def processes(self) -> dict[str, list[psutil.Process]]:
         out: dict[str, list[psutil.Process]] = {}
-        for p in our_processes(self.base):
-            out.setdefault(os.path.basename(p.cmdline()[0]), []).append(p)
+        for p, cmd in our_processes_with_commands(self.base):
+            out.setdefault(os.path.basename(cmd[0]), []).append(p)
         return out
 
     def pids(self) -> dict[str, int]:
@@ -110,17 +110,23 @@ def clean_env() -> dict[str, str]:
     return dict(os.environ)
 
 
-def our_processes(base: Path) -> list[psutil.Process]:
+def our_processes_with_commands(base: Path) -> list[tuple[psutil.Process, list[str]]]:
+    """The live processes started from below `base`, each with its command line as read
+    once (a process may exit between the listing and a second read of it)."""
     found = []
     for p in psutil.process_iter():
         try:
             cmd = p.cmdline()
             if cmd and cmd[0].startswith(str(base) + "/") and \
                     p.status() != psutil.STATUS_ZOMBIE:
-                found.append(p)
+                found.append((p, cmd))
         except psutil.Error:
             continue
     return found
+
+
+def our_processes(base: Path) -> list[psutil.Process]:
+    return [p for p, _ in our_processes_with_commands(base)]
 
 
 def kill_leftovers(base: Path) -> list[str]:
