@@ -29,7 +29,7 @@ from scenarios import asymmetric, faults, generic, hastorage, proof, symmetric, 
 from scenarios.console import Console
 from scenarios.session import LOGLEVEL, Session, StepFailed, tool
 from scenarios.site import Site
-from scims import messages
+from scims.log import messages
 
 TOP = Path(__file__).resolve().parents[2]
 

@@ -29,7 +29,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from scims import framework, installation, messages, trust
+from scims import trust
+from scims.cluster import commands as framework
+from scims.cluster.scha_errors import SchaError, strerror
 from scims.errors import AgentError, FrameworkError
 from scims.failure_history import (
     COMPLETE_FAILURE,
@@ -40,12 +42,13 @@ from scims.failure_history import (
     after_rejected_giveover,
     decide,
 )
-from scims.messaging_processes import MessagingInstance, ProcessIdentity
+from scims.log import messages
+from scims.messaging import installation
+from scims.messaging.probes import COMPLETE_FAILURE as TIMEOUT_SCORE
+from scims.messaging.probes import ProbeResult, Target, probe
+from scims.messaging.processes import MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
-from scims.scha_errors import SchaError, strerror
 from scims.service_control import describe, logical_addresses, service_targets
-from scims.service_probes import COMPLETE_FAILURE as TIMEOUT_SCORE
-from scims.service_probes import ProbeResult, Target, probe
 
 WATCH_INTERVAL = 0.5
 """How often the watcher's life is checked (seconds)."""

@@ -15,11 +15,14 @@ import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, messages, trust
+from scims import trust
+from scims.cluster import commands as framework
+from scims.cluster import invocation
+from scims.cluster.commands import Pmf, TimedRun
+from scims.cluster.invocation import Invocation, PropertyView
 from scims.errors import AgentError, FrameworkError, UsageError
-from scims.framework import Pmf, TimedRun
-from scims.invocation import Invocation, PropertyView
-from scims.syslog import AgentLog
+from scims.log import messages
+from scims.log.syslog import AgentLog
 
 RESOURCE_TYPE = "SUNW.ims"
 
@@ -70,7 +73,7 @@ class MethodContext:
 
     def logical_addresses(self) -> list[str]:
         """The addresses a service that listens on all interfaces is probed on."""
-        from scims import logical_hosts  # noqa: PLC0415 - Start and the monitor only
+        from scims.cluster import logical_hosts  # noqa: PLC0415 - Start and the monitor only
 
         return logical_hosts.logical_host_addresses(
             self.group, self.resource, self.props.get_list("Network_resources_used"))

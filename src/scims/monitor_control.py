@@ -19,10 +19,11 @@ import os
 import sys
 from typing import Callable, Optional
 
-from scims import messages, trust
+from scims import trust
+from scims.cluster.commands import Pmf
 from scims.errors import FrameworkError
-from scims.framework import Pmf
-from scims.messages import Message
+from scims.log import messages
+from scims.log.messages import Message
 from scims.method_runtime import MethodContext
 
 PROBE_PROGRAM = "ims_probe"
@@ -105,7 +106,8 @@ def monitor_check(ctx: MethodContext) -> int:
 
     Only Monitor_check reads the installation and asks about the storage: Monitor_start,
     Monitor_stop and Update do not import what that takes."""
-    from scims import installation, storage  # noqa: PLC0415
+    from scims.cluster import storage  # noqa: PLC0415
+    from scims.messaging import installation  # noqa: PLC0415
 
     server_root = installation.checked_server_root(ctx.server_root_value())
     view = storage.storage_view(ctx.group, ctx.props.get_list("Resource_dependencies"))

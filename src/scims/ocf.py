@@ -42,23 +42,17 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any, Optional
 
-from scims import (
-    fault_monitor,
-    installation,
-    messages,
-    ocf_metadata,
-    service_control,
-    trust,
-    validation,
-)
+from scims import fault_monitor, ocf_metadata, service_control, trust, validation
+from scims.cluster.commands import TimedRun
+from scims.cluster.invocation import Invocation, Scope
+from scims.cluster.rtr import PropertyValueError, ResourceType, UnknownPropertyError, parse_file
+from scims.cluster.scha_errors import SchaError
 from scims.errors import AgentError, CheckFailed, ConfigError
-from scims.framework import TimedRun
-from scims.invocation import Invocation, Scope
-from scims.messaging_processes import MessagingInstance
+from scims.log import messages
+from scims.log.syslog import FACILITIES, AgentLog, LogRecord, Transport, default_transport
+from scims.messaging import installation
+from scims.messaging.processes import MessagingInstance
 from scims.method_runtime import MethodContext
-from scims.rtr import PropertyValueError, ResourceType, UnknownPropertyError, parse_file
-from scims.scha_errors import SchaError
-from scims.syslog import FACILITIES, AgentLog, LogRecord, Transport, default_transport
 
 RESOURCE_TYPE = "SUNW.ims"
 

@@ -18,7 +18,8 @@ sys.path.insert(0, str(REPO / "packaging"))
 
 import debian  # noqa: E402
 
-from scims import ocf_metadata, rtr  # noqa: E402
+from scims import ocf_metadata  # noqa: E402
+from scims.cluster import rtr  # noqa: E402
 
 
 @pytest.fixture(scope="module")

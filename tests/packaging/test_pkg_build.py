@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pkg_support import BUILD_TIME, REPO, Built
 
-from scims.rtr import parse_file
+from scims.cluster.rtr import parse_file
 
 
 def own_sum(data: bytes) -> int:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from scims.syslog import LogRecord
+from scims.log.syslog import LogRecord
 
 _SCRIPT = """#!{python} -IS
 import json, os, sys, time
@@ -52,7 +52,11 @@ def on_node(monkeypatch: Any, node: Path) -> Path:
     commands, the syslog socket and loglevel files, the account and hosts files, the state
     directory. Name lookups beyond the node's hosts file fail, as on a node without a name
     service: a test never sends a query off this machine. Returns `node`."""
-    from scims import accounts, framework, logical_hosts, syslog, trust
+    from scims import trust
+    from scims.cluster import commands as framework
+    from scims.cluster import logical_hosts
+    from scims.log import syslog
+    from scims.messaging import accounts
 
     monkeypatch.setattr(framework, "BIN_DIR", str(node / "usr/cluster/bin"))
     monkeypatch.setattr(syslog, "LOGLEVEL_DIR", str(node / "var/cluster/rgm/rt"))
@@ -231,7 +235,7 @@ class FakeCluster:
         self.calls: list[tuple[str, ...]] = []
 
     def install(self, monkeypatch: Any) -> FakeCluster:
-        from scims import framework
+        from scims.cluster import commands as framework
 
         for name in ("resource_get", "resourcegroup_get", "cluster_get", "extension"):
             monkeypatch.setattr(framework, name, getattr(self, name))
@@ -239,7 +243,7 @@ class FakeCluster:
 
     @staticmethod
     def _reply(command: str, optag: str, value: Any) -> Any:
-        from scims import framework
+        from scims.cluster import commands as framework
 
         lines = value if isinstance(value, (list, tuple)) else [str(value)]
         return framework.Reply(command, optag, tuple(str(v) for v in lines))

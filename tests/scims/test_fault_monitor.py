@@ -16,12 +16,13 @@ from typing import Any, Callable, Optional
 import pytest
 from helpers_scims import RecordingTransport, make_node_root, on_node
 
-from scims import fault_monitor, messages
+from scims import fault_monitor
+from scims.cluster.commands import Reply
+from scims.cluster.scha_errors import SchaError
 from scims.fault_monitor import FaultMonitor, Settings
-from scims.framework import Reply
-from scims.scha_errors import SchaError
-from scims.service_probes import ProbeResult, Target, probe
-from scims.syslog import AgentLog
+from scims.log import messages
+from scims.log.syslog import AgentLog
+from scims.messaging.probes import ProbeResult, Target, probe
 
 IMAP = Target("imap", "imap", "127.0.1.155", 143)
 SMTP = Target("smtp", "smtp", "127.0.1.155", 25)

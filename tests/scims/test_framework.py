@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from helpers_scims import FakeCommand, make_node_root, on_node
 
-from scims import framework
+from scims.cluster import commands as framework
+from scims.cluster.commands import Pmf
+from scims.cluster.scha_errors import SchaError
 from scims.errors import FrameworkError
-from scims.framework import Pmf
-from scims.scha_errors import SchaError
 
 
 @pytest.fixture

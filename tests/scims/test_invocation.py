@@ -10,9 +10,10 @@ from helpers_scims import FakeCommand, make_node_root, on_node
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims import framework, messages
+from scims.cluster import commands as framework
+from scims.cluster.invocation import CREATE, UPDATE, Invocation, PropertyView, Scope, parse
 from scims.errors import ConfigError, UsageError
-from scims.invocation import CREATE, UPDATE, Invocation, PropertyView, Scope, parse
+from scims.log import messages
 
 BASE = ["-R", "mail-rs", "-T", "SUNW.ims:1.0", "-G", "MS-RG"]
 

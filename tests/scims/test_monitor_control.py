@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from helpers_scims import FakeCommand, RecordingTransport, make_node_root, on_node, server_root
 
-from scims import framework, monitor_control, service_control
-from scims.invocation import PropertyView, parse
+from scims import monitor_control, service_control
+from scims.cluster import commands as framework
+from scims.cluster.invocation import PropertyView, parse
+from scims.log.syslog import AgentLog
 from scims.method_runtime import MethodContext
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 MON = "MAIL-RG,mail-rs,0.mon"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scims import trust
-from scims.msconfig import MessagingConfig, MsConfigError, ServiceEndpoint
+from scims.msconfig.config import MessagingConfig, MsConfigError, ServiceEndpoint
 
 LOGICAL_IP = "192.18.75.155"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from scims.failure_history import COMPLETE_FAILURE
-from scims.service_probes import PARTIAL_FAILURE, Target, probe, probe_all
+from scims.messaging.probes import PARTIAL_FAILURE, Target, probe, probe_all
 
 Handler = Callable[[socket.socket], None]
 

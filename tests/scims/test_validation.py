@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from helpers_scims import RecordingTransport, make_node_root, on_node
 
-from scims import framework, messages, validation
+from scims import validation
+from scims.cluster import commands as framework
+from scims.cluster.invocation import PropertyView, parse
 from scims.errors import CheckFailed
-from scims.invocation import PropertyView, parse
+from scims.log import messages
+from scims.log.syslog import AgentLog
 from scims.method_runtime import MethodContext, run_method
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 

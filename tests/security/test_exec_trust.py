@@ -11,12 +11,14 @@ import pytest
 from helpers_scims import FakeCommand, RecordingTransport, server_root
 from security_support import RUNTIME_UID, fake_pmfadm
 
-from scims import installation, messages, service_control
+from scims import service_control
+from scims.cluster.invocation import PropertyView, parse
 from scims.errors import AgentError
-from scims.installation import check_command
-from scims.invocation import PropertyView, parse
+from scims.log import messages
+from scims.log.syslog import AgentLog
+from scims.messaging import installation
+from scims.messaging.installation import check_command
 from scims.method_runtime import MethodContext
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SVC = "MAIL-RG,mail-rs,0.svc"
@@ -67,7 +69,7 @@ def context(method: str, props: dict[str, object]) -> tuple[MethodContext, Recor
 
     class Stored:
         def resource_get(self, optag: str, r: str, g: str):
-            from scims.framework import Reply
+            from scims.cluster.commands import Reply
             return Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
 
         def extension(self, r: str, g: str, name: str):

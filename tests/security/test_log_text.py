@@ -15,11 +15,13 @@ from helpers_scims import FakeCommand, RecordingTransport
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims import framework, installation, validation
-from scims.cformat import printable
+from scims import validation
+from scims.cluster import commands as framework
 from scims.errors import AgentError
+from scims.log.cformat import printable
+from scims.log.syslog import AgentLog, SolarisTransport
+from scims.messaging import installation
 from scims.method_runtime import run_method
-from scims.syslog import AgentLog, SolarisTransport
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x7f", "\x85", "\u2028",
@@ -114,8 +116,8 @@ def test_a_process_name_cannot_forge_a_line_of_stop(node: Path) -> None:
     import sys
     import time
 
-    from scims import messages
-    from scims.messaging_processes import MessagingInstance
+    from scims.log import messages
+    from scims.messaging.processes import MessagingInstance
 
     config = node / "var" / "opt" / "SUNWmsgsr" / "config"
     rename = ("import ctypes, time\n"

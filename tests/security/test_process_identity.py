@@ -15,11 +15,12 @@ import pytest
 from helpers_scims import FakeCommand, RecordingTransport, server_root
 from security_support import OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
-from scims import messages, service_control
-from scims.invocation import PropertyView, parse
-from scims.messaging_processes import MessagingInstance
+from scims import service_control
+from scims.cluster.invocation import PropertyView, parse
+from scims.log import messages
+from scims.log.syslog import AgentLog
+from scims.messaging.processes import MessagingInstance
 from scims.method_runtime import MethodContext
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
@@ -47,7 +48,7 @@ def context(props: dict[str, object]) -> tuple[MethodContext, RecordingTransport
 
     class Stored:
         def resource_get(self, optag: str, r: str, g: str):
-            from scims.framework import Reply
+            from scims.cluster.commands import Reply
             return Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
 
         def extension(self, r: str, g: str, name: str):
@@ -134,8 +135,8 @@ def test_msg_conf_naming_another_account_does_not_make_stop_kill_it(node: Path,
 
 def test_msg_conf_naming_another_account_is_refused_by_start_and_validate(node: Path) -> None:
     """Attack 4, the check itself: local.serveruid must own the configuration directory."""
-    from scims import installation
     from scims.errors import AgentError
+    from scims.messaging import installation
 
     config = node / "var" / "opt" / "SUNWmsgsr" / "config"
     (config / "msg.conf").write_text("local.serveruid = victim\nlocal.servergid = mail\n"
@@ -149,8 +150,8 @@ def test_msg_conf_naming_another_account_is_refused_by_start_and_validate(node: 
 def test_a_system_account_as_runtime_user_is_refused(node: Path) -> None:
     """Beyond the list: local.serveruid = daemon (a system account) was accepted, and with it
     every daemon process holding a file of the configuration directory was Stop's to kill."""
-    from scims import installation
     from scims.errors import AgentError
+    from scims.messaging import installation
 
     config = node / "var" / "opt" / "SUNWmsgsr" / "config"
     os.chown(config, 1, -1)

@@ -18,15 +18,16 @@ import pytest
 from helpers_scims import FakeCommand, RecordingTransport, server_root
 from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
-from scims import framework, service_control
+from scims import service_control
+from scims.cluster import commands as framework
+from scims.cluster.invocation import PropertyView, parse
+from scims.cluster.scha_errors import SchaError
 from scims.errors import FrameworkError
 from scims.fault_monitor import GRACE_LIMIT, GRACE_POLL, FaultMonitor, Settings
-from scims.invocation import PropertyView, parse
-from scims.messaging_processes import MessagingInstance
+from scims.log.syslog import AgentLog
+from scims.messaging.probes import ProbeResult, Target
+from scims.messaging.processes import MessagingInstance
 from scims.method_runtime import MethodContext
-from scims.scha_errors import SchaError
-from scims.service_probes import ProbeResult, Target
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"

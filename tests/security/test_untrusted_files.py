@@ -31,9 +31,9 @@ on_node(pytest.MonkeyPatch(), Path(sys.argv[1]))
 (helpers_scims.on_node, as in the parent's own tests)."""
 
 INSPECT = ON_NODE + """
-from scims import installation
+from scims.messaging import installation
 from scims.errors import AgentError
-from scims.syslog import AgentLog
+from scims.log.syslog import AgentLog
 
 class Keep:
     def deliver(self, record):
@@ -153,7 +153,7 @@ def test_a_cnf_file_linked_out_of_the_installation_is_not_followed(node: Path) -
 
 
 LOGLEVEL = ON_NODE + """
-from scims.syslog import AgentLog
+from scims.log.syslog import AgentLog
 
 class Keep:
     def deliver(self, record):

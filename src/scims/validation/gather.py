@@ -17,14 +17,15 @@ import os
 from dataclasses import replace
 from typing import Optional
 
-from scims import installation, invocation
-from scims.cluster_directory import IMS_TYPE, ClusterDirectory, ResourceRef
+from scims.cluster import invocation
+from scims.cluster.directory import IMS_TYPE, ClusterDirectory, ResourceRef
+from scims.cluster.invocation import PropertyView, Scope
+from scims.cluster.logical_hosts import addresses
+from scims.cluster.storage import HaspStatus, hasp_check
 from scims.errors import CheckFailed, FrameworkError
-from scims.installation import Installation
-from scims.invocation import PropertyView, Scope
-from scims.logical_hosts import addresses
+from scims.messaging import installation
+from scims.messaging.installation import Installation
 from scims.method_runtime import MethodContext
-from scims.storage import HaspStatus, hasp_check
 from scims.validation import rules
 from scims.validation.facts import (
     Facts,

@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from scims import framework, messages
+from scims.cluster import commands as framework
 from scims.errors import ConfigError, UsageError
+from scims.log import messages
 
 CREATE = "create"
 UPDATE = "update"

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from scims import framework
+from scims.cluster import commands as framework
+from scims.cluster.commands import ExtensionValue, Reply
 from scims.errors import FrameworkError
-from scims.framework import ExtensionValue, Reply
 
 LOGICAL_HOST_TYPES = ("SUNW.LogicalHostname", "SUNW.SharedAddress")
 STORAGE_TYPES = {"SUNW.HAStoragePlus": "FilesystemMountPoints", "SUNW.HAStorage": "ServicePaths"}
@@ -40,7 +40,7 @@ class ResourceRef:
 
 
 class ClusterQueries(Protocol):
-    """The queries of `scims.framework` a directory needs (the module itself by default)."""
+    """The queries of `scims.cluster.commands` a directory needs (the module itself by default)."""
 
     def resource_get(self, optag: str, r: str, g: Optional[str] = None, *extra: str,
                      timeout: float = ...) -> Reply: ...

@@ -25,10 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol, TextIO
 
-from scims import framework, messages, trust
-from scims.cformat import c_arguments, expand
+from scims import trust
+from scims.cluster import commands as framework
 from scims.errors import AgentError, FrameworkError
-from scims.messages import Message, Priority
+from scims.log import messages
+from scims.log.cformat import c_arguments, expand
+from scims.log.messages import Message, Priority
 
 FACILITIES = {
     "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,

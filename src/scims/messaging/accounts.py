@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from scims import messages
 from scims.errors import ConfigError
-from scims.messages import Message
+from scims.log import messages
+from scims.log.messages import Message
 
 USERS_FILE = "/etc/passwd"
 GROUPS_FILE = "/etc/group"
