@@ -38,13 +38,13 @@ BASELINE = "cea6ea0"
 DRIVER = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from scims.cluster import commands as framework
+from scims.cluster import commands
 calls = []
-real = framework.run
+real = commands.run
 def counted(command, args, *rest, **options):
     calls.append([command, *args])
     return real(command, args, *rest, **options)
-framework.run = counted
+commands.run = counted
 from scims.method_runtime import run_method
 from scims.validation import validate
 status = run_method("ims_svc_validate", validate, sys.argv[2:], validate=True)

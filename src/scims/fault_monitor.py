@@ -6,7 +6,7 @@ Two loops in one:
   left, the watcher crashed: a complete failure, so a restart. If nothing is left,
   Messaging Server shut itself down, which in HA mode is its request to fail over.
 - every Thorough_probe_interval, every enabled service gets a real protocol exchange, all at
-  once, each bounded by Probe_timeout (`service_probes`). The watcher is still checked every
+  once, each bounded by Probe_timeout (`messaging.probes`). The watcher is still checked every
   half second while the probes are in flight, so a slow cycle does not delay that.
 
 A failed probe while the watcher lives and local.autorestart is on is given a short grace:
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from scims import trust
-from scims.cluster import commands as framework
+from scims.cluster import commands
 from scims.cluster.scha_errors import SchaError, strerror
 from scims.errors import AgentError, FrameworkError
 from scims.failure_history import (
@@ -171,7 +171,7 @@ class FaultMonitor:
 
     def __init__(self, ctx: MethodContext, settings: Settings, instance: MessagingInstance,
                  targets: list[Target], *, server_root: str, watch_watcher: bool,
-                 autorestart: bool, cluster: Any = framework, probe_one: Probe = probe,
+                 autorestart: bool, cluster: Any = commands, probe_one: Probe = probe,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  watch_interval: float = WATCH_INTERVAL,
@@ -410,7 +410,7 @@ class FaultMonitor:
 
 def run_probe(ctx: MethodContext) -> int:
     try:
-        with framework.remembered_answers():  # its start-up only: the loop asks afresh
+        with commands.remembered_answers():  # its start-up only: the loop asks afresh
             monitor = FaultMonitor.for_resource(ctx)
     except AgentError as exc:
         # Without a readable installation there is nothing to watch; PMF restarts the

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from typing import Callable, Optional
 
 from scims import trust
-from scims.cluster import commands as framework
-from scims.cluster import invocation
+from scims.cluster import commands, invocation
 from scims.cluster.commands import Pmf, TimedRun
 from scims.cluster.invocation import Invocation, PropertyView
 from scims.errors import AgentError, FrameworkError, UsageError
@@ -69,7 +68,7 @@ class MethodContext:
 
     def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:
         """Run a program within `timeout` seconds, its process group killed after that."""
-        return framework.hatimerun(timeout, argv)
+        return commands.hatimerun(timeout, argv)
 
     def logical_addresses(self) -> list[str]:
         """The addresses a service that listens on all interfaces is probed on."""
@@ -81,7 +80,7 @@ class MethodContext:
     def set_status(self, status: str, message: Optional[str]) -> None:
         """Set Status/Status_msg; a failure is logged, never fatal (scstat may lag)."""
         try:
-            framework.set_status(self.resource, self.group, status, message)
+            commands.set_status(self.resource, self.group, status, message)
         except FrameworkError as exc:
             self.log.emit(messages.STATUS_NOT_SET, exc.detail or exc.name)
 
@@ -118,11 +117,11 @@ def _method_deadline(ctx: MethodContext, started: float) -> float:
 
 
 def _answers_for(method: str) -> contextlib.AbstractContextManager[None]:
-    """Each question asked once (framework.remembered_answers) in a method the RGM runs with
+    """Each question asked once (commands.remembered_answers) in a method the RGM runs with
     a timeout, which makes it short-lived; not in the fault monitor, which runs for days and
     remembers only while it starts up."""
     if method in METHOD_TIMEOUTS:
-        return framework.remembered_answers()
+        return commands.remembered_answers()
     return contextlib.nullcontext()
 
 
@@ -143,7 +142,7 @@ def names_given(args: Sequence[str]) -> dict[str, str]:
         value = arg[2:] or (rest.pop(0) if rest else "")
         if option in _NAME_OPTIONS and option not in found:
             try:
-                found[option] = framework.checked_word(value, option)
+                found[option] = commands.checked_word(value, option)
             except ValueError:
                 continue
     return found

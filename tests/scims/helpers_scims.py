@@ -53,12 +53,11 @@ def on_node(monkeypatch: Any, node: Path) -> Path:
     directory. Name lookups beyond the node's hosts file fail, as on a node without a name
     service: a test never sends a query off this machine. Returns `node`."""
     from scims import trust
-    from scims.cluster import commands as framework
-    from scims.cluster import logical_hosts
+    from scims.cluster import commands, logical_hosts
     from scims.log import syslog
     from scims.messaging import accounts
 
-    monkeypatch.setattr(framework, "BIN_DIR", str(node / "usr/cluster/bin"))
+    monkeypatch.setattr(commands, "BIN_DIR", str(node / "usr/cluster/bin"))
     monkeypatch.setattr(syslog, "LOGLEVEL_DIR", str(node / "var/cluster/rgm/rt"))
     monkeypatch.setattr(syslog, "SOCKET_PATH", str(node / "dev/log"))
     monkeypatch.setattr(accounts, "USERS_FILE", str(node / "etc/passwd"))
@@ -235,18 +234,18 @@ class FakeCluster:
         self.calls: list[tuple[str, ...]] = []
 
     def install(self, monkeypatch: Any) -> FakeCluster:
-        from scims.cluster import commands as framework
+        from scims.cluster import commands
 
         for name in ("resource_get", "resourcegroup_get", "cluster_get", "extension"):
-            monkeypatch.setattr(framework, name, getattr(self, name))
+            monkeypatch.setattr(commands, name, getattr(self, name))
         return self
 
     @staticmethod
     def _reply(command: str, optag: str, value: Any) -> Any:
-        from scims.cluster import commands as framework
+        from scims.cluster import commands
 
         lines = value if isinstance(value, (list, tuple)) else [str(value)]
-        return framework.Reply(command, optag, tuple(str(v) for v in lines))
+        return commands.Reply(command, optag, tuple(str(v) for v in lines))
 
     @staticmethod
     def _missing(command: str, what: str) -> Exception:

@@ -137,10 +137,10 @@ def test_validate_options_are_refused_for_other_methods_and_accepted_for_validat
 
 
 def _asks_twice(ctx: MethodContext) -> int:
-    from scims.cluster import commands as framework
+    from scims.cluster import commands
 
     for _ in range(2):
-        framework.resource_get("Num_resource_restarts", ctx.resource, ctx.group)
+        commands.resource_get("Num_resource_restarts", ctx.resource, ctx.group)
     return 0
 
 

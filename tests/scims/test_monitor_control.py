@@ -10,7 +10,7 @@ import pytest
 from helpers_scims import FakeCommand, RecordingTransport, make_node_root, on_node, server_root
 
 from scims import monitor_control, service_control
-from scims.cluster import commands as framework
+from scims.cluster import commands
 from scims.cluster.invocation import PropertyView, parse
 from scims.log.syslog import AgentLog
 from scims.method_runtime import MethodContext
@@ -33,8 +33,8 @@ class Stored:
                                            "Monitor_retry_interval": 2,
                                            "IMS_serverroot": self.server_root}
 
-    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
-        return framework.Reply("scha_resource_get", optag, (self.system[optag.lower()],))
+    def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
+        return commands.Reply("scha_resource_get", optag, (self.system[optag.lower()],))
 
     def extension(self, r: str, g: str, name: str) -> tuple[str, Any]:
         return "INT", self.extensions[name]

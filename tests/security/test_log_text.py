@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scims import validation
-from scims.cluster import commands as framework
+from scims.cluster import commands
 from scims.errors import AgentError
 from scims.log.cformat import printable
 from scims.log.syslog import AgentLog, SolarisTransport
@@ -93,7 +93,7 @@ def test_status_msg_is_escaped_like_the_log(node: Path) -> None:
     """Beyond the list: Status_msg (shown by scstat) blanked only C0 controls, so U+2028
     from a probe's detail reached it raw."""
     setstatus = FakeCommand(node, "scha_resource_setstatus").answer(None)
-    framework.set_status("mail-rs", "MAIL-RG", "DEGRADED", "IMAP said \u2028FAKE\x85line")
+    commands.set_status("mail-rs", "MAIL-RG", "DEGRADED", "IMAP said \u2028FAKE\x85line")
     (argv,) = setstatus.argvs()
     message = argv[argv.index("-m") + 1]
     assert not any(ch in message for ch in BREAKS), repr(message)

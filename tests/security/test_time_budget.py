@@ -19,7 +19,7 @@ from helpers_scims import FakeCommand, RecordingTransport, server_root
 from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
 from scims import service_control
-from scims.cluster import commands as framework
+from scims.cluster import commands
 from scims.cluster.invocation import PropertyView, parse
 from scims.cluster.scha_errors import SchaError
 from scims.errors import FrameworkError
@@ -41,8 +41,8 @@ def stop_context(props: dict[str, object]) -> tuple[MethodContext, RecordingTran
         facility="daemon"))
 
     class Stored:
-        def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
-            return framework.Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
+        def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
+            return commands.Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
 
         def extension(self, r: str, g: str, name: str) -> tuple[str, object]:
             return "STRING", props[name]
@@ -91,7 +91,7 @@ def test_a_timed_out_command_dies_with_its_whole_tree(node: Path, detach: bool) 
     command.write_text(f"#!/bin/sh\n{spawn}\nsleep 1000\n")
     command.chmod(0o755)
     with pytest.raises(FrameworkError) as caught:
-        framework.cluster_get("SYSLOG_FACILITY", timeout=2)
+        commands.cluster_get("SYSLOG_FACILITY", timeout=2)
     assert caught.value.err == SchaError.TIMEOUT
     grandchild = int(pidfile.read_text())
     try:
@@ -138,7 +138,7 @@ class BrokenCountCluster:
         self.controls.append(tag)
         return SchaError.NOERR
 
-    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
+    def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
         raise FrameworkError("scha_resource_get", SchaError.CLUSTER, "not in cluster mode",
                              optag)
 
@@ -212,7 +212,7 @@ def test_seven_failing_services_share_one_grace(node: Path) -> None:
     grace per service, one after the other). Time here is the monitor's own clock."""
     targets = [Target(f"svc{i}", "smtp", "127.0.1.155", 2500 + i) for i in range(7)]
     cluster = BrokenCountCluster()
-    cluster.resource_get = lambda *a: framework.Reply(  # type: ignore[method-assign]
+    cluster.resource_get = lambda *a: commands.Reply(  # type: ignore[method-assign]
         "scha_resource_get", "Num_resource_restarts", ("0",))
     clock = Clock()
     fm = monitor(cluster, targets, clock, autorestart=True, node=node)

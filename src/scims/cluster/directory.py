@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from scims.cluster import commands as framework
+from scims.cluster import commands
 from scims.cluster.commands import ExtensionValue, Reply
 from scims.errors import FrameworkError
 
@@ -57,7 +57,7 @@ class ClusterQueries(Protocol):
 class ClusterDirectory:
     """What the cluster says about its groups and resources, each question asked once."""
 
-    def __init__(self, cluster: ClusterQueries = framework) -> None:
+    def __init__(self, cluster: ClusterQueries = commands) -> None:
         self._cluster = cluster
         self._refs: dict[str, ResourceRef] = {}
         self._members: dict[str, tuple[ResourceRef, ...]] = {}

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from scims.cluster import commands as framework
+from scims.cluster import commands
 from scims.errors import ConfigError, UsageError
 from scims.log import messages
 
@@ -55,7 +55,7 @@ class Invocation:
 
 def _word(option: str, value: str) -> str:
     try:
-        return framework.checked_word(value, f"the value of {option}")
+        return commands.checked_word(value, f"the value of {option}")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -173,7 +173,7 @@ class PropertyView:
     the cluster, each answer cached for the life of the view; `refresh()` forgets them.
     """
 
-    def __init__(self, invocation: Invocation, cluster: Any = framework) -> None:
+    def __init__(self, invocation: Invocation, cluster: Any = commands) -> None:
         self.invocation = invocation
         self._cluster = cluster
         self._cache: dict[tuple[Scope, str], _Found] = {}
@@ -237,7 +237,7 @@ class PropertyView:
             raise self._invalid(name, value, "an integer")
         text = self.get_str(name, scope)
         try:
-            return framework.parse_int(text)
+            return commands.parse_int(text)
         except ValueError:
             raise self._invalid(name, text, "an integer") from None
 
@@ -249,7 +249,7 @@ class PropertyView:
             raise self._invalid(name, value, "TRUE or FALSE")
         text = self.get_str(name, scope)
         try:
-            return framework.parse_bool(text)
+            return commands.parse_bool(text)
         except ValueError:
             raise self._invalid(name, text, "TRUE or FALSE") from None
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol, TextIO
 
 from scims import trust
-from scims.cluster import commands as framework
+from scims.cluster import commands
 from scims.errors import AgentError, FrameworkError
 from scims.log import messages
 from scims.log.cformat import c_arguments, expand
@@ -279,7 +279,7 @@ def default_transport() -> Transport:
 
 def cluster_facility() -> str:
     """The cluster's syslog facility name, as scha_cluster_get prints it."""
-    return framework.cluster_get("SYSLOG_FACILITY", timeout=FACILITY_TIMEOUT).as_str()
+    return commands.cluster_get("SYSLOG_FACILITY", timeout=FACILITY_TIMEOUT).as_str()
 
 
 class AgentLog:
