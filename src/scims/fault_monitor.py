@@ -44,7 +44,6 @@ from scims.failure_history import (
 )
 from scims.log import messages
 from scims.messaging import installation
-from scims.messaging.probes import COMPLETE_FAILURE as TIMEOUT_SCORE
 from scims.messaging.probes import ProbeResult, Target, probe
 from scims.messaging.processes import MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
@@ -321,7 +320,7 @@ class FaultMonitor:
         if not (self.watch_watcher and self.autorestart):
             return results
         graced = {i for i, r in enumerate(results) if not r.ok
-                  and not (r.score >= TIMEOUT_SCORE and "timed out" in r.detail)}
+                  and not r.timed_out}
         if not graced:
             return results
         results = list(results)

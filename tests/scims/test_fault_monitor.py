@@ -187,6 +187,31 @@ def test_status_msg_says_which_service_timed_out_and_after_how_long(
     assert f"error: Probe failed: {said}." in r.lines()
 
 
+def test_a_refusal_is_given_the_watchers_grace_a_hang_is_not() -> None:
+    """With local.autorestart the watcher restarts a crashed service itself: a refused
+    connection is probed again for a moment before the agent acts. A hang is not what the
+    watcher cures: the probe result says it timed out, and the agent acts at once."""
+    refused = rig(Script(imap=[(100, "refused the connection"), (0, "")]),
+                  watch_watcher=True, autorestart=True)
+    refused.monitor._check_watcher()
+    refused.cycle()
+    assert refused.cluster.controls == []
+    assert refused.ctx.statuses == [("OK", "Service is online.")]
+
+    def hung_imap(target: Target, timeout: float) -> ProbeResult:
+        if target.service != "imap":
+            return ProbeResult(target, 0, f"{target.label} answered in 0.01 s", 0.01)
+        return ProbeResult(target, 100, f"{target.label} did not answer", timeout,
+                           timed_out=True)
+
+    hung = rig(hung_imap, watch_watcher=True, autorestart=True)
+    hung.monitor._check_watcher()
+    started = hung.clock.now
+    hung.cycle()
+    assert hung.cluster.controls == ["RESOURCE_RESTART"]
+    assert hung.clock.now - started == hung.monitor.settings.thorough_probe_interval  # no grace
+
+
 def test_a_partial_failure_degrades_then_ok_once_healed_and_info_only_on_change() -> None:
     # 25 + 25 within Retry_interval stays below a complete failure: no restart.
     answers = [(25, "answered 'p2 NO' to LOGOUT")] * 2 + [(0, "")]
@@ -289,7 +314,8 @@ def test_watcher_death_during_a_slow_probe_cycle_is_acted_on_at_once() -> None:
         r.instance.watcher_process.alive = False  # the watcher dies while this probe hangs
         released.wait(timeout=5)
         ended.set()
-        return ProbeResult(target, 100, f"{target.label} timed out after 30 s", 30.0)
+        return ProbeResult(target, 100, f"{target.label} timed out after 30 s", 30.0,
+                           timed_out=True)
 
     r = rig(slow_probe, targets=[IMAP], watch_watcher=True)
     in_flight: list[bool] = []
