@@ -15,15 +15,13 @@ import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import trust
+from scims import RESOURCE_TYPE, trust
 from scims.cluster import commands, invocation
 from scims.cluster.commands import Pmf, TimedRun
 from scims.cluster.invocation import Invocation, PropertyView
 from scims.errors import AgentError, FrameworkError, UsageError
 from scims.log import messages
 from scims.log.syslog import AgentLog
-
-RESOURCE_TYPE = "SUNW.ims"
 
 
 class MethodContext:

@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any, Optional
 
-from scims import fault_monitor, ocf_metadata, service_control, trust, validation
+from scims import RESOURCE_TYPE, fault_monitor, ocf_metadata, service_control, trust, validation
 from scims.cluster.commands import TimedRun
 from scims.cluster.invocation import Invocation, Scope
 from scims.cluster.rtr import PropertyValueError, ResourceType, UnknownPropertyError, parse_file
@@ -53,8 +53,6 @@ from scims.log.syslog import FACILITIES, AgentLog, LogRecord, Transport, default
 from scims.messaging import installation
 from scims.messaging.processes import MessagingInstance
 from scims.method_runtime import MethodContext
-
-RESOURCE_TYPE = "SUNW.ims"
 
 
 class Ocf(enum.IntEnum):

@@ -20,7 +20,6 @@ from scims.errors import FrameworkError
 LOGICAL_HOST_TYPES = ("SUNW.LogicalHostname", "SUNW.SharedAddress")
 STORAGE_TYPES = {"SUNW.HAStoragePlus": "FilesystemMountPoints", "SUNW.HAStorage": "ServicePaths"}
 """The storage resource types, each with the extension property that names its file systems."""
-IMS_TYPE = "SUNW.ims"
 
 
 def base_type(full_name: str) -> str:

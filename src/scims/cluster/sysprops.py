@@ -17,13 +17,14 @@ import enum
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from scims.failure_history import FAILOVER_MODES  # the fault monitor decides on each mode
+
 Value = Union[int, bool, str, list[str], None]
 """A typed property value: INT -> int, BOOLEAN -> bool, STRING/ENUM -> str, STRINGARRAY -> list."""
 
 TYPES = ("STRING", "INT", "BOOLEAN", "ENUM", "STRINGARRAY")
 TUNABLES = ("NONE", "ANYTIME", "AT_CREATION", "WHEN_DISABLED")
 
-FAILOVER_MODES = ("NONE", "SOFT", "HARD", "RESTART_ONLY", "LOG_ONLY")
 LOAD_BALANCING_POLICIES = ("Lb_weighted", "Lb_sticky", "Lb_sticky_wild")
 RESOURCE_STATES = (
     "ONLINE", "OFFLINE", "START_FAILED", "STOP_FAILED", "MONITOR_FAILED",

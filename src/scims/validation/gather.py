@@ -17,8 +17,9 @@ import os
 from dataclasses import replace
 from typing import Optional
 
+from scims import RESOURCE_TYPE
 from scims.cluster import invocation
-from scims.cluster.directory import IMS_TYPE, ClusterDirectory, ResourceRef
+from scims.cluster.directory import ClusterDirectory, ResourceRef
 from scims.cluster.invocation import PropertyView, Scope
 from scims.cluster.logical_hosts import addresses
 from scims.cluster.storage import HaspStatus, hasp_check
@@ -72,7 +73,7 @@ def _other_instances(directory: ClusterDirectory, facts: Facts,
     found: list[OtherInstance] = []
     for group in directory.groups():
         for ref in directory.members(group):
-            if ref.name == resource or ref.base_type != IMS_TYPE:
+            if ref.name == resource or ref.base_type != RESOURCE_TYPE:
                 continue
             try:
                 value = directory.extension(ref, "IMS_serverroot")
