@@ -31,6 +31,7 @@ from typing import Any, Callable, Optional
 
 from scims import trust
 from scims.cluster import commands
+from scims.cluster.protocols import RestartRequests
 from scims.cluster.scha_errors import SchaError, strerror
 from scims.errors import AgentError, FrameworkError
 from scims.failure_history import (
@@ -170,7 +171,7 @@ class FaultMonitor:
 
     def __init__(self, ctx: MethodContext, settings: Settings, instance: MessagingInstance,
                  targets: list[Target], *, server_root: str, watch_watcher: bool,
-                 autorestart: bool, cluster: Any = commands, probe_one: Probe = probe,
+                 autorestart: bool, cluster: RestartRequests = commands, probe_one: Probe = probe,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  watch_interval: float = WATCH_INTERVAL,

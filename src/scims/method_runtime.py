@@ -19,6 +19,7 @@ from scims import RESOURCE_TYPE, trust
 from scims.cluster import commands, invocation
 from scims.cluster.commands import Pmf, TimedRun
 from scims.cluster.invocation import Invocation, PropertyView
+from scims.cluster.protocols import ProcessMonitor
 from scims.errors import AgentError, FrameworkError, UsageError
 from scims.log import messages
 from scims.log.syslog import AgentLog
@@ -59,9 +60,9 @@ class MethodContext:
         return self.props.get_int(name)
 
     # --- the framework's services, one seam for another front door (scims.ocf) -------------
-    def process_monitor(self, timeout: Optional[float] = None) -> Pmf:
-        """What runs and contains Messaging Server's process tree: PMF under the RGM, each
-        pmfadm call bounded by `timeout` seconds when given."""
+    def process_monitor(self, timeout: Optional[float] = None) -> ProcessMonitor:
+        """What runs and contains a process tree under a tag, the one place it is made: PMF
+        under the RGM, each pmfadm call bounded by `timeout` seconds when given."""
         return Pmf() if timeout is None else Pmf(timeout=timeout)
 
     def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:

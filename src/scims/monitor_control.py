@@ -20,7 +20,7 @@ import sys
 from typing import Callable, Optional
 
 from scims import trust
-from scims.cluster.commands import Pmf
+from scims.cluster.protocols import ProcessMonitor
 from scims.errors import FrameworkError
 from scims.log import messages
 from scims.log.messages import Message
@@ -42,7 +42,7 @@ def pmf_restarts(ctx: MethodContext) -> tuple[int, int]:
             max(1, -(-ctx.props.get_int("Retry_interval") // 60)))
 
 
-def _start_probe(ctx: MethodContext, pmf: Pmf) -> None:
+def _start_probe(ctx: MethodContext, pmf: ProcessMonitor) -> None:
     """Start ims_probe under PMF, if root may run it now (trust.check_executable)."""
     program = trust.check_executable(probe_path())
     pmf.start(ctx.mon_tag,
@@ -64,7 +64,7 @@ def _attempt(ctx: MethodContext, action: Callable[[], None], failed: Message,
     return 0
 
 
-def _service_restarts(ctx: MethodContext, pmf: Pmf, *, monitored: bool) -> None:
+def _service_restarts(ctx: MethodContext, pmf: ProcessMonitor, *, monitored: bool) -> None:
     """Who restarts a Messaging Server whose process tree died: the monitor (PMF 0), or PMF."""
     if not pmf.is_running(ctx.svc_tag):
         return
@@ -73,7 +73,7 @@ def _service_restarts(ctx: MethodContext, pmf: Pmf, *, monitored: bool) -> None:
 
 
 def monitor_start(ctx: MethodContext) -> int:
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
 
     def start() -> None:
         if not pmf.is_running(ctx.mon_tag):
@@ -83,14 +83,14 @@ def monitor_start(ctx: MethodContext) -> int:
     return _attempt(ctx, start, messages.MONITOR_START_FAILED, messages.MONITOR_STARTED)
 
 
-def _stop_probe(ctx: MethodContext, pmf: Pmf, running: Optional[bool] = None) -> None:
+def _stop_probe(ctx: MethodContext, pmf: ProcessMonitor, running: Optional[bool] = None) -> None:
     """Kill the monitor's tree; `running=True` when pmfadm -q has just said it runs."""
     wait = max(1, int(STOP_SHARE * ctx.seconds("Monitor_stop_timeout")))
     pmf.stop(ctx.mon_tag, "KILL", wait=wait, running=running)
 
 
 def monitor_stop(ctx: MethodContext) -> int:
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
 
     def stop() -> None:
         _stop_probe(ctx, pmf)
@@ -122,7 +122,7 @@ def monitor_check(ctx: MethodContext) -> int:
 
 def update(ctx: MethodContext) -> int:
     """Restart the fault monitor where it runs; a disabled monitor stays disabled."""
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
     if not pmf.is_running(ctx.mon_tag):
         # Unmonitored: PMF restarts Messaging Server, with the new Retry_count/_interval.
         try:

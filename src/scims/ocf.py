@@ -45,6 +45,7 @@ from typing import Any, Optional
 from scims import RESOURCE_TYPE, fault_monitor, ocf_metadata, service_control, trust, validation
 from scims.cluster.commands import TimedRun
 from scims.cluster.invocation import Invocation, Scope
+from scims.cluster.protocols import Count, ProcessMonitor
 from scims.cluster.rtr import PropertyValueError, ResourceType, UnknownPropertyError, parse_file
 from scims.cluster.scha_errors import SchaError
 from scims.errors import AgentError, CheckFailed, ConfigError
@@ -317,7 +318,7 @@ class OcfContext(MethodContext):
         self.props = OcfProperties(operation, rt, parameter_names)  # type: ignore[assignment]
         self.status_now: Optional[tuple[str, str]] = None
 
-    def process_monitor(self, timeout: Optional[float] = None) -> Any:
+    def process_monitor(self, timeout: Optional[float] = None) -> ProcessMonitor:
         return UnsupervisedTree(self)  # no pmfadm to wait for: the kernel answers at once
 
     def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:
@@ -409,7 +410,7 @@ class Verdict:
         self.requested = tag
         return SchaError.NOERR
 
-    def resource_get(self, optag: str, resource: str, group: str) -> Any:
+    def resource_get(self, optag: str, resource: str, group: str) -> Count:
         return _Zero()
 
 

@@ -29,7 +29,7 @@ import time
 from typing import TYPE_CHECKING, Optional
 
 from scims import trust
-from scims.cluster.commands import Pmf
+from scims.cluster.protocols import ProcessMonitor
 from scims.errors import AgentError, CheckFailed, FrameworkError
 from scims.log import messages
 from scims.messaging import installation
@@ -144,7 +144,8 @@ def start(ctx: MethodContext) -> int:
 
 
 def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: MessagingInstance,
-                      pmf: Pmf, targets: list[Target], *, deadline: float) -> Optional[str]:
+                      pmf: ProcessMonitor, targets: list[Target], *,
+                      deadline: float) -> Optional[str]:
     """None once Messaging Server is up; otherwise why it is not, when the time is up."""
     from scims.messaging.probes import probe_all  # noqa: PLC0415
 
@@ -170,7 +171,7 @@ def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: Messagin
         time.sleep(READY_POLL)
 
 
-def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: Pmf,
+def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: ProcessMonitor,
               deadline: float) -> list[ProcessIdentity]:
     """After a failed Start: kill everything at once (nothing ever served, nothing to save)."""
     try:

@@ -11,10 +11,11 @@ tells the group and type of every resource, so a dependency named later costs no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Optional
 
 from scims.cluster import commands
-from scims.cluster.commands import ExtensionValue, Reply
+from scims.cluster.commands import ExtensionValue
+from scims.cluster.protocols import ClusterQueries
 from scims.errors import FrameworkError
 
 LOGICAL_HOST_TYPES = ("SUNW.LogicalHostname", "SUNW.SharedAddress")
@@ -36,21 +37,6 @@ class ResourceRef:
     @property
     def base_type(self) -> str:
         return base_type(self.type)
-
-
-class ClusterQueries(Protocol):
-    """The queries of `scims.cluster.commands` a directory needs (the module itself by default)."""
-
-    def resource_get(self, optag: str, r: str, g: Optional[str] = None, *extra: str,
-                     timeout: float = ...) -> Reply: ...
-
-    def resourcegroup_get(self, optag: str, g: str, *extra: str,
-                          timeout: float = ...) -> Reply: ...
-
-    def cluster_get(self, optag: str, *extra: str, timeout: float = ...) -> Reply: ...
-
-    def extension(self, r: str, g: str, name: str,
-                  timeout: float = ...) -> tuple[str, ExtensionValue]: ...
 
 
 class ClusterDirectory:

@@ -14,9 +14,10 @@ import getopt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 from scims.cluster import commands
+from scims.cluster.protocols import PropertyQueries
 from scims.errors import ConfigError, UsageError
 from scims.log import messages
 
@@ -173,7 +174,7 @@ class PropertyView:
     the cluster, each answer cached for the life of the view; `refresh()` forgets them.
     """
 
-    def __init__(self, invocation: Invocation, cluster: Any = commands) -> None:
+    def __init__(self, invocation: Invocation, cluster: PropertyQueries = commands) -> None:
         self.invocation = invocation
         self._cluster = cluster
         self._cache: dict[tuple[Scope, str], _Found] = {}
