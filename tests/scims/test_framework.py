@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, make_node_root, on_node
+from helpers_scims import ProgramCommand, make_node_root, on_node
 
 from scims.cluster import commands
 from scims.cluster.commands import Pmf
@@ -16,12 +16,12 @@ from scims.errors import FrameworkError
 @pytest.fixture
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
-    on_node(monkeypatch, root)
+    on_node(monkeypatch, root, programs=True)
     return root
 
 
 def ext(node: Path, name: str, output: str) -> None:
-    FakeCommand(node, "scha_resource_get").answer(
+    ProgramCommand(node, "scha_resource_get").answer(
         ["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG", name], output)
 
 
@@ -32,7 +32,7 @@ def test_commands_run_from_the_node_with_a_clean_environment(
     node: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SECRET_TOKEN", "x")
-    cmd = FakeCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
+    cmd = ProgramCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
     assert commands.cluster_get("Nodename_local").as_str() == "mars"
     (call,) = cmd.calls()
     env = {k: v for k, v in call["env"].items() if k not in ("LC_CTYPE", "PWD")}
@@ -41,7 +41,7 @@ def test_commands_run_from_the_node_with_a_clean_environment(
 
 
 def test_exit_status_becomes_the_scha_error(node: Path) -> None:
-    FakeCommand(node, "scha_resource_get").answer(
+    ProgramCommand(node, "scha_resource_get").answer(
         None, status=15, stderr="scha_resource_get: Invalid property Nonesuch\n")
     with pytest.raises(FrameworkError) as caught:
         commands.resource_get("Nonesuch", "mail-rs", "MS-RG")
@@ -60,7 +60,7 @@ def test_missing_command_is_a_framework_error(node: Path) -> None:
 
 
 def test_timeout_kills_the_command(node: Path) -> None:
-    FakeCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
+    ProgramCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
     with pytest.raises(FrameworkError) as caught:
         commands.cluster_get("Clustername", timeout=0.5)
     assert caught.value.timed_out
@@ -68,7 +68,7 @@ def test_timeout_kills_the_command(node: Path) -> None:
 
 
 def test_unsafe_names_never_reach_a_program(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_get").answer(None, "x\n")
+    cmd = ProgramCommand(node, "scha_resource_get").answer(None, "x\n")
     for bad in ("-O", "", "mail\nrs"):
         with pytest.raises(ValueError):
             commands.resource_get("Type", bad, "MS-RG")
@@ -79,7 +79,7 @@ def test_unsafe_names_never_reach_a_program(node: Path) -> None:
 
 
 def test_system_properties(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_get")
+    cmd = ProgramCommand(node, "scha_resource_get")
     cmd.answer(["-O", "Retry_count", "-R", "mail-rs", "-G", "MS-RG"], "2\n")
     cmd.answer(["-O", "Scalable", "-R", "mail-rs", "-G", "MS-RG"], "FALSE\n")
     cmd.answer(["-O", "Resource_dependencies", "-R", "mail-rs", "-G", "MS-RG"],
@@ -95,7 +95,7 @@ def test_system_properties(node: Path) -> None:
 
 
 def test_unexpected_output_is_reported_not_guessed(node: Path) -> None:
-    FakeCommand(node, "scha_resource_get").answer(None, "two\n")
+    ProgramCommand(node, "scha_resource_get").answer(None, "two\n")
     reply = commands.resource_get("Retry_count", "mail-rs", "MS-RG")
     with pytest.raises(FrameworkError, match="expected an integer"):
         reply.as_int()
@@ -132,20 +132,20 @@ def test_malformed_extension_output(node: Path, output: str) -> None:
 
 
 def test_status_is_two_lines(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_get")
+    cmd = ProgramCommand(node, "scha_resource_get")
     cmd.answer(["-O", "Status", "-R", "mail-rs", "-G", "MS-RG"], "DEGRADED\nService is slow\n")
     assert commands.status("mail-rs", "MS-RG") == ("DEGRADED", "Service is slow")
-    cmd2 = FakeCommand(node, "scha_resource_get")
+    cmd2 = ProgramCommand(node, "scha_resource_get")
     cmd2.answer(None, "OK\n\n")
     assert commands.status("mail-rs", "MS-RG") == ("OK", "")
 
 
 def test_group_type_and_cluster_queries(node: Path) -> None:
-    FakeCommand(node, "scha_resourcegroup_get").answer(
+    ProgramCommand(node, "scha_resourcegroup_get").answer(
         ["-O", "RG_state_node", "-G", "MS-RG", "venus"], "OFFLINE\n")
-    FakeCommand(node, "scha_resourcetype_get").answer(
+    ProgramCommand(node, "scha_resourcetype_get").answer(
         ["-O", "RT_basedir", "-T", "SUNW.ims"], "/opt/SUNWscims/bin\n")
-    FakeCommand(node, "scha_cluster_get").answer(
+    ProgramCommand(node, "scha_cluster_get").answer(
         ["-O", "All_nodenames"], "mars\nvenus\n")
     assert commands.resourcegroup_get("RG_state_node", "MS-RG", "venus").as_str() == "OFFLINE"
     assert commands.resourcetype_get("RT_basedir", "SUNW.ims").as_str() == "/opt/SUNWscims/bin"
@@ -156,7 +156,7 @@ def test_group_type_and_cluster_queries(node: Path) -> None:
 
 
 def test_control_returns_the_verdict(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_control")
+    cmd = ProgramCommand(node, "scha_control")
     cmd.answer(["-O", "CHECK_GIVEOVER", "-G", "MS-RG", "-R", "mail-rs"], status=16)
     cmd.answer(["-O", "GIVEOVER", "-G", "MS-RG", "-R", "mail-rs"], status=0)
     assert commands.control("check_giveover", "MS-RG", "mail-rs") == SchaError.CHECKS
@@ -166,12 +166,12 @@ def test_control_returns_the_verdict(node: Path) -> None:
 
 
 def test_control_timeout_is_a_verdict_too(node: Path) -> None:
-    FakeCommand(node, "scha_control").answer(None, sleep=30)
+    ProgramCommand(node, "scha_control").answer(None, sleep=30)
     assert commands.control("RESTART", "MS-RG", "mail-rs", timeout=0.5) == SchaError.TIMEOUT
 
 
 def test_set_status(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_setstatus").answer(None)
+    cmd = ProgramCommand(node, "scha_resource_setstatus").answer(None)
     commands.set_status("mail-rs", "MS-RG", "DEGRADED", "Service is\nslow")
     commands.set_status("mail-rs", "MS-RG", "OK")
     assert cmd.argvs() == [
@@ -183,7 +183,7 @@ def test_set_status(node: Path) -> None:
 
 
 def test_set_status_failure_raises(node: Path) -> None:
-    FakeCommand(node, "scha_resource_setstatus").answer(None, status=14)
+    ProgramCommand(node, "scha_resource_setstatus").answer(None, status=14)
     with pytest.raises(FrameworkError, match="SCHA_ERR_RSRC"):
         commands.set_status("mail-rs", "MS-RG", "OK")
 
@@ -194,7 +194,7 @@ SVC = "MS-RG,mail-rs,0.svc"
 
 
 def test_pmf_start_builds_the_pmfadm_command(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(None)
+    cmd = ProgramCommand(node, "pmfadm").answer(None)
     Pmf().start(SVC, ["/opt/mars/SUNWmsgsr/sbin/start-msg", "ha"], retries=2,
                 period_minutes=6, child_level=1, env={"LANG": "C"})
     assert cmd.argvs() == [[
@@ -204,7 +204,7 @@ def test_pmf_start_builds_the_pmfadm_command(node: Path) -> None:
 
 
 def test_pmf_start_defaults_and_checks(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(None)
+    cmd = ProgramCommand(node, "pmfadm").answer(None)
     Pmf().start("MS-RG,mail-rs,0.mon", ["/opt/SUNWscims/bin/ims_probe", "-R", "mail-rs"],
                 retries=-1, period_minutes=-1, env={"TZ": "Europe/Berlin"})
     assert cmd.argvs() == [[
@@ -218,19 +218,19 @@ def test_pmf_start_defaults_and_checks(node: Path) -> None:
 
 
 def test_pmf_start_failure(node: Path) -> None:
-    FakeCommand(node, "pmfadm").answer(None, status=1, stderr="pmfadm: tag already exists\n")
+    ProgramCommand(node, "pmfadm").answer(None, status=1, stderr="pmfadm: tag already exists\n")
     with pytest.raises(FrameworkError, match="tag already exists"):
         Pmf().start(SVC, ["/bin/true"])
 
 
 def test_pmf_stop_of_a_stopped_tag_succeeds(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=1)
+    cmd = ProgramCommand(node, "pmfadm").answer(["-q", SVC], status=1)
     Pmf().stop(SVC, "TERM", wait=10)
     assert cmd.argvs() == [["-q", SVC]]
 
 
 def test_pmf_stop_and_kill_of_a_running_tag(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=0).answer(None)
+    cmd = ProgramCommand(node, "pmfadm").answer(["-q", SVC], status=0).answer(None)
     Pmf().stop(SVC, "SIGTERM", wait=10)
     Pmf().kill(SVC, 9)
     assert cmd.argvs() == [["-q", SVC], ["-s", SVC, "-w", "10", "TERM"],
@@ -238,7 +238,7 @@ def test_pmf_stop_and_kill_of_a_running_tag(node: Path) -> None:
 
 
 def test_pmf_stop_failure_with_tag_still_there_raises(node: Path) -> None:
-    FakeCommand(node, "pmfadm").answer(["-q", SVC]).answer(
+    ProgramCommand(node, "pmfadm").answer(["-q", SVC]).answer(
         None, status=21, stderr="pmfadm: timed out waiting\n")
     with pytest.raises(FrameworkError, match="SCHA_ERR_TIMEOUT"):
         Pmf().stop(SVC, "TERM", wait=1)
@@ -246,7 +246,7 @@ def test_pmf_stop_failure_with_tag_still_there_raises(node: Path) -> None:
 
 def test_pmf_query_and_listing(node: Path) -> None:
     listing = f"STATUS {SVC}\n\towner: root\n\tretry count: 0\n\tpids: 1201 1202\n"
-    FakeCommand(node, "pmfadm").answer(["-q", SVC]).answer(["-l", SVC], listing).answer(
+    ProgramCommand(node, "pmfadm").answer(["-q", SVC]).answer(["-l", SVC], listing).answer(
         None, status=1)
     pmf = Pmf()
     assert pmf.is_running(SVC)
@@ -263,7 +263,7 @@ def test_signal_names() -> None:
 
 
 def test_hatimerun(node: Path) -> None:
-    cmd = FakeCommand(node, "hatimerun")
+    cmd = ProgramCommand(node, "hatimerun")
     cmd.answer(["-t", "60", "/opt/SUNWscims/bin/ims_svc_stop", "-R", "mail-rs"], status=0)
     cmd.answer(["-t", "5", "-k", "KILL", "/bin/sleep", "100"], status=99)
     assert commands.hatimerun(60, ["/opt/SUNWscims/bin/ims_svc_stop", "-R", "mail-rs"]) == (
@@ -277,7 +277,7 @@ def test_hatimerun(node: Path) -> None:
 
 
 def test_a_method_asks_each_question_once(node: Path) -> None:
-    get = FakeCommand(node, "scha_resource_get")
+    get = ProgramCommand(node, "scha_resource_get")
     get.answer(["-O", "Type", "-R", "mail-rs", "-G", "MS-RG"], "SUNW.ims:6.3\n")
     get.answer(["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG", "IMS_serverroot"],
                "STRING\n/opt/SUNWmsgsr\n")
@@ -292,7 +292,7 @@ def test_a_method_asks_each_question_once(node: Path) -> None:
 
 
 def test_outside_a_method_every_question_is_asked_afresh(node: Path) -> None:
-    get = FakeCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
+    get = ProgramCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
     with commands.remembered_answers():
         commands.cluster_get("Nodename_local")
     commands.cluster_get("Nodename_local")
@@ -301,9 +301,9 @@ def test_outside_a_method_every_question_is_asked_afresh(node: Path) -> None:
 
 
 def test_an_error_answer_is_remembered_a_timeout_is_not(node: Path) -> None:
-    FakeCommand(node, "scha_resourcegroup_get").answer(None, status=14,
+    ProgramCommand(node, "scha_resourcegroup_get").answer(None, status=14,
                                                        stderr="no such group\n")
-    late = FakeCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
+    late = ProgramCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
     with commands.remembered_answers():
         for _ in range(2):
             with pytest.raises(FrameworkError, match="SCHA_ERR_RSRC"):
@@ -311,15 +311,15 @@ def test_an_error_answer_is_remembered_a_timeout_is_not(node: Path) -> None:
             with pytest.raises(FrameworkError) as caught:
                 commands.cluster_get("Clustername", timeout=0.3)
             assert caught.value.timed_out
-    assert len(FakeCommand(node, "scha_resourcegroup_get").argvs()) == 1
+    assert len(ProgramCommand(node, "scha_resourcegroup_get").argvs()) == 1
     assert len(late.argvs()) == 2
 
 
 def test_setting_the_status_forgets_the_status_only(node: Path) -> None:
-    get = FakeCommand(node, "scha_resource_get")
+    get = ProgramCommand(node, "scha_resource_get")
     get.answer(["-O", "Status", "-R", "mail-rs", "-G", "MS-RG"], "OK\nService is online.\n")
     get.answer(["-O", "Retry_count", "-R", "mail-rs", "-G", "MS-RG"], "2\n")
-    FakeCommand(node, "scha_resource_setstatus").answer(None)
+    ProgramCommand(node, "scha_resource_setstatus").answer(None)
     with commands.remembered_answers():
         commands.status("mail-rs", "MS-RG")
         commands.resource_get("Retry_count", "mail-rs", "MS-RG")
@@ -331,7 +331,7 @@ def test_setting_the_status_forgets_the_status_only(node: Path) -> None:
 
 def test_a_reconfiguring_cluster_is_asked_again(node: Path) -> None:
     """SCHA_ERR_RECONF means "not now": the next time, the cluster may answer."""
-    get = FakeCommand(node, "scha_resourcegroup_get").answer(None, status=5)
+    get = ProgramCommand(node, "scha_resourcegroup_get").answer(None, status=5)
     with commands.remembered_answers():
         for _ in range(2):
             with pytest.raises(FrameworkError, match="SCHA_ERR_RECONF"):
