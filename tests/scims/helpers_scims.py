@@ -29,6 +29,7 @@ import socket
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -378,3 +379,16 @@ class FakeCluster:
         if optag == "All_resourcegroups":
             return self._reply("scha_cluster_get", optag, list(self.groups))
         return self._reply("scha_cluster_get", optag, self.cluster[optag])
+
+
+@dataclass
+class MonitorContext:
+    """What the fault monitor uses of a MethodContext: the log, the names, Status (recorded)."""
+
+    log: Any
+    resource: str = "mail-rs"
+    group: str = "MAIL-RG"
+    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
+
+    def set_status(self, status: str, message: Optional[str]) -> None:
+        self.statuses.append((status, message))

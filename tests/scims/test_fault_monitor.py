@@ -9,12 +9,12 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
-from helpers_scims import RecordingTransport, make_node_root, on_node
+from helpers_scims import MonitorContext, RecordingTransport, make_node_root, on_node
 
 from scims import fault_monitor
 from scims.cluster.commands import Reply
@@ -26,19 +26,6 @@ from scims.messaging.probes import ProbeResult, Target, probe
 
 IMAP = Target("imap", "imap", "127.0.1.155", 143)
 SMTP = Target("smtp", "smtp", "127.0.1.155", 25)
-
-
-@dataclass
-class FakeContext:
-    """What the monitor uses of a MethodContext: the log, the names, Status."""
-
-    log: AgentLog
-    resource: str = "mail-rs"
-    group: str = "MAIL-RG"
-    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
-
-    def set_status(self, status: str, message: Optional[str]) -> None:
-        self.statuses.append((status, message))
 
 
 class FakeCluster:
@@ -119,7 +106,7 @@ class Clock:
 @dataclass
 class Rig:
     monitor: FaultMonitor
-    ctx: FakeContext
+    ctx: MonitorContext
     cluster: FakeCluster
     instance: FakeInstance
     clock: Clock
@@ -147,7 +134,7 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
         autorestart: bool = False, probe_timeout: int = 30,
         **verdicts: SchaError) -> Rig:
     recorder = RecordingTransport()
-    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+    ctx = MonitorContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
                                transport=recorder, facility="daemon"))
     cluster = FakeCluster(restarts, **verdicts)
     instance = FakeInstance()
@@ -408,7 +395,7 @@ def test_a_monitor_without_installation_sets_faulted_and_logs_one_line(
         raise failure
 
     monkeypatch.setattr(FaultMonitor, "for_resource", classmethod(cannot_inspect))
-    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+    ctx = MonitorContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
                                transport=RecordingTransport(), facility="daemon"))
     with pytest.raises(AgentError):
         fault_monitor.run_probe(ctx)  # type: ignore[arg-type]

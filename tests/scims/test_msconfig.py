@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mssim.install import job_controller_cnf
 from scims import trust
 from scims.msconfig.config import MessagingConfig, MsConfigError, ServiceEndpoint
 
@@ -92,41 +93,8 @@ STACKSIZE=2048000
 DISPATCHER_AFTER_HA = DISPATCHER_BEFORE_HA.replace(
     "!INTERFACE_ADDRESS=", f"INTERFACE_ADDRESS={LOGICAL_IP}")
 
-JOB_CONTROLLER_BEFORE_HA = """\
-!MTA Job Controller configuration file
-!
-!Global defaults
-tcp_port=27442
-secret=never mind
-slave_command=NULL
-max_life_age=3600
-!
-!Pool definitions
-!
-[POOL=DEFAULT]
-job_limit=10
-!
-[POOL=LOCAL_POOL]
-job_limit=10
-!
-[POOL=IMS_POOL]
-job_limit=1
-!
-[POOL=SMTP_POOL]
-job_limit=1
-!
-!Channel definitions
-!
-[CHANNEL=l]
-master_command=msg-svr-base/lib/l_master
-!
-[CHANNEL=ims-ms]
-master_command=msg-svr-base/lib/ims_master
-!
-[CHANNEL=tcp_*]
-anon_host=0
-master_command=msg-svr-base/lib/tcp_smtp_client
-"""
+JOB_CONTROLLER_BEFORE_HA = job_controller_cnf({"job_controller": 27442})
+"""The file as configure writes it (the stand-in installation writes the same)."""
 
 JOB_CONTROLLER_AFTER_HA = JOB_CONTROLLER_BEFORE_HA.replace(
     "max_life_age=3600\n", f"max_life_age=3600\nINTERFACE_ADDRESS={LOGICAL_IP}\n")

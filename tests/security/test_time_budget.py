@@ -10,12 +10,11 @@ import inspect
 import os
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport, server_root
+from helpers_scims import FakeCommand, MonitorContext, RecordingTransport, server_root
 from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
 from scims import service_control
@@ -117,17 +116,6 @@ def _alive(pid: int) -> bool:
 IMAP = Target("imap", "imap", "127.0.1.155", 143)
 
 
-@dataclass
-class FakeContext:
-    log: AgentLog
-    resource: str = "mail-rs"
-    group: str = "MAIL-RG"
-    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
-
-    def set_status(self, status: str, message: Optional[str]) -> None:
-        self.statuses.append((status, message))
-
-
 class BrokenCountCluster:
     """scha_control works; Num_resource_restarts cannot be read."""
 
@@ -177,7 +165,7 @@ def refused(target: Target, timeout: float) -> ProbeResult:
 
 def monitor(cluster: object, targets: list[Target], clock: Clock, *, autorestart: bool,
             node: Path) -> FaultMonitor:
-    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+    ctx = MonitorContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
                                transport=RecordingTransport(), facility="daemon"))
     settings = Settings(thorough_probe_interval=10, probe_timeout=30, retry_count=2,
                         retry_interval=600, failover_mode="SOFT")
