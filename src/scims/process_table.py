@@ -72,7 +72,7 @@ def cmdline(pid: int) -> list[str]:
     a kernel thread or a zombie."""
     if not LINUX_PROCFS:
         return list(_psutil_call(pid, "cmdline"))
-    return _split_cmdline(_read(pid, "cmdline"))
+    return split_cmdline(_read(pid, "cmdline"))
 
 
 def cmdline_naming(pid: int, words: tuple[bytes, ...]) -> Optional[list[str]]:
@@ -85,10 +85,12 @@ def cmdline_naming(pid: int, words: tuple[bytes, ...]) -> Optional[list[str]]:
     raw = _read(pid, "cmdline")
     if not any(w in raw for w in words):
         return None
-    return _split_cmdline(raw)
+    return split_cmdline(raw)
 
 
-def _split_cmdline(raw: bytes) -> list[str]:
+def split_cmdline(raw: bytes) -> list[str]:
+    """The argv in the bytes of /proc/<pid>/cmdline, as psutil reads them (the stand-in's
+    process listing uses it too, so both sides read a command line alike)."""
     data = raw.decode("utf-8", "surrogateescape")
     if not data:
         return []
