@@ -159,15 +159,22 @@ def _expect(line: str, prefix: str, what: str) -> None:
         raise _ProbeFailure(PARTIAL_FAILURE, f"answered {shown!r} to {what}")
 
 
+def _final_line(conv: _Conversation, waiting_for: str, more: str) -> str:
+    """The last line of a reply whose other lines start with `more` (SMTP's `250-`
+    continuations, IMAP's untagged `*` responses)."""
+    line = conv.readline(waiting_for)
+    while line.startswith(more):
+        line = conv.readline(waiting_for)
+    return line
+
+
 def _goodbye(conv: _Conversation, command: str, prefix: str) -> None:
     """Say goodbye; a server that answers it wrongly or hangs up is still serving, so that
     failure scores low, but one that stops answering is hung and stays a complete failure."""
+    verb = command.rsplit(maxsplit=1)[-1]
     try:
         conv.send(command)
-        line = conv.readline(f"the reply to {command.rsplit(maxsplit=1)[-1]}")
-        while line.startswith("*"):
-            line = conv.readline(f"the reply to {command.rsplit(maxsplit=1)[-1]}")
-        _expect(line, prefix, command.rsplit(maxsplit=1)[-1])
+        _expect(_final_line(conv, f"the reply to {verb}", "*"), prefix, verb)
     except _ProbeFailure as failure:
         if failure.score >= COMPLETE_FAILURE:
             raise
@@ -175,25 +182,16 @@ def _goodbye(conv: _Conversation, command: str, prefix: str) -> None:
 
 
 def _smtp(conv: _Conversation) -> None:
-    line = conv.readline("the greeting")
-    while line.startswith("220-"):
-        line = conv.readline("the greeting")
-    _expect(line, "220", "the connection")
+    _expect(_final_line(conv, "the greeting", "220-"), "220", "the connection")
     conv.send(f"EHLO {socket.gethostname() or 'localhost'}")
-    line = conv.readline("the reply to EHLO")
-    while line.startswith("250-"):
-        line = conv.readline("the reply to EHLO")
-    _expect(line, "250", "EHLO")
+    _expect(_final_line(conv, "the reply to EHLO", "250-"), "250", "EHLO")
     _goodbye(conv, "QUIT", "221")
 
 
 def _imap(conv: _Conversation) -> None:
     _expect(conv.readline("the greeting"), "* OK", "the connection")
     conv.send("p1 CAPABILITY")
-    line = conv.readline("the reply to CAPABILITY")
-    while line.startswith("*"):
-        line = conv.readline("the reply to CAPABILITY")
-    _expect(line, "p1 OK", "CAPABILITY")
+    _expect(_final_line(conv, "the reply to CAPABILITY", "*"), "p1 OK", "CAPABILITY")
     _goodbye(conv, "p2 LOGOUT", "p2 OK")
 
 
