@@ -392,3 +392,40 @@ class MonitorContext:
 
     def set_status(self, status: str, message: Optional[str]) -> None:
         self.statuses.append((status, message))
+
+
+METHOD_ARGS = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
+"""How the RGM names the resource of these tests on a method's command line."""
+
+
+class StoredProperties:
+    """A resource's stored properties answered in process (`PropertyQueries`): system
+    properties by lower-case name, extension properties as STRING."""
+
+    def __init__(self, props: dict[str, object]) -> None:
+        self.props = props
+
+    def resource_get(self, optag: str, r: str, g: Optional[str] = None, *extra: str,
+                     timeout: float = 0) -> Any:
+        from scims.cluster.commands import Reply
+
+        return Reply("scha_resource_get", optag, (str(self.props[optag.lower()]),))
+
+    def extension(self, r: str, g: str, name: str, timeout: float = 0) -> tuple[str, Any]:
+        return "STRING", self.props[name]
+
+
+def method_context(method: str, props: dict[str, object],
+                   args: Optional[list[str]] = None) -> tuple[Any, RecordingTransport]:
+    """The MethodContext of `method` called with `args` (METHOD_ARGS), its properties
+    `props` (StoredProperties), its log recorded: (context, recorder)."""
+    from scims.cluster.invocation import PropertyView, parse
+    from scims.log.syslog import AgentLog
+    from scims.method_runtime import MethodContext
+
+    inv = parse(METHOD_ARGS if args is None else args)
+    recorder = RecordingTransport()
+    ctx = MethodContext(method, inv, AgentLog(inv.resource_type, inv.group, inv.resource,
+                                              method, transport=recorder, facility="daemon"))
+    ctx.props = PropertyView(inv, StoredProperties(props))  # type: ignore[arg-type]
+    return ctx, recorder

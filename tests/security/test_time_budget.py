@@ -14,40 +14,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, MonitorContext, RecordingTransport, server_root
+from helpers_scims import (
+    FakeCommand,
+    MonitorContext,
+    RecordingTransport,
+    method_context,
+    server_root,
+)
 from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
 from scims import service_control
 from scims.cluster import commands
-from scims.cluster.invocation import PropertyView, parse
 from scims.cluster.scha_errors import SchaError
 from scims.errors import FrameworkError
 from scims.fault_monitor import GRACE_LIMIT, GRACE_POLL, FaultMonitor, Settings
 from scims.log.syslog import AgentLog
 from scims.messaging.probes import ProbeResult, Target
 from scims.messaging.processes import MessagingInstance
-from scims.method_runtime import MethodContext
 
-NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
 
 
-def stop_context(props: dict[str, object]) -> tuple[MethodContext, RecordingTransport]:
-    inv = parse(NAMES)
-    recorder = RecordingTransport()
-    ctx = MethodContext("ims_svc_stop", inv, AgentLog(
-        inv.resource_type, inv.group, inv.resource, "ims_svc_stop", transport=recorder,
-        facility="daemon"))
-
-    class Stored:
-        def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
-            return commands.Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
-
-        def extension(self, r: str, g: str, name: str) -> tuple[str, object]:
-            return "STRING", props[name]
-
-    ctx.props = PropertyView(inv, Stored())
-    return ctx, recorder
 
 
 def test_stop_with_a_hanging_pmfadm_still_stops_messaging_server(node: Path) -> None:
@@ -63,7 +50,8 @@ def test_stop_with_a_hanging_pmfadm_still_stops_messaging_server(node: Path) -> 
         assert MessagingInstance(str(base), None, RUNTIME_UID).watcher() is not None
         calls = fake_pmfadm(node, hang="-q -s")
         hatimerun = FakeCommand(node, "hatimerun").answer(None)
-        ctx, recorder = stop_context({"stop_timeout": 20, "IMS_serverroot": server_root(node)})
+        ctx, recorder = method_context(
+        "ims_svc_stop", {"stop_timeout": 20, "IMS_serverroot": server_root(node)})
         try:
             status = service_control.stop(ctx)
         except FrameworkError as exc:
