@@ -429,3 +429,16 @@ def method_context(method: str, props: dict[str, object],
                                               method, transport=recorder, facility="daemon"))
     ctx.props = PropertyView(inv, StoredProperties(props))  # type: ignore[arg-type]
     return ctx, recorder
+
+
+class ManualClock:
+    """A monotonic clock that moves only when slept on: the fault monitor's time, in tests."""
+
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
-from helpers_scims import MonitorContext, RecordingTransport, make_node_root, on_node
+from helpers_scims import ManualClock, MonitorContext, RecordingTransport, make_node_root, on_node
 
 from scims import fault_monitor
 from scims.cluster.commands import Reply
@@ -92,24 +92,13 @@ class Script:
         return ProbeResult(target, score, text, 0.01)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @dataclass
 class Rig:
     monitor: FaultMonitor
     ctx: MonitorContext
     cluster: FakeCluster
     instance: FakeInstance
-    clock: Clock
+    clock: ManualClock
     recorder: RecordingTransport
 
     def cycle(self, times: int = 1) -> None:
@@ -138,7 +127,7 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
                                transport=recorder, facility="daemon"))
     cluster = FakeCluster(restarts, **verdicts)
     instance = FakeInstance()
-    clock = Clock()
+    clock = ManualClock()
     settings = Settings(thorough_probe_interval=10, probe_timeout=probe_timeout,
                         retry_count=2, retry_interval=600, failover_mode=failover_mode)
     monitor = FaultMonitor(ctx, settings, instance,  # type: ignore[arg-type]

@@ -8,10 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, method_context, server_root
-from security_support import RUNTIME_UID, fake_pmfadm
+from security_support import RUNTIME_UID, stop_on_node
 
-from scims import service_control
 from scims.errors import AgentError
 from scims.log import messages
 from scims.messaging import installation
@@ -65,11 +63,8 @@ def test_stop_does_not_run_a_stop_msg_handed_to_the_runtime_user(node: Path) -> 
     stop_msg = node / "opt" / "SUNWmsgsr" / "sbin" / "stop-msg"
     stop_msg.write_text("#!/bin/sh\ntouch /tmp/owned-by-mailsrv\n")
     os.chown(stop_msg, RUNTIME_UID, -1)
-    fake_pmfadm(node)
-    hatimerun = FakeCommand(node, "hatimerun").answer(None)
-    ctx, recorder = method_context("ims_svc_stop", {"stop_timeout": 60,
-                                             "IMS_serverroot": server_root(node)})
-    assert service_control.stop(ctx) == 0
+    status, recorder, hatimerun = stop_on_node(node)
+    assert status == 0
     assert not any(str(stop_msg) in " ".join(argv) for argv in hatimerun.argvs()), \
         "root ran the runtime user's stop-msg"
     refusals = [r.text for r in recorder.records

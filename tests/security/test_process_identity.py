@@ -12,10 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, method_context, server_root
-from security_support import OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
+from helpers_scims import method_context, server_root
+from security_support import (
+    OTHER_UID,
+    RUNTIME_UID,
+    SYSTEM_PYTHON,
+    as_user,
+    stop_on_node,
+)
 
-from scims import service_control
 from scims.log import messages
 from scims.messaging.processes import MessagingInstance
 
@@ -83,11 +88,7 @@ def test_stop_spares_roots_editor_in_the_configuration_directory(node: Path, sta
                    executable="/usr/bin/tail", stdout=subprocess.DEVNULL)
     settle()
     assert editor.poll() is None
-    fake_pmfadm(node)
-    FakeCommand(node, "hatimerun").answer(None)
-    ctx, _recorder = method_context(
-        "ims_svc_stop", {"stop_timeout": 60, "IMS_serverroot": server_root(node)})
-    assert service_control.stop(ctx) == 0
+    assert stop_on_node(node)[0] == 0
     time.sleep(0.3)
     assert editor.poll() is None, "Stop killed root's editor"
 
@@ -103,11 +104,8 @@ def test_msg_conf_naming_another_account_does_not_make_stop_kill_it(node: Path,
     victim = spawn(started, [SYSTEM_PYTHON, "-c", SLEEPER], cwd=str(config),
                    preexec_fn=as_user(OTHER_UID))
     settle()
-    fake_pmfadm(node)
-    FakeCommand(node, "hatimerun").answer(None)
-    ctx, recorder = method_context(
-        "ims_svc_stop", {"stop_timeout": 60, "IMS_serverroot": server_root(node)})
-    assert service_control.stop(ctx) == 0
+    status, recorder, _ = stop_on_node(node)
+    assert status == 0
     time.sleep(0.3)
     assert victim.poll() is None, "Stop killed a process of another account"
     held = [r for r in recorder.records if r.message is messages.STORAGE_HELD]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from helpers_scims import (
     FakeCommand,
+    ManualClock,
     MonitorContext,
     RecordingTransport,
     method_context,
@@ -136,22 +137,11 @@ class FakeInstance:
         return [FakeProcess(100)]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def refused(target: Target, timeout: float) -> ProbeResult:
     return ProbeResult(target, 100, f"{target.label} refused the connection", 0.01)
 
 
-def monitor(cluster: object, targets: list[Target], clock: Clock, *, autorestart: bool,
+def monitor(cluster: object, targets: list[Target], clock: ManualClock, *, autorestart: bool,
             node: Path) -> FaultMonitor:
     ctx = MonitorContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
                                transport=RecordingTransport(), facility="daemon"))
@@ -174,7 +164,7 @@ def test_a_failed_restart_count_is_not_zero(node: Path) -> None:
     watcher was killed again and again, and the group never failed over. Each restart
     replaces the monitor process, so each generation here is a new FaultMonitor."""
     cluster = BrokenCountCluster()
-    clock = Clock()
+    clock = ManualClock()
     for _generation in range(4):
         monitor(cluster, [IMAP], clock, autorestart=False, node=node).probe_cycle()
         clock.now += 30
@@ -190,7 +180,7 @@ def test_seven_failing_services_share_one_grace(node: Path) -> None:
     cluster = BrokenCountCluster()
     cluster.resource_get = lambda *a: commands.Reply(  # type: ignore[method-assign]
         "scha_resource_get", "Num_resource_restarts", ("0",))
-    clock = Clock()
+    clock = ManualClock()
     fm = monitor(cluster, targets, clock, autorestart=True, node=node)
     began = clock.now
     fm.probe_cycle()
