@@ -38,8 +38,8 @@ REFERENCE_FLOOR_MS = 9.0
 third from hour to hour, so the figures are also shown scaled to it."""
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C"}
 RUN_TIME = {
-    "ims_svc_start": ["scims.service_probes", "scims.neighbours"],
-    "ims_monitor_check": ["scims.installation", "scims.neighbours"],
+    "ims_svc_start": ["scims.messaging.probes", "scims.neighbours"],
+    "ims_monitor_check": ["scims.messaging.installation", "scims.neighbours"],
     "ims_svc_validate": ["scims.neighbours"],
     "ims_probe": ["scims.neighbours"],
 }

@@ -37,7 +37,7 @@ from pathlib import Path
 import standin
 from bench_trust import RUNTIME_UID, SERVICES, become_runtime_user, installation
 
-from scims.messaging_processes import MessagingInstance
+from scims.messaging.processes import MessagingInstance
 
 ROUNDS = 30
 UNRELATED = 1000

@@ -7,7 +7,7 @@
    per probe cycle (window / Thorough_probe_interval cycles; the watcher check every 0.5 s
    between cycles is included) and per second, and its resident memory (RSS, USS).
 
-2. Probe cycle: scims.service_probes.probe_all against 1..8 small POP3 servers on loopback,
+2. Probe cycle: scims.messaging.probes.probe_all against 1..8 small POP3 servers on loopback,
    each greeting after its own delay (0.05, 0.1 or 0.2 s). The cycle should last about as
    long as its slowest probe, not the sum of all: both are printed beside it.
 
@@ -25,7 +25,7 @@ import time
 import psutil
 import standin
 
-from scims.service_probes import Target, probe_all
+from scims.messaging.probes import Target, probe_all
 
 INTERVAL = standin.PROBE_INTERVAL
 PROBE_TIMEOUT = standin.PROBE_TIMEOUT

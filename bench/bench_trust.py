@@ -36,9 +36,9 @@ from pathlib import Path
 import standin
 
 from scims import trust
-from scims.cformat import printable
-from scims.installation import START_MSG, STOP_MSG, check_command
-from scims.messaging_processes import MessagingInstance
+from scims.log.cformat import printable
+from scims.messaging.installation import START_MSG, STOP_MSG, check_command
+from scims.messaging.processes import MessagingInstance
 
 ROUNDS = 300
 RUNTIME_UID = 20001

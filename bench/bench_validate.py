@@ -4,7 +4,7 @@ Builds the two-node stand-in cluster with Messaging Server online (the guide's g
 procedure) and runs Validate as the RGM would, in the RGM's environment, with the shipped
 library of the node (/opt/SUNWscims/lib) and, for comparison, with the library of BASELINE
 (`git archive`, skipped when git or the commit is not at hand). Each run wraps the library's
-one door to the cluster (`scims.framework.run`), so every program it starts is counted, and
+one door to the cluster (`scims.cluster.commands.run`), so every program it starts is counted, and
 is timed (wall, and the CPU of the method with the programs it reaped, as bench_methods
 measures it):
 
@@ -38,13 +38,13 @@ BASELINE = "cea6ea0"
 DRIVER = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from scims import framework
+from scims.cluster import commands
 calls = []
-real = framework.run
+real = commands.run
 def counted(command, args, *rest, **options):
     calls.append([command, *args])
     return real(command, args, *rest, **options)
-framework.run = counted
+commands.run = counted
 from scims.method_runtime import run_method
 from scims.validation import validate
 status = run_method("ims_svc_validate", validate, sys.argv[2:], validate=True)

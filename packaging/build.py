@@ -3,7 +3,7 @@
     .venv/bin/python packaging/build.py [--out build] [--dist dist] [--no-dist]
 
 build/man/SUNW.ims.5          man page, generated from rtr/SUNW.ims
-build/doc/                    messages guide (Markdown, troff), from scims.messages; the
+build/doc/                    messages guide (Markdown, troff), from scims.log.messages; the
                               troff page ships as /opt/SUNWscims/man/man5/SUNWscims-messages.5
 build/pkg/prototype           prototype(4), generated from the tree
 build/pkg/SUNWscims/          directory-format package (pkgadd -d build/pkg SUNWscims)

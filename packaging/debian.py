@@ -5,11 +5,11 @@
 What a Linux administrator expects of an OCF agent: `apt install ./scims-ocf_<v>_all.deb`
 puts the agent where Pacemaker looks (/usr/lib/ocf/resource.d/sunw/ims), its man page in
 man7 beside the resource-agents ones, and pulls Python and psutil from Debian. The library
-is the repository's src/scims, as the SUNW.ims methods use it; the meta-data is made at run
-time from the RTR file shipped beside it.
+is the part of the repository's src/scims the agent imports (`shipped.closure`); the
+meta-data is made at run time from the RTR file shipped beside it.
 
     /usr/lib/scims/ocf/ims                  the launcher
-    /usr/lib/scims/lib/scims/*.py           the library
+    /usr/lib/scims/lib/scims/               the library, as far as the agent imports it
     /usr/lib/scims/rtr/SUNW.ims             the resource type registration file
     /usr/lib/ocf/resource.d/sunw/ims        -> ../../../scims/ocf/ims
     /usr/share/man/man7/ocf_sunw_ims.7.gz   the man page
@@ -38,6 +38,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(REPO / "src"))
 
 import ocf_manpage  # noqa: E402
+import shipped  # noqa: E402
 
 PACKAGE = "scims-ocf"
 AGENT_LINK = "usr/lib/ocf/resource.d/sunw/ims"
@@ -63,8 +64,11 @@ def stage(root: Path) -> None:
     lib = root / LIBDIR
     (lib / "ocf").mkdir(parents=True)
     shutil.copy2(REPO / "ocf" / "ims", lib / "ocf" / "ims")
-    shutil.copytree(REPO / "src" / "scims", lib / "lib" / "scims",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    library = REPO / "src" / "scims"
+    for path in sorted(shipped.closure([REPO / "ocf" / "ims"], library)):
+        target = lib / "lib" / "scims" / path.relative_to(library)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
     (lib / "rtr").mkdir()
     shutil.copy2(REPO / "rtr" / "SUNW.ims", lib / "rtr" / "SUNW.ims")
     link = root / AGENT_LINK

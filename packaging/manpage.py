@@ -12,7 +12,7 @@ import re
 import time
 from pathlib import Path
 
-from scims.rtr import parse_file
+from scims.cluster.rtr import parse_file
 
 TEMPLATE = Path(__file__).with_name("SUNW.ims.5.in")
 

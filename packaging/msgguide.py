@@ -1,4 +1,4 @@
-"""Generate the SUNWscims messages guide from the message catalogue (scims.messages).
+"""Generate the SUNWscims messages guide from the message catalogue (scims.log.messages).
 
 Laid out as Sun's *Sun Cluster Error Messages Guide* lays out its entries: ordered by message
 ID, each entry the ID and the message text, then a Description (the cause) and a Solution
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from manpage import escape
 
-from scims.messages import all_messages
+from scims.log.messages import all_messages
 
 TITLE = "SUNWscims Messages Guide"
 INTRO = (

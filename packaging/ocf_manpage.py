@@ -12,7 +12,7 @@ from pathlib import Path
 from manpage import escape
 
 from scims import ocf_metadata
-from scims.rtr import parse_file
+from scims.cluster.rtr import parse_file
 
 TEMPLATE = Path(__file__).with_name("ocf_sunw_ims.7.in")
 PAGE = "ocf_sunw_ims.7"

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import shipped
 import svr4
 
 PKG = "SUNWscims"
@@ -71,20 +72,28 @@ def prototype_entries(src: Sources, man_pages: list[Path]) -> list[svr4.Prototyp
             if path.is_file() and not path.name.startswith("."):
                 entries.append(f("v", f"{base}/bin/{path.name}", path, EXEC_MODE))
     entries.append(f("f", f"{base}/etc/SUNW.ims", src.rtr, DATA_MODE))
-    for path in sorted(src.library.rglob("*")):
-        rel = path.relative_to(src.library)
-        if "__pycache__" in rel.parts or any(p.startswith(".") for p in rel.parts):
-            continue
-        if path.is_dir():
+    for rel in library_paths(src):
+        if rel.suffix == ".py":
+            entries.append(f("f", f"{base}/lib/scims/{rel.as_posix()}", src.library / rel,
+                             DATA_MODE))
+        else:
             entries.append(d(f"{base}/lib/scims/{rel.as_posix()}"))
-        elif path.suffix == ".py":
-            entries.append(f("f", f"{base}/lib/scims/{rel.as_posix()}", path, DATA_MODE))
     sections = sorted({page.suffix.lstrip(".") for page in man_pages})
     entries += [d(f"{base}/man/man{section}") for section in sections]
     for page in sorted(man_pages):
         section = page.suffix.lstrip(".")
         entries.append(f("f", f"{base}/man/man{section}/{page.name}", page, DATA_MODE))
     return entries
+
+
+def library_paths(src: Sources) -> list[Path]:
+    """The library as the methods import it (`shipped.closure`): its subpackage directories
+    and module files, relative to the library, parents first."""
+    programs = sorted(p for p in src.methods.iterdir()
+                      if p.is_file() and not p.name.startswith(".")) if src.methods.is_dir() else []
+    files = {path.relative_to(src.library) for path in shipped.closure(programs, src.library)}
+    dirs = {parent for rel in files for parent in rel.parents if parent != Path(".")}
+    return sorted(files | dirs, key=lambda rel: rel.parts)
 
 
 def _source_name(path: Path, repo: Path) -> str:

@@ -1,7 +1,7 @@
 """The framework's error type and the scha_err_t numbers its commands exit with.
 
 Every command of the stand-in exits with a scha_err_t number, as the real scha_* commands
-do (scha_calls(3HA)). The table is owned by `scims.scha_errors` (one table for both sides);
+do (scha_calls(3HA)). The table is owned by `scims.cluster.scha_errors` (one table for both sides);
 the copy below is only used while that module is absent, so the numbers never diverge.
 """
 
@@ -16,9 +16,9 @@ _FALLBACK = {
 
 
 def code(name: str) -> int:
-    """The scha_err_t number of `name` (e.g. "CHECKS"), from scims.scha_errors when present."""
+    """The scha_err_t number of `name` (e.g. "CHECKS"), from scims when present."""
     try:
-        from scims.scha_errors import SchaError  # noqa: PLC0415 - imported late for speed
+        from scims.cluster.scha_errors import SchaError  # noqa: PLC0415 - imported late for speed
 
         return int(SchaError[name])
     except (ImportError, KeyError):

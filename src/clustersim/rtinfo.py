@@ -1,4 +1,4 @@
-"""Registered resource types: the one place that talks to the RTR parser (`scims.rtr`).
+"""Registered resource types: the one place that talks to the RTR parser (`scims.cluster.rtr`).
 
 At registration the RTR file is copied into the cluster directory (as Sun Cluster keeps a
 type's registration in its CCR), parsed, and summarised as a JSON-able dict stored in the
@@ -32,7 +32,7 @@ def find_rtr(layout: ClusterLayout, node: str, name: str) -> Path | None:
 
 def parse(path: Path) -> Any:
     """Parsed ResourceType; an RTR syntax error becomes a refusal naming file:line:col."""
-    from scims import rtr  # noqa: PLC0415 - only rgmd needs the parser
+    from scims.cluster import rtr  # noqa: PLC0415 - only rgmd needs the parser
 
     try:
         return rtr.parse_file(str(path))

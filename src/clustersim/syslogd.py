@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 from clustersim import daemons, procs
 from clustersim.layout import ClusterLayout
-from scims.msgid import msgid
+from scims.log.msgid import msgid
 
 FACILITIES: dict[int, str] = {
     0: "kern", 1: "user", 2: "mail", 3: "daemon", 4: "auth", 5: "syslog", 6: "lpr",

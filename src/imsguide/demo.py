@@ -1,6 +1,6 @@
 """The main job: the administrator's guide, run end to end on a two-node stand-in cluster.
 
-    python -m imsguide.demo [--procedure generic] [--dir DIR] [--keep] [--quiet]
+    python -m scenarios.demo [--procedure generic] [--dir DIR] [--keep] [--quiet]
 
 It builds SUNWscims, creates the cluster (mars, venus), walks the guide's procedure printing
 each command as an administrator types it and what it answered (ending with `scstat -pw`),
@@ -29,7 +29,7 @@ from imsguide import asymmetric, faults, generic, hastorage, proof, symmetric, t
 from imsguide.console import Console
 from imsguide.session import LOGLEVEL, Session, StepFailed, tool
 from imsguide.site import Site
-from scims import messages
+from scims.log import messages
 
 TOP = Path(__file__).resolve().parents[2]
 

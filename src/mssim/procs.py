@@ -21,6 +21,7 @@ from pathlib import Path
 
 from mssim import product
 from mssim.install import Installation
+from scims.process_table import split_cmdline
 
 READY_FD_ENV = "MSSIM_READY_FD"
 """A daemon started with this variable writes one byte to that fd once it serves."""
@@ -38,18 +39,9 @@ def cmdline(pid: int) -> list[str]:
     """
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            text = fh.read().decode("utf-8", "surrogateescape")
+            return split_cmdline(fh.read())
     except OSError:
         return []
-    if not text:
-        return []
-    sep = "\0" if text.endswith("\0") else " "
-    if text.endswith(sep):
-        text = text[:-1]
-    argv = text.split(sep)
-    if sep == "\0" and len(argv) == 1 and " " in text:
-        argv = text.split(" ")
-    return argv
 
 
 def _state(pid: int) -> str | None:

@@ -6,10 +6,10 @@ syslog line, no traceback) and exits with `error.exit_status`. Anything else esc
 
 from __future__ import annotations
 
-from scims import messages
-from scims.cformat import expand
-from scims.messages import Message
-from scims.scha_errors import SchaError, strerror, symbol
+from scims.cluster.scha_errors import SchaError, strerror, symbol
+from scims.log import messages
+from scims.log.cformat import expand
+from scims.log.messages import Message
 
 
 class AgentError(Exception):

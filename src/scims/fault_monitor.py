@@ -6,7 +6,7 @@ Two loops in one:
   left, the watcher crashed: a complete failure, so a restart. If nothing is left,
   Messaging Server shut itself down, which in HA mode is its request to fail over.
 - every Thorough_probe_interval, every enabled service gets a real protocol exchange, all at
-  once, each bounded by Probe_timeout (`service_probes`). The watcher is still checked every
+  once, each bounded by Probe_timeout (`messaging.probes`). The watcher is still checked every
   half second while the probes are in flight, so a slow cycle does not delay that.
 
 A failed probe while the watcher lives and local.autorestart is on is given a short grace:
@@ -29,7 +29,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from scims import framework, installation, messages, trust
+from scims import trust
+from scims.cluster import commands
+from scims.cluster.protocols import RestartRequests
+from scims.cluster.scha_errors import SchaError, strerror
 from scims.errors import AgentError, FrameworkError
 from scims.failure_history import (
     COMPLETE_FAILURE,
@@ -40,12 +43,12 @@ from scims.failure_history import (
     after_rejected_giveover,
     decide,
 )
-from scims.messaging_processes import MessagingInstance, ProcessIdentity
+from scims.log import messages
+from scims.messaging import installation
+from scims.messaging.probes import ProbeResult, Target, probe
+from scims.messaging.processes import MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
-from scims.scha_errors import SchaError, strerror
 from scims.service_control import describe, logical_addresses, service_targets
-from scims.service_probes import COMPLETE_FAILURE as TIMEOUT_SCORE
-from scims.service_probes import ProbeResult, Target, probe
 
 WATCH_INTERVAL = 0.5
 """How often the watcher's life is checked (seconds)."""
@@ -168,7 +171,7 @@ class FaultMonitor:
 
     def __init__(self, ctx: MethodContext, settings: Settings, instance: MessagingInstance,
                  targets: list[Target], *, server_root: str, watch_watcher: bool,
-                 autorestart: bool, cluster: Any = framework, probe_one: Probe = probe,
+                 autorestart: bool, cluster: RestartRequests = commands, probe_one: Probe = probe,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  watch_interval: float = WATCH_INTERVAL,
@@ -318,7 +321,7 @@ class FaultMonitor:
         if not (self.watch_watcher and self.autorestart):
             return results
         graced = {i for i, r in enumerate(results) if not r.ok
-                  and not (r.score >= TIMEOUT_SCORE and "timed out" in r.detail)}
+                  and not r.timed_out}
         if not graced:
             return results
         results = list(results)
@@ -407,7 +410,7 @@ class FaultMonitor:
 
 def run_probe(ctx: MethodContext) -> int:
     try:
-        with framework.remembered_answers():  # its start-up only: the loop asks afresh
+        with commands.remembered_answers():  # its start-up only: the loop asks afresh
             monitor = FaultMonitor.for_resource(ctx)
     except AgentError as exc:
         # Without a readable installation there is nothing to watch; PMF restarts the

@@ -15,13 +15,14 @@ import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
-from scims import framework, invocation, messages, trust
+from scims import RESOURCE_TYPE, trust
+from scims.cluster import commands, invocation
+from scims.cluster.commands import Pmf, TimedRun
+from scims.cluster.invocation import Invocation, PropertyView
+from scims.cluster.protocols import ProcessMonitor
 from scims.errors import AgentError, FrameworkError, UsageError
-from scims.framework import Pmf, TimedRun
-from scims.invocation import Invocation, PropertyView
-from scims.syslog import AgentLog
-
-RESOURCE_TYPE = "SUNW.ims"
+from scims.log import messages
+from scims.log.syslog import AgentLog
 
 
 class MethodContext:
@@ -59,18 +60,18 @@ class MethodContext:
         return self.props.get_int(name)
 
     # --- the framework's services, one seam for another front door (scims.ocf) -------------
-    def process_monitor(self, timeout: Optional[float] = None) -> Pmf:
-        """What runs and contains Messaging Server's process tree: PMF under the RGM, each
-        pmfadm call bounded by `timeout` seconds when given."""
+    def process_monitor(self, timeout: Optional[float] = None) -> ProcessMonitor:
+        """What runs and contains a process tree under a tag, the one place it is made: PMF
+        under the RGM, each pmfadm call bounded by `timeout` seconds when given."""
         return Pmf() if timeout is None else Pmf(timeout=timeout)
 
     def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:
         """Run a program within `timeout` seconds, its process group killed after that."""
-        return framework.hatimerun(timeout, argv)
+        return commands.hatimerun(timeout, argv)
 
     def logical_addresses(self) -> list[str]:
         """The addresses a service that listens on all interfaces is probed on."""
-        from scims import logical_hosts  # noqa: PLC0415 - Start and the monitor only
+        from scims.cluster import logical_hosts  # noqa: PLC0415 - Start and the monitor only
 
         return logical_hosts.logical_host_addresses(
             self.group, self.resource, self.props.get_list("Network_resources_used"))
@@ -78,7 +79,7 @@ class MethodContext:
     def set_status(self, status: str, message: Optional[str]) -> None:
         """Set Status/Status_msg; a failure is logged, never fatal (scstat may lag)."""
         try:
-            framework.set_status(self.resource, self.group, status, message)
+            commands.set_status(self.resource, self.group, status, message)
         except FrameworkError as exc:
             self.log.emit(messages.STATUS_NOT_SET, exc.detail or exc.name)
 
@@ -115,11 +116,11 @@ def _method_deadline(ctx: MethodContext, started: float) -> float:
 
 
 def _answers_for(method: str) -> contextlib.AbstractContextManager[None]:
-    """Each question asked once (framework.remembered_answers) in a method the RGM runs with
+    """Each question asked once (commands.remembered_answers) in a method the RGM runs with
     a timeout, which makes it short-lived; not in the fault monitor, which runs for days and
     remembers only while it starts up."""
     if method in METHOD_TIMEOUTS:
-        return framework.remembered_answers()
+        return commands.remembered_answers()
     return contextlib.nullcontext()
 
 
@@ -140,7 +141,7 @@ def names_given(args: Sequence[str]) -> dict[str, str]:
         value = arg[2:] or (rest.pop(0) if rest else "")
         if option in _NAME_OPTIONS and option not in found:
             try:
-                found[option] = framework.checked_word(value, option)
+                found[option] = commands.checked_word(value, option)
             except ValueError:
                 continue
     return found

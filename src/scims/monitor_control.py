@@ -19,10 +19,11 @@ import os
 import sys
 from typing import Callable, Optional
 
-from scims import messages, trust
+from scims import trust
+from scims.cluster.protocols import ProcessMonitor
 from scims.errors import FrameworkError
-from scims.framework import Pmf
-from scims.messages import Message
+from scims.log import messages
+from scims.log.messages import Message
 from scims.method_runtime import MethodContext
 
 PROBE_PROGRAM = "ims_probe"
@@ -41,7 +42,7 @@ def pmf_restarts(ctx: MethodContext) -> tuple[int, int]:
             max(1, -(-ctx.props.get_int("Retry_interval") // 60)))
 
 
-def _start_probe(ctx: MethodContext, pmf: Pmf) -> None:
+def _start_probe(ctx: MethodContext, pmf: ProcessMonitor) -> None:
     """Start ims_probe under PMF, if root may run it now (trust.check_executable)."""
     program = trust.check_executable(probe_path())
     pmf.start(ctx.mon_tag,
@@ -63,7 +64,7 @@ def _attempt(ctx: MethodContext, action: Callable[[], None], failed: Message,
     return 0
 
 
-def _service_restarts(ctx: MethodContext, pmf: Pmf, *, monitored: bool) -> None:
+def _service_restarts(ctx: MethodContext, pmf: ProcessMonitor, *, monitored: bool) -> None:
     """Who restarts a Messaging Server whose process tree died: the monitor (PMF 0), or PMF."""
     if not pmf.is_running(ctx.svc_tag):
         return
@@ -72,7 +73,7 @@ def _service_restarts(ctx: MethodContext, pmf: Pmf, *, monitored: bool) -> None:
 
 
 def monitor_start(ctx: MethodContext) -> int:
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
 
     def start() -> None:
         if not pmf.is_running(ctx.mon_tag):
@@ -82,14 +83,14 @@ def monitor_start(ctx: MethodContext) -> int:
     return _attempt(ctx, start, messages.MONITOR_START_FAILED, messages.MONITOR_STARTED)
 
 
-def _stop_probe(ctx: MethodContext, pmf: Pmf, running: Optional[bool] = None) -> None:
+def _stop_probe(ctx: MethodContext, pmf: ProcessMonitor, running: Optional[bool] = None) -> None:
     """Kill the monitor's tree; `running=True` when pmfadm -q has just said it runs."""
     wait = max(1, int(STOP_SHARE * ctx.seconds("Monitor_stop_timeout")))
     pmf.stop(ctx.mon_tag, "KILL", wait=wait, running=running)
 
 
 def monitor_stop(ctx: MethodContext) -> int:
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
 
     def stop() -> None:
         _stop_probe(ctx, pmf)
@@ -105,7 +106,8 @@ def monitor_check(ctx: MethodContext) -> int:
 
     Only Monitor_check reads the installation and asks about the storage: Monitor_start,
     Monitor_stop and Update do not import what that takes."""
-    from scims import installation, storage  # noqa: PLC0415
+    from scims.cluster import storage  # noqa: PLC0415
+    from scims.messaging import installation  # noqa: PLC0415
 
     server_root = installation.checked_server_root(ctx.server_root_value())
     view = storage.storage_view(ctx.group, ctx.props.get_list("Resource_dependencies"))
@@ -120,7 +122,7 @@ def monitor_check(ctx: MethodContext) -> int:
 
 def update(ctx: MethodContext) -> int:
     """Restart the fault monitor where it runs; a disabled monitor stays disabled."""
-    pmf = Pmf()
+    pmf = ctx.process_monitor()
     if not pmf.is_running(ctx.mon_tag):
         # Unmonitored: PMF restarts Messaging Server, with the new Retry_count/_interval.
         try:

@@ -42,25 +42,18 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any, Optional
 
-from scims import (
-    fault_monitor,
-    installation,
-    messages,
-    ocf_metadata,
-    service_control,
-    trust,
-    validation,
-)
+from scims import RESOURCE_TYPE, fault_monitor, ocf_metadata, service_control, trust, validation
+from scims.cluster.commands import TimedRun
+from scims.cluster.invocation import Invocation, Scope
+from scims.cluster.protocols import Count, ProcessMonitor
+from scims.cluster.rtr import PropertyValueError, ResourceType, UnknownPropertyError, parse_file
+from scims.cluster.scha_errors import SchaError
 from scims.errors import AgentError, CheckFailed, ConfigError
-from scims.framework import TimedRun
-from scims.invocation import Invocation, Scope
-from scims.messaging_processes import MessagingInstance
+from scims.log import messages
+from scims.log.syslog import FACILITIES, AgentLog, LogRecord, Transport, default_transport
+from scims.messaging import installation
+from scims.messaging.processes import MessagingInstance
 from scims.method_runtime import MethodContext
-from scims.rtr import PropertyValueError, ResourceType, UnknownPropertyError, parse_file
-from scims.scha_errors import SchaError
-from scims.syslog import FACILITIES, AgentLog, LogRecord, Transport, default_transport
-
-RESOURCE_TYPE = "SUNW.ims"
 
 
 class Ocf(enum.IntEnum):
@@ -325,7 +318,7 @@ class OcfContext(MethodContext):
         self.props = OcfProperties(operation, rt, parameter_names)  # type: ignore[assignment]
         self.status_now: Optional[tuple[str, str]] = None
 
-    def process_monitor(self, timeout: Optional[float] = None) -> Any:
+    def process_monitor(self, timeout: Optional[float] = None) -> ProcessMonitor:
         return UnsupervisedTree(self)  # no pmfadm to wait for: the kernel answers at once
 
     def timed_run(self, timeout: int, argv: Sequence[str]) -> TimedRun:
@@ -417,7 +410,7 @@ class Verdict:
         self.requested = tag
         return SchaError.NOERR
 
-    def resource_get(self, optag: str, resource: str, group: str) -> Any:
+    def resource_get(self, optag: str, resource: str, group: str) -> Count:
         return _Zero()
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Optional
 from xml.sax.saxutils import escape, quoteattr
 
-from scims.rtr import ResourceProperty, ResourceType
+from scims.cluster.rtr import ResourceProperty, ResourceType
 
 AGENT_NAME = "ims"
 PROVIDER = "sunw"

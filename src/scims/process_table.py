@@ -20,7 +20,7 @@ process may not examine raises PermissionError.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 PROC = "/proc"
 
@@ -72,7 +72,7 @@ def cmdline(pid: int) -> list[str]:
     a kernel thread or a zombie."""
     if not LINUX_PROCFS:
         return list(_psutil_call(pid, "cmdline"))
-    return _split_cmdline(_read(pid, "cmdline"))
+    return split_cmdline(_read(pid, "cmdline"))
 
 
 def cmdline_naming(pid: int, words: tuple[bytes, ...]) -> Optional[list[str]]:
@@ -85,10 +85,12 @@ def cmdline_naming(pid: int, words: tuple[bytes, ...]) -> Optional[list[str]]:
     raw = _read(pid, "cmdline")
     if not any(w in raw for w in words):
         return None
-    return _split_cmdline(raw)
+    return split_cmdline(raw)
 
 
-def _split_cmdline(raw: bytes) -> list[str]:
+def split_cmdline(raw: bytes) -> list[str]:
+    """The argv in the bytes of /proc/<pid>/cmdline, as psutil reads them (the stand-in's
+    process listing uses it too, so both sides read a command line alike)."""
     data = raw.decode("utf-8", "surrogateescape")
     if not data:
         return []
@@ -200,20 +202,26 @@ def open_paths(pid: int) -> list[str]:
     if not LINUX_PROCFS:
         return [item.path for item in _psutil_call(pid, "open_files")]
     try:
-        directory = os.open(f"{PROC}/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        return _fd_targets(pid, lambda target: target.startswith("/"))
     except (FileNotFoundError, ProcessLookupError):
         raise Gone(pid) from None
+
+
+def _fd_targets(pid: int, keep: Callable[[str], bool]) -> list[str]:
+    """What the open descriptors of `pid` point at, as the kernel names it, those `keep`
+    accepts; FileNotFoundError when the process is gone."""
+    fds = os.open(f"{PROC}/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     found: list[str] = []
     try:
-        for fd in os.listdir(directory):
+        for fd in os.listdir(fds):
             try:
-                target = os.readlink(fd, dir_fd=directory)
+                target = os.readlink(fd, dir_fd=fds)
             except OSError:
                 continue
-            if target.startswith("/"):
+            if keep(target):
                 found.append(target)
     finally:
-        os.close(directory)
+        os.close(fds)
     return found
 
 
@@ -234,21 +242,10 @@ def held_under(pid: int, directory: str) -> tuple[Optional[str], list[str]]:
         here = os.readlink(f"{PROC}/{pid}/cwd")
         if here == directory or here.startswith(prefix):
             return here, []
-        fds = os.open(f"{PROC}/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        return None, _fd_targets(
+            pid, lambda target: target.startswith(prefix) or target == directory)
     except (FileNotFoundError, ProcessLookupError):
         raise Gone(pid) from None
-    found: list[str] = []
-    try:
-        for fd in os.listdir(fds):
-            try:
-                target = os.readlink(fd, dir_fd=fds)
-            except OSError:
-                continue
-            if target.startswith(prefix) or target == directory:
-                found.append(target)
-    finally:
-        os.close(fds)
-    return None, found
 
 
 def _within(path: str, directory: str) -> bool:

@@ -28,18 +28,20 @@ import os
 import time
 from typing import TYPE_CHECKING, Optional
 
-from scims import installation, messages, trust
+from scims import trust
+from scims.cluster.protocols import ProcessMonitor
 from scims.errors import AgentError, CheckFailed, FrameworkError
-from scims.framework import Pmf
-from scims.installation import Installation
-from scims.messaging_processes import Impostor, MessagingInstance, ProcessIdentity
+from scims.log import messages
+from scims.messaging import installation
+from scims.messaging.installation import Installation
+from scims.messaging.processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
 from scims.monitor_control import pmf_restarts
-from scims.msconfig import MessagingConfig
-from scims.msconfig_source import MsConfigError
+from scims.msconfig.config import MessagingConfig
+from scims.msconfig.source import MsConfigError
 
 if TYPE_CHECKING:
-    from scims.service_probes import ProbeResult, Target
+    from scims.messaging.probes import ProbeResult, Target
 
 READY_SHARE = 0.85
 """Share of Start_timeout spent waiting for Messaging Server; the rest is for cleaning up."""
@@ -65,7 +67,7 @@ WATCHER_SERVICE = "watcher"
 def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> list[Target]:
     """What to probe: every enabled service that listens, on its configured address or, when
     it listens on all interfaces, on the logical host addresses."""
-    from scims.service_probes import Target  # noqa: PLC0415 - Stop probes nothing
+    from scims.messaging.probes import Target  # noqa: PLC0415 - Stop probes nothing
 
     targets: list[Target] = []
     for endpoint in config.endpoints:
@@ -142,9 +144,10 @@ def start(ctx: MethodContext) -> int:
 
 
 def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: MessagingInstance,
-                      pmf: Pmf, targets: list[Target], *, deadline: float) -> Optional[str]:
+                      pmf: ProcessMonitor, targets: list[Target], *,
+                      deadline: float) -> Optional[str]:
     """None once Messaging Server is up; otherwise why it is not, when the time is up."""
-    from scims.service_probes import probe_all  # noqa: PLC0415
+    from scims.messaging.probes import probe_all  # noqa: PLC0415
 
     want_watcher = inst.config.ha.watcher_enabled.value
     why = "nothing answered yet"
@@ -168,7 +171,7 @@ def _wait_until_ready(ctx: MethodContext, inst: Installation, instance: Messagin
         time.sleep(READY_POLL)
 
 
-def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: Pmf,
+def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: ProcessMonitor,
               deadline: float) -> list[ProcessIdentity]:
     """After a failed Start: kill everything at once (nothing ever served, nothing to save)."""
     try:

@@ -35,9 +35,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Optional
 
-from scims import messages
-from scims.cformat import printable
 from scims.errors import CheckFailed
+from scims.log import messages
+from scims.log.cformat import printable
 
 escape_text = printable
 """Every line break a reader may honour and every byte that is not UTF-8, made visible."""

@@ -17,7 +17,7 @@ import pytest
 
 from imsguide import faults, proof
 from imsguide.testbed import HEAL_TIMEOUT, Cluster
-from support.agent import left_behind
+from support.agent import healthy_node, left_behind
 
 pytestmark = pytest.mark.e2e
 
@@ -42,9 +42,7 @@ def tuned(cluster: Cluster) -> Cluster:
 
 @pytest.fixture
 def healthy(tuned: Cluster) -> Iterator[str]:
-    node = tuned.healthy()
-    yield node
-    faults.clear_faults(tuned.site)
+    yield from healthy_node(tuned)
 
 
 def restarts(cluster: Cluster, node: str) -> int:

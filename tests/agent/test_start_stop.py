@@ -11,7 +11,7 @@ import pytest
 
 from imsguide import faults, proof
 from imsguide.testbed import HEAL_TIMEOUT, Cluster
-from support.agent import left_behind
+from support.agent import healthy_node, left_behind
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +32,7 @@ def tuned(cluster: Cluster) -> Cluster:
 @pytest.fixture
 def healthy(tuned: Cluster) -> Iterator[str]:
     tuned.set_props("-y", "Failover_mode=SOFT")
-    node = tuned.healthy()
-    yield node
-    faults.clear_faults(tuned.site)
+    yield from healthy_node(tuned)
 
 
 def test_start_msg_failing_fails_over_with_failover_mode_soft(tuned: Cluster,

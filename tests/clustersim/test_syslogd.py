@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from clustersim.syslogd import format_line, log_to_node, parse_datagram
-from scims.msgid import msgid
+from scims.log.msgid import msgid
 from support.clusternode import Node, running_node
 from support.waiting import wait_for
 

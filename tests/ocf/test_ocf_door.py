@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scims import ocf, rtr, trust
+from scims import ocf, trust
+from scims.cluster import rtr
 from scims.errors import ConfigError
-from scims.syslog import LogRecord
+from scims.log.syslog import LogRecord
 
 REPO = Path(__file__).resolve().parents[2]
 RTR = str(REPO / "rtr" / "SUNW.ims")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scims import ocf_metadata, rtr
+from scims import ocf_metadata
+from scims.cluster import rtr
 
 REPO = Path(__file__).resolve().parents[2]
 RTR = REPO / "rtr" / "SUNW.ims"

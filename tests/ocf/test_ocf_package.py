@@ -18,7 +18,9 @@ sys.path.insert(0, str(REPO / "packaging"))
 
 import debian  # noqa: E402
 
-from scims import ocf_metadata, rtr  # noqa: E402
+from scims import ocf_metadata  # noqa: E402
+from scims.cluster import rtr  # noqa: E402
+from support.imports import library_files  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +72,12 @@ def test_meta_data_works_for_an_unprivileged_user(unpacked: tuple[Path, Path]) -
 
 def test_library_is_the_repository_library(unpacked: tuple[Path, Path]) -> None:
     _, root = unpacked
-    lib = root / "usr/lib/scims/lib/scims"
-    shipped = sorted(p.name for p in lib.glob("*.py"))
-    assert shipped == sorted(p.name for p in (REPO / "src/scims").glob("*.py"))
+    lib = root / "usr/lib/scims/lib"
+    shipped = {p.relative_to(lib).as_posix() for p in lib.rglob("*.py")}
+    # what the agent imports, nothing more, nothing less, each file as in the repository
+    assert shipped == library_files([REPO / "ocf" / "ims"], REPO / "src")
+    for name in shipped:
+        assert (lib / name).read_bytes() == (REPO / "src" / name).read_bytes()
     assert (root / "usr/lib/scims/rtr/SUNW.ims").read_text() == \
         (REPO / "rtr/SUNW.ims").read_text()
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from pkg_support import BUILD_TIME, REPO, Built
 
-from scims.rtr import parse_file
+from scims.cluster.rtr import parse_file
+from support.imports import library_files
 
 
 def own_sum(data: bytes) -> int:
@@ -125,11 +126,10 @@ def test_layout_is_what_the_rtr_and_the_design_promise(built: Built) -> None:
                      "man5/SUNWscims-messages.5": ("f", "0444")}
     for page in built.man_pages:
         assert (reloc / "man" / "man5" / page.name).read_bytes() == page.read_bytes()
-    library = {p.relative_to(REPO / "src").as_posix()
-               for p in (REPO / "src" / "scims").rglob("*.py") if "__pycache__" not in p.parts}
     shipped = {p.removeprefix("SUNWscims/lib/") for p, (t, _) in kinds.items()
                if p.startswith("SUNWscims/lib/") and t == "f"}
-    assert shipped == library
+    # lib/: what the methods import, nothing more, nothing less
+    assert shipped == library_files(sorted((REPO / "methods").iterdir()), REPO / "src")
     assert not any("clustersim" in p or "mssim" in p or "test" in p for p in kinds)
 
 

@@ -13,8 +13,8 @@ import msgguide
 import pytest
 from pkg_support import REPO, Built
 
-from scims.messages import all_messages
-from scims.rtr import parse_file
+from scims.cluster.rtr import parse_file
+from scims.log.messages import all_messages
 
 RTR = REPO / "rtr" / "SUNW.ims"
 

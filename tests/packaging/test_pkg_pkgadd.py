@@ -89,7 +89,7 @@ def test_corrupted_directory_package_is_refused(layout: ClusterLayout, built: Bu
     pkgdir = spool / "SUNWscims"
     for directory, _dirs, _files in os.walk(pkgdir):
         Path(directory).chmod(0o755)
-    corrupt(10, pkgdir / "reloc/SUNWscims/lib/scims/messages.py")
+    corrupt(10, pkgdir / "reloc/SUNWscims/lib/scims/log/messages.py")
     probe = pkgdir / "reloc/SUNWscims/bin/ims_probe"
     probe.chmod(0o644)
     probe.write_bytes(probe.read_bytes() + b"\n")
@@ -98,7 +98,7 @@ def test_corrupted_directory_package_is_refused(layout: ClusterLayout, built: Bu
         stand_in.pkgadd(layout, "mars", spool, "SUNWscims")
     message = str(refused.value)
     assert "package SUNWscims is corrupt; nothing was installed on node mars" in message
-    assert "reloc/SUNWscims/lib/scims/messages.py: file cksum <" in message
+    assert "reloc/SUNWscims/lib/scims/log/messages.py: file cksum <" in message
     assert "reloc/SUNWscims/bin/ims_probe: file size <" in message
     assert "install/postinstall: file cksum <" in message
     assert "ims_svc_start" not in message

@@ -18,8 +18,8 @@ import pytest
 from pkg_support import PACKAGING, RTR, Built, install_tree
 
 from clustersim.pkg import provide_python, write_install_tools
-from scims import messages
-from scims.rtr import parse_file
+from scims.cluster.rtr import parse_file
+from scims.log import messages
 
 SCRIPTS = ("checkinstall", "postinstall", "preremove")
 LINK = "opt/cluster/lib/rgm/rtreg/SUNW.ims"

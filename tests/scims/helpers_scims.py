@@ -5,10 +5,18 @@ The agent uses the absolute paths of a Solaris node (/usr/cluster/bin, /etc/pass
 temporary directory for the test's duration, so no unit test reads or writes the real /etc
 or /var of this machine, and none asks a name server.
 
-The fake commands are small Python scripts written into `<node>/usr/cluster/bin`; each looks
-up its arguments in a JSON table beside it, prints the answer, exits with its status and
-records the call (argv, environment, cwd). They test how scims builds arguments and parses
-output; the real stand-in cluster is tested elsewhere.
+Cluster commands come in two kinds of fakes with one interface (`answer`, `argvs`, `calls`):
+
+* `FakeCommand` answers in process: `on_node` puts a door in front of
+  `scims.cluster.commands.run` that answers a command a test gave rules for, and a command
+  the node has no program for as the real door does (`cannot run ...`), without starting a
+  process. Unit tests of what a method asks and does use it.
+* `ProgramCommand` is a small Python script written into `<node>/usr/cluster/bin`: it looks
+  up its arguments in a JSON table beside it, prints the answer, exits with its status and
+  records the call (argv, environment, cwd). Only the tests of the cluster-command module
+  itself (how it runs programs: environment, timeouts, exit statuses) and the attack tests
+  that need a hung or hostile program use it; `on_node(..., programs=True)` lets the real
+  door run it.
 """
 
 from __future__ import annotations
@@ -21,10 +29,11 @@ import socket
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from scims.syslog import LogRecord
+from scims.log.syslog import LogRecord
 
 _SCRIPT = """#!{python} -IS
 import json, os, sys, time
@@ -47,14 +56,21 @@ sys.exit(3)
 """
 
 
-def on_node(monkeypatch: Any, node: Path) -> Path:
+def on_node(monkeypatch: Any, node: Path, *, programs: bool = False) -> Path:
     """Point the agent's absolute paths at node directory `node` for this test: the cluster
     commands, the syslog socket and loglevel files, the account and hosts files, the state
     directory. Name lookups beyond the node's hosts file fail, as on a node without a name
-    service: a test never sends a query off this machine. Returns `node`."""
-    from scims import accounts, framework, logical_hosts, syslog, trust
+    service: a test never sends a query off this machine. Cluster commands are answered in
+    process (`FakeCommand`) unless `programs`: then the real door runs the node's programs
+    (`ProgramCommand`, scripts a test wrote). Returns `node`."""
+    from scims import trust
+    from scims.cluster import commands, logical_hosts
+    from scims.log import syslog
+    from scims.messaging import accounts
 
-    monkeypatch.setattr(framework, "BIN_DIR", str(node / "usr/cluster/bin"))
+    monkeypatch.setattr(commands, "BIN_DIR", str(node / "usr/cluster/bin"))
+    if not programs:
+        monkeypatch.setattr(commands, "run", _InProcessDoor(commands.run))
     monkeypatch.setattr(syslog, "LOGLEVEL_DIR", str(node / "var/cluster/rgm/rt"))
     monkeypatch.setattr(syslog, "SOCKET_PATH", str(node / "dev/log"))
     monkeypatch.setattr(accounts, "USERS_FILE", str(node / "etc/passwd"))
@@ -91,7 +107,90 @@ def make_node_root(base: Path) -> Path:
     return base
 
 
-class FakeCommand:
+_ANSWERING: dict[str, FakeCommand] = {}
+"""The in-process fakes by program path (`<node>/usr/cluster/bin/<name>`)."""
+
+
+class _InProcessDoor:
+    """`commands.run` for unit tests: the fake's answer, or the real door's error for a
+    program the node does not have; a program a test wrote (ProgramCommand) still runs."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __call__(self, command: str, args: Any, timeout: float, subject: str = "") -> Any:
+        from scims.cluster import commands
+        from scims.cluster.scha_errors import SchaError
+        from scims.errors import FrameworkError
+        from scims.trust import Budget
+
+        path = f"{commands.BIN_DIR}/{command}"
+        fake = _ANSWERING.get(path)
+        if fake is not None:
+            return fake.completed(list(args), Budget.left(timeout))
+        if os.path.exists(path):
+            return self.real(command, args, timeout, subject)
+        raise FrameworkError(command, SchaError.INTERNAL,
+                             f"cannot run {path}: No such file or directory", subject)
+
+
+class _Rules:
+    """Answers by whole argument list (None: any arguments); earlier rules win."""
+
+    name: str
+    _rules: list[dict[str, Any]]
+
+    def _save(self) -> None:
+        pass
+
+    def answer(self, argv: Optional[list[str]], stdout: str = "", status: int = 0,
+               stderr: str = "", sleep: float = 0) -> Any:
+        """Answer `argv` (None: any arguments); earlier rules win."""
+        self._rules.append({"argv": argv, "stdout": stdout, "status": status,
+                            "stderr": stderr, "sleep": sleep})
+        self._save()
+        return self
+
+    def argvs(self) -> list[list[str]]:
+        return [call["argv"] for call in self.calls()]
+
+    def calls(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class FakeCommand(_Rules):
+    """One cluster command answered in process (see the module's docstring): the rules of
+    `answer`, no program run. A rule that sleeps longer than the call may wait is the real
+    door's timeout, at once."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.name = name
+        self._rules = []
+        self._calls: list[dict[str, Any]] = []
+        _ANSWERING[str(root / "usr" / "cluster" / "bin" / name)] = self
+
+    def calls(self) -> list[dict[str, Any]]:
+        return list(self._calls)
+
+    def completed(self, argv: list[str], timeout: float) -> Any:
+        from scims.cluster import commands
+        from scims.cluster.scha_errors import SchaError
+        from scims.errors import FrameworkError
+
+        if timeout <= 0:
+            raise FrameworkError(self.name, SchaError.TIMEOUT, "no time was left for it")
+        self._calls.append({"argv": argv})
+        for rule in self._rules:
+            if rule["argv"] is None or rule["argv"] == argv:
+                if rule["sleep"] >= timeout:
+                    raise FrameworkError(self.name, SchaError.TIMEOUT,
+                                         f"no answer within {timeout:g} seconds")
+                return commands.Completed(self.name, rule["status"],
+                                          commands._split_lines(rule["stdout"]), rule["stderr"])
+        return commands.Completed(self.name, 3, (), f"{self.name}: no such test answer\n")
+
+
+class ProgramCommand(_Rules):
     """One fake program in `<root>/usr/cluster/bin`; rules match whole argument lists."""
 
     def __init__(self, root: Path, name: str) -> None:
@@ -107,22 +206,11 @@ class FakeCommand:
     def _save(self) -> None:
         (self.bin / f"{self.name}.rules.json").write_text(json.dumps(self._rules))
 
-    def answer(self, argv: Optional[list[str]], stdout: str = "", status: int = 0,
-               stderr: str = "", sleep: float = 0) -> FakeCommand:
-        """Answer `argv` (None: any arguments); earlier rules win."""
-        self._rules.append({"argv": argv, "stdout": stdout, "status": status,
-                            "stderr": stderr, "sleep": sleep})
-        self._save()
-        return self
-
     def calls(self) -> list[dict[str, Any]]:
         log = self.bin / f"{self.name}.calls.jsonl"
         if not log.exists():
             return []
         return [json.loads(line) for line in log.read_text().splitlines()]
-
-    def argvs(self) -> list[list[str]]:
-        return [call["argv"] for call in self.calls()]
 
 
 class SyslogReceiver:
@@ -231,18 +319,18 @@ class FakeCluster:
         self.calls: list[tuple[str, ...]] = []
 
     def install(self, monkeypatch: Any) -> FakeCluster:
-        from scims import framework
+        from scims.cluster import commands
 
         for name in ("resource_get", "resourcegroup_get", "cluster_get", "extension"):
-            monkeypatch.setattr(framework, name, getattr(self, name))
+            monkeypatch.setattr(commands, name, getattr(self, name))
         return self
 
     @staticmethod
     def _reply(command: str, optag: str, value: Any) -> Any:
-        from scims import framework
+        from scims.cluster import commands
 
         lines = value if isinstance(value, (list, tuple)) else [str(value)]
-        return framework.Reply(command, optag, tuple(str(v) for v in lines))
+        return commands.Reply(command, optag, tuple(str(v) for v in lines))
 
     @staticmethod
     def _missing(command: str, what: str) -> Exception:
@@ -291,3 +379,66 @@ class FakeCluster:
         if optag == "All_resourcegroups":
             return self._reply("scha_cluster_get", optag, list(self.groups))
         return self._reply("scha_cluster_get", optag, self.cluster[optag])
+
+
+@dataclass
+class MonitorContext:
+    """What the fault monitor uses of a MethodContext: the log, the names, Status (recorded)."""
+
+    log: Any
+    resource: str = "mail-rs"
+    group: str = "MAIL-RG"
+    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
+
+    def set_status(self, status: str, message: Optional[str]) -> None:
+        self.statuses.append((status, message))
+
+
+METHOD_ARGS = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
+"""How the RGM names the resource of these tests on a method's command line."""
+
+
+class StoredProperties:
+    """A resource's stored properties answered in process (`PropertyQueries`): system
+    properties by lower-case name, extension properties as STRING."""
+
+    def __init__(self, props: dict[str, object]) -> None:
+        self.props = props
+
+    def resource_get(self, optag: str, r: str, g: Optional[str] = None, *extra: str,
+                     timeout: float = 0) -> Any:
+        from scims.cluster.commands import Reply
+
+        return Reply("scha_resource_get", optag, (str(self.props[optag.lower()]),))
+
+    def extension(self, r: str, g: str, name: str, timeout: float = 0) -> tuple[str, Any]:
+        return "STRING", self.props[name]
+
+
+def method_context(method: str, props: dict[str, object],
+                   args: Optional[list[str]] = None) -> tuple[Any, RecordingTransport]:
+    """The MethodContext of `method` called with `args` (METHOD_ARGS), its properties
+    `props` (StoredProperties), its log recorded: (context, recorder)."""
+    from scims.cluster.invocation import PropertyView, parse
+    from scims.log.syslog import AgentLog
+    from scims.method_runtime import MethodContext
+
+    inv = parse(METHOD_ARGS if args is None else args)
+    recorder = RecordingTransport()
+    ctx = MethodContext(method, inv, AgentLog(inv.resource_type, inv.group, inv.resource,
+                                              method, transport=recorder, facility="daemon"))
+    ctx.props = PropertyView(inv, StoredProperties(props))  # type: ignore[arg-type]
+    return ctx, recorder
+
+
+class ManualClock:
+    """A monotonic clock that moves only when slept on: the fault monitor's time, in tests."""
+
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds

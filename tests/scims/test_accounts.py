@@ -10,9 +10,9 @@ from helpers_scims import make_node_root, on_node
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims import messages
-from scims.accounts import Accounts, MalformedLine, parse_group, parse_passwd
 from scims.errors import ConfigError
+from scims.log import messages
+from scims.messaging.accounts import Accounts, MalformedLine, parse_group, parse_passwd
 
 PASSWD = """root:x:0:0:Super-User:/:/usr/bin/bash
 daemon:x:1:1::/:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims.cformat import c_arguments, conversions, expand, printable
+from scims.log.cformat import c_arguments, conversions, expand, printable
 
 
 def test_conversions() -> None:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from helpers_scims import FakeCluster, make_node_root, on_node
 
-from scims import logical_hosts
-from scims.cluster_directory import ClusterDirectory, ResourceRef
-from scims.storage import HaspStatus, hasp_check
+from scims.cluster import logical_hosts
+from scims.cluster.directory import ClusterDirectory, ResourceRef
+from scims.cluster.storage import HaspStatus, hasp_check
 
 NODES = ["mars", "venus"]
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from scims import messages
 from scims.errors import AgentError, ConfigError, FrameworkError, UsageError
+from scims.log import messages
 
 
 def test_usage_error_carries_its_log_line() -> None:

@@ -9,35 +9,23 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
-from helpers_scims import RecordingTransport, make_node_root, on_node
+from helpers_scims import ManualClock, MonitorContext, RecordingTransport, make_node_root, on_node
 
-from scims import fault_monitor, messages
+from scims import fault_monitor
+from scims.cluster.commands import Reply
+from scims.cluster.scha_errors import SchaError
 from scims.fault_monitor import FaultMonitor, Settings
-from scims.framework import Reply
-from scims.scha_errors import SchaError
-from scims.service_probes import ProbeResult, Target, probe
-from scims.syslog import AgentLog
+from scims.log import messages
+from scims.log.syslog import AgentLog
+from scims.messaging.probes import ProbeResult, Target, probe
 
 IMAP = Target("imap", "imap", "127.0.1.155", 143)
 SMTP = Target("smtp", "smtp", "127.0.1.155", 25)
-
-
-@dataclass
-class FakeContext:
-    """What the monitor uses of a MethodContext: the log, the names, Status."""
-
-    log: AgentLog
-    resource: str = "mail-rs"
-    group: str = "MAIL-RG"
-    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
-
-    def set_status(self, status: str, message: Optional[str]) -> None:
-        self.statuses.append((status, message))
 
 
 class FakeCluster:
@@ -104,24 +92,13 @@ class Script:
         return ProbeResult(target, score, text, 0.01)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @dataclass
 class Rig:
     monitor: FaultMonitor
-    ctx: FakeContext
+    ctx: MonitorContext
     cluster: FakeCluster
     instance: FakeInstance
-    clock: Clock
+    clock: ManualClock
     recorder: RecordingTransport
 
     def cycle(self, times: int = 1) -> None:
@@ -146,11 +123,11 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
         autorestart: bool = False, probe_timeout: int = 30,
         **verdicts: SchaError) -> Rig:
     recorder = RecordingTransport()
-    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+    ctx = MonitorContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
                                transport=recorder, facility="daemon"))
     cluster = FakeCluster(restarts, **verdicts)
     instance = FakeInstance()
-    clock = Clock()
+    clock = ManualClock()
     settings = Settings(thorough_probe_interval=10, probe_timeout=probe_timeout,
                         retry_count=2, retry_interval=600, failover_mode=failover_mode)
     monitor = FaultMonitor(ctx, settings, instance,  # type: ignore[arg-type]
@@ -184,6 +161,31 @@ def test_status_msg_says_which_service_timed_out_and_after_how_long(
     assert r.ctx.statuses == [("DEGRADED", f"{said}; restarting Messaging Server")]
     assert r.cluster.controls == ["RESOURCE_RESTART"]
     assert f"error: Probe failed: {said}." in r.lines()
+
+
+def test_a_refusal_is_given_the_watchers_grace_a_hang_is_not() -> None:
+    """With local.autorestart the watcher restarts a crashed service itself: a refused
+    connection is probed again for a moment before the agent acts. A hang is not what the
+    watcher cures: the probe result says it timed out, and the agent acts at once."""
+    refused = rig(Script(imap=[(100, "refused the connection"), (0, "")]),
+                  watch_watcher=True, autorestart=True)
+    refused.monitor._check_watcher()
+    refused.cycle()
+    assert refused.cluster.controls == []
+    assert refused.ctx.statuses == [("OK", "Service is online.")]
+
+    def hung_imap(target: Target, timeout: float) -> ProbeResult:
+        if target.service != "imap":
+            return ProbeResult(target, 0, f"{target.label} answered in 0.01 s", 0.01)
+        return ProbeResult(target, 100, f"{target.label} did not answer", timeout,
+                           timed_out=True)
+
+    hung = rig(hung_imap, watch_watcher=True, autorestart=True)
+    hung.monitor._check_watcher()
+    started = hung.clock.now
+    hung.cycle()
+    assert hung.cluster.controls == ["RESOURCE_RESTART"]
+    assert hung.clock.now - started == hung.monitor.settings.thorough_probe_interval  # no grace
 
 
 def test_a_partial_failure_degrades_then_ok_once_healed_and_info_only_on_change() -> None:
@@ -288,7 +290,8 @@ def test_watcher_death_during_a_slow_probe_cycle_is_acted_on_at_once() -> None:
         r.instance.watcher_process.alive = False  # the watcher dies while this probe hangs
         released.wait(timeout=5)
         ended.set()
-        return ProbeResult(target, 100, f"{target.label} timed out after 30 s", 30.0)
+        return ProbeResult(target, 100, f"{target.label} timed out after 30 s", 30.0,
+                           timed_out=True)
 
     r = rig(slow_probe, targets=[IMAP], watch_watcher=True)
     in_flight: list[bool] = []
@@ -381,7 +384,7 @@ def test_a_monitor_without_installation_sets_faulted_and_logs_one_line(
         raise failure
 
     monkeypatch.setattr(FaultMonitor, "for_resource", classmethod(cannot_inspect))
-    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+    ctx = MonitorContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
                                transport=RecordingTransport(), facility="daemon"))
     with pytest.raises(AgentError):
         fault_monitor.run_probe(ctx)  # type: ignore[arg-type]

@@ -5,23 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, make_node_root, on_node
+from helpers_scims import ProgramCommand, make_node_root, on_node
 
-from scims import framework
+from scims.cluster import commands
+from scims.cluster.commands import Pmf
+from scims.cluster.scha_errors import SchaError
 from scims.errors import FrameworkError
-from scims.framework import Pmf
-from scims.scha_errors import SchaError
 
 
 @pytest.fixture
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_node_root(tmp_path / "mars")
-    on_node(monkeypatch, root)
+    on_node(monkeypatch, root, programs=True)
     return root
 
 
 def ext(node: Path, name: str, output: str) -> None:
-    FakeCommand(node, "scha_resource_get").answer(
+    ProgramCommand(node, "scha_resource_get").answer(
         ["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG", name], output)
 
 
@@ -32,8 +32,8 @@ def test_commands_run_from_the_node_with_a_clean_environment(
     node: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SECRET_TOKEN", "x")
-    cmd = FakeCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
-    assert framework.cluster_get("Nodename_local").as_str() == "mars"
+    cmd = ProgramCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
+    assert commands.cluster_get("Nodename_local").as_str() == "mars"
     (call,) = cmd.calls()
     env = {k: v for k, v in call["env"].items() if k not in ("LC_CTYPE", "PWD")}
     assert env == {"PATH": f"{node}/usr/cluster/bin:/usr/bin:/bin"}
@@ -41,10 +41,10 @@ def test_commands_run_from_the_node_with_a_clean_environment(
 
 
 def test_exit_status_becomes_the_scha_error(node: Path) -> None:
-    FakeCommand(node, "scha_resource_get").answer(
+    ProgramCommand(node, "scha_resource_get").answer(
         None, status=15, stderr="scha_resource_get: Invalid property Nonesuch\n")
     with pytest.raises(FrameworkError) as caught:
-        framework.resource_get("Nonesuch", "mail-rs", "MS-RG")
+        commands.resource_get("Nonesuch", "mail-rs", "MS-RG")
     err = caught.value
     assert (err.name, err.command, err.subject) == ("SCHA_ERR_PROP", "scha_resource_get",
                                                     "Nonesuch")
@@ -54,24 +54,24 @@ def test_exit_status_becomes_the_scha_error(node: Path) -> None:
 
 def test_missing_command_is_a_framework_error(node: Path) -> None:
     with pytest.raises(FrameworkError) as caught:
-        framework.resourcegroup_get("Nodelist", "MS-RG")
+        commands.resourcegroup_get("Nodelist", "MS-RG")
     assert caught.value.err == SchaError.INTERNAL
     assert "cannot run" in caught.value.detail
 
 
 def test_timeout_kills_the_command(node: Path) -> None:
-    FakeCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
+    ProgramCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
     with pytest.raises(FrameworkError) as caught:
-        framework.cluster_get("Clustername", timeout=0.5)
+        commands.cluster_get("Clustername", timeout=0.5)
     assert caught.value.timed_out
     assert caught.value.name == "SCHA_ERR_TIMEOUT"
 
 
 def test_unsafe_names_never_reach_a_program(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_get").answer(None, "x\n")
+    cmd = ProgramCommand(node, "scha_resource_get").answer(None, "x\n")
     for bad in ("-O", "", "mail\nrs"):
         with pytest.raises(ValueError):
-            framework.resource_get("Type", bad, "MS-RG")
+            commands.resource_get("Type", bad, "MS-RG")
     assert cmd.calls() == []
 
 
@@ -79,24 +79,24 @@ def test_unsafe_names_never_reach_a_program(node: Path) -> None:
 
 
 def test_system_properties(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_get")
+    cmd = ProgramCommand(node, "scha_resource_get")
     cmd.answer(["-O", "Retry_count", "-R", "mail-rs", "-G", "MS-RG"], "2\n")
     cmd.answer(["-O", "Scalable", "-R", "mail-rs", "-G", "MS-RG"], "FALSE\n")
     cmd.answer(["-O", "Resource_dependencies", "-R", "mail-rs", "-G", "MS-RG"],
                "disk-rs\nmeadow\n")
     cmd.answer(["-O", "Network_resources_used", "-R", "mail-rs", "-G", "MS-RG"], "")
     cmd.answer(["-O", "Type", "-R", "mail-rs"], "SUNW.ims:1.0\n")
-    assert framework.resource_get("Retry_count", "mail-rs", "MS-RG").as_int() == 2
-    assert framework.resource_get("Scalable", "mail-rs", "MS-RG").as_bool() is False
-    assert framework.resource_get("Resource_dependencies", "mail-rs", "MS-RG").as_list() == [
+    assert commands.resource_get("Retry_count", "mail-rs", "MS-RG").as_int() == 2
+    assert commands.resource_get("Scalable", "mail-rs", "MS-RG").as_bool() is False
+    assert commands.resource_get("Resource_dependencies", "mail-rs", "MS-RG").as_list() == [
         "disk-rs", "meadow"]
-    assert framework.resource_get("Network_resources_used", "mail-rs", "MS-RG").as_list() == []
-    assert framework.resource_get("Type", "mail-rs").as_str() == "SUNW.ims:1.0"
+    assert commands.resource_get("Network_resources_used", "mail-rs", "MS-RG").as_list() == []
+    assert commands.resource_get("Type", "mail-rs").as_str() == "SUNW.ims:1.0"
 
 
 def test_unexpected_output_is_reported_not_guessed(node: Path) -> None:
-    FakeCommand(node, "scha_resource_get").answer(None, "two\n")
-    reply = framework.resource_get("Retry_count", "mail-rs", "MS-RG")
+    ProgramCommand(node, "scha_resource_get").answer(None, "two\n")
+    reply = commands.resource_get("Retry_count", "mail-rs", "MS-RG")
     with pytest.raises(FrameworkError, match="expected an integer"):
         reply.as_int()
     with pytest.raises(FrameworkError, match="TRUE or FALSE"):
@@ -119,73 +119,73 @@ def test_extension_properties_are_typed_by_their_type_line(
     node: Path, output: str, expected: tuple[str, object]
 ) -> None:
     ext(node, "IMS_serverroot", output)
-    assert framework.extension("mail-rs", "MS-RG", "IMS_serverroot") == expected
+    assert commands.extension("mail-rs", "MS-RG", "IMS_serverroot") == expected
 
 
 @pytest.mark.parametrize("output", ["", "FLOAT\n1.5\n", "INT\nmany\n", "BOOLEAN\nyes\n"])
 def test_malformed_extension_output(node: Path, output: str) -> None:
     ext(node, "Probe_timeout", output)
     with pytest.raises(FrameworkError) as caught:
-        framework.extension("mail-rs", "MS-RG", "Probe_timeout")
+        commands.extension("mail-rs", "MS-RG", "Probe_timeout")
     assert caught.value.err == SchaError.INTERNAL
     assert "Probe_timeout" in str(caught.value)
 
 
 def test_status_is_two_lines(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_get")
+    cmd = ProgramCommand(node, "scha_resource_get")
     cmd.answer(["-O", "Status", "-R", "mail-rs", "-G", "MS-RG"], "DEGRADED\nService is slow\n")
-    assert framework.status("mail-rs", "MS-RG") == ("DEGRADED", "Service is slow")
-    cmd2 = FakeCommand(node, "scha_resource_get")
+    assert commands.status("mail-rs", "MS-RG") == ("DEGRADED", "Service is slow")
+    cmd2 = ProgramCommand(node, "scha_resource_get")
     cmd2.answer(None, "OK\n\n")
-    assert framework.status("mail-rs", "MS-RG") == ("OK", "")
+    assert commands.status("mail-rs", "MS-RG") == ("OK", "")
 
 
 def test_group_type_and_cluster_queries(node: Path) -> None:
-    FakeCommand(node, "scha_resourcegroup_get").answer(
+    ProgramCommand(node, "scha_resourcegroup_get").answer(
         ["-O", "RG_state_node", "-G", "MS-RG", "venus"], "OFFLINE\n")
-    FakeCommand(node, "scha_resourcetype_get").answer(
+    ProgramCommand(node, "scha_resourcetype_get").answer(
         ["-O", "RT_basedir", "-T", "SUNW.ims"], "/opt/SUNWscims/bin\n")
-    FakeCommand(node, "scha_cluster_get").answer(
+    ProgramCommand(node, "scha_cluster_get").answer(
         ["-O", "All_nodenames"], "mars\nvenus\n")
-    assert framework.resourcegroup_get("RG_state_node", "MS-RG", "venus").as_str() == "OFFLINE"
-    assert framework.resourcetype_get("RT_basedir", "SUNW.ims").as_str() == "/opt/SUNWscims/bin"
-    assert framework.cluster_get("All_nodenames").as_list() == ["mars", "venus"]
+    assert commands.resourcegroup_get("RG_state_node", "MS-RG", "venus").as_str() == "OFFLINE"
+    assert commands.resourcetype_get("RT_basedir", "SUNW.ims").as_str() == "/opt/SUNWscims/bin"
+    assert commands.cluster_get("All_nodenames").as_list() == ["mars", "venus"]
 
 
 # --- actions -----------------------------------------------------------------------------
 
 
 def test_control_returns_the_verdict(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_control")
+    cmd = ProgramCommand(node, "scha_control")
     cmd.answer(["-O", "CHECK_GIVEOVER", "-G", "MS-RG", "-R", "mail-rs"], status=16)
     cmd.answer(["-O", "GIVEOVER", "-G", "MS-RG", "-R", "mail-rs"], status=0)
-    assert framework.control("check_giveover", "MS-RG", "mail-rs") == SchaError.CHECKS
-    assert framework.control("GIVEOVER", "MS-RG", "mail-rs") == SchaError.NOERR
+    assert commands.control("check_giveover", "MS-RG", "mail-rs") == SchaError.CHECKS
+    assert commands.control("GIVEOVER", "MS-RG", "mail-rs") == SchaError.NOERR
     with pytest.raises(ValueError):
-        framework.control("REBOOT", "MS-RG", "mail-rs")
+        commands.control("REBOOT", "MS-RG", "mail-rs")
 
 
 def test_control_timeout_is_a_verdict_too(node: Path) -> None:
-    FakeCommand(node, "scha_control").answer(None, sleep=30)
-    assert framework.control("RESTART", "MS-RG", "mail-rs", timeout=0.5) == SchaError.TIMEOUT
+    ProgramCommand(node, "scha_control").answer(None, sleep=30)
+    assert commands.control("RESTART", "MS-RG", "mail-rs", timeout=0.5) == SchaError.TIMEOUT
 
 
 def test_set_status(node: Path) -> None:
-    cmd = FakeCommand(node, "scha_resource_setstatus").answer(None)
-    framework.set_status("mail-rs", "MS-RG", "DEGRADED", "Service is\nslow")
-    framework.set_status("mail-rs", "MS-RG", "OK")
+    cmd = ProgramCommand(node, "scha_resource_setstatus").answer(None)
+    commands.set_status("mail-rs", "MS-RG", "DEGRADED", "Service is\nslow")
+    commands.set_status("mail-rs", "MS-RG", "OK")
     assert cmd.argvs() == [
         ["-R", "mail-rs", "-G", "MS-RG", "-s", "DEGRADED", "-m", "Service is\\nslow"],
         ["-R", "mail-rs", "-G", "MS-RG", "-s", "OK"],
     ]
     with pytest.raises(ValueError):
-        framework.set_status("mail-rs", "MS-RG", "FINE")
+        commands.set_status("mail-rs", "MS-RG", "FINE")
 
 
 def test_set_status_failure_raises(node: Path) -> None:
-    FakeCommand(node, "scha_resource_setstatus").answer(None, status=14)
+    ProgramCommand(node, "scha_resource_setstatus").answer(None, status=14)
     with pytest.raises(FrameworkError, match="SCHA_ERR_RSRC"):
-        framework.set_status("mail-rs", "MS-RG", "OK")
+        commands.set_status("mail-rs", "MS-RG", "OK")
 
 
 # --- PMF ---------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ SVC = "MS-RG,mail-rs,0.svc"
 
 
 def test_pmf_start_builds_the_pmfadm_command(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(None)
+    cmd = ProgramCommand(node, "pmfadm").answer(None)
     Pmf().start(SVC, ["/opt/mars/SUNWmsgsr/sbin/start-msg", "ha"], retries=2,
                 period_minutes=6, child_level=1, env={"LANG": "C"})
     assert cmd.argvs() == [[
@@ -204,7 +204,7 @@ def test_pmf_start_builds_the_pmfadm_command(node: Path) -> None:
 
 
 def test_pmf_start_defaults_and_checks(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(None)
+    cmd = ProgramCommand(node, "pmfadm").answer(None)
     Pmf().start("MS-RG,mail-rs,0.mon", ["/opt/SUNWscims/bin/ims_probe", "-R", "mail-rs"],
                 retries=-1, period_minutes=-1, env={"TZ": "Europe/Berlin"})
     assert cmd.argvs() == [[
@@ -218,19 +218,19 @@ def test_pmf_start_defaults_and_checks(node: Path) -> None:
 
 
 def test_pmf_start_failure(node: Path) -> None:
-    FakeCommand(node, "pmfadm").answer(None, status=1, stderr="pmfadm: tag already exists\n")
+    ProgramCommand(node, "pmfadm").answer(None, status=1, stderr="pmfadm: tag already exists\n")
     with pytest.raises(FrameworkError, match="tag already exists"):
         Pmf().start(SVC, ["/bin/true"])
 
 
 def test_pmf_stop_of_a_stopped_tag_succeeds(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=1)
+    cmd = ProgramCommand(node, "pmfadm").answer(["-q", SVC], status=1)
     Pmf().stop(SVC, "TERM", wait=10)
     assert cmd.argvs() == [["-q", SVC]]
 
 
 def test_pmf_stop_and_kill_of_a_running_tag(node: Path) -> None:
-    cmd = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=0).answer(None)
+    cmd = ProgramCommand(node, "pmfadm").answer(["-q", SVC], status=0).answer(None)
     Pmf().stop(SVC, "SIGTERM", wait=10)
     Pmf().kill(SVC, 9)
     assert cmd.argvs() == [["-q", SVC], ["-s", SVC, "-w", "10", "TERM"],
@@ -238,7 +238,7 @@ def test_pmf_stop_and_kill_of_a_running_tag(node: Path) -> None:
 
 
 def test_pmf_stop_failure_with_tag_still_there_raises(node: Path) -> None:
-    FakeCommand(node, "pmfadm").answer(["-q", SVC]).answer(
+    ProgramCommand(node, "pmfadm").answer(["-q", SVC]).answer(
         None, status=21, stderr="pmfadm: timed out waiting\n")
     with pytest.raises(FrameworkError, match="SCHA_ERR_TIMEOUT"):
         Pmf().stop(SVC, "TERM", wait=1)
@@ -246,7 +246,7 @@ def test_pmf_stop_failure_with_tag_still_there_raises(node: Path) -> None:
 
 def test_pmf_query_and_listing(node: Path) -> None:
     listing = f"STATUS {SVC}\n\towner: root\n\tretry count: 0\n\tpids: 1201 1202\n"
-    FakeCommand(node, "pmfadm").answer(["-q", SVC]).answer(["-l", SVC], listing).answer(
+    ProgramCommand(node, "pmfadm").answer(["-q", SVC]).answer(["-l", SVC], listing).answer(
         None, status=1)
     pmf = Pmf()
     assert pmf.is_running(SVC)
@@ -256,35 +256,35 @@ def test_pmf_query_and_listing(node: Path) -> None:
 
 
 def test_signal_names() -> None:
-    assert [framework.signal_name(s) for s in ("term", "SIGKILL", 15, "HUP")] == [
+    assert [commands.signal_name(s) for s in ("term", "SIGKILL", 15, "HUP")] == [
         "TERM", "KILL", "TERM", "HUP"]
     with pytest.raises(ValueError):
-        framework.signal_name("NOPE")
+        commands.signal_name("NOPE")
 
 
 def test_hatimerun(node: Path) -> None:
-    cmd = FakeCommand(node, "hatimerun")
+    cmd = ProgramCommand(node, "hatimerun")
     cmd.answer(["-t", "60", "/opt/SUNWscims/bin/ims_svc_stop", "-R", "mail-rs"], status=0)
     cmd.answer(["-t", "5", "-k", "KILL", "/bin/sleep", "100"], status=99)
-    assert framework.hatimerun(60, ["/opt/SUNWscims/bin/ims_svc_stop", "-R", "mail-rs"]) == (
-        framework.TimedRun(0, False))
-    assert framework.hatimerun(5, ["/bin/sleep", "100"], kill_signal="KILL").timed_out
+    assert commands.hatimerun(60, ["/opt/SUNWscims/bin/ims_svc_stop", "-R", "mail-rs"]) == (
+        commands.TimedRun(0, False))
+    assert commands.hatimerun(5, ["/bin/sleep", "100"], kill_signal="KILL").timed_out
     with pytest.raises(ValueError):
-        framework.hatimerun(0, ["/bin/true"])
+        commands.hatimerun(0, ["/bin/true"])
 
 
 # --- remembered answers ------------------------------------------------------------------
 
 
 def test_a_method_asks_each_question_once(node: Path) -> None:
-    get = FakeCommand(node, "scha_resource_get")
+    get = ProgramCommand(node, "scha_resource_get")
     get.answer(["-O", "Type", "-R", "mail-rs", "-G", "MS-RG"], "SUNW.ims:6.3\n")
     get.answer(["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG", "IMS_serverroot"],
                "STRING\n/opt/SUNWmsgsr\n")
-    with framework.remembered_answers():
+    with commands.remembered_answers():
         for _ in range(3):
-            assert framework.resource_get("Type", "mail-rs", "MS-RG").as_str() == "SUNW.ims:6.3"
-            assert framework.extension("mail-rs", "MS-RG", "IMS_serverroot") == (
+            assert commands.resource_get("Type", "mail-rs", "MS-RG").as_str() == "SUNW.ims:6.3"
+            assert commands.extension("mail-rs", "MS-RG", "IMS_serverroot") == (
                 "STRING", "/opt/SUNWmsgsr")
     assert get.argvs() == [["-O", "Type", "-R", "mail-rs", "-G", "MS-RG"],
                            ["-O", "Extension", "-R", "mail-rs", "-G", "MS-RG",
@@ -292,48 +292,48 @@ def test_a_method_asks_each_question_once(node: Path) -> None:
 
 
 def test_outside_a_method_every_question_is_asked_afresh(node: Path) -> None:
-    get = FakeCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
-    with framework.remembered_answers():
-        framework.cluster_get("Nodename_local")
-    framework.cluster_get("Nodename_local")
-    framework.cluster_get("Nodename_local")
+    get = ProgramCommand(node, "scha_cluster_get").answer(["-O", "Nodename_local"], "mars\n")
+    with commands.remembered_answers():
+        commands.cluster_get("Nodename_local")
+    commands.cluster_get("Nodename_local")
+    commands.cluster_get("Nodename_local")
     assert len(get.argvs()) == 3
 
 
 def test_an_error_answer_is_remembered_a_timeout_is_not(node: Path) -> None:
-    FakeCommand(node, "scha_resourcegroup_get").answer(None, status=14,
+    ProgramCommand(node, "scha_resourcegroup_get").answer(None, status=14,
                                                        stderr="no such group\n")
-    late = FakeCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
-    with framework.remembered_answers():
+    late = ProgramCommand(node, "scha_cluster_get").answer(None, "late\n", sleep=30)
+    with commands.remembered_answers():
         for _ in range(2):
             with pytest.raises(FrameworkError, match="SCHA_ERR_RSRC"):
-                framework.resourcegroup_get("Nodelist", "NO-RG")
+                commands.resourcegroup_get("Nodelist", "NO-RG")
             with pytest.raises(FrameworkError) as caught:
-                framework.cluster_get("Clustername", timeout=0.3)
+                commands.cluster_get("Clustername", timeout=0.3)
             assert caught.value.timed_out
-    assert len(FakeCommand(node, "scha_resourcegroup_get").argvs()) == 1
+    assert len(ProgramCommand(node, "scha_resourcegroup_get").argvs()) == 1
     assert len(late.argvs()) == 2
 
 
 def test_setting_the_status_forgets_the_status_only(node: Path) -> None:
-    get = FakeCommand(node, "scha_resource_get")
+    get = ProgramCommand(node, "scha_resource_get")
     get.answer(["-O", "Status", "-R", "mail-rs", "-G", "MS-RG"], "OK\nService is online.\n")
     get.answer(["-O", "Retry_count", "-R", "mail-rs", "-G", "MS-RG"], "2\n")
-    FakeCommand(node, "scha_resource_setstatus").answer(None)
-    with framework.remembered_answers():
-        framework.status("mail-rs", "MS-RG")
-        framework.resource_get("Retry_count", "mail-rs", "MS-RG")
-        framework.set_status("mail-rs", "MS-RG", "DEGRADED", "slow")
-        framework.status("mail-rs", "MS-RG")
-        framework.resource_get("Retry_count", "mail-rs", "MS-RG")
+    ProgramCommand(node, "scha_resource_setstatus").answer(None)
+    with commands.remembered_answers():
+        commands.status("mail-rs", "MS-RG")
+        commands.resource_get("Retry_count", "mail-rs", "MS-RG")
+        commands.set_status("mail-rs", "MS-RG", "DEGRADED", "slow")
+        commands.status("mail-rs", "MS-RG")
+        commands.resource_get("Retry_count", "mail-rs", "MS-RG")
     assert [argv[1] for argv in get.argvs()] == ["Status", "Retry_count", "Status"]
 
 
 def test_a_reconfiguring_cluster_is_asked_again(node: Path) -> None:
     """SCHA_ERR_RECONF means "not now": the next time, the cluster may answer."""
-    get = FakeCommand(node, "scha_resourcegroup_get").answer(None, status=5)
-    with framework.remembered_answers():
+    get = ProgramCommand(node, "scha_resourcegroup_get").answer(None, status=5)
+    with commands.remembered_answers():
         for _ in range(2):
             with pytest.raises(FrameworkError, match="SCHA_ERR_RECONF"):
-                framework.resourcegroup_get("Nodelist", "MS-RG")
+                commands.resourcegroup_get("Nodelist", "MS-RG")
     assert len(get.argvs()) == 2

@@ -11,15 +11,15 @@ from helpers_scims import make_installation, on_node, server_root
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims import messages
 from scims.errors import CheckFailed
-from scims.installation import (
+from scims.log import messages
+from scims.log.syslog import AgentLog, LogRecord
+from scims.messaging.installation import (
     check_command,
     checked_server_root,
     inspect,
     server_root_on_node,
 )
-from scims.syslog import AgentLog, LogRecord
 
 
 class Collect:

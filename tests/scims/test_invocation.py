@@ -10,9 +10,10 @@ from helpers_scims import FakeCommand, make_node_root, on_node
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims import framework, messages
+from scims.cluster import commands
+from scims.cluster.invocation import CREATE, UPDATE, Invocation, PropertyView, Scope, parse
 from scims.errors import ConfigError, UsageError
-from scims.invocation import CREATE, UPDATE, Invocation, PropertyView, Scope, parse
+from scims.log import messages
 
 BASE = ["-R", "mail-rs", "-T", "SUNW.ims:1.0", "-G", "MS-RG"]
 
@@ -92,7 +93,7 @@ def test_any_argv_parses_or_is_a_usage_error(argv: list[str], validate: bool) ->
 
 
 class FakeCluster:
-    """What PropertyView asks of the framework module, counting questions."""
+    """What PropertyView asks of the cluster-command module, counting questions."""
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, ...]] = []
@@ -108,14 +109,14 @@ class FakeCluster:
         self.asked.append(("extension", r, g, name))
         return "X", self.extensions[name]
 
-    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
+    def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
         self.asked.append(("resource", optag, r, g))
         (lines,) = [v for k, v in self.system.items() if k.lower() == optag.lower()]
-        return framework.Reply("scha_resource_get", optag, lines)  # optags: any case
+        return commands.Reply("scha_resource_get", optag, lines)  # optags: any case
 
-    def resourcegroup_get(self, optag: str, g: str) -> framework.Reply:
+    def resourcegroup_get(self, optag: str, g: str) -> commands.Reply:
         self.asked.append(("group", optag, g))
-        return framework.Reply("scha_resourcegroup_get", optag, self.group[optag])
+        return commands.Reply("scha_resourcegroup_get", optag, self.group[optag])
 
 
 def view(*extra: str) -> tuple[PropertyView, FakeCluster]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from scims import messages
-from scims.cformat import conversions
-from scims.messages import Message, Priority, all_messages
-from scims.msgid import msgid
+from scims.log import messages
+from scims.log.cformat import conversions
+from scims.log.messages import Message, Priority, all_messages
+from scims.log.msgid import msgid
 
 USED_PRIORITIES = {Priority.ERROR, Priority.WARNING, Priority.NOTICE, Priority.INFO,
                    Priority.DEBUG}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scims.messaging_processes import MessagingInstance
+from scims.messaging.processes import MessagingInstance
 
 DAEMON = "import time\nwhile True:\n    time.sleep(0.2)\n"
 SCRIPT = f"#!{sys.executable}\n{DAEMON}"

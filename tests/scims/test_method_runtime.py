@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from helpers_scims import RecordingTransport, make_node_root, on_node
 
-from scims import messages
 from scims.errors import AgentError
+from scims.log import messages
+from scims.log.syslog import AgentLog
 from scims.method_runtime import MethodContext, names_given, run_method
-from scims.msconfig_source import MsConfigError
-from scims.syslog import AgentLog
+from scims.msconfig.source import MsConfigError
 
 ARGV = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 
@@ -137,10 +137,10 @@ def test_validate_options_are_refused_for_other_methods_and_accepted_for_validat
 
 
 def _asks_twice(ctx: MethodContext) -> int:
-    from scims import framework
+    from scims.cluster import commands
 
     for _ in range(2):
-        framework.resource_get("Num_resource_restarts", ctx.resource, ctx.group)
+        commands.resource_get("Num_resource_restarts", ctx.resource, ctx.group)
     return 0
 
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from helpers_scims import FakeCommand, RecordingTransport, make_node_root, on_node, server_root
 
-from scims import framework, monitor_control, service_control
-from scims.invocation import PropertyView, parse
+from scims import monitor_control, service_control
+from scims.cluster import commands
+from scims.cluster.invocation import PropertyView, parse
+from scims.log.syslog import AgentLog
 from scims.method_runtime import MethodContext
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 MON = "MAIL-RG,mail-rs,0.mon"
@@ -32,8 +33,8 @@ class Stored:
                                            "Monitor_retry_interval": 2,
                                            "IMS_serverroot": self.server_root}
 
-    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
-        return framework.Reply("scha_resource_get", optag, (self.system[optag.lower()],))
+    def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
+        return commands.Reply("scha_resource_get", optag, (self.system[optag.lower()],))
 
     def extension(self, r: str, g: str, name: str) -> tuple[str, Any]:
         return "INT", self.extensions[name]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from mssim.install import dispatcher_cnf, job_controller_cnf
 from scims import trust
-from scims.msconfig import MessagingConfig, MsConfigError, ServiceEndpoint
+from scims.msconfig.config import MessagingConfig, MsConfigError, ServiceEndpoint
 
 LOGICAL_IP = "192.18.75.155"
 
@@ -51,82 +52,19 @@ local.watcher.enable = 1
 local.autorestart = 1
 """
 
-DISPATCHER_BEFORE_HA = """\
-! The first set of options, listed without a [SERVICE=xxx]
-! header, are the default options that will be applied to all
-! services.
-!
-MIN_PROCS=0
-MAX_PROCS=5
-MIN_CONNS=5
-MAX_CONNS=20
-MAX_LIFE_TIME=86400
-MAX_LIFE_CONNS=100
-MAX_SHUTDOWN=2
-!
-! Define the services available to Dispatcher
-!
-[SERVICE=SMTP]
-PORT=25
-IMAGE=IMTA_BIN:tcp_smtp_server
-LOGFILE=IMTA_LOG:tcp_smtp_server.log
-STACKSIZE=2048000
-! Uncomment the following line and set INTERFACE_ADDRESS to an
-! appropriate host IP (dotted quad) if the dispatcher needs to
-! listen on a specific interface (e.g. in a HA environment).
-!INTERFACE_ADDRESS=
-!
-[SERVICE=SMTP_SUBMIT]
-PORT=587
-IMAGE=IMTA_BIN:tcp_smtp_server
-LOGFILE=IMTA_LOG:tcp_submit_server.log
-PARAMETER=CHANNEL=tcp_submit
-STACKSIZE=2048000
-!INTERFACE_ADDRESS=
+DISPATCHER_BEFORE_HA = dispatcher_cnf({"smtp": 25, "submit": 587}) + """\
 !
 ! rfc 2033 LMTP server - store
 ![SERVICE=LMTPSS]
 !PORT=225
 """
+"""The file as configure writes it, with a commented-out section."""
 
 DISPATCHER_AFTER_HA = DISPATCHER_BEFORE_HA.replace(
     "!INTERFACE_ADDRESS=", f"INTERFACE_ADDRESS={LOGICAL_IP}")
 
-JOB_CONTROLLER_BEFORE_HA = """\
-!MTA Job Controller configuration file
-!
-!Global defaults
-tcp_port=27442
-secret=never mind
-slave_command=NULL
-max_life_age=3600
-!
-!Pool definitions
-!
-[POOL=DEFAULT]
-job_limit=10
-!
-[POOL=LOCAL_POOL]
-job_limit=10
-!
-[POOL=IMS_POOL]
-job_limit=1
-!
-[POOL=SMTP_POOL]
-job_limit=1
-!
-!Channel definitions
-!
-[CHANNEL=l]
-master_command=msg-svr-base/lib/l_master
-!
-[CHANNEL=ims-ms]
-master_command=msg-svr-base/lib/ims_master
-!
-[CHANNEL=tcp_*]
-anon_host=0
-master_command=msg-svr-base/lib/tcp_smtp_client
-"""
+JOB_CONTROLLER_BEFORE_HA = job_controller_cnf({"job_controller": 27442})
+"""The file as configure writes it (the stand-in installation writes the same)."""
 
 JOB_CONTROLLER_AFTER_HA = JOB_CONTROLLER_BEFORE_HA.replace(
     "max_life_age=3600\n", f"max_life_age=3600\nINTERFACE_ADDRESS={LOGICAL_IP}\n")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from scims.msconfig import parse_boolean
-from scims.msconfig_cnf import CnfFile, parse_cnf, parse_cnf_int, parse_port_list
-from scims.msconfig_imta import ImtaConfig, names_host, parse_imta_cnf
-from scims.msconfig_msgconf import MsgConf, parse_msg_conf
-from scims.msconfig_source import Location, MsConfigError, read_config_lines
+from scims.msconfig.cnf import CnfFile, parse_cnf, parse_cnf_int, parse_port_list
+from scims.msconfig.config import parse_boolean
+from scims.msconfig.imta import ImtaConfig, names_host, parse_imta_cnf
+from scims.msconfig.msgconf import MsgConf, parse_msg_conf
+from scims.msconfig.source import Location, MsConfigError, read_config_lines
 
 P = Path("/B/config/x")
 HERE = Location(P, 7)

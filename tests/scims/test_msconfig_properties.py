@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scims.msconfig import MessagingConfig
-from scims.msconfig_cnf import parse_cnf, parse_cnf_int
-from scims.msconfig_msgconf import parse_msg_conf
-from scims.msconfig_source import Location, MsConfigError
+from scims.msconfig.cnf import parse_cnf, parse_cnf_int
+from scims.msconfig.config import MessagingConfig
+from scims.msconfig.msgconf import parse_msg_conf
+from scims.msconfig.source import Location, MsConfigError
 
 FILES = ["msg.conf", "msg.conf.defaults", "dispatcher.cnf", "job_controller.cnf", "imta.cnf"]
 

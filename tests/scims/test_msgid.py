@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims.msgid import msgid
+from scims.log.msgid import msgid
 
 # The eight IDs printed in the Oracle Solaris Cluster Error Messages Guide
 # (docs/suncluster.md §4.1).

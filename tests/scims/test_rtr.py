@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scims.rtr import (
+from scims.cluster.rtr import (
     PropertyValueError,
     ResourceType,
     RtrError,

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scims.rtr import (
+from scims.cluster.rtr import (
     PropertyValueError,
     ResourceType,
     RtrError,
     parse_file,
     parse_text,
 )
-from scims.sysprops import METHODS, lookup
+from scims.cluster.sysprops import METHODS, lookup
 
 # Real RTR files of other agents (SAM-QFS, Ingres; see test_rtr.py), beside the repository.
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "rtr-examples"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from scims.scha_errors import SchaError, lookup, strerror, symbol
+from scims.cluster.scha_errors import SchaError, lookup, strerror, symbol
 
 CONTRACT = ("NOERR NOMEM HANDLE INVAL TAG RECONF ACCESS SEQID DEPEND STATE METHOD NODE RG RT "
             "RSRC PROP CHECKS RSTATUS INTERNAL CLUSTER ZONE_CLUSTER TIMEOUT").split()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from scims.failure_history import COMPLETE_FAILURE
-from scims.service_probes import PARTIAL_FAILURE, Target, probe, probe_all
+from scims.messaging.probes import PARTIAL_FAILURE, Target, probe, probe_all
 
 Handler = Callable[[socket.socket], None]
 
@@ -170,6 +170,7 @@ def test_hung_server_is_a_complete_failure_named_in_words(serve) -> None:
     assert time.monotonic() - started < 1.5
     assert result.score == COMPLETE_FAILURE
     assert result.detail.startswith(f"IMAP on 127.0.0.1:{target.port} timed out after 0.5 s")
+    assert result.timed_out
 
 
 def test_refused_connection_is_a_complete_failure() -> None:
@@ -179,6 +180,7 @@ def test_refused_connection_is_a_complete_failure() -> None:
     result = probe(Target("pop", "pop", "127.0.0.1", port), timeout=1)
     assert result.score == COMPLETE_FAILURE
     assert "refused the connection" in result.detail
+    assert not result.timed_out  # a refusal is an answer, not a hang
 
 
 def test_wrong_greeting_is_a_partial_failure(serve) -> None:

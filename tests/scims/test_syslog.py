@@ -20,10 +20,10 @@ from helpers_scims import (
     stand_in_line,
 )
 
-from scims import messages
 from scims.errors import FrameworkError, UsageError
-from scims.msgid import msgid
-from scims.syslog import (
+from scims.log import messages
+from scims.log.msgid import msgid
+from scims.log.syslog import (
     AgentLog,
     DatagramTransport,
     DebugLevel,

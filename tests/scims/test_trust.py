@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from scims import trust
-from scims.installation import system_directory_within
+from scims.messaging.installation import system_directory_within
 from scims.validation import nested
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from helpers_scims import RecordingTransport, make_node_root, on_node
 
-from scims import framework, messages, validation
+from scims import validation
+from scims.cluster import commands
+from scims.cluster.invocation import PropertyView, parse
 from scims.errors import CheckFailed
-from scims.invocation import PropertyView, parse
+from scims.log import messages
+from scims.log.syslog import AgentLog
 from scims.method_runtime import MethodContext, run_method
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 
@@ -24,9 +26,9 @@ class Stored:
         self.values = {name.lower(): str(value) for name, value in values.items()}
         self.asked: list[str] = []
 
-    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
+    def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
         self.asked.append(optag)
-        return framework.Reply("scha_resource_get", optag, (self.values[optag.lower()],))
+        return commands.Reply("scha_resource_get", optag, (self.values[optag.lower()],))
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +86,7 @@ def test_validate_refuses_bad_timing_in_one_line_before_anything_else(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Exactly as the RGM runs Validate: exit 1, one error line, nothing else looked at."""
     stored = Stored(**STORED)
-    monkeypatch.setattr(framework, "resource_get", stored.resource_get)
+    monkeypatch.setattr(commands, "resource_get", stored.resource_get)
     recorder = RecordingTransport()
     rc = run_method("ims_svc_validate", validation.validate,
                     ["-u", *NAMES, "-r", "Retry_count=5", "-r", "Retry_interval=120"],

@@ -19,8 +19,8 @@ from helpers_scims import (
 )
 
 from scims import validation
+from scims.log.syslog import AgentLog
 from scims.method_runtime import run_method
-from scims.syslog import AgentLog
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 def mail_rs(node: Path) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from typing import Optional
 
 import pytest
 
-from scims import messages
-from scims.cluster_directory import ResourceRef
-from scims.messages import Priority
-from scims.msconfig import ServiceEndpoint
-from scims.msconfig_imta import HostMention
-from scims.storage import HaspStatus, StorageView
+from scims.cluster.directory import ResourceRef
+from scims.cluster.storage import HaspStatus, StorageView
+from scims.log import messages
+from scims.log.messages import Priority
+from scims.msconfig.config import ServiceEndpoint
+from scims.msconfig.imta import HostMention
 from scims.validation import rules
 from scims.validation.facts import (
     Facts,

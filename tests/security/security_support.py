@@ -114,3 +114,17 @@ def started() -> Iterator[list[subprocess.Popen]]:
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+
+
+def stop_on_node(node: Path) -> tuple[int, helpers_scims.RecordingTransport,
+                                      helpers_scims.FakeCommand]:
+    """Run Stop of the node's installation as the RGM would (Stop_timeout 60), with the
+    fake pmfadm (its svc tag running) and an in-process hatimerun: (exit status, the
+    method's log, the hatimerun fake whose calls say what root ran)."""
+    from scims import service_control
+
+    fake_pmfadm(node)
+    hatimerun = helpers_scims.FakeCommand(node, "hatimerun").answer(None)
+    ctx, recorder = helpers_scims.method_context(
+        "ims_svc_stop", {"stop_timeout": 60, "IMS_serverroot": helpers_scims.server_root(node)})
+    return service_control.stop(ctx), recorder, hatimerun

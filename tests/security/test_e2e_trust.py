@@ -21,6 +21,7 @@ from security_support import GID, OTHER_UID, RUNTIME_UID
 import hostlab
 from imsguide import faults, proof
 from imsguide.testbed import HEAL_TIMEOUT, Cluster
+from support.agent import healthy_node
 
 pytestmark = pytest.mark.e2e
 
@@ -37,9 +38,7 @@ def tuned(cluster: Cluster) -> Cluster:
 
 @pytest.fixture
 def here(tuned: Cluster) -> Iterator[str]:
-    node = tuned.healthy()
-    yield node
-    faults.clear_faults(tuned.site)
+    yield from healthy_node(tuned)
 
 
 

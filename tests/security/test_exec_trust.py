@@ -8,17 +8,13 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport, server_root
-from security_support import RUNTIME_UID, fake_pmfadm
+from security_support import RUNTIME_UID, stop_on_node
 
-from scims import installation, messages, service_control
 from scims.errors import AgentError
-from scims.installation import check_command
-from scims.invocation import PropertyView, parse
-from scims.method_runtime import MethodContext
-from scims.syslog import AgentLog
+from scims.log import messages
+from scims.messaging import installation
+from scims.messaging.installation import check_command
 
-NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SVC = "MAIL-RG,mail-rs,0.svc"
 SERVER_ROOT = "/opt/SUNWmsgsr"
 
@@ -59,22 +55,6 @@ def test_start_msg_with_mode_01777_is_refused(node: Path) -> None:
     assert "mode 1777" in str(caught.value)
 
 
-def context(method: str, props: dict[str, object]) -> tuple[MethodContext, RecordingTransport]:
-    inv = parse(NAMES)
-    recorder = RecordingTransport()
-    ctx = MethodContext(method, inv, AgentLog(inv.resource_type, inv.group, inv.resource,
-                                              method, transport=recorder, facility="daemon"))
-
-    class Stored:
-        def resource_get(self, optag: str, r: str, g: str):
-            from scims.framework import Reply
-            return Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
-
-        def extension(self, r: str, g: str, name: str):
-            return "STRING", props[name]
-
-    ctx.props = PropertyView(inv, Stored())
-    return ctx, recorder
 
 
 def test_stop_does_not_run_a_stop_msg_handed_to_the_runtime_user(node: Path) -> None:
@@ -83,11 +63,8 @@ def test_stop_does_not_run_a_stop_msg_handed_to_the_runtime_user(node: Path) -> 
     stop_msg = node / "opt" / "SUNWmsgsr" / "sbin" / "stop-msg"
     stop_msg.write_text("#!/bin/sh\ntouch /tmp/owned-by-mailsrv\n")
     os.chown(stop_msg, RUNTIME_UID, -1)
-    fake_pmfadm(node)
-    hatimerun = FakeCommand(node, "hatimerun").answer(None)
-    ctx, recorder = context("ims_svc_stop", {"stop_timeout": 60,
-                                             "IMS_serverroot": server_root(node)})
-    assert service_control.stop(ctx) == 0
+    status, recorder, hatimerun = stop_on_node(node)
+    assert status == 0
     assert not any(str(stop_msg) in " ".join(argv) for argv in hatimerun.argvs()), \
         "root ran the runtime user's stop-msg"
     refusals = [r.text for r in recorder.records

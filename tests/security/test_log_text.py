@@ -15,11 +15,13 @@ from helpers_scims import FakeCommand, RecordingTransport
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scims import framework, installation, validation
-from scims.cformat import printable
+from scims import validation
+from scims.cluster import commands
 from scims.errors import AgentError
+from scims.log.cformat import printable
+from scims.log.syslog import AgentLog, SolarisTransport
+from scims.messaging import installation
 from scims.method_runtime import run_method
-from scims.syslog import AgentLog, SolarisTransport
 
 NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x7f", "\x85", "\u2028",
@@ -91,7 +93,7 @@ def test_status_msg_is_escaped_like_the_log(node: Path) -> None:
     """Beyond the list: Status_msg (shown by scstat) blanked only C0 controls, so U+2028
     from a probe's detail reached it raw."""
     setstatus = FakeCommand(node, "scha_resource_setstatus").answer(None)
-    framework.set_status("mail-rs", "MAIL-RG", "DEGRADED", "IMAP said \u2028FAKE\x85line")
+    commands.set_status("mail-rs", "MAIL-RG", "DEGRADED", "IMAP said \u2028FAKE\x85line")
     (argv,) = setstatus.argvs()
     message = argv[argv.index("-m") + 1]
     assert not any(ch in message for ch in BREAKS), repr(message)
@@ -114,8 +116,8 @@ def test_a_process_name_cannot_forge_a_line_of_stop(node: Path) -> None:
     import sys
     import time
 
-    from scims import messages
-    from scims.messaging_processes import MessagingInstance
+    from scims.log import messages
+    from scims.messaging.processes import MessagingInstance
 
     config = node / "var" / "opt" / "SUNWmsgsr" / "config"
     rename = ("import ctypes, time\n"

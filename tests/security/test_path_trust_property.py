@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scims.errors import AgentError
-from scims.installation import check_command
+from scims.messaging.installation import check_command
 
 OWNERS = (0, 1, 20001)
 """root, a system account (daemon), the runtime user."""

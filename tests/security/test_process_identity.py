@@ -12,16 +12,18 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport, server_root
-from security_support import OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
+from helpers_scims import method_context, server_root
+from security_support import (
+    OTHER_UID,
+    RUNTIME_UID,
+    SYSTEM_PYTHON,
+    as_user,
+    stop_on_node,
+)
 
-from scims import messages, service_control
-from scims.invocation import PropertyView, parse
-from scims.messaging_processes import MessagingInstance
-from scims.method_runtime import MethodContext
-from scims.syslog import AgentLog
+from scims.log import messages
+from scims.messaging.processes import MessagingInstance
 
-NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
 
 
@@ -38,23 +40,6 @@ def settle() -> None:
     time.sleep(0.5)
 
 
-def context(props: dict[str, object]) -> tuple[MethodContext, RecordingTransport]:
-    inv = parse(NAMES)
-    recorder = RecordingTransport()
-    ctx = MethodContext("ims_svc_stop", inv, AgentLog(
-        inv.resource_type, inv.group, inv.resource, "ims_svc_stop", transport=recorder,
-        facility="daemon"))
-
-    class Stored:
-        def resource_get(self, optag: str, r: str, g: str):
-            from scims.framework import Reply
-            return Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
-
-        def extension(self, r: str, g: str, name: str):
-            return "STRING", props[name]
-
-    ctx.props = PropertyView(inv, Stored())
-    return ctx, recorder
 
 
 def test_another_users_fake_watcher_is_not_the_instance(node: Path, started) -> None:
@@ -103,10 +88,7 @@ def test_stop_spares_roots_editor_in_the_configuration_directory(node: Path, sta
                    executable="/usr/bin/tail", stdout=subprocess.DEVNULL)
     settle()
     assert editor.poll() is None
-    fake_pmfadm(node)
-    FakeCommand(node, "hatimerun").answer(None)
-    ctx, _recorder = context({"stop_timeout": 60, "IMS_serverroot": server_root(node)})
-    assert service_control.stop(ctx) == 0
+    assert stop_on_node(node)[0] == 0
     time.sleep(0.3)
     assert editor.poll() is None, "Stop killed root's editor"
 
@@ -122,10 +104,8 @@ def test_msg_conf_naming_another_account_does_not_make_stop_kill_it(node: Path,
     victim = spawn(started, [SYSTEM_PYTHON, "-c", SLEEPER], cwd=str(config),
                    preexec_fn=as_user(OTHER_UID))
     settle()
-    fake_pmfadm(node)
-    FakeCommand(node, "hatimerun").answer(None)
-    ctx, recorder = context({"stop_timeout": 60, "IMS_serverroot": server_root(node)})
-    assert service_control.stop(ctx) == 0
+    status, recorder, _ = stop_on_node(node)
+    assert status == 0
     time.sleep(0.3)
     assert victim.poll() is None, "Stop killed a process of another account"
     held = [r for r in recorder.records if r.message is messages.STORAGE_HELD]
@@ -134,13 +114,13 @@ def test_msg_conf_naming_another_account_does_not_make_stop_kill_it(node: Path,
 
 def test_msg_conf_naming_another_account_is_refused_by_start_and_validate(node: Path) -> None:
     """Attack 4, the check itself: local.serveruid must own the configuration directory."""
-    from scims import installation
     from scims.errors import AgentError
+    from scims.messaging import installation
 
     config = node / "var" / "opt" / "SUNWmsgsr" / "config"
     (config / "msg.conf").write_text("local.serveruid = victim\nlocal.servergid = mail\n"
                                      "local.imta.enable = no\nlocal.store.enable = no\n")
-    ctx, _ = context({})
+    ctx, _ = method_context("ims_svc_stop", {})
     with pytest.raises(AgentError) as caught:
         installation.inspect(server_root(node), ctx.log)
     assert "victim" in str(caught.value) and f"user ID {RUNTIME_UID}" in str(caught.value)
@@ -149,14 +129,14 @@ def test_msg_conf_naming_another_account_is_refused_by_start_and_validate(node: 
 def test_a_system_account_as_runtime_user_is_refused(node: Path) -> None:
     """Beyond the list: local.serveruid = daemon (a system account) was accepted, and with it
     every daemon process holding a file of the configuration directory was Stop's to kill."""
-    from scims import installation
     from scims.errors import AgentError
+    from scims.messaging import installation
 
     config = node / "var" / "opt" / "SUNWmsgsr" / "config"
     os.chown(config, 1, -1)
     (config / "msg.conf").write_text("local.serveruid = daemon\nlocal.servergid = mail\n"
                                      "local.imta.enable = no\nlocal.store.enable = no\n")
-    ctx, _ = context({})
+    ctx, _ = method_context("ims_svc_stop", {})
     with pytest.raises(AgentError) as caught:
         installation.inspect(server_root(node), ctx.log)
     assert "system account" in str(caught.value)

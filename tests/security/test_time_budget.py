@@ -10,44 +10,32 @@ import inspect
 import os
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import pytest
-from helpers_scims import FakeCommand, RecordingTransport, server_root
+from helpers_scims import (
+    FakeCommand,
+    ManualClock,
+    MonitorContext,
+    RecordingTransport,
+    method_context,
+    server_root,
+)
 from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
 
-from scims import framework, service_control
+from scims import service_control
+from scims.cluster import commands
+from scims.cluster.scha_errors import SchaError
 from scims.errors import FrameworkError
 from scims.fault_monitor import GRACE_LIMIT, GRACE_POLL, FaultMonitor, Settings
-from scims.invocation import PropertyView, parse
-from scims.messaging_processes import MessagingInstance
-from scims.method_runtime import MethodContext
-from scims.scha_errors import SchaError
-from scims.service_probes import ProbeResult, Target
-from scims.syslog import AgentLog
+from scims.log.syslog import AgentLog
+from scims.messaging.probes import ProbeResult, Target
+from scims.messaging.processes import MessagingInstance
 
-NAMES = ["-R", "mail-rs", "-T", "SUNW.ims:6.3", "-G", "MAIL-RG"]
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
 
 
-def stop_context(props: dict[str, object]) -> tuple[MethodContext, RecordingTransport]:
-    inv = parse(NAMES)
-    recorder = RecordingTransport()
-    ctx = MethodContext("ims_svc_stop", inv, AgentLog(
-        inv.resource_type, inv.group, inv.resource, "ims_svc_stop", transport=recorder,
-        facility="daemon"))
-
-    class Stored:
-        def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
-            return framework.Reply("scha_resource_get", optag, (str(props[optag.lower()]),))
-
-        def extension(self, r: str, g: str, name: str) -> tuple[str, object]:
-            return "STRING", props[name]
-
-    ctx.props = PropertyView(inv, Stored())
-    return ctx, recorder
 
 
 def test_stop_with_a_hanging_pmfadm_still_stops_messaging_server(node: Path) -> None:
@@ -63,7 +51,8 @@ def test_stop_with_a_hanging_pmfadm_still_stops_messaging_server(node: Path) -> 
         assert MessagingInstance(str(base), None, RUNTIME_UID).watcher() is not None
         calls = fake_pmfadm(node, hang="-q -s")
         hatimerun = FakeCommand(node, "hatimerun").answer(None)
-        ctx, recorder = stop_context({"stop_timeout": 20, "IMS_serverroot": server_root(node)})
+        ctx, recorder = method_context(
+        "ims_svc_stop", {"stop_timeout": 20, "IMS_serverroot": server_root(node)})
         try:
             status = service_control.stop(ctx)
         except FrameworkError as exc:
@@ -90,7 +79,7 @@ def test_a_timed_out_command_dies_with_its_whole_tree(node: Path, detach: bool) 
     command.write_text(f"#!/bin/sh\n{spawn}\nsleep 1000\n")
     command.chmod(0o755)
     with pytest.raises(FrameworkError) as caught:
-        framework.cluster_get("SYSLOG_FACILITY", timeout=2)
+        commands.cluster_get("SYSLOG_FACILITY", timeout=2)
     assert caught.value.err == SchaError.TIMEOUT
     grandchild = int(pidfile.read_text())
     try:
@@ -116,17 +105,6 @@ def _alive(pid: int) -> bool:
 IMAP = Target("imap", "imap", "127.0.1.155", 143)
 
 
-@dataclass
-class FakeContext:
-    log: AgentLog
-    resource: str = "mail-rs"
-    group: str = "MAIL-RG"
-    statuses: list[tuple[str, Optional[str]]] = field(default_factory=list)
-
-    def set_status(self, status: str, message: Optional[str]) -> None:
-        self.statuses.append((status, message))
-
-
 class BrokenCountCluster:
     """scha_control works; Num_resource_restarts cannot be read."""
 
@@ -137,7 +115,7 @@ class BrokenCountCluster:
         self.controls.append(tag)
         return SchaError.NOERR
 
-    def resource_get(self, optag: str, r: str, g: str) -> framework.Reply:
+    def resource_get(self, optag: str, r: str, g: str) -> commands.Reply:
         raise FrameworkError("scha_resource_get", SchaError.CLUSTER, "not in cluster mode",
                              optag)
 
@@ -159,24 +137,13 @@ class FakeInstance:
         return [FakeProcess(100)]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def refused(target: Target, timeout: float) -> ProbeResult:
     return ProbeResult(target, 100, f"{target.label} refused the connection", 0.01)
 
 
-def monitor(cluster: object, targets: list[Target], clock: Clock, *, autorestart: bool,
+def monitor(cluster: object, targets: list[Target], clock: ManualClock, *, autorestart: bool,
             node: Path) -> FaultMonitor:
-    ctx = FakeContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
+    ctx = MonitorContext(AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe",
                                transport=RecordingTransport(), facility="daemon"))
     settings = Settings(thorough_probe_interval=10, probe_timeout=30, retry_count=2,
                         retry_interval=600, failover_mode="SOFT")
@@ -197,7 +164,7 @@ def test_a_failed_restart_count_is_not_zero(node: Path) -> None:
     watcher was killed again and again, and the group never failed over. Each restart
     replaces the monitor process, so each generation here is a new FaultMonitor."""
     cluster = BrokenCountCluster()
-    clock = Clock()
+    clock = ManualClock()
     for _generation in range(4):
         monitor(cluster, [IMAP], clock, autorestart=False, node=node).probe_cycle()
         clock.now += 30
@@ -211,9 +178,9 @@ def test_seven_failing_services_share_one_grace(node: Path) -> None:
     grace per service, one after the other). Time here is the monitor's own clock."""
     targets = [Target(f"svc{i}", "smtp", "127.0.1.155", 2500 + i) for i in range(7)]
     cluster = BrokenCountCluster()
-    cluster.resource_get = lambda *a: framework.Reply(  # type: ignore[method-assign]
+    cluster.resource_get = lambda *a: commands.Reply(  # type: ignore[method-assign]
         "scha_resource_get", "Num_resource_restarts", ("0",))
-    clock = Clock()
+    clock = ManualClock()
     fm = monitor(cluster, targets, clock, autorestart=True, node=node)
     began = clock.now
     fm.probe_cycle()

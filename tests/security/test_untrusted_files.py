@@ -30,17 +30,22 @@ on_node(pytest.MonkeyPatch(), Path(sys.argv[1]))
 """The child's prelude: the agent's paths pointed at the node directory named by argv[1]
 (helpers_scims.on_node, as in the parent's own tests)."""
 
-INSPECT = ON_NODE + """
-from scims import installation
-from scims.errors import AgentError
-from scims.syslog import AgentLog
+LOGGING = ON_NODE + """
+from scims.log.syslog import AgentLog
 
 class Keep:
     def deliver(self, record):
         print("LOG", record.line())
 
-log = AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_svc_stop", transport=Keep(),
+log = AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", sys.argv[2], transport=Keep(),
                facility="daemon")
+"""
+"""Then a method's log (the method named by argv[2]) whose lines the child prints."""
+
+INSPECT = LOGGING + """
+from scims.messaging import installation
+from scims.errors import AgentError
+
 try:
     installation.inspect(sys.argv[1] + "/opt/SUNWmsgsr", log)
     print("ACCEPTED")
@@ -61,17 +66,22 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": f"{helpers}:{path}" if path else helpers}
 
 
-def inspect_in_child(node: Path) -> str:
-    """installation.inspect as Validate, Start and the monitor run it; its output, or
+def in_child(script: str, node: Path, method: str) -> str:
+    """Run `script` in a child for `node` as `method`: its output (stdout, then stderr), or
     "BLOCKED" when it did not finish within the deadline."""
     try:
-        done = subprocess.run([sys.executable, "-c", INSPECT, str(node)], env=child_env(),
-                              capture_output=True,
-                              text=True, timeout=CHILD_DEADLINE, preexec_fn=limit_memory,
-                              check=False)
+        done = subprocess.run([sys.executable, "-c", script, str(node), method],
+                              env=child_env(), capture_output=True, text=True,
+                              timeout=CHILD_DEADLINE, preexec_fn=limit_memory, check=False)
     except subprocess.TimeoutExpired:
         return "BLOCKED"
     return done.stdout + done.stderr
+
+
+def inspect_in_child(node: Path) -> str:
+    """installation.inspect as Validate, Start and the monitor run it; its output, or
+    "BLOCKED" when it did not finish within the deadline."""
+    return in_child(INSPECT, node, "ims_svc_stop")
 
 
 def msg_conf(node: Path) -> Path:
@@ -152,15 +162,7 @@ def test_a_cnf_file_linked_out_of_the_installation_is_not_followed(node: Path) -
     assert "outside the installation" in out, out
 
 
-LOGLEVEL = ON_NODE + """
-from scims.syslog import AgentLog
-
-class Keep:
-    def deliver(self, record):
-        print("LOG", record.line())
-
-log = AgentLog("SUNW.ims", "MAIL-RG", "mail-rs", "ims_probe", transport=Keep(),
-               facility="daemon")
+LOGLEVEL = LOGGING + """
 print("LEVEL", log.debug_level())
 """
 
@@ -170,11 +172,7 @@ def test_a_fifo_for_the_loglevel_file_does_not_block_the_method(node: Path) -> N
     first debug line (every method's first debug line blocks the same way)."""
     loglevel = node / "var" / "cluster" / "rgm" / "rt" / "SUNW.ims" / "loglevel"
     os.mkfifo(loglevel)
-    try:
-        done = subprocess.run([sys.executable, "-c", LOGLEVEL, str(node)], env=child_env(),
-                              capture_output=True,
-                              text=True, timeout=CHILD_DEADLINE, check=False)
-    except subprocess.TimeoutExpired:
-        raise AssertionError("the first debug line blocked on a FIFO loglevel file") from None
-    assert "LEVEL 0" in done.stdout, done.stdout + done.stderr
-    assert "not a regular file" in done.stdout, done.stdout
+    out = in_child(LOGLEVEL, node, "ims_probe")
+    assert out != "BLOCKED", "the first debug line blocked on a FIFO loglevel file"
+    assert "LEVEL 0" in out, out
+    assert "not a regular file" in out, out

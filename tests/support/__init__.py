@@ -12,4 +12,6 @@ test directory.
 - `mssim`: a stand-in Messaging Server installation on a private loopback address.
 - `machine`: what the machine itself holds (interfaces, namespaces, loop devices).
 - `ocf`: what the OCF suite's tests share with its conftest.
+- `imports`: the library files a program imports (what a package must ship).
+- `spawns`: a pytest plugin (`-p support.spawns`) listing the tests that start a process.
 """

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from imsguide import faults
 from imsguide.site import Site
+from imsguide.testbed import Cluster
 
 
 def left_behind(site: Site, node: str) -> list[str]:
@@ -19,3 +22,11 @@ def left_behind(site: Site, node: str) -> list[str]:
     if faults.storage_mounted(site, node):
         found.append(f"the shared file system is still mounted on {node}")
     return found
+
+
+def healthy_node(cluster: Cluster) -> Iterator[str]:
+    """For a fixture: the node where the group runs healthy, and every fault a test set
+    cleared after it (`yield from healthy_node(tuned)`)."""
+    node = cluster.healthy()
+    yield node
+    faults.clear_faults(cluster.site)

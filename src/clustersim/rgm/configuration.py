@@ -204,7 +204,7 @@ class Configuration(RgmBase):
 
     @staticmethod
     def _check_value(parsed: Any, name: str, raw: str, attrs: dict[str, Any], owner: str) -> Any:
-        from scims import rtr  # noqa: PLC0415
+        from scims.cluster import rtr  # noqa: PLC0415
 
         text = raw
         if attrs["type"] == "STRINGARRAY":

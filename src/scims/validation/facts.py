@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from scims.cluster_directory import ResourceRef
-from scims.msconfig import ServiceEndpoint
-from scims.msconfig_imta import HostMention
-from scims.storage import StorageView
+from scims.cluster.directory import ResourceRef
+from scims.cluster.storage import StorageView
+from scims.msconfig.config import ServiceEndpoint
+from scims.msconfig.imta import HostMention
 from scims.validation.findings import Finding
 
 

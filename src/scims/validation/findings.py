@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from scims.errors import AgentError
-from scims.messages import Message
+from scims.log.messages import Message
 
 
 class Severity(enum.Enum):

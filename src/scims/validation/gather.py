@@ -17,14 +17,16 @@ import os
 from dataclasses import replace
 from typing import Optional
 
-from scims import installation, invocation
-from scims.cluster_directory import IMS_TYPE, ClusterDirectory, ResourceRef
+from scims import RESOURCE_TYPE
+from scims.cluster import invocation
+from scims.cluster.directory import ClusterDirectory, ResourceRef
+from scims.cluster.invocation import PropertyView, Scope
+from scims.cluster.logical_hosts import addresses
+from scims.cluster.storage import HaspStatus, hasp_check
 from scims.errors import CheckFailed, FrameworkError
-from scims.installation import Installation
-from scims.invocation import PropertyView, Scope
-from scims.logical_hosts import addresses
+from scims.messaging import installation
+from scims.messaging.installation import Installation
 from scims.method_runtime import MethodContext
-from scims.storage import HaspStatus, hasp_check
 from scims.validation import rules
 from scims.validation.facts import (
     Facts,
@@ -71,7 +73,7 @@ def _other_instances(directory: ClusterDirectory, facts: Facts,
     found: list[OtherInstance] = []
     for group in directory.groups():
         for ref in directory.members(group):
-            if ref.name == resource or ref.base_type != IMS_TYPE:
+            if ref.name == resource or ref.base_type != RESOURCE_TYPE:
                 continue
             try:
                 value = directory.extension(ref, "IMS_serverroot")

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Optional
 
-from scims import installation, messages
+from scims.cluster.storage import HaspStatus
 from scims.errors import CheckFailed
-from scims.msconfig_imta import names_host
-from scims.storage import HaspStatus
+from scims.log import messages
+from scims.messaging import installation
+from scims.msconfig.imta import names_host
 from scims.validation.facts import Facts, OtherInstance, Place
 from scims.validation.findings import Finding, note, refusal, warning
 

@@ -15,8 +15,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Optional
 
-from scims.cformat import conversions
-from scims.msgid import msgid
+from scims.log.cformat import conversions
+from scims.log.msgid import msgid
 
 
 class Priority(enum.IntEnum):

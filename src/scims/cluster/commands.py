@@ -26,9 +26,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from scims.cformat import printable as escape_text
+from scims.cluster.scha_errors import SchaError, lookup
 from scims.errors import FrameworkError
-from scims.scha_errors import SchaError, lookup
+from scims.log.cformat import printable as escape_text
 from scims.trust import Budget
 
 BIN_DIR = "/usr/cluster/bin"

@@ -9,8 +9,8 @@ directory really is. :meth:`MessagingConfig.load` reads them once from the serve
 something is.
 
 Files read, all through ``B/config`` (normally a symbolic link to ``C/config`` on the shared disk):
-``msg.conf`` and ``msg.conf.defaults`` (:mod:`scims.msconfig_msgconf`), ``dispatcher.cnf`` and
-``job_controller.cnf`` (:mod:`scims.msconfig_cnf`), ``imta.cnf`` (:mod:`scims.msconfig_imta`).
+``msg.conf`` and ``msg.conf.defaults`` (:mod:`scims.msconfig.msgconf`), ``dispatcher.cnf`` and
+``job_controller.cnf`` (:mod:`scims.msconfig.cnf`), ``imta.cnf`` (:mod:`scims.msconfig.imta`).
 The three MTA files are required when ``local.imta.enable`` is on and read if present otherwise.
 
 Rules where the documentation is silent (docs/msgserver.md §5–§6 has the sources for the rest):
@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
-from scims.msconfig_cnf import CnfFile, CnfOption, CnfSection, parse_cnf_int, parse_port_list
-from scims.msconfig_imta import ImtaConfig
-from scims.msconfig_msgconf import MsgConf, Setting
-from scims.msconfig_source import (
+from scims.msconfig.cnf import CnfFile, CnfOption, CnfSection, parse_cnf_int, parse_port_list
+from scims.msconfig.imta import ImtaConfig
+from scims.msconfig.msgconf import MsgConf, Setting
+from scims.msconfig.source import (
     Location,
     MsConfigError,
     Sourced,

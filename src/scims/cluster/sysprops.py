@@ -4,7 +4,7 @@ An RTR file may override the attributes of a system-defined property (its defaul
 tunability) but never its type, and the RGM decides which of them a resource has at all:
 some exist for every resource, some ("conditional") only when the RTR declares them, the
 method timeouts only for methods the RTR declares, and the query-only ones are kept by the
-RGM itself. `scims.rtr` reads this table to check declarations and to list a resource's
+RGM itself. `scims.cluster.rtr` reads this table to check declarations and to list a resource's
 properties; keeping it apart lets the man page and the cluster stand-in share one truth.
 
 Values follow the Sun Cluster 3.1/3.2 r_properties(5) and rt_reg(4) pages; where the two
@@ -17,13 +17,14 @@ import enum
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from scims.failure_history import FAILOVER_MODES  # the fault monitor decides on each mode
+
 Value = Union[int, bool, str, list[str], None]
 """A typed property value: INT -> int, BOOLEAN -> bool, STRING/ENUM -> str, STRINGARRAY -> list."""
 
 TYPES = ("STRING", "INT", "BOOLEAN", "ENUM", "STRINGARRAY")
 TUNABLES = ("NONE", "ANYTIME", "AT_CREATION", "WHEN_DISABLED")
 
-FAILOVER_MODES = ("NONE", "SOFT", "HARD", "RESTART_ONLY", "LOG_ONLY")
 LOAD_BALANCING_POLICIES = ("Lb_weighted", "Lb_sticky", "Lb_sticky_wild")
 RESOURCE_STATES = (
     "ONLINE", "OFFLINE", "START_FAILED", "STOP_FAILED", "MONITOR_FAILED",

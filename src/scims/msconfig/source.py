@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Optional, TypeVar, Union
 
-from scims import messages, trust
+from scims import trust
 from scims.errors import ConfigError
+from scims.log import messages
 
 __all__ = [
     "Location",

@@ -11,16 +11,16 @@ tells the group and type of every resource, so a dependency named later costs no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Optional
 
-from scims import framework
+from scims.cluster import commands
+from scims.cluster.commands import ExtensionValue
+from scims.cluster.protocols import ClusterQueries
 from scims.errors import FrameworkError
-from scims.framework import ExtensionValue, Reply
 
 LOGICAL_HOST_TYPES = ("SUNW.LogicalHostname", "SUNW.SharedAddress")
 STORAGE_TYPES = {"SUNW.HAStoragePlus": "FilesystemMountPoints", "SUNW.HAStorage": "ServicePaths"}
 """The storage resource types, each with the extension property that names its file systems."""
-IMS_TYPE = "SUNW.ims"
 
 
 def base_type(full_name: str) -> str:
@@ -39,25 +39,10 @@ class ResourceRef:
         return base_type(self.type)
 
 
-class ClusterQueries(Protocol):
-    """The queries of `scims.framework` a directory needs (the module itself by default)."""
-
-    def resource_get(self, optag: str, r: str, g: Optional[str] = None, *extra: str,
-                     timeout: float = ...) -> Reply: ...
-
-    def resourcegroup_get(self, optag: str, g: str, *extra: str,
-                          timeout: float = ...) -> Reply: ...
-
-    def cluster_get(self, optag: str, *extra: str, timeout: float = ...) -> Reply: ...
-
-    def extension(self, r: str, g: str, name: str,
-                  timeout: float = ...) -> tuple[str, ExtensionValue]: ...
-
-
 class ClusterDirectory:
     """What the cluster says about its groups and resources, each question asked once."""
 
-    def __init__(self, cluster: ClusterQueries = framework) -> None:
+    def __init__(self, cluster: ClusterQueries = commands) -> None:
         self._cluster = cluster
         self._refs: dict[str, ResourceRef] = {}
         self._members: dict[str, tuple[ResourceRef, ...]] = {}

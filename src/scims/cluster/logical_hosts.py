@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 
-from scims.cluster_directory import LOGICAL_HOST_TYPES, ClusterDirectory
+from scims.cluster.directory import LOGICAL_HOST_TYPES, ClusterDirectory
 
 HOSTS_FILE = "/etc/hosts"
 

@@ -25,10 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol, TextIO
 
-from scims import framework, messages, trust
-from scims.cformat import c_arguments, expand
+from scims import trust
+from scims.cluster import commands
 from scims.errors import AgentError, FrameworkError
-from scims.messages import Message, Priority
+from scims.log import messages
+from scims.log.cformat import c_arguments, expand
+from scims.log.messages import Message, Priority
 
 FACILITIES = {
     "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
@@ -277,7 +279,7 @@ def default_transport() -> Transport:
 
 def cluster_facility() -> str:
     """The cluster's syslog facility name, as scha_cluster_get prints it."""
-    return framework.cluster_get("SYSLOG_FACILITY", timeout=FACILITY_TIMEOUT).as_str()
+    return commands.cluster_get("SYSLOG_FACILITY", timeout=FACILITY_TIMEOUT).as_str()
 
 
 class AgentLog:

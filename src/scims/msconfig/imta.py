@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import (
+from scims.msconfig.source import (
     Location,
     MsConfigError,
     read_config_lines,

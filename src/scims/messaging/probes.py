@@ -61,6 +61,9 @@ class ProbeResult:
     """What happened, in words an administrator reads in Status_msg."""
     elapsed: float
     slow: bool = False
+    timed_out: bool = False
+    """The server did not answer within Probe_timeout (a hang), as opposed to an answer
+    that was wrong or a refused connection: the fault monitor graces only the latter."""
 
     @property
     def ok(self) -> bool:
@@ -68,10 +71,11 @@ class ProbeResult:
 
 
 class _ProbeFailure(Exception):
-    def __init__(self, score: int, detail: str) -> None:
+    def __init__(self, score: int, detail: str, *, timed_out: bool = False) -> None:
         super().__init__(detail)
         self.score = score
         self.detail = detail
+        self.timed_out = timed_out
 
 
 class _Conversation:
@@ -84,10 +88,15 @@ class _Conversation:
         self.sock: Optional[socket.socket] = None
         self._buffer = b""
 
+    def _hang(self, while_doing: str = "") -> _ProbeFailure:
+        """No answer within Probe_timeout: a complete failure, and a hang."""
+        return _ProbeFailure(COMPLETE_FAILURE, f"timed out after {self.timeout:g} s{while_doing}",
+                             timed_out=True)
+
     def _remaining(self) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise _ProbeFailure(COMPLETE_FAILURE, f"timed out after {self.timeout:g} s")
+            raise self._hang()
         return left
 
     def connect(self) -> None:
@@ -97,8 +106,7 @@ class _Conversation:
         except ConnectionRefusedError:
             raise _ProbeFailure(COMPLETE_FAILURE, "refused the connection") from None
         except socket.timeout:
-            raise _ProbeFailure(COMPLETE_FAILURE,
-                                f"timed out after {self.timeout:g} s connecting") from None
+            raise self._hang(" connecting") from None
         except OSError as exc:
             raise _ProbeFailure(COMPLETE_FAILURE, f"cannot be reached: {exc.strerror or exc}") \
                 from None
@@ -109,7 +117,7 @@ class _Conversation:
             self.sock.settimeout(self._remaining())
             self.sock.sendall(line.encode("ascii") + b"\r\n")
         except socket.timeout:
-            raise _ProbeFailure(COMPLETE_FAILURE, f"timed out after {self.timeout:g} s") from None
+            raise self._hang() from None
         except OSError as exc:
             raise _ProbeFailure(PARTIAL_FAILURE,
                                 f"dropped the connection ({exc.strerror or exc})") from None
@@ -121,11 +129,9 @@ class _Conversation:
                 self.sock.settimeout(self._remaining())
                 chunk = self.sock.recv(4096)
             except _ProbeFailure:
-                raise _ProbeFailure(COMPLETE_FAILURE, f"timed out after {self.timeout:g} s "
-                                    f"waiting for {waiting_for}") from None
+                raise self._hang(f" waiting for {waiting_for}") from None
             except socket.timeout:
-                raise _ProbeFailure(COMPLETE_FAILURE, f"timed out after {self.timeout:g} s "
-                                    f"waiting for {waiting_for}") from None
+                raise self._hang(f" waiting for {waiting_for}") from None
             except OSError as exc:
                 raise _ProbeFailure(PARTIAL_FAILURE, f"dropped the connection waiting for "
                                     f"{waiting_for} ({exc.strerror or exc})") from None
@@ -153,15 +159,22 @@ def _expect(line: str, prefix: str, what: str) -> None:
         raise _ProbeFailure(PARTIAL_FAILURE, f"answered {shown!r} to {what}")
 
 
+def _final_line(conv: _Conversation, waiting_for: str, more: str) -> str:
+    """The last line of a reply whose other lines start with `more` (SMTP's `250-`
+    continuations, IMAP's untagged `*` responses)."""
+    line = conv.readline(waiting_for)
+    while line.startswith(more):
+        line = conv.readline(waiting_for)
+    return line
+
+
 def _goodbye(conv: _Conversation, command: str, prefix: str) -> None:
     """Say goodbye; a server that answers it wrongly or hangs up is still serving, so that
     failure scores low, but one that stops answering is hung and stays a complete failure."""
+    verb = command.rsplit(maxsplit=1)[-1]
     try:
         conv.send(command)
-        line = conv.readline(f"the reply to {command.rsplit(maxsplit=1)[-1]}")
-        while line.startswith("*"):
-            line = conv.readline(f"the reply to {command.rsplit(maxsplit=1)[-1]}")
-        _expect(line, prefix, command.rsplit(maxsplit=1)[-1])
+        _expect(_final_line(conv, f"the reply to {verb}", "*"), prefix, verb)
     except _ProbeFailure as failure:
         if failure.score >= COMPLETE_FAILURE:
             raise
@@ -169,25 +182,16 @@ def _goodbye(conv: _Conversation, command: str, prefix: str) -> None:
 
 
 def _smtp(conv: _Conversation) -> None:
-    line = conv.readline("the greeting")
-    while line.startswith("220-"):
-        line = conv.readline("the greeting")
-    _expect(line, "220", "the connection")
+    _expect(_final_line(conv, "the greeting", "220-"), "220", "the connection")
     conv.send(f"EHLO {socket.gethostname() or 'localhost'}")
-    line = conv.readline("the reply to EHLO")
-    while line.startswith("250-"):
-        line = conv.readline("the reply to EHLO")
-    _expect(line, "250", "EHLO")
+    _expect(_final_line(conv, "the reply to EHLO", "250-"), "250", "EHLO")
     _goodbye(conv, "QUIT", "221")
 
 
 def _imap(conv: _Conversation) -> None:
     _expect(conv.readline("the greeting"), "* OK", "the connection")
     conv.send("p1 CAPABILITY")
-    line = conv.readline("the reply to CAPABILITY")
-    while line.startswith("*"):
-        line = conv.readline("the reply to CAPABILITY")
-    _expect(line, "p1 OK", "CAPABILITY")
+    _expect(_final_line(conv, "the reply to CAPABILITY", "*"), "p1 OK", "CAPABILITY")
     _goodbye(conv, "p2 LOGOUT", "p2 OK")
 
 
@@ -228,7 +232,8 @@ def probe(target: Target, timeout: float) -> ProbeResult:
         exchange(conv)
     except _ProbeFailure as failure:
         elapsed = time.monotonic() - started
-        return ProbeResult(target, failure.score, f"{target.label} {failure.detail}", elapsed)
+        return ProbeResult(target, failure.score, f"{target.label} {failure.detail}", elapsed,
+                           timed_out=failure.timed_out)
     finally:
         conv.close()
     elapsed = time.monotonic() - started

@@ -17,7 +17,7 @@ Accepted syntax, one entry per line (the format ``configutil`` lists in):
 
 Names are compared case-insensitively (stored lower-case). A name given twice in one file: the
 later line wins, as a later ``configutil -o`` would. An empty value (``name =`` or
-``name = ""``) is kept as the empty string; :mod:`scims.msconfig` treats it as "unset".
+``name = ""``) is kept as the empty string; :mod:`scims.msconfig.config` treats it as "unset".
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import (
+from scims.msconfig.source import (
     Location,
     MsConfigError,
     excerpt,

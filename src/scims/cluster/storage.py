@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from scims.cluster_directory import STORAGE_TYPES, ClusterDirectory, ResourceRef
+from scims.cluster.directory import STORAGE_TYPES, ClusterDirectory, ResourceRef
 
 
 class HaspStatus(enum.Enum):

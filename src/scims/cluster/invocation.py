@@ -14,10 +14,14 @@ import getopt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Callable, Optional, TypeVar, Union
 
-from scims import framework, messages
+from scims.cluster import commands
+from scims.cluster.protocols import PropertyQueries
 from scims.errors import ConfigError, UsageError
+from scims.log import messages
+
+T = TypeVar("T")
 
 CREATE = "create"
 UPDATE = "update"
@@ -54,7 +58,7 @@ class Invocation:
 
 def _word(option: str, value: str) -> str:
     try:
-        return framework.checked_word(value, f"the value of {option}")
+        return commands.checked_word(value, f"the value of {option}")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -172,7 +176,7 @@ class PropertyView:
     the cluster, each answer cached for the life of the view; `refresh()` forgets them.
     """
 
-    def __init__(self, invocation: Invocation, cluster: Any = framework) -> None:
+    def __init__(self, invocation: Invocation, cluster: PropertyQueries = commands) -> None:
         self.invocation = invocation
         self._cluster = cluster
         self._cache: dict[tuple[Scope, str], _Found] = {}
@@ -234,11 +238,7 @@ class PropertyView:
             return value
         if isinstance(value, bool) or isinstance(value, list):
             raise self._invalid(name, value, "an integer")
-        text = self.get_str(name, scope)
-        try:
-            return framework.parse_int(text)
-        except ValueError:
-            raise self._invalid(name, text, "an integer") from None
+        return self._parsed(name, scope, commands.parse_int, "an integer")
 
     def get_bool(self, name: str, scope: Scope = Scope.RESOURCE) -> bool:
         value = self._lookup(name, scope).value
@@ -246,11 +246,16 @@ class PropertyView:
             return value
         if not isinstance(value, (str, tuple)):
             raise self._invalid(name, value, "TRUE or FALSE")
+        return self._parsed(name, scope, commands.parse_bool, "TRUE or FALSE")
+
+    def _parsed(self, name: str, scope: Scope, parse: Callable[[str], T], what: str) -> T:
+        """A value the cluster gave as text, read by `parse`; one that is not `what` is
+        the invalid-value error naming the property."""
         text = self.get_str(name, scope)
         try:
-            return framework.parse_bool(text)
+            return parse(text)
         except ValueError:
-            raise self._invalid(name, text, "TRUE or FALSE") from None
+            raise self._invalid(name, text, what) from None
 
     def get_list(self, name: str, scope: Scope = Scope.RESOURCE) -> list[str]:
         found = self._lookup(name, scope)

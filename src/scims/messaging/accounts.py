@@ -10,12 +10,13 @@ caller to log: one bad line must not make the agent fail the whole resource.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from scims import messages
 from scims.errors import ConfigError
-from scims.messages import Message
+from scims.log import messages
+from scims.log.messages import Message
 
 USERS_FILE = "/etc/passwd"
 GROUPS_FILE = "/etc/group"
@@ -72,18 +73,26 @@ def _number(text: str) -> Optional[int]:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
+def _entries(lines: list[str], path: str, count: int,
+             bad: list[MalformedLine]) -> Iterator[tuple[int, list[str]]]:
+    """The entries of a passwd(4) or group(4) file: (line number, its `count` fields); a
+    line with another number of fields goes to `bad`."""
+    for number, line in enumerate(lines, start=1):
+        if _skipped_quietly(line):
+            continue
+        fields = line.split(":")
+        if len(fields) != count:
+            bad.append(MalformedLine(path, number, f"{len(fields)} fields instead of {count}"))
+            continue
+        yield number, fields
+
+
 def parse_passwd(lines: list[str], path: str = USERS_FILE
                  ) -> tuple[dict[str, User], list[MalformedLine]]:
     """Users by name (the first entry of a name wins, as getpwnam finds it), and bad lines."""
     users: dict[str, User] = {}
     bad: list[MalformedLine] = []
-    for number, line in enumerate(lines, start=1):
-        if _skipped_quietly(line):
-            continue
-        fields = line.split(":")
-        if len(fields) != 7:
-            bad.append(MalformedLine(path, number, f"{len(fields)} fields instead of 7"))
-            continue
+    for number, fields in _entries(lines, path, 7, bad):
         name, _password, uid, gid, _gecos, home, shell = fields
         uid_number, gid_number = _number(uid), _number(gid)
         if not name:
@@ -100,13 +109,7 @@ def parse_group(lines: list[str], path: str = GROUPS_FILE
     """Groups by name (first entry wins), and bad lines."""
     groups: dict[str, Group] = {}
     bad: list[MalformedLine] = []
-    for number, line in enumerate(lines, start=1):
-        if _skipped_quietly(line):
-            continue
-        fields = line.split(":")
-        if len(fields) != 4:
-            bad.append(MalformedLine(path, number, f"{len(fields)} fields instead of 4"))
-            continue
+    for number, fields in _entries(lines, path, 4, bad):
         name, _password, gid, members = fields
         gid_number = _number(gid)
         if not name:

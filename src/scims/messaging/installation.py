@@ -16,12 +16,13 @@ import stat
 from dataclasses import dataclass
 from typing import Optional
 
-from scims import messages, trust
-from scims.accounts import Accounts, Group, User
+from scims import trust
 from scims.errors import CheckFailed
-from scims.msconfig import MessagingConfig
-from scims.msconfig_source import MsConfigError
-from scims.syslog import AgentLog
+from scims.log import messages
+from scims.log.syslog import AgentLog
+from scims.messaging.accounts import Accounts, Group, User
+from scims.msconfig.config import MessagingConfig
+from scims.msconfig.source import MsConfigError
 
 SERVERROOT_PROPERTY = "IMS_serverroot"
 START_MSG = "sbin/start-msg"

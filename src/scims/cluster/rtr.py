@@ -30,7 +30,7 @@ Decisions where rt_reg(4) is silent, kept in one place so review can find them:
 * The registered name carries `:RT_version` only when the file has `#$upgrade` (the
   Planning and Administration Guide's "Format of Resource Type Names").
 * System defaults and tunabilities follow r_properties(5) of Sun Cluster 3.2 (see
-  `scims.sysprops`); Type_version defaults to RT_version and is tunable ANYTIME when the file
+  `sysprops`); Type_version defaults to RT_version and is tunable ANYTIME when the file
   has `#$upgrade` (the RGM then applies the `#$upgrade_from` constraints), else AT_CREATION.
 * `#$upgrade_from` needs a preceding `#$upgrade` (the Developer's Guide: "a #$upgrade
   directive, followed by zero or more" upgrade_from directives).
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
-from scims.sysprops import (
+from scims.cluster.sysprops import (
     METHODS,
     SYSTEM_PROPERTIES,
     TIMEOUT_METHOD,
@@ -52,7 +52,7 @@ from scims.sysprops import (
     SystemProperty,
     Value,
 )
-from scims.sysprops import lookup as lookup_system_property
+from scims.cluster.sysprops import lookup as lookup_system_property
 
 __all__ = [
     "Location",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from scims.msconfig_source import (
+from scims.msconfig.source import (
     Location,
     MsConfigError,
     excerpt,
