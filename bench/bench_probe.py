@@ -140,7 +140,7 @@ def main() -> int:
         standin.row("unique memory USS (MiB)", uss),
     ]))
     print()
-    print(f"Probe cycle (service_probes.probe_all) against N POP3 servers on loopback greeting "
+    print(f"Probe cycle (messaging.probes.probe_all) against N POP3 servers on loopback greeting "
           f"after {', '.join(f'{d:g}' for d in DELAYS)} s (first N; ms)")
     print()
     print(standin.table(rows, ["services", "cycles", "cycle median", "min", "max",

@@ -10,6 +10,7 @@ on its local disk with every service on the host's address (ha_ip_config).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from pathlib import Path
@@ -35,7 +36,7 @@ SUBNET = "198.18.78.0/24"
 ADDRESS = "198.18.78.11"
 
 
-class AgentHost:
+class AgentHost(contextlib.AbstractContextManager):
     def __init__(self, directory: Path, lab: Lab) -> None:
         self.directory = directory
         self.lab = lab
@@ -66,9 +67,6 @@ class AgentHost:
         except BaseException:
             made.destroy()
             raise
-
-    def __enter__(self) -> AgentHost:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.destroy()

@@ -27,6 +27,7 @@ address), then every node gets the package and the same runtime user.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
@@ -317,7 +318,7 @@ class SyslogCatcher:
 # --- the bed ---------------------------------------------------------------------------------
 
 
-class PacemakerBed:
+class PacemakerBed(contextlib.AbstractContextManager):
     """The running cluster; `destroy()` (or leaving the `with`) removes all of it."""
 
     def __init__(self, directory: Path, lab: Lab, timing: Timing, disk_device: str) -> None:
@@ -355,9 +356,6 @@ class PacemakerBed:
             else:
                 lab.destroy()
             raise
-
-    def __enter__(self) -> PacemakerBed:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.destroy()

@@ -406,11 +406,11 @@ class Verdict:
     def __init__(self) -> None:
         self.requested: Optional[str] = None
 
-    def control(self, tag: str, group: str, resource: str) -> SchaError:
+    def control(self, tag: str, g: str, r: str) -> SchaError:
         self.requested = tag
         return SchaError.NOERR
 
-    def resource_get(self, optag: str, resource: str, group: str) -> Count:
+    def resource_get(self, optag: str, r: str, g: str) -> Count:
         return _Zero()
 
 

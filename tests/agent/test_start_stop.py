@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from imsguide import faults, proof
+from imsguide.site import Site
 from imsguide.testbed import HEAL_TIMEOUT, Cluster
 from support.agent import healthy_node, left_behind
 
@@ -35,6 +36,14 @@ def healthy(tuned: Cluster) -> Iterator[str]:
     yield from healthy_node(tuned)
 
 
+def gave_up(site: Site, there: str, here: str, took: float, failing: str) -> None:
+    """The group, failing to start on `there`, went back to `here` within two Start
+    timeouts, and `there` kept nothing of it."""
+    assert left_behind(site, there) == []
+    assert took < 2 * TIMEOUT + MARGIN
+    print(f"{failing} failing on {there}: back online on {here} after {took:.1f} s")
+
+
 def test_start_msg_failing_fails_over_with_failover_mode_soft(tuned: Cluster,
                                                              healthy: str) -> None:
     site, here = tuned.site, healthy
@@ -46,9 +55,7 @@ def test_start_msg_failing_fails_over_with_failover_mode_soft(tuned: Cluster,
     lines = faults.agent_lines(site, there, where, "ims_svc_start")
     assert any("daemon.error] Failed to start Messaging Server: start-msg ha ended" in line
                for line in lines), lines
-    assert left_behind(site, there) == []
-    assert took < 2 * TIMEOUT + MARGIN
-    print(f"start-msg failing on {there}: back online on {here} after {took:.1f} s")
+    gave_up(site, there, here, took, "start-msg")
 
 
 def test_start_msg_failing_stays_failed_with_failover_mode_none(tuned: Cluster,
@@ -91,11 +98,9 @@ def test_storage_not_coming_online_leaves_nothing_and_fails_over(tuned: Cluster,
         mount_point.unlink()
         mount_point.mkdir()
     assert back == here
-    assert left_behind(site, there) == []
     lines = faults.agent_lines(site, there, where, "ims_svc_start")
     assert not any("Messaging Server is up" in line for line in lines), lines
-    assert took < 2 * TIMEOUT + MARGIN
-    print(f"storage failing on {there}: back online on {here} after {took:.1f} s")
+    gave_up(site, there, here, took, "storage")
 
 
 def test_stop_msg_hanging_stop_finishes_within_stop_timeout(tuned: Cluster,

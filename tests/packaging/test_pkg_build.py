@@ -129,8 +129,8 @@ def test_layout_is_what_the_rtr_and_the_design_promise(built: Built) -> None:
     shipped = {p.removeprefix("SUNWscims/lib/") for p, (t, _) in kinds.items()
                if p.startswith("SUNWscims/lib/") and t == "f"}
     # lib/: what the methods import, nothing more, nothing less
-    assert shipped == library_files(sorted(p for p in (REPO / "methods").iterdir() if p.is_file()),
-                                    REPO / "src")
+    methods = sorted(p for p in (REPO / "methods").iterdir() if p.is_file())
+    assert shipped == library_files(methods, REPO / "src")
     assert not any("clustersim" in p or "mssim" in p or "test" in p for p in kinds)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -43,6 +44,15 @@ def error_of(text: str) -> RtrError:
 
 def where(err: RtrError) -> tuple[int, int]:
     return err.line, err.col
+
+
+def refused(text: str, at: Optional[tuple[int, int]] = None, says: str = "") -> RtrError:
+    """The file `text` is refused, at (line, column) `at`, with `says` in the message."""
+    err = error_of(text)
+    if at is not None:
+        assert where(err) == at, err
+    assert says in err.message, err.message
+    return err
 
 
 # --------------------------------------------------------------------------- real files
@@ -299,27 +309,22 @@ def test_error_str_is_file_line_col_message() -> None:
 
 
 def test_empty_file_names_the_missing_resource_type() -> None:
-    err = error_of("# nothing but a comment\n")
-    assert where(err) == (2, 1)
-    assert "Resource_type must be the first entry" in err.message
+    refused("# nothing but a comment\n", at=(2, 1), says="Resource_type must be the first entry")
 
 
 def test_missing_semicolon_is_reported_at_the_next_token() -> None:
-    err = error_of('Resource_type = "ims";\nVendor_id = SUNW\nRT_version = "1";\n')
-    assert where(err) == (3, 1)
-    assert "';' to end Vendor_id" in err.message
+    refused('Resource_type = "ims";\nVendor_id = SUNW\nRT_version = "1";\n',
+            at=(3, 1), says="';' to end Vendor_id")
 
 
 def test_extension_property_without_a_type() -> None:
-    err = error_of(HEADER + "{\n\tPROPERTY = Probe_timeout;\n\tEXTENSION;\n\tDEFAULT = 30;\n}\n")
-    assert where(err) == (8, 13)
-    assert "extension property Probe_timeout needs a type" in err.message
+    refused(HEADER + "{\n\tPROPERTY = Probe_timeout;\n\tEXTENSION;\n\tDEFAULT = 30;\n}\n",
+            at=(8, 13), says="extension property Probe_timeout needs a type")
 
 
 def test_misspelt_system_property_is_not_silently_an_extension() -> None:
-    err = error_of(HEADER + "{ PROPERTY = Retry_cont; DEFAULT = 2; }\n")
-    assert where(err) == (7, 14)
-    assert "Retry_cont is not a system-defined resource property" in err.message
+    refused(HEADER + "{ PROPERTY = Retry_cont; DEFAULT = 2; }\n",
+            at=(7, 14), says="Retry_cont is not a system-defined resource property")
 
 
 def test_default_outside_min_max_points_at_the_value() -> None:
@@ -357,33 +362,27 @@ def test_array_default_larger_than_array_maxsize() -> None:
 
 
 def test_method_timeout_cannot_have_min_zero_or_a_max() -> None:
-    err = error_of(HEADER + "{ PROPERTY = Start_timeout; MIN = 0; DEFAULT = 300; }\n")
-    assert where(err) == (7, 35)
-    assert "cannot specify MIN=0 for method timeout Start_timeout" in err.message
-    err = error_of(HEADER + "{ PROPERTY = Stop_timeout; MAX = 600; }\n")
-    assert where(err) == (7, 28)
-    assert "cannot specify MAX for method timeout Stop_timeout" in err.message
+    refused(HEADER + "{ PROPERTY = Start_timeout; MIN = 0; DEFAULT = 300; }\n",
+            at=(7, 35), says="cannot specify MIN=0 for method timeout Start_timeout")
+    refused(HEADER + "{ PROPERTY = Stop_timeout; MAX = 600; }\n",
+            at=(7, 28), says="cannot specify MAX for method timeout Stop_timeout")
 
 
 def test_min_above_the_implicit_timeout_default_is_caught() -> None:
-    err = error_of(HEADER + "{ PROPERTY = Start_timeout; MIN = 4000; }\n")
-    assert "3600 is below the minimum 4000" in err.message
+    refused(HEADER + "{ PROPERTY = Start_timeout; MIN = 4000; }\n",
+            says="3600 is below the minimum 4000")
 
 
 def test_start_or_prenet_start_and_stop_or_postnet_stop_are_required() -> None:
-    err = error_of('Resource_type = "ims";\nStop = /bin/stop;\n')
-    assert where(err) == (1, 1)
-    assert "neither START nor PRENET_START" in err.message
-    err = error_of('Resource_type = "ims";\nStart = /bin/start;\n')
-    assert "neither STOP nor POSTNET_STOP" in err.message
+    refused('Resource_type = "ims";\nStop = /bin/stop;\n',
+            at=(1, 1), says="neither START nor PRENET_START")
+    refused('Resource_type = "ims";\nStart = /bin/start;\n', says="neither STOP nor POSTNET_STOP")
 
 
 def test_rt_version_with_a_forbidden_character() -> None:
-    err = error_of('Resource_type = "ims";\nRT_version = "6.3 beta";\n')
-    assert where(err) == (2, 14)
-    assert "must not contain blank" in err.message
-    err = error_of('Resource_type = "ims";\nRT_version = "6/3";\n')
-    assert "must not contain /" in err.message
+    refused('Resource_type = "ims";\nRT_version = "6.3 beta";\n',
+            at=(2, 14), says="must not contain blank")
+    refused('Resource_type = "ims";\nRT_version = "6/3";\n', says="must not contain /")
 
 
 def test_duplicate_property_is_found_whatever_its_case() -> None:
@@ -394,59 +393,47 @@ def test_duplicate_property_is_found_whatever_its_case() -> None:
 
 
 def test_duplicate_and_unknown_and_forbidden_resource_type_keys() -> None:
-    err = error_of(HEADER + "START = other;\n")
-    assert where(err) == (7, 1)
-    assert "Start is already declared at line 5" in err.message
-    err = error_of(HEADER + "Monitor_restart = x;\n")
-    assert "unknown resource type property Monitor_restart" in err.message
-    err = error_of(HEADER + "Installed_nodes = node1;\n")
-    assert where(err) == (7, 1)
-    assert "Installed_nodes cannot be declared" in err.message
+    refused(HEADER + "START = other;\n", at=(7, 1), says="Start is already declared at line 5")
+    refused(HEADER + "Monitor_restart = x;\n",
+            says="unknown resource type property Monitor_restart")
+    refused(HEADER + "Installed_nodes = node1;\n",
+            at=(7, 1), says="Installed_nodes cannot be declared")
 
 
 def test_property_must_be_the_first_attribute() -> None:
-    err = error_of(HEADER + "{\n  EXTENSION;\n  PROPERTY = X;\n}\n")
-    assert where(err) == (8, 3)
-    assert "PROPERTY must be the first attribute" in err.message
+    refused(HEADER + "{\n  EXTENSION;\n  PROPERTY = X;\n}\n",
+            at=(8, 3), says="PROPERTY must be the first attribute")
 
 
 def test_unclosed_declaration_is_reported_at_its_brace() -> None:
-    err = error_of(HEADER + "{ PROPERTY = X; EXTENSION; INT;\n")
-    assert where(err) == (7, 1)
-    assert "missing '}'" in err.message
+    refused(HEADER + "{ PROPERTY = X; EXTENSION; INT;\n", at=(7, 1), says="missing '}'")
 
 
 def test_unterminated_quote_is_reported_where_it_opens() -> None:
-    err = error_of(HEADER + '{ PROPERTY = X; EXTENSION; STRING; DESCRIPTION = "oops; }\n')
-    assert where(err) == (7, 50)
+    refused(HEADER + '{ PROPERTY = X; EXTENSION; STRING; DESCRIPTION = "oops; }\n', at=(7, 50))
 
 
 def test_resource_type_key_after_the_declarations() -> None:
-    err = error_of(HEADER + "{ PROPERTY = X; EXTENSION; INT; }\nValidate = v;\n")
-    assert where(err) == (8, 1)
-    assert "must come before the property declarations" in err.message
+    refused(HEADER + "{ PROPERTY = X; EXTENSION; INT; }\nValidate = v;\n",
+            at=(8, 1), says="must come before the property declarations")
 
 
 def test_attribute_that_does_not_fit_the_type() -> None:
-    err = error_of(HEADER + "{ PROPERTY = X; EXTENSION; STRING; MAX = 5; }\n")
-    assert where(err) == (7, 36)
-    assert "MAX does not apply to property X of type STRING" in err.message
+    refused(HEADER + "{ PROPERTY = X; EXTENSION; STRING; MAX = 5; }\n",
+            at=(7, 36), says="MAX does not apply to property X of type STRING")
 
 
 def test_system_property_type_is_fixed_and_query_only_ones_cannot_be_declared() -> None:
-    err = error_of(HEADER + "{ PROPERTY = Retry_count; STRING; }\n")
-    assert "type of system-defined property Retry_count is fixed (INT)" in err.message
-    err = error_of(HEADER + "{ PROPERTY = Status; }\n")
-    assert "query-only" in err.message
-    err = error_of(HEADER + "{ PROPERTY = Type_version; }\n")
-    assert "cannot declare it" in err.message
-    err = error_of(HEADER + "{ PROPERTY = Retry_count; EXTENSION; INT; }\n")
-    assert "cannot be declared EXTENSION" in err.message
+    refused(HEADER + "{ PROPERTY = Retry_count; STRING; }\n",
+            says="type of system-defined property Retry_count is fixed (INT)")
+    refused(HEADER + "{ PROPERTY = Status; }\n", says="query-only")
+    refused(HEADER + "{ PROPERTY = Type_version; }\n", says="cannot declare it")
+    refused(HEADER + "{ PROPERTY = Retry_count; EXTENSION; INT; }\n",
+            says="cannot be declared EXTENSION")
 
 
 def test_unknown_tunable() -> None:
-    err = error_of(HEADER + "{ PROPERTY = X; EXTENSION; INT; TUNABLE = WHEN_OFFLINE; }\n")
-    assert where(err) == (7, 43)
+    refused(HEADER + "{ PROPERTY = X; EXTENSION; INT; TUNABLE = WHEN_OFFLINE; }\n", at=(7, 43))
 
 
 # --------------------------------------------------------------------------- directives
@@ -461,25 +448,18 @@ def test_directives_between_the_sections_are_read() -> None:
 
 
 def test_directive_among_the_declarations_is_an_error() -> None:
-    err = error_of(HEADER + "{ PROPERTY = X; EXTENSION; INT; }\n#$upgrade\n")
-    assert where(err) == (8, 1)
-    assert "between the resource type properties and the property declarations" in err.message
+    refused(HEADER + "{ PROPERTY = X; EXTENSION; INT; }\n#$upgrade\n",
+            at=(8, 1), says="between the resource type properties and the property declarations")
 
 
 def test_resource_type_key_after_a_directive_is_an_error() -> None:
-    err = error_of(HEADER + "#$upgrade\nValidate = v;\n")
-    assert where(err) == (8, 1)
-    assert "after the #$ directives" in err.message
+    refused(HEADER + "#$upgrade\nValidate = v;\n", at=(8, 1), says="after the #$ directives")
 
 
 def test_unknown_directive_and_upgrade_from_without_upgrade() -> None:
-    err = error_of(HEADER + "#$include other\n")
-    assert where(err) == (7, 3)
-    assert "unknown directive #$include" in err.message
-    err = error_of(HEADER + '#$upgrade_from "1.0" anytime\n')
-    assert "must follow a #$upgrade directive" in err.message
-    err = error_of(HEADER + '#$upgrade\n#$upgrade_from "1.0" sometimes\n')
-    assert where(err) == (8, 22)
+    refused(HEADER + "#$include other\n", at=(7, 3), says="unknown directive #$include")
+    refused(HEADER + '#$upgrade_from "1.0" anytime\n', says="must follow a #$upgrade directive")
+    refused(HEADER + '#$upgrade\n#$upgrade_from "1.0" sometimes\n', at=(8, 22))
 
 
 def test_a_hash_then_dollar_later_in_a_comment_is_just_a_comment() -> None:

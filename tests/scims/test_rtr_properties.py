@@ -141,22 +141,16 @@ def ext_props(draw: st.DrawFn, name: str) -> ExtProp:
         if not prop.enum_values:
             prop.enum_values = ["only"]
         prop.default = draw(st.sampled_from(prop.enum_values)) if has_default else None
-    elif kind == "STRING":
-        text = draw(QUOTABLE)
+    else:  # STRING bounds its length, STRINGARRAY its number of elements
+        value = draw(QUOTABLE if kind == "STRING" else st.lists(QUOTABLE.filter(bool), max_size=4))
         if has_default:
-            prop.default = text
+            prop.default = value
+        low, high = ("MINLENGTH", "MAXLENGTH") if kind == "STRING" else ("ARRAY_MINSIZE",
+                                                                          "ARRAY_MAXSIZE")
         if draw(st.booleans()):
-            prop.bounds["MINLENGTH"] = draw(st.integers(0, len(text)))
+            prop.bounds[low] = draw(st.integers(0, len(value)))
         if draw(st.booleans()):
-            prop.bounds["MAXLENGTH"] = len(text) + draw(st.integers(0, 5))
-    else:
-        elements = draw(st.lists(QUOTABLE.filter(bool), max_size=4))
-        if has_default:
-            prop.default = elements
-        if draw(st.booleans()):
-            prop.bounds["ARRAY_MINSIZE"] = draw(st.integers(0, len(elements)))
-        if draw(st.booleans()):
-            prop.bounds["ARRAY_MAXSIZE"] = len(elements) + draw(st.integers(0, 3))
+            prop.bounds[high] = len(value) + draw(st.integers(0, 5 if kind == "STRING" else 3))
     prop.tunable = draw(st.none() | st.sampled_from(sorted(TUNABLE_WRITTEN)))
     prop.description = draw(st.none() | QUOTABLE)
     return prop

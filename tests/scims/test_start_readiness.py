@@ -38,20 +38,24 @@ def installation(watcher: bool) -> Any:
 CTX = SimpleNamespace(svc_tag="MAIL-RG,mail-rs,0.svc")
 
 
+def wait_until_ready(pmf: Any, processes: list[Any], *, within: float) -> Any:
+    """Start's wait for an HA installation whose running processes are `processes`
+    (the watcher first), no service to probe, `within` seconds: why it failed, or None."""
+    return service_control._wait_until_ready(
+        CTX, installation(watcher=True), Instance(processes), pmf, [],
+        deadline=time.monotonic() + within)
+
+
 def test_while_its_processes_run_pmfadm_is_not_asked() -> None:
     pmf = CountingPmf(registered=True)
-    failure = service_control._wait_until_ready(
-        CTX, installation(watcher=True), Instance(["watcher"]), pmf, [],
-        deadline=time.monotonic() + 5)
+    failure = wait_until_ready(pmf, ["watcher"], within=5)
     assert failure is None
     assert pmf.asked == 0
 
 
 def test_start_msg_gone_with_nothing_left_is_a_failed_start() -> None:
     pmf = CountingPmf(registered=False)
-    failure = service_control._wait_until_ready(
-        CTX, installation(watcher=True), Instance([]), pmf, [],
-        deadline=time.monotonic() + 5)
+    failure = wait_until_ready(pmf, [], within=5)
     assert failure is not None and failure.startswith("start-msg ha ended")
     assert pmf.asked == 1
 
@@ -59,8 +63,6 @@ def test_start_msg_gone_with_nothing_left_is_a_failed_start() -> None:
 def test_no_process_yet_but_the_tag_registered_waits_on() -> None:
     """Between pmfadm -c and start-msg's first process, PMF's word keeps Start waiting."""
     pmf = CountingPmf(registered=True)
-    failure = service_control._wait_until_ready(
-        CTX, installation(watcher=True), Instance([]), pmf, [],
-        deadline=time.monotonic() + 0.3)
+    failure = wait_until_ready(pmf, [], within=0.3)
     assert failure is not None and "the watcher is not running" in failure
     assert pmf.asked >= 1

@@ -73,18 +73,20 @@ def _number(text: str) -> Optional[int]:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def _entries(lines: list[str], path: str, count: int,
+def _entries(lines: list[str], path: str, count: int, what: str,
              bad: list[MalformedLine]) -> Iterator[tuple[int, list[str]]]:
-    """The entries of a passwd(4) or group(4) file: (line number, its `count` fields); a
-    line with another number of fields goes to `bad`."""
+    """The entries of a passwd(4) or group(4) file: (line number, its `count` fields, the
+    first a `what` name); a line with another number of fields or no name goes to `bad`."""
     for number, line in enumerate(lines, start=1):
         if _skipped_quietly(line):
             continue
         fields = line.split(":")
         if len(fields) != count:
             bad.append(MalformedLine(path, number, f"{len(fields)} fields instead of {count}"))
-            continue
-        yield number, fields
+        elif not fields[0]:
+            bad.append(MalformedLine(path, number, f"empty {what} name"))
+        else:
+            yield number, fields
 
 
 def parse_passwd(lines: list[str], path: str = USERS_FILE
@@ -92,12 +94,10 @@ def parse_passwd(lines: list[str], path: str = USERS_FILE
     """Users by name (the first entry of a name wins, as getpwnam finds it), and bad lines."""
     users: dict[str, User] = {}
     bad: list[MalformedLine] = []
-    for number, fields in _entries(lines, path, 7, bad):
+    for number, fields in _entries(lines, path, 7, "user", bad):
         name, _password, uid, gid, _gecos, home, shell = fields
         uid_number, gid_number = _number(uid), _number(gid)
-        if not name:
-            bad.append(MalformedLine(path, number, "empty user name"))
-        elif uid_number is None or gid_number is None:
+        if uid_number is None or gid_number is None:
             bad.append(MalformedLine(path, number, "uid or gid is not a number"))
         elif name not in users:
             users[name] = User(name, uid_number, gid_number, home, shell)
@@ -109,12 +109,10 @@ def parse_group(lines: list[str], path: str = GROUPS_FILE
     """Groups by name (first entry wins), and bad lines."""
     groups: dict[str, Group] = {}
     bad: list[MalformedLine] = []
-    for number, fields in _entries(lines, path, 4, bad):
+    for number, fields in _entries(lines, path, 4, "group", bad):
         name, _password, gid, members = fields
         gid_number = _number(gid)
-        if not name:
-            bad.append(MalformedLine(path, number, "empty group name"))
-        elif gid_number is None:
+        if gid_number is None:
             bad.append(MalformedLine(path, number, "gid is not a number"))
         elif name not in groups:
             member_names = tuple(m.strip() for m in members.split(",") if m.strip())
