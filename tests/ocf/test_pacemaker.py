@@ -77,6 +77,13 @@ def other(bed: PacemakerBed, node: str) -> str:
     return next(n for n in NODES if n != node and bed.host(n).is_powered)
 
 
+def recovered(bed: PacemakerBed, mail: Mail) -> None:
+    """After a fault: the administrator clears the failures, and every message sent before
+    and after is read back."""
+    bed.cleanup()
+    mail.send_and_read_back()
+
+
 def test_group_starts_and_mail_is_read_back_after_a_move(
         bed: PacemakerBed, mail: Mail, healthy: str) -> None:
     mail.send_and_read_back()
@@ -101,8 +108,7 @@ def test_a_hung_imapd_is_a_monitor_failure_and_a_restart_in_place(
     assert node == healthy  # one failure, migration-threshold 2: restarted where it was
     wait_for("a new imapd", lambda: bed.messaging_pids(node, "imapd") not in ([], before))
     assert bed.fail_count(node) == 1
-    bed.cleanup()
-    mail.send_and_read_back()
+    recovered(bed, mail)
 
 
 def test_repeated_failures_move_the_group_per_migration_threshold(
@@ -118,8 +124,7 @@ def test_repeated_failures_move_the_group_per_migration_threshold(
         bed.mssim_fault(healthy, "clear")
     assert bed.fail_count(healthy) >= 2
     assert moved != healthy
-    bed.cleanup()
-    mail.send_and_read_back()
+    recovered(bed, mail)
 
 
 def test_the_watcher_giving_up_moves_the_group(
@@ -134,8 +139,7 @@ def test_the_watcher_giving_up_moves_the_group(
     assert "gave up" in failure.get("exitreason", "")
     assert bed.fail_count(healthy) == 1  # one failure, and it moved anyway
     assert moved != healthy
-    bed.cleanup()
-    mail.send_and_read_back()
+    recovered(bed, mail)
 
 
 def test_a_hung_stop_msg_still_ends_within_the_stop_timeout(
