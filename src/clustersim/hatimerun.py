@@ -19,16 +19,16 @@ matters to them is the exit status contract:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from types import FrameType
 from typing import Any
 
-from clustersim import options
+from clustersim import options, procs
 from clustersim.layout import ClusterLayout
 from clustersim.options import UsageError
 from clustersim.pmf_policy import signal_number
@@ -89,10 +89,16 @@ def main(argv: list[str], *, layout: ClusterLayout | None = None, node: str | No
     timeout_code = int(opts.get("e", EXIT_TIMEOUT))
     kill_sig = int(opts.get("k", signal.SIGKILL))
 
+    # SIGTERM wakes the wait through a pipe (the handler writes a byte to it), so that
+    # neither an exit nor a SIGTERM waits for a poll step.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
     terminated = threading.Event()
 
     def on_term(_signum: int, _frame: FrameType | None) -> None:
         terminated.set()
+        with contextlib.suppress(OSError):
+            os.write(wake_w, b"x")
 
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -106,29 +112,24 @@ def main(argv: list[str], *, layout: ClusterLayout | None = None, node: str | No
         if verbose:
             print(f"{PROG}: started {prog[0]} (pid {child.pid}), timeout {opts['t']}s",
                   file=sys.stderr)  # fmt: skip
-        deadline = time.monotonic() + opts["t"]
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                status = child.wait(timeout=max(0.0, min(remaining, 0.05)))
-            except subprocess.TimeoutExpired:
-                status = None
-            if status is not None:
-                return status if status >= 0 else 128 - status
-            if terminated.is_set():
-                _kill_group(child, kill_sig, verbose, "terminated")
-                return EXIT_ERROR
-            if remaining <= 0:
-                if opts.get("a"):
-                    if verbose:
-                        print(f"{PROG}: timed out after {opts['t']}s; leaving pid {child.pid} "
-                              "running", file=sys.stderr)  # fmt: skip
-                    return timeout_code
-                _kill_group(child, kill_sig, verbose, f"timed out after {opts['t']}s")
-                return timeout_code
+        status = procs.wait_child(child, opts["t"], wake_fd=wake_r)
+        if status is not None:
+            return status if status >= 0 else 128 - status
+        if terminated.is_set():
+            _kill_group(child, kill_sig, verbose, "terminated")
+            return EXIT_ERROR
+        if opts.get("a"):
+            if verbose:
+                print(f"{PROG}: timed out after {opts['t']}s; leaving pid {child.pid} "
+                      "running", file=sys.stderr)  # fmt: skip
+            return timeout_code
+        _kill_group(child, kill_sig, verbose, f"timed out after {opts['t']}s")
+        return timeout_code
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        os.close(wake_r)
+        os.close(wake_w)
 
 
 def _kill_group(child: subprocess.Popen[bytes], sig: int, verbose: bool, why: str) -> None:
@@ -139,10 +140,7 @@ def _kill_group(child: subprocess.Popen[bytes], sig: int, verbose: bool, why: st
         os.killpg(child.pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
-    try:  # reap it if it dies promptly (SIGKILL always does), so no zombie is left
-        child.wait(timeout=1.0)
-    except subprocess.TimeoutExpired:
-        pass
+    procs.wait_child(child, 1.0)  # reap it if it dies promptly (SIGKILL always does)
 
 
 def _cli() -> int:

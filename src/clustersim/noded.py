@@ -57,7 +57,9 @@ class NodeAgent:
         console = self.layout.node_console(self.node)
         console.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        with open(console, "ab") as out:
+        # Registered under the lock it is started in: the orphan reaper never takes a
+        # method that exits at once for an orphan.
+        with open(console, "ab") as out, self.lock:
             try:
                 proc = subprocess.Popen(argv, cwd="/", env=method_env(self.root),
                                         stdin=subprocess.DEVNULL, stdout=out, stderr=out,
@@ -65,14 +67,14 @@ class NodeAgent:
             except OSError as exc:
                 out.write(f"{argv[0]}: cannot execute: {exc}\n".encode())
                 return {"outcome": "failed", "code": 126, "duration": 0.0}
-        with self.lock:
             self.running[proc.pid] = proc
         try:
-            code = proc.wait(timeout=timeout)
-            outcome = "ok" if code == 0 else "failed"
-        except subprocess.TimeoutExpired:
-            self.kill_group(proc)
-            code, outcome = None, "timeout"
+            code = procs.wait_child(proc, timeout)  # seen the moment it exits
+            if code is None:
+                self.kill_group(proc)
+                outcome = "timeout"
+            else:
+                outcome = "ok" if code == 0 else "failed"
         finally:
             with self.lock:
                 self.running.pop(proc.pid, None)
@@ -83,14 +85,10 @@ class NodeAgent:
         """SIGABRT to the method's process group, then SIGKILL to whatever is left."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGABRT)
-        try:
-            proc.wait(timeout=KILL_GRACE)
-        except subprocess.TimeoutExpired:
-            pass
+        procs.wait_child(proc, KILL_GRACE)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=KILL_GRACE)
+        procs.wait_child(proc, KILL_GRACE)
 
     def reap_orphans(self, stop: threading.Event) -> None:
         """Reap adopted orphans (we are their subreaper) but never a method we wait for."""
