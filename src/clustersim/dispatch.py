@@ -31,30 +31,16 @@ COMMANDS: dict[str, str] = {
     "clrslh": "clustersim.commands.objcli:clreslogicalhostname",
 }
 
-
-class _QueryLayout:
-    """The few paths a scha_* query needs, without importing pathlib/hashlib/dataclasses
-    (ClusterLayout costs ~40 ms of imports); anything else comes from the real layout."""
-
-    def __init__(self, cluster: str) -> None:
-        self.base_str = cluster
-        self.base = cluster
-        self.state_db = f"{cluster}/cluster.db"
-        self._full = None
-
-    def __getattr__(self, name: str):
-        if self._full is None:
-            from pathlib import Path  # noqa: PLC0415
-
-            from clustersim.layout import ClusterLayout  # noqa: PLC0415
-
-            self._full = ClusterLayout(Path(self.base_str))
-        return getattr(self._full, name)
+LIGHT = ("pmfadm", "hatimerun")
+"""Commands (besides scha_*) that get a `paths.CommandLayout`: they run several times per
+method and need only a socket's path."""
 
 
 def run(command: str, argv: list[str], cluster: str, node: str) -> int:
-    if command.startswith("scha_"):
-        layout = _QueryLayout(cluster)
+    if command.startswith("scha_") or command in LIGHT:
+        from clustersim.paths import CommandLayout  # noqa: PLC0415
+
+        layout = CommandLayout(cluster)
     else:
         from pathlib import Path  # noqa: PLC0415
 

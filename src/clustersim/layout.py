@@ -8,10 +8,11 @@ cluster directory (a pytest tmp_path, say) can be deeper than that.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from clustersim import paths
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ClusterLayout:
     @property
     def state_db(self) -> Path:
         """SQLite state store (WAL mode)."""
-        return self.base / "cluster.db"
+        return self.base / paths.STATE_DB
 
     @property
     def config_file(self) -> Path:
@@ -46,12 +47,11 @@ class ClusterLayout:
     @property
     def run_dir(self) -> Path:
         """Short directory for sockets and pid files of this cluster's daemons."""
-        digest = hashlib.sha1(str(self.base).encode(), usedforsecurity=False).hexdigest()[:10]
-        return Path("/tmp") / f"csim-{digest}"
+        return Path(paths.run_dir(str(self.base)))
 
     @property
     def rgmd_socket(self) -> Path:
-        return self.run_dir / "rgmd.sock"
+        return Path(paths.rgmd_socket(str(self.run_dir)))
 
     @property
     def rgmd_pidfile(self) -> Path:
@@ -74,7 +74,7 @@ class ClusterLayout:
 
     def pmfd_socket(self, node: str) -> Path:
         """Control socket of the node's process monitor facility daemon (pmfadm talks to it)."""
-        return self.run_dir / f"{node}.pmfd.sock"
+        return Path(paths.pmfd_socket(str(self.run_dir), node))
 
     def pmfd_pidfile(self, node: str) -> Path:
         return self.run_dir / f"{node}.pmfd.pid"

@@ -22,10 +22,13 @@ from __future__ import annotations
 import os
 import select
 import signal
-import subprocess
 import time
 from collections.abc import Iterable
-from typing import Any
+
+TYPE_CHECKING = False  # typing itself costs hatimerun ~3 ms of imports
+if TYPE_CHECKING:
+    import subprocess
+    from typing import Any
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -225,17 +228,28 @@ def wait_child(proc: subprocess.Popen[bytes], timeout: float | None,
 
     Why not `Popen.wait(timeout)`: it polls, sleeping 1, 2, 4 ... up to 50 ms between
     looks, so a method that ran 20 ms was seen to end at 31 ms and one of 40 ms at 63 ms
-    (the 0.064 s floor every built-in method had in bench_switchover). A pidfd
-    (pidfd_open(2), Linux 5.3) becomes readable the moment the process exits: an event,
-    not a poll. `wake_fd` lets a signal handler that writes to a pipe interrupt the wait
-    (hatimerun's SIGTERM).
+    (the 0.064 s floor every built-in method had in bench_switchover).
     """
     if proc.returncode is not None:
         return proc.returncode
+    if exited(proc.pid, timeout, wake_fd) is False:
+        return None
+    return proc.wait()
+
+
+def exited(pid: int, timeout: float | None, wake_fd: int | None = None) -> bool | None:
+    """Wait until child `pid` has exited (True; it is left for the caller to reap), or
+    `timeout` seconds pass or `wake_fd` becomes readable (False); None if `pid` is no
+    longer there to watch (someone reaped it).
+
+    A pidfd (pidfd_open(2), Linux 5.3) becomes readable the moment the process exits: an
+    event, not a poll. `wake_fd` lets a signal handler that writes to a pipe interrupt the
+    wait (hatimerun's SIGTERM).
+    """
     try:
-        pidfd = os.pidfd_open(proc.pid)
-    except ProcessLookupError:  # already reaped by someone: let Popen find out
-        return proc.wait()
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return None
     try:
         poller = select.poll()
         poller.register(pidfd, select.POLLIN)
@@ -247,9 +261,9 @@ def wait_child(proc: subprocess.Popen[bytes], timeout: float | None,
             ready = {fd for fd, _events in poller.poll(
                 None if remaining is None else remaining * 1000)}
             if pidfd in ready:
-                return proc.wait()
+                return True
             if ready or (remaining is not None and remaining <= 0):
-                return None
+                return False
     finally:
         os.close(pidfd)
 
