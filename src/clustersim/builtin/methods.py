@@ -8,11 +8,16 @@ any `-x name=value` given to Validate taking precedence, as for every type.
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from clustersim.builtin import METHODS, network, storage
-from clustersim.layout import ClusterLayout
+from clustersim.builtin import METHODS
 from clustersim.store import Store, iget
+
+TYPE_CHECKING = False  # each method is a fresh process: only what it runs is imported
+if TYPE_CHECKING:
+    from typing import Any
+
+    from clustersim.builtin import storage
+    from clustersim.layout import ClusterLayout
 
 
 class _Args:
@@ -102,6 +107,8 @@ def _nodes(store: Store) -> list[str]:
 
 def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method: str,  # noqa: PLR0917
             kind: str) -> int:
+    from clustersim.builtin import network  # noqa: PLC0415
+
     hosts = _array(store, args, "HostnameList")
     table = network.read_hosts(layout.node_root(node) / "etc" / "hosts")
     addrs = []
@@ -133,6 +140,8 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
 
 def _storage(layout: ClusterLayout, node: str, store: Store, args: _Args, method: str,  # noqa: PLR0917
              kind: str, directory: str) -> int:
+    from clustersim.builtin import storage  # noqa: PLC0415
+
     if directory == "hastorage":
         points = [p for p in _array(store, args, "ServicePaths") if not p.startswith("/dev/")]
     else:
@@ -179,6 +188,7 @@ def _storage(layout: ClusterLayout, node: str, store: Store, args: _Args, method
 def _mount_here(layout: ClusterLayout, node: str, store: Store, args: _Args,  # noqa: PLR0917
                 method: str, entry: storage.VfstabEntry) -> bool:
     """Bring one file system online for a resource on this node."""
+    from clustersim.builtin import storage  # noqa: PLC0415
     from clustersim.client import call_rgmd  # noqa: PLC0415
     from clustersim.errors import ClusterError  # noqa: PLC0415
 

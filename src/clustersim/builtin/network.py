@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import select
-import socket
 import subprocess
-import time
-from pathlib import Path
 
 from clustersim.errors import ClusterError
-from clustersim.layout import ClusterLayout
+
+TYPE_CHECKING = False  # Start and Stop of a LogicalHostname import this module: keep it light
+if TYPE_CHECKING:
+    import socket
+    from pathlib import Path
+
+    from clustersim.layout import ClusterLayout
 
 SEGMENT = ipaddress.ip_network("198.18.0.0/24")
 INTERFACE = "eth0"
@@ -97,6 +99,7 @@ then waits in our capture socket until it is read, so how late this process is s
 does not matter. 50 ms is ten times a slice; the old fixed 0.2 s counted from arping's
 start and could still miss a reply on a machine slow to start arping."""
 ETH_P_ARP = 0x0806
+ETH_P_ALL = 0x0003
 ARP_REQUEST, ARP_REPLY = 1, 2
 
 
@@ -106,9 +109,12 @@ def in_use(addr: str) -> bool:
     arping -D sends the probe (an ARP request from 0.0.0.0, RFC 5227) and exits 1 once
     one answers; an AF_PACKET socket on the interface sees the probe leave and any reply
     arrive, so the wait for a reply starts when the probe is out (REPLY_WAIT)."""
+    import socket  # noqa: PLC0415
+
     target = socket.inet_aton(addr)
-    with socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ARP)) as cap:
-        cap.bind((INTERFACE, ETH_P_ARP))
+    # ETH_P_ALL: a socket bound to one protocol is not shown the frames the node sends
+    with socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL)) as cap:
+        cap.bind((INTERFACE, ETH_P_ALL))
         proc = subprocess.Popen(["arping", "-D", "-q", "-c", "1", "-w", "1", "-I", INTERFACE,
                                  addr], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=TOOL_ENV)
@@ -130,13 +136,16 @@ def _watch(cap: socket.socket, pidfd: int, target: bytes, wait: float,
     """Read ARP frames until arping's probe for `target` is seen ("probe", if
     `want_probe`), a station answers for it ("answered"), arping exits ("exited") or
     `wait` seconds pass ("quiet"). Frames already queued are always read first."""
+    import select  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
     deadline = time.monotonic() + wait
     while True:
         remaining = max(0.0, deadline - time.monotonic())
         ready, _, _ = select.select([cap, pidfd], [], [], remaining)
         if cap in ready:
-            frame = cap.recv(64)
-            if len(frame) >= 28 and frame[2:4] == b"\x08\x00":  # IPv4 over Ethernet
+            frame, (_dev, proto, *_rest) = cap.recvfrom(2048)
+            if proto == ETH_P_ARP and len(frame) >= 28 and frame[2:4] == b"\x08\x00":
                 oper = int.from_bytes(frame[6:8], "big")
                 sender, about = frame[14:18], frame[24:28]
                 if oper == ARP_REPLY and sender == target:
