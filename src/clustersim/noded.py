@@ -10,7 +10,8 @@ It is a child subreaper, so a method's orphans stay inside the node (and are rea
 and a node panic that kills the agent's tree kills every method with it.
 
 Protocol: request `{"op": "run", "argv": [...], "timeout": s}` -> `{"outcome": "ok" |
-"failed" | "timeout", "code": n, "duration": s}`; `{"op": "ping"}` -> `{"ok": true}`.
+"failed" | "timeout", "code": n, "duration": s, "pid": the method's pid}`;
+`{"op": "ping"}` -> `{"ok": true}`.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class NodeAgent:
         finally:
             with self.lock:
                 self.running.pop(proc.pid, None)
-        return {"outcome": outcome, "code": code, "duration": time.monotonic() - started}
+        return {"outcome": outcome, "code": code, "duration": time.monotonic() - started,
+                "pid": proc.pid}
 
     @staticmethod
     def kill_group(proc: subprocess.Popen[bytes]) -> None:

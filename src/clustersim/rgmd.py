@@ -58,7 +58,8 @@ class NodeRunner:
             return MethodResult("nodedown")
         if "error" in reply:
             return MethodResult("failed", 127)
-        return MethodResult(reply["outcome"], reply.get("code"), float(reply.get("duration", 0)))
+        return MethodResult(reply["outcome"], reply.get("code"), float(reply.get("duration", 0)),
+                            reply.get("pid"))
 
 
 class Rgmd:

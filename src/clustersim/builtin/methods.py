@@ -122,12 +122,13 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
         addrs.append((host, addr))
     if kind in ("prenet_start", "postnet_stop"):
         verb = "plumb" if kind == "prenet_start" else "unplumb"
+        up = network.plumbed()  # asked once: this method is the only one changing it here
         for host, addr in addrs:
-            if verb == "plumb" and addr not in network.plumbed() and network.in_use(addr):
+            if verb == "plumb" and addr not in up and network.in_use(addr):
                 _log(layout, node, args, method, "err",
                      "IP address %s (%s) is already in use on the network.", addr, host)
                 return 1
-            problem = network.plumb(addr) if verb == "plumb" else network.unplumb(addr)
+            problem = network.plumb(addr, up) if verb == "plumb" else network.unplumb(addr, up)
             if problem:
                 _log(layout, node, args, method, "err", f"Failed to {verb} %s (%s): %s.",
                      addr, host, problem)

@@ -160,9 +160,10 @@ def _watch(cap: socket.socket, pidfd: int, target: bytes, wait: float,
             return "quiet"
 
 
-def plumb(addr: str) -> str | None:
-    """Bring `addr` up on this node's interface and announce it; None, or why not."""
-    if addr in plumbed():
+def plumb(addr: str, up: set[str] | None = None) -> str | None:
+    """Bring `addr` up on this node's interface and announce it; None, or why not. `up`:
+    the addresses up already, if the caller has just asked (plumbed())."""
+    if addr in (plumbed() if up is None else up):
         return None
     done = _tool(["ip", "addr", "add", f"{addr}/{SEGMENT.prefixlen}", "dev", INTERFACE])
     if done.returncode != 0:
@@ -174,8 +175,8 @@ def plumb(addr: str) -> str | None:
     return None
 
 
-def unplumb(addr: str) -> str | None:
-    if addr not in plumbed():
+def unplumb(addr: str, up: set[str] | None = None) -> str | None:
+    if addr not in (plumbed() if up is None else up):
         return None
     done = _tool(["ip", "addr", "del", f"{addr}/{SEGMENT.prefixlen}", "dev", INTERFACE])
     return None if done.returncode == 0 else (done.stderr.strip() or "ip addr del failed")

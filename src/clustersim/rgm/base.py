@@ -36,6 +36,9 @@ class MethodResult:
     outcome: str
     code: int | None = None
     duration: float = 0.0
+    pid: int | None = None
+    """The method's process id on its node (the journal's: a command it ran names it as
+    its parent in the command journal, clustersim.dispatch)."""
 
     @property
     def ok(self) -> bool:
@@ -214,7 +217,7 @@ class RgmBase:
         line = json.dumps({"node": node, "resource": rs["name"], "type": rs.get("type", ""),
                            "method": method, "began": round(began, 4),
                            "duration": round(result.duration, 4),
-                           "outcome": result.outcome})
+                           "outcome": result.outcome, "pid": result.pid})
         with contextlib.suppress(OSError), \
                 open(self.layout.base / METHOD_JOURNAL, "a", encoding="utf-8") as f:
             f.write(line + "\n")
