@@ -92,6 +92,7 @@ def method_shares(journal: list[dict[str, Any]], commands: list[dict[str, Any]],
     agent_methods: list[float] = []
     agent_commands: list[float] = []
     agent_programs: list[float] = []
+    by_command: dict[str, list[float]] = {}
     by_parent: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for c in commands:
         by_parent.setdefault((str(c["node"]), int(c["ppid"])), []).append(c)
@@ -109,6 +110,8 @@ def method_shares(journal: list[dict[str, Any]], commands: list[dict[str, Any]],
             theirs += float(e["duration"])
             children = by_parent.get((str(e["node"]), int(e.get("pid") or -1)), [])
             in_commands += sum(float(c["duration"]) for c in children)
+            for c in children:
+                by_command.setdefault(str(c["command"]), []).append(float(c["duration"]))
             programs += len(children)
         standin_methods.append(mine)
         agent_methods.append(theirs)
@@ -130,10 +133,15 @@ def method_shares(journal: list[dict[str, Any]], commands: list[dict[str, Any]],
         standin.row("  of which in cluster commands (inside + start-up)", agent_commands),
         standin.row("  cluster commands run (count)", agent_programs),
     ]
+    runs = len(windows) or 1
+    called = [standin.row(f"{name} ({len(times) / runs:g} per switchover)", times)
+              for name, times in sorted(by_command.items())]
     return ("Where a switchover's time goes (methods from the RGM's journal; seconds)\n\n"
             + standin.table(rows)
             + "\n\nThe stand-in's share and the agent's (per switchover; seconds; python3 -IS "
-            f"-c pass = {floor:.3f} s per command start-up)\n\n" + standin.table(shares))
+            f"-c pass = {floor:.3f} s per command start-up)\n\n" + standin.table(shares)
+            + "\n\nThe cluster commands the SUNW.ims methods run (seconds inside each, after "
+            "the interpreter's start-up)\n\n" + standin.table(called))
 
 
 def main() -> int:
