@@ -98,7 +98,7 @@ class ClusterLayout:
 
     def node_log_socket(self, node: str) -> Path:
         """Syslog datagram socket of the node; `<root>/dev/log` is a symlink to it."""
-        return self.run_dir / f"{node}.log"
+        return Path(paths.node_log_socket(str(self.run_dir), node))
 
     def syslogd_pidfile(self, node: str) -> Path:
         return self.run_dir / f"{node}.syslogd.pid"

@@ -115,7 +115,7 @@ def start_membership(layout: ClusterLayout, node: str) -> None:
     dead peer reported to the RGM once this side holds quorum."""
     from clustersim import client, hosts, membership  # noqa: PLC0415
     from clustersim.config import ClusterConfig  # noqa: PLC0415
-    from clustersim.syslogd import log_to_node  # noqa: PLC0415
+    from clustersim.syslog_client import log_to_node  # noqa: PLC0415
 
     cfg = ClusterConfig.load(layout)
     peers = {n: hosts.node_address(cfg, n) for n in cfg.nodes if n != node}

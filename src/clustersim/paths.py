@@ -30,6 +30,11 @@ def rgmd_socket(run: str) -> str:
     return f"{run}/rgmd.sock"
 
 
+def node_log_socket(run: str, node: str) -> str:
+    """The node's syslog datagram socket (`<root>/dev/log` links to it)."""
+    return f"{run}/{node}.log"
+
+
 class CommandLayout:
     """What a node command asks of a cluster's layout, without importing pathlib; anything
     else is answered by the full `ClusterLayout`, imported on first use."""
@@ -43,6 +48,9 @@ class CommandLayout:
 
     def pmfd_socket(self, node: str) -> str:
         return pmfd_socket(self.run_dir, node)
+
+    def node_log_socket(self, node: str) -> str:
+        return node_log_socket(self.run_dir, node)
 
     def __getattr__(self, name: str) -> object:
         if self._full is None:

@@ -47,7 +47,7 @@ from clustersim import daemons, procs
 from clustersim.layout import ClusterLayout
 from clustersim.pmf_policy import RestartPolicy, failures_in_window, record_failure
 from clustersim.pmf_protocol import PmfdUnavailable, request
-from clustersim.syslogd import log_to_node
+from clustersim.syslog_client import log_to_node
 
 SYSLOG_TAG = "Cluster.PMF.pmfd"
 MSG_FAILED_TO_STAY_UP = 'Process: tag="%s", cmd="%s", Failed to stay up.'

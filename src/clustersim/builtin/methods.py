@@ -37,7 +37,7 @@ class _Args:
 
 def _log(layout: ClusterLayout, node: str, args: _Args, method: str, level: str,  # noqa: PLR0917
          fmt: str, *values: Any) -> None:
-    from clustersim.syslogd import log_to_node  # noqa: PLC0415
+    from clustersim.syslog_client import log_to_node  # noqa: PLC0415
 
     rt = args.t.split(":", 1)[0]
     log_to_node(layout, node, f"SC[{rt},{args.g},{args.r},{method}]", level, fmt % values,

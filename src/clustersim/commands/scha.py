@@ -313,7 +313,7 @@ def resource_setstatus(argv: list[str], *, layout: ClusterLayout, node: str) -> 
             _state, old_status, old_msg = store.rs_state(name, node)
             store.set_rs_status(name, node, status, msg)
         if (old_status, old_msg) != (status, msg):
-            from clustersim.syslogd import log_to_node  # noqa: PLC0415
+            from clustersim.syslog_client import log_to_node  # noqa: PLC0415
 
             if old_status != status:
                 fmt = "resource %s status on node %s change to %s"
