@@ -82,8 +82,15 @@ def _journal(cluster: str, command: str, node: str, began: float,  # noqa: PLR09
         os.close(fd)
 
 
+def _is_method(command: str) -> bool:
+    """A built-in type's method (hafoip_start, ...): it gets the light layout too."""
+    from clustersim.builtin import METHODS  # noqa: PLC0415
+
+    return command in METHODS
+
+
 def _run(command: str, argv: list[str], cluster: str, node: str) -> int:
-    if command.startswith("scha_") or command in LIGHT:
+    if command.startswith("scha_") or command in LIGHT or _is_method(command):
         from clustersim.paths import CommandLayout  # noqa: PLC0415
 
         layout = CommandLayout(cluster)

@@ -1,4 +1,4 @@
-"""One JSON value per line, for the stand-in's command clients (pmfadm), without `json`.
+"""JSON for the stand-in's short-lived programs (pmfadm, scha_*, methods), without `json`.
 
 Why: `json` imports `re` (and with it `enum`), a few milliseconds of every pmfadm call, the
 command an agent's method runs most. The C accelerator `json` itself is built on does the

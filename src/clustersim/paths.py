@@ -52,6 +52,10 @@ class CommandLayout:
     def node_log_socket(self, node: str) -> str:
         return node_log_socket(self.run_dir, node)
 
+    def node_root(self, node: str) -> str:
+        """The node's directory (its own files; the built-in methods read its /etc)."""
+        return f"{self.base}/nodes/{node}"
+
     def __getattr__(self, name: str) -> object:
         if self._full is None:
             from pathlib import Path  # noqa: PLC0415

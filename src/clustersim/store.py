@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 import time
 
+from clustersim import jsonline
+
 TYPE_CHECKING = False  # typing costs ~10 ms of start-up; annotations are lazy
 
 if TYPE_CHECKING:  # keep the query commands' start-up light: no typing/pathlib/re at run time
@@ -90,32 +92,7 @@ CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER);
 """
 
 
-def _make_loads():
-    """json.loads without importing json (whose decoder imports re, ~10 ms per command)."""
-    try:
-        import _json  # noqa: PLC0415
-
-        class _Context:
-            strict = True
-            object_hook = None
-            object_pairs_hook = None
-            parse_float = float
-            parse_int = int
-            parse_constant = float
-
-        scan = _json.make_scanner(_Context())
-
-        def loads(text: str) -> Any:
-            return scan(text, 0)[0]
-
-        return loads
-    except (ImportError, AttributeError):
-        import json  # noqa: PLC0415
-
-        return json.loads
-
-
-_loads = _make_loads()
+_loads = jsonline.loads  # json.loads without json's imports (re), ~10 ms per command
 
 
 def _dumps(value: Any) -> str:

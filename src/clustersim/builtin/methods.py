@@ -110,7 +110,7 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
     from clustersim.builtin import network  # noqa: PLC0415
 
     hosts = _array(store, args, "HostnameList")
-    table = network.read_hosts(layout.node_root(node) / "etc" / "hosts")
+    table = network.read_hosts(f"{layout.node_root(node)}/etc/hosts")
     addrs = []
     for host in hosts:
         addr = table.get(host)

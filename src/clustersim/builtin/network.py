@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import subprocess
 
 from clustersim.errors import ClusterError
 
 TYPE_CHECKING = False  # Start and Stop of a LogicalHostname import this module: keep it light
 if TYPE_CHECKING:
     import socket
+    import subprocess
     from pathlib import Path
 
     from clustersim.layout import ClusterLayout
@@ -29,12 +29,15 @@ INTERFACE = "eth0"
 TOOL_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 
 
-def read_hosts(path: Path) -> dict[str, str]:
+def read_hosts(path: Path | str) -> dict[str, str]:
     """host name -> address, from an /etc/hosts file (first mapping wins, as resolvers do)."""
     names: dict[str, str] = {}
-    if not path.exists():
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
         return names
-    for line in path.read_text().splitlines():
+    for line in text.splitlines():
         fields = line.split("#", 1)[0].split()
         if len(fields) < 2:
             continue
@@ -57,7 +60,7 @@ def ensure_hostname(layout: ClusterLayout, nodes: list[str], host: str) -> str:
     the administrator to set), so a host name some node cannot resolve is refused: the
     guide has the administrator add it to /etc/hosts on every node first.
     """
-    known = {n: read_hosts(layout.node_root(n) / "etc" / "hosts").get(host) for n in nodes}
+    known = {n: read_hosts(f"{layout.node_root(n)}/etc/hosts").get(host) for n in nodes}
     addrs = {a for a in known.values() if a}
     foreign = sorted(a for a in addrs if not on_segment(a))
     if foreign:
@@ -75,6 +78,8 @@ def ensure_hostname(layout: ClusterLayout, nodes: list[str], host: str) -> str:
 
 
 def _tool(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    import subprocess  # noqa: PLC0415 - Start and Stop run no tool: they do not load it
+
     return subprocess.run(argv, capture_output=True, text=True, env=TOOL_ENV, timeout=30,
                           check=False)
 
@@ -115,6 +120,8 @@ def in_use(addr: str) -> bool:
     # ETH_P_ALL: a socket bound to one protocol is not shown the frames the node sends
     with socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL)) as cap:
         cap.bind((INTERFACE, ETH_P_ALL))
+        import subprocess  # noqa: PLC0415
+
         proc = subprocess.Popen(["arping", "-D", "-q", "-c", "1", "-w", "1", "-I", INTERFACE,
                                  addr], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=TOOL_ENV)
@@ -169,6 +176,8 @@ def plumb(addr: str, up: set[str] | None = None) -> str | None:
     if done.returncode != 0:
         return done.stderr.strip() or "ip addr add failed"
     # Gratuitous ARP, in the background: it takes a second and nobody waits for it.
+    import subprocess  # noqa: PLC0415
+
     subprocess.Popen(["arping", "-U", "-q", "-c", "1", "-I", INTERFACE, addr],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                      stderr=subprocess.DEVNULL, env=TOOL_ENV, start_new_session=True)

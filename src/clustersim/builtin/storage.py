@@ -12,12 +12,14 @@ The functions below that take no layout run on the node itself (the methods do).
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
+import os
 from typing import NamedTuple
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # an HAStoragePlus method imports this module: no pathlib
 if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
+
     from clustersim.layout import ClusterLayout
 
 TOOL_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
@@ -46,12 +48,15 @@ class VfstabEntry(NamedTuple):
         return disk_name(self.device)
 
 
-def read_vfstab(path: Path) -> dict[str, VfstabEntry]:
+def read_vfstab(path: Path | str) -> dict[str, VfstabEntry]:
     """mount point -> entry; 7 fields per line, `#` comments, `-` for an empty field."""
     entries: dict[str, VfstabEntry] = {}
-    if not path.exists():
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
         return entries
-    for line in path.read_text().splitlines():
+    for line in text.splitlines():
         fields = line.split()
         if len(fields) < 7 or fields[0].startswith("#"):
             continue
@@ -61,10 +66,12 @@ def read_vfstab(path: Path) -> dict[str, VfstabEntry]:
 
 
 def vfstab(layout: ClusterLayout, node: str) -> dict[str, VfstabEntry]:
-    return read_vfstab(layout.node_root(node) / "etc" / "vfstab")
+    return read_vfstab(f"{layout.node_root(node)}/etc/vfstab")
 
 
 def _tool(argv: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    import subprocess  # noqa: PLC0415 - Start and Stop run no tool: they do not load it
+
     return subprocess.run(argv, capture_output=True, text=True, env=TOOL_ENV,
                           timeout=timeout, check=False)
 
@@ -86,7 +93,7 @@ def mount(device: str, mount_point: str) -> str | None:
     if check.returncode not in (0, 1):  # 1: errors corrected
         return _said(check)
     try:
-        Path(mount_point).mkdir(parents=True, exist_ok=True)
+        os.makedirs(mount_point, exist_ok=True)
     except OSError as exc:
         return f"{mount_point}: {exc.strerror}"
     done = _tool(["mount", "-t", FSTYPE, device, mount_point], timeout=60)
