@@ -27,6 +27,16 @@ for _prefix, _dir in (("hafoip", "hafoip"), ("hastorageplus", "hastorageplus"),
         METHODS[f"{_prefix}_{_kind}"] = (_dir, _kind)
 
 
+def node_file(path: Path | str) -> str:
+    """The text of one of the node's files (/etc/hosts, /etc/vfstab); "" if there is none
+    (the methods then refuse what the administrator named in it, by name)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def __getattr__(name: str) -> Path:
     """`RTR_DIR`, where the RTR files are: made on first use (a method needs no pathlib)."""
     if name == "RTR_DIR":

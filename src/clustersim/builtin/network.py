@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
+from clustersim.builtin import node_file
 from clustersim.errors import ClusterError
 
 TYPE_CHECKING = False  # Start and Stop of a LogicalHostname import this module: keep it light
@@ -32,12 +33,7 @@ TOOL_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 def read_hosts(path: Path | str) -> dict[str, str]:
     """host name -> address, from an /etc/hosts file (first mapping wins, as resolvers do)."""
     names: dict[str, str] = {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        return names
-    for line in text.splitlines():
+    for line in node_file(path).splitlines():
         fields = line.split("#", 1)[0].split()
         if len(fields) < 2:
             continue

@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from clustersim.builtin import node_file
+
 TYPE_CHECKING = False  # an HAStoragePlus method imports this module: no pathlib
 if TYPE_CHECKING:
     import subprocess
@@ -51,12 +53,7 @@ class VfstabEntry(NamedTuple):
 def read_vfstab(path: Path | str) -> dict[str, VfstabEntry]:
     """mount point -> entry; 7 fields per line, `#` comments, `-` for an empty field."""
     entries: dict[str, VfstabEntry] = {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        return entries
-    for line in text.splitlines():
+    for line in node_file(path).splitlines():
         fields = line.split()
         if len(fields) < 7 or fields[0].startswith("#"):
             continue

@@ -103,6 +103,14 @@ def _query(prog: str, argv: list[str], flags: str, what: str,
     return opts, rest, optag, name, _store(layout)
 
 
+def _existing(found: dict[str, Any] | None, what: str, name: str, err: str) -> dict[str, Any]:
+    """The object a command names, or the refusal every scha_* command gives for one the
+    cluster does not have (`resource X does not exist`)."""
+    if found is None:
+        raise ClusterError(f"{what} {name} does not exist", err)
+    return found
+
+
 def _check_node(store: Store, name: str) -> str:
     if store.node_state(name) is None:
         raise ClusterError(f"node {name} is not a cluster node", "NODE")
@@ -137,9 +145,7 @@ def resource_get(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
         opts, rest, optag, name, store = _query("scha_resource_get", argv, "ORGZ",
                                                 "resource", layout)
-        rs = store.rs(name)
-        if rs is None:
-            raise ClusterError(f"resource {name} does not exist", "RSRC")
+        rs = _existing(store.rs(name), "resource", name, "RSRC")
         if "G" in opts and opts["G"] != rs["rg"]:
             raise ClusterError(f"resource {name} is not in resource group {opts['G']}", "RG")
         _emit(_resource_value(store, rs, optag, rest, node))
@@ -201,9 +207,7 @@ def resourcegroup_get(argv: list[str], *, layout: ClusterLayout, node: str) -> i
     def body() -> None:
         _, rest, optag, name, store = _query("scha_resourcegroup_get", argv, "OGZ",
                                              "resource group", layout)
-        rg = store.rg(name)
-        if rg is None:
-            raise ClusterError(f"resource group {name} does not exist", "RG")
+        rg = _existing(store.rg(name), "resource group", name, "RG")
         low = optag.lower()
         arg_node = rest[0] if rest else node
         if low in ("rg_state", "rg_state_node"):
@@ -304,9 +308,7 @@ def resource_setstatus(argv: list[str], *, layout: ClusterLayout, node: str) -> 
                                "OFFLINE)", "INVAL")
         msg = opts.get("m", "")
         store = _store(layout)
-        rs = store.rs(name)
-        if rs is None:
-            raise ClusterError(f"resource {name} does not exist", "RSRC")
+        rs = _existing(store.rs(name), "resource", name, "RSRC")
         if rs["rg"] != group:
             raise ClusterError(f"resource {name} is not in resource group {group}", "RG")
         with store.tx():

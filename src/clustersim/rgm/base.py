@@ -52,6 +52,17 @@ class Runner(Protocol):
 Logger = Callable[[str, str, str, tuple[Any, ...]], None]
 
 
+def _existing(found: dict[str, Any] | None, what: str, name: str,
+              names: Callable[[], Iterable[str]], err: str) -> dict[str, Any]:
+    """The object an administrator named, or the refusal that says so, with the name it
+    differs from only in case if there is one (names are case-sensitive)."""
+    if found is not None:
+        return found
+    hint = [n for n in names() if n.lower() == name.lower()]
+    extra = f" (did you mean \"{hint[0]}\"? names are case-sensitive)" if hint else ""
+    raise ClusterError(f"{what} \"{name}\" does not exist{extra}", err)
+
+
 class RgmBase:
     """The RGM's state and its helpers; `Rgm` adds the requests."""
 
@@ -73,20 +84,10 @@ class RgmBase:
         self._log(node, level, fmt, args)
 
     def _rg(self, name: str) -> dict[str, Any]:
-        rg = self.store.rg(name)
-        if rg is None:
-            hint = [n for n in self.store.rg_names() if n.lower() == name.lower()]
-            extra = f" (did you mean \"{hint[0]}\"? names are case-sensitive)" if hint else ""
-            raise ClusterError(f"resource group \"{name}\" does not exist{extra}", "RG")
-        return rg
+        return _existing(self.store.rg(name), "resource group", name, self.store.rg_names, "RG")
 
     def _rs(self, name: str) -> dict[str, Any]:
-        rs = self.store.rs(name)
-        if rs is None:
-            hint = [n for n in self.store.rs_names() if n.lower() == name.lower()]
-            extra = f" (did you mean \"{hint[0]}\"? names are case-sensitive)" if hint else ""
-            raise ClusterError(f"resource \"{name}\" does not exist{extra}", "RSRC")
-        return rs
+        return _existing(self.store.rs(name), "resource", name, self.store.rs_names, "RSRC")
 
     def _rt(self, name: str) -> dict[str, Any]:
         full = self.store.resolve_rt(name)
