@@ -103,6 +103,15 @@ def _query(prog: str, argv: list[str], flags: str, what: str,
     return opts, rest, optag, name, _store(layout)
 
 
+def _options_only(prog: str, argv: list[str], flags: str) -> dict[str, str]:
+    """The options of a command that takes no operand (scha_resource_setstatus,
+    scha_control); an operand is refused."""
+    opts, rest = _opts(prog, argv, flags)
+    if rest:
+        raise _Usage(f"unexpected operand {rest[0]}", "INVAL")
+    return opts
+
+
 def _existing(found: dict[str, Any] | None, what: str, name: str, err: str) -> dict[str, Any]:
     """The object a command names, or the refusal every scha_* command gives for one the
     cluster does not have (`resource X does not exist`)."""
@@ -297,9 +306,7 @@ RGM_STATUS = {"OK": "R_FM_ONLINE", "DEGRADED": "R_FM_DEGRADED", "FAULTED": "R_FM
 
 def resource_setstatus(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
-        opts, rest = _opts("scha_resource_setstatus", argv, "RGsmZ")
-        if rest:
-            raise _Usage(f"unexpected operand {rest[0]}", "INVAL")
+        opts = _options_only("scha_resource_setstatus", argv, "RGsmZ")
         name = _need(opts, "R", "resource")
         group = _need(opts, "G", "resource group")
         status = _need(opts, "s", "status").upper()
@@ -331,9 +338,7 @@ def resource_setstatus(argv: list[str], *, layout: ClusterLayout, node: str) -> 
 
 def control(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
-        opts, rest = _opts("scha_control", argv, "OGRZ")
-        if rest:
-            raise _Usage(f"unexpected operand {rest[0]}", "INVAL")
+        opts = _options_only("scha_control", argv, "OGRZ")
         tag = _need(opts, "O", "optag")
         group = _need(opts, "G", "resource group")
         name = _need(opts, "R", "resource")
