@@ -84,7 +84,7 @@ def main() -> int:
             commands += [(cmd, " ".join(args[:2]) if cmd in ("pmfadm", "hatimerun") else args[1],
                           [on_mars([f"/usr/cluster/bin/{cmd}", *args])])
                          for cmd, args in QUERIES]
-            commands.append(("pmfadm -c, then -s -w KILL", "one tag's life",
+            commands.append(("pmfadm -c; -s -w KILL", "one tag's life",
                              [on_mars([f"/usr/cluster/bin/{a[0]}", *a[1:]]) for a in TAG_LIFE]))
             times: list[list[float]] = [[] for _ in commands]
             for _ in range(runs):

@@ -6,7 +6,7 @@ a Linux child subreaper, so every orphan of the tree is re-parented to it and ne
 init. Its descendants *are* the tag's processes, and "the last process of the tree
 exited" is exactly "waitpid(-1) reports ECHILD" (no polling needed).
 
-pmfd starts it as `python -m clustersim.pmf_contract <pmfd pid>`, writes one JSON spec
+pmfd starts it as `python -S -m clustersim.pmf_contract <pmfd pid>`, writes one JSON spec
 line on its stdin, then talks JSON lines over the pipes:
 
 spec (first stdin line):  {"argv": [...], "cwd": str, "env": {...}, "level": int}

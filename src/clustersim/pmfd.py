@@ -194,7 +194,8 @@ class Pmfd:
         self.spawning += 1
         try:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "clustersim.pmf_contract", str(os.getpid()),
+                # -S: no site; the supervisor needs only the standard library and src
+                sys.executable, "-S", "-m", "clustersim.pmf_contract", str(os.getpid()),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 env=env_sup, close_fds=True,
             )  # fmt: skip
