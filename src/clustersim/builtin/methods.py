@@ -92,13 +92,10 @@ def main(argv: list[str], *, layout: ClusterLayout, node: str, method: str) -> i
 
 
 def _on_node(layout: ClusterLayout, node: str) -> bool:
-    from clustersim import hosts  # noqa: PLC0415
-    from clustersim.errors import ClusterError  # noqa: PLC0415
+    """Does this method run in the node's host (not on the machine itself)?"""
+    from hostlab.inside import runs_in  # noqa: PLC0415 - the lab's record only
 
-    try:
-        return hosts.lab(layout).hosts[node].is_current()
-    except (ClusterError, KeyError):
-        return False
+    return runs_in(str(layout.base), node)
 
 
 def _nodes(store: Store) -> list[str]:
