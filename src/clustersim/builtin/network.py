@@ -111,13 +111,12 @@ def in_use(addr: str) -> bool:
     one answers; an AF_PACKET socket on the interface sees the probe leave and any reply
     arrive, so the wait for a reply starts when the probe is out (REPLY_WAIT)."""
     import socket  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
 
     target = socket.inet_aton(addr)
     # ETH_P_ALL: a socket bound to one protocol is not shown the frames the node sends
     with socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL)) as cap:
         cap.bind((INTERFACE, ETH_P_ALL))
-        import subprocess  # noqa: PLC0415
-
         proc = subprocess.Popen(["arping", "-D", "-q", "-c", "1", "-w", "1", "-I", INTERFACE,
                                  addr], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=TOOL_ENV)
