@@ -6,7 +6,11 @@ N times on the node (inside its host, through its generated wrapper), and prints
 min/median/p90 in ms, the same for the bare interpreter start (`python -IS -c pass`, the
 interpreter and flags the wrappers use, so the part of a command's cost that no code change
 can remove), each median minus that floor, and the target: median scha_resource_get <= 30 ms
-on the development machine. The commands are run round-robin (one of each per round) so that
+on the development machine. The other commands a method runs are timed alike: `pmfadm -q`
+and `pmfadm -L` (a round trip to the node's PMF daemon), `hatimerun -t 5 /bin/true` (its
+overhead over the program), and a PMF tag's life as Start and Stop drive it: `pmfadm -c`
+(until the command runs) then `pmfadm -s -w 5 KILL` (until its tree is gone).
+The commands are run round-robin (one of each per round) so that
 a change of machine load during the run hits the floor and the commands alike. The cluster
 is destroyed at the end.
 
@@ -34,12 +38,22 @@ QUERIES = [
     ("scha_resourcegroup_get", ["-O", "Nodelist", "-G", "rg"]),
     ("scha_cluster_get", ["-O", "Nodename_local"]),
     ("scha_resource_setstatus", ["-R", "meadow", "-G", "rg", "-s", "OK", "-m", "bench"]),
+    ("pmfadm", ["-q", "bench-tag"]),
+    ("pmfadm", ["-L"]),
+    ("hatimerun", ["-t", "5", "/bin/true"]),
 ]
+TAG_LIFE = [["pmfadm", "-c", "bench-tag", "/bin/sleep", "30"],
+            ["pmfadm", "-s", "bench-tag", "-w", "5", "KILL"]]
+"""Start and stop of one tag (timed together, as one row)."""
 
 
-def _timed(argv: list[str]) -> float:
+def _timed_all(argvs: list[list[str]]) -> float:
+    """Milliseconds to run each argv in turn (exit status 0 or 1: `pmfadm -q` of no tag)."""
     t0 = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    for argv in argvs:
+        done = subprocess.run(argv, check=False, stdout=subprocess.DEVNULL)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{argv}: exit status {done.returncode}")
     return (time.perf_counter() - t0) * 1000
 
 
@@ -64,14 +78,18 @@ def main() -> int:
             subprocess.run([binary / "scrgadm", "-a", "-L", "-g", "rg", "-l", "benchhost",
                             "-j", "meadow"], check=True)
             on_mars = clusterhosts.host(layout, "mars").command  # typed on the node
-            commands = [("(floor)", FLOOR, on_mars([sys.executable, "-IS", "-c", "pass"])),
-                        ("(with site)", "python -c pass", on_mars([sys.executable, "-c", "pass"]))]
-            commands += [(cmd, args[1], on_mars([f"/usr/cluster/bin/{cmd}", *args]))
+            commands = [("(floor)", FLOOR, [on_mars([sys.executable, "-IS", "-c", "pass"])]),
+                        ("(with site)", "python -c pass",
+                         [on_mars([sys.executable, "-c", "pass"])])]
+            commands += [(cmd, " ".join(args[:2]) if cmd in ("pmfadm", "hatimerun") else args[1],
+                          [on_mars([f"/usr/cluster/bin/{cmd}", *args])])
                          for cmd, args in QUERIES]
+            commands.append(("pmfadm -c; -s -w KILL", "one tag's life",
+                             [on_mars([f"/usr/cluster/bin/{a[0]}", *a[1:]]) for a in TAG_LIFE]))
             times: list[list[float]] = [[] for _ in commands]
             for _ in range(runs):
                 for i, (_label, _optag, argv) in enumerate(commands):
-                    times[i].append(_timed(argv))
+                    times[i].append(_timed_all(argv))
             floor = statistics.median(times[0])
             print(f"{runs} runs each, round-robin; times in ms")
             print(f"{'command':<26}{'optag':<18}{'min':>8}{'median':>8}{'p90':>8}"

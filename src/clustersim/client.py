@@ -1,33 +1,43 @@
-"""One JSON request/reply over a Unix stream socket (rgmd and node agents speak this)."""
+"""One JSON request/reply over a Unix stream socket (rgmd and node agents speak this).
+
+Light on imports (jsonline, _socket; no pathlib, no typing at run time): scswitch and the
+built-in methods are clients, each a fresh process."""
 
 from __future__ import annotations
 
-import json
-import socket
-from pathlib import Path
-from typing import Any
+import _socket
+
+from clustersim import jsonline
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 
 class Unreachable(OSError):
     """Nobody answers on the socket (daemon down) or the connection broke mid-request."""
 
 
-def request(path: Path, message: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+def request(path: Path | str, message: dict[str, Any],
+            timeout: float | None = None) -> dict[str, Any]:
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(timeout)
-            sock.connect(str(path))
-            sock.sendall((json.dumps(message) + "\n").encode())
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise Unreachable(f"{path}: connection closed")
-                buf += chunk
+        sock.settimeout(timeout)
+        sock.connect(str(path))
+        sock.sendall((jsonline.dumps(message) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise Unreachable(f"{path}: connection closed")
+            buf += chunk
     except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError,
             BrokenPipeError) as exc:
         raise Unreachable(f"{path}: {exc}") from exc
-    return json.loads(buf)
+    finally:
+        sock.close()
+    return jsonline.loads(buf)
 
 
 def answers(path: Path) -> bool:

@@ -10,7 +10,8 @@ It is a child subreaper, so a method's orphans stay inside the node (and are rea
 and a node panic that kills the agent's tree kills every method with it.
 
 Protocol: request `{"op": "run", "argv": [...], "timeout": s}` -> `{"outcome": "ok" |
-"failed" | "timeout", "code": n, "duration": s}`; `{"op": "ping"}` -> `{"ok": true}`.
+"failed" | "timeout", "code": n, "duration": s, "pid": the method's pid}`;
+`{"op": "ping"}` -> `{"ok": true}`.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ class NodeAgent:
         console = self.layout.node_console(self.node)
         console.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        with open(console, "ab") as out:
+        # Registered under the lock it is started in: the orphan reaper never takes a
+        # method that exits at once for an orphan.
+        with open(console, "ab") as out, self.lock:
             try:
                 proc = subprocess.Popen(argv, cwd="/", env=method_env(self.root),
                                         stdin=subprocess.DEVNULL, stdout=out, stderr=out,
@@ -65,32 +68,29 @@ class NodeAgent:
             except OSError as exc:
                 out.write(f"{argv[0]}: cannot execute: {exc}\n".encode())
                 return {"outcome": "failed", "code": 126, "duration": 0.0}
-        with self.lock:
             self.running[proc.pid] = proc
         try:
-            code = proc.wait(timeout=timeout)
-            outcome = "ok" if code == 0 else "failed"
-        except subprocess.TimeoutExpired:
-            self.kill_group(proc)
-            code, outcome = None, "timeout"
+            code = procs.wait_child(proc, timeout)  # seen the moment it exits
+            if code is None:
+                self.kill_group(proc)
+                outcome = "timeout"
+            else:
+                outcome = "ok" if code == 0 else "failed"
         finally:
             with self.lock:
                 self.running.pop(proc.pid, None)
-        return {"outcome": outcome, "code": code, "duration": time.monotonic() - started}
+        return {"outcome": outcome, "code": code, "duration": time.monotonic() - started,
+                "pid": proc.pid}
 
     @staticmethod
     def kill_group(proc: subprocess.Popen[bytes]) -> None:
         """SIGABRT to the method's process group, then SIGKILL to whatever is left."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGABRT)
-        try:
-            proc.wait(timeout=KILL_GRACE)
-        except subprocess.TimeoutExpired:
-            pass
+        procs.wait_child(proc, KILL_GRACE)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=KILL_GRACE)
+        procs.wait_child(proc, KILL_GRACE)
 
     def reap_orphans(self, stop: threading.Event) -> None:
         """Reap adopted orphans (we are their subreaper) but never a method we wait for."""
@@ -115,7 +115,7 @@ def start_membership(layout: ClusterLayout, node: str) -> None:
     dead peer reported to the RGM once this side holds quorum."""
     from clustersim import client, hosts, membership  # noqa: PLC0415
     from clustersim.config import ClusterConfig  # noqa: PLC0415
-    from clustersim.syslogd import log_to_node  # noqa: PLC0415
+    from clustersim.syslog_client import log_to_node  # noqa: PLC0415
 
     cfg = ClusterConfig.load(layout)
     peers = {n: hosts.node_address(cfg, n) for n in cfg.nodes if n != node}

@@ -6,7 +6,7 @@ a Linux child subreaper, so every orphan of the tree is re-parented to it and ne
 init. Its descendants *are* the tag's processes, and "the last process of the tree
 exited" is exactly "waitpid(-1) reports ECHILD" (no polling needed).
 
-pmfd starts it as `python -m clustersim.pmf_contract <pmfd pid>`, writes one JSON spec
+pmfd starts it as `python -S -m clustersim.pmf_contract <pmfd pid>`, writes one JSON spec
 line on its stdin, then talks JSON lines over the pipes:
 
 spec (first stdin line):  {"argv": [...], "cwd": str, "env": {...}, "level": int}
@@ -34,16 +34,17 @@ its pmfd.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import select
 import signal
 import subprocess
 import sys
-from typing import Any
 
-from clustersim import procs
+from clustersim import jsonline, procs
+
+TYPE_CHECKING = False  # pmfadm -c waits for this process to start its command: keep it light
+if TYPE_CHECKING:
+    from typing import Any
 
 SCAN_INTERVAL = 0.05
 
@@ -68,8 +69,10 @@ class Contract:
     # --- output -------------------------------------------------------------------
     @staticmethod
     def emit(message: dict[str, Any]) -> None:
-        with contextlib.suppress(BrokenPipeError, OSError):
-            os.write(1, (json.dumps(message) + "\n").encode())
+        try:
+            os.write(1, (jsonline.dumps(message) + "\n").encode())
+        except OSError:  # pmfd is gone (BrokenPipeError): nobody to tell
+            pass
 
     # --- start --------------------------------------------------------------------
     def start(self) -> bool:
@@ -187,7 +190,7 @@ def _serve(contract: Contract, wake_r: int) -> int:
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
                 if line.strip():
-                    contract.command(json.loads(line))
+                    contract.command(jsonline.loads(line))
 
 
 _terminate = False
@@ -218,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         if not chunk:
             return 1
         line += chunk
-    contract = Contract(json.loads(line))
+    contract = Contract(jsonline.loads(line))
     if not contract.start():
         return 127
     return _serve(contract, wake_r)

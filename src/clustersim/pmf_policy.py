@@ -1,4 +1,4 @@
-"""PMF's restart decision and signal names: pure logic, tested without processes.
+"""PMF's restart decision: pure logic, tested without processes (signal names: options).
 
 pmfadm(1M): `-n retries` is how many times a tag is restarted (0, the default, never;
 -1 without limit) within `-t period` minutes (-1, the default, is an unbounded period).
@@ -8,7 +8,6 @@ program (if any) decides, otherwise the tag is removed.
 
 from __future__ import annotations
 
-import signal
 from dataclasses import dataclass
 
 
@@ -44,21 +43,3 @@ def record_failure(
     if policy.retries < 0:
         return counted, True
     return counted, len(counted) <= policy.retries
-
-
-def signal_number(name: str) -> int:
-    """A signal given as kill(1) does: `TERM`, `SIGTERM`, `term` or a number (`15`)."""
-    text = name.strip()
-    if text.isdigit():
-        number = int(text)
-        if not 0 < number < signal.NSIG:
-            raise ValueError(f"invalid signal number: {name}")
-        return number
-    upper = text.upper()
-    if not upper.startswith("SIG"):
-        upper = "SIG" + upper
-    try:
-        value = signal.Signals[upper]
-    except KeyError:
-        raise ValueError(f"unknown signal: {name}") from None
-    return int(value)

@@ -37,15 +37,17 @@ and `-L` prints `tags: <tag> <tag> ...` (just `tags:` when none).
 from __future__ import annotations
 
 import os
-import shlex
 import sys
-from typing import Any
 
 from clustersim import options
-from clustersim.layout import ClusterLayout
-from clustersim.options import UsageError
-from clustersim.pmf_policy import signal_number
+from clustersim.options import UsageError, signal_number
 from clustersim.pmf_protocol import PmfdUnavailable, request
+
+TYPE_CHECKING = False  # typing itself costs each call ~3 ms of imports
+if TYPE_CHECKING:
+    from typing import Any
+
+    from clustersim.paths import CommandLayout
 
 PROG = "pmfadm"
 USAGE = """usage:
@@ -95,6 +97,8 @@ def _int(opts: dict[str, Any], letter: str, what: str, minimum: int) -> int | No
 
 def format_status(status: dict[str, Any]) -> str:
     """The `pmfadm -l` block of one tag. Pure."""
+    import shlex  # noqa: PLC0415 - only -l needs it (it imports re)
+
     words = ["pmfadm", "-c", status["tag"]]
     if status.get("action"):
         words += ["-a", status["action"]]
@@ -197,7 +201,7 @@ def _cwd() -> str:
         return "/"
 
 
-def main(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
+def main(argv: list[str], *, layout: CommandLayout, node: str) -> int:
     """Run pmfadm with `argv` (without the program name) against `node`'s pmfd."""
     try:
         opts, rest = parse(argv)
@@ -236,6 +240,8 @@ def _cli() -> int:
         print("usage: python -m clustersim.pmfadm --cluster DIR --node NAME [pmfadm args]",
               file=sys.stderr)  # fmt: skip
         return EXIT_ERR
+    from clustersim.layout import ClusterLayout  # noqa: PLC0415
+
     return main(args[4:], layout=ClusterLayout.at(args[1]), node=args[3])
 
 

@@ -47,7 +47,7 @@ from clustersim import daemons, procs
 from clustersim.layout import ClusterLayout
 from clustersim.pmf_policy import RestartPolicy, failures_in_window, record_failure
 from clustersim.pmf_protocol import PmfdUnavailable, request
-from clustersim.syslogd import log_to_node
+from clustersim.syslog_client import log_to_node
 
 SYSLOG_TAG = "Cluster.PMF.pmfd"
 MSG_FAILED_TO_STAY_UP = 'Process: tag="%s", cmd="%s", Failed to stay up.'
@@ -194,7 +194,8 @@ class Pmfd:
         self.spawning += 1
         try:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "clustersim.pmf_contract", str(os.getpid()),
+                # -S: no site; the supervisor needs only the standard library and src
+                sys.executable, "-S", "-m", "clustersim.pmf_contract", str(os.getpid()),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 env=env_sup, close_fds=True,
             )  # fmt: skip

@@ -58,7 +58,8 @@ class NodeRunner:
             return MethodResult("nodedown")
         if "error" in reply:
             return MethodResult("failed", 127)
-        return MethodResult(reply["outcome"], reply.get("code"), float(reply.get("duration", 0)))
+        return MethodResult(reply["outcome"], reply.get("code"), float(reply.get("duration", 0)),
+                            reply.get("pid"))
 
 
 class Rgmd:
@@ -73,7 +74,7 @@ class Rgmd:
         self.pending_down: set[str] = set()
 
     def _log(self, node: str, level: str, fmt: str, args: tuple[Any, ...]) -> None:
-        from clustersim.syslogd import log_to_node  # noqa: PLC0415
+        from clustersim.syslog_client import log_to_node  # noqa: PLC0415
 
         up = self.store.up_nodes()
         target = node if node in up else (up[0] if up else node)

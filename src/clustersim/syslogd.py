@@ -46,22 +46,15 @@ from dataclasses import dataclass
 
 from clustersim import daemons, procs
 from clustersim.layout import ClusterLayout
-from scims.log.msgid import msgid
-
-FACILITIES: dict[int, str] = {
-    0: "kern", 1: "user", 2: "mail", 3: "daemon", 4: "auth", 5: "syslog", 6: "lpr",
-    7: "news", 8: "uucp", 9: "cron", 10: "authpriv", 11: "ftp", 12: "ntp", 13: "security",
-    14: "console", 15: "cron2",
-    16: "local0", 17: "local1", 18: "local2", 19: "local3", 20: "local4", 21: "local5",
-    22: "local6", 23: "local7",
-}  # fmt: skip
-FACILITY_CODES: dict[str, int] = {name: code for code, name in FACILITIES.items()}
-# Solaris spells two levels differently from Linux ("error", "warning", not "err", "warn").
-LEVELS: tuple[str, ...] = ("emerg", "alert", "crit", "error", "warning", "notice", "info", "debug")
-LEVEL_ALIASES: dict[str, int] = {
-    **{name: i for i, name in enumerate(LEVELS)},
-    "err": 3, "warn": 4, "panic": 0,
-}  # fmt: skip
+from clustersim.syslog_client import (  # noqa: F401 - the client side, re-exported
+    FACILITIES,
+    FACILITY_CODES,
+    LEVEL_ALIASES,
+    LEVELS,
+    encode_priority,
+    id_prefix,
+    log_to_node,
+)
 
 DEFAULT_PRI = 8 * 1 + 5  # user.notice, as syslog(3) assumes when no priority is given
 _PRI = re.compile(rb"^<(\d{1,3})>")
@@ -176,11 +169,6 @@ def parse_datagram(data: bytes) -> tuple[int, str | None, str]:
     return pri, tag, text
 
 
-def id_prefix(fmt: str, facility: str, level: str) -> str:
-    """`[ID <n> <facility>.<level>] ` for a message format, as Solaris' log driver writes it."""
-    return f"[ID {msgid(fmt)} {facility}.{level}] "
-
-
 def format_line(pri: int, tag: str | None, text: str, node: str, when: float) -> str:
     """The /var/adm/messages line for one message (with trailing newline). Pure."""
     facility = FACILITIES.get(pri >> 3, f"fac{pri >> 3}")
@@ -190,49 +178,6 @@ def format_line(pri: int, tag: str | None, text: str, node: str, when: float) ->
     stamp = time.strftime("%b %e %H:%M:%S", time.localtime(when))
     who = f"{tag}: " if tag else ""
     return f"{stamp} {node} {who}{text}\n"
-
-
-def encode_priority(priority: int | str, facility: int | str = "daemon") -> int:
-    """PRI number from a level (0-7 or a name such as "notice") and a facility name."""
-    level = priority if isinstance(priority, int) else LEVEL_ALIASES[priority.lower()]
-    fac = facility if isinstance(facility, int) else FACILITY_CODES[facility.lower()]
-    if not 0 <= level <= 7:
-        raise ValueError(f"syslog level out of range: {level}")
-    return fac * 8 + level
-
-
-# --- the client side ------------------------------------------------------------------
-
-
-def log_to_node(  # noqa: PLR0917 - the signature other clustersim code calls
-    layout: ClusterLayout,
-    node: str,
-    tag: str,
-    priority: int | str,
-    text: str,
-    facility: str = "daemon",
-    *,
-    msgid_format: str | None = None,
-) -> bool:
-    """Log one message to the node's syslog as a Solaris daemon would; False if not delivered.
-
-    The `[ID n]` of a Solaris message is computed from its printf *format*: pass that as
-    `msgid_format` when `text` is the expanded message (pmfd does), otherwise the ID is
-    computed from `text` itself by the syslog daemon. Never raises for a missing daemon:
-    logging must not break the caller; the line goes to stderr instead.
-    """
-    pri = encode_priority(priority, facility)
-    body = text
-    if msgid_format is not None:
-        body = id_prefix(msgid_format, FACILITIES[pri >> 3], LEVELS[pri & 7]) + text
-    payload = f"<{pri}>{tag}: {body}".encode()
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.sendto(payload, str(layout.node_log_socket(node)))
-    except OSError:
-        print(f"{tag}: {body}", file=sys.stderr, flush=True)
-        return False
-    return True
 
 
 # --- the daemon -----------------------------------------------------------------------

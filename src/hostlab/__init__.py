@@ -33,10 +33,32 @@ returns `None` when all is there, else the one line to print; `cleanup_orphans()
 labs whose owner process (see `Lab(owner_pid=)`, `HOSTLAB_OWNER`) is gone.
 """
 
-from hostlab.capabilities import check_capabilities
-from hostlab.errors import HostlabError
-from hostlab.lab import Disk, Host, HostProcess, Lab, Segment
-from hostlab.state import cleanup, cleanup_orphans, registered_labs
+from __future__ import annotations
+
+from importlib import import_module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hostlab.capabilities import check_capabilities
+    from hostlab.errors import HostlabError
+    from hostlab.lab import Disk, Host, HostProcess, Lab, Segment
+    from hostlab.state import cleanup, cleanup_orphans, registered_labs
+
+_HOMES = {"check_capabilities": "capabilities", "HostlabError": "errors", "Disk": "lab",
+          "Host": "lab", "HostProcess": "lab", "Lab": "lab", "Segment": "lab",
+          "cleanup": "state", "cleanup_orphans": "state", "registered_labs": "state"}
+"""Where each public name lives: loaded on first use, so that a program that needs one
+light module (hostlab.inside) does not load the lab's machinery with the package."""
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"hostlab.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Disk",

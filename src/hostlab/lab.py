@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hostlab import kernel, state
+from hostlab import inside, kernel, state
 from hostlab.errors import HostlabError
 
 LAB_NET = ipaddress.ip_network("198.18.0.0/15")
@@ -341,8 +341,7 @@ class Host(_Recorded):
     def is_current(self) -> bool:
         """Does the calling process run in this host's network namespace? (Works inside
         the host too, where the machine's pids are not visible.)"""
-        recorded = self._record.get("netns") if self._record.get("powered") else None
-        return recorded is not None and os.readlink("/proc/self/ns/net") == recorded
+        return inside.in_namespace_of(self._record)
 
     @property
     def is_powered(self) -> bool:

@@ -21,8 +21,8 @@ from typing import Any
 
 from hostlab import kernel
 from hostlab.errors import HostlabError
+from hostlab.inside import STATE_NAME
 
-STATE_NAME = "hostlab.json"
 REGISTRY = Path("/run/hostlab")
 KILL_WAIT = 10.0
 

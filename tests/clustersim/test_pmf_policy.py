@@ -6,7 +6,8 @@ import signal
 
 import pytest
 
-from clustersim.pmf_policy import RestartPolicy, failures_in_window, record_failure, signal_number
+from clustersim.options import signal_number
+from clustersim.pmf_policy import RestartPolicy, failures_in_window, record_failure
 from clustersim.pmfadm import UsageError, build_request, format_status, parse
 
 

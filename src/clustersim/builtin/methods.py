@@ -8,11 +8,16 @@ any `-x name=value` given to Validate taking precedence, as for every type.
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from clustersim.builtin import METHODS, network, storage
-from clustersim.layout import ClusterLayout
+from clustersim.builtin import METHODS
 from clustersim.store import Store, iget
+
+TYPE_CHECKING = False  # each method is a fresh process: only what it runs is imported
+if TYPE_CHECKING:
+    from typing import Any
+
+    from clustersim.builtin import storage
+    from clustersim.layout import ClusterLayout
 
 
 class _Args:
@@ -32,7 +37,7 @@ class _Args:
 
 def _log(layout: ClusterLayout, node: str, args: _Args, method: str, level: str,  # noqa: PLR0917
          fmt: str, *values: Any) -> None:
-    from clustersim.syslogd import log_to_node  # noqa: PLC0415
+    from clustersim.syslog_client import log_to_node  # noqa: PLC0415
 
     rt = args.t.split(":", 1)[0]
     log_to_node(layout, node, f"SC[{rt},{args.g},{args.r},{method}]", level, fmt % values,
@@ -87,13 +92,10 @@ def main(argv: list[str], *, layout: ClusterLayout, node: str, method: str) -> i
 
 
 def _on_node(layout: ClusterLayout, node: str) -> bool:
-    from clustersim import hosts  # noqa: PLC0415
-    from clustersim.errors import ClusterError  # noqa: PLC0415
+    """Does this method run in the node's host (not on the machine itself)?"""
+    from hostlab.inside import runs_in  # noqa: PLC0415 - the lab's record only
 
-    try:
-        return hosts.lab(layout).hosts[node].is_current()
-    except (ClusterError, KeyError):
-        return False
+    return runs_in(str(layout.base), node)
 
 
 def _nodes(store: Store) -> list[str]:
@@ -102,8 +104,10 @@ def _nodes(store: Store) -> list[str]:
 
 def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method: str,  # noqa: PLR0917
             kind: str) -> int:
+    from clustersim.builtin import network  # noqa: PLC0415
+
     hosts = _array(store, args, "HostnameList")
-    table = network.read_hosts(layout.node_root(node) / "etc" / "hosts")
+    table = network.read_hosts(f"{layout.node_root(node)}/etc/hosts")
     addrs = []
     for host in hosts:
         addr = table.get(host)
@@ -115,12 +119,13 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
         addrs.append((host, addr))
     if kind in ("prenet_start", "postnet_stop"):
         verb = "plumb" if kind == "prenet_start" else "unplumb"
+        up = network.plumbed()  # asked once: this method is the only one changing it here
         for host, addr in addrs:
-            if verb == "plumb" and addr not in network.plumbed() and network.in_use(addr):
+            if verb == "plumb" and addr not in up and network.in_use(addr):
                 _log(layout, node, args, method, "err",
                      "IP address %s (%s) is already in use on the network.", addr, host)
                 return 1
-            problem = network.plumb(addr) if verb == "plumb" else network.unplumb(addr)
+            problem = network.plumb(addr, up) if verb == "plumb" else network.unplumb(addr, up)
             if problem:
                 _log(layout, node, args, method, "err", f"Failed to {verb} %s (%s): %s.",
                      addr, host, problem)
@@ -133,6 +138,8 @@ def _hafoip(layout: ClusterLayout, node: str, store: Store, args: _Args, method:
 
 def _storage(layout: ClusterLayout, node: str, store: Store, args: _Args, method: str,  # noqa: PLR0917
              kind: str, directory: str) -> int:
+    from clustersim.builtin import storage  # noqa: PLC0415
+
     if directory == "hastorage":
         points = [p for p in _array(store, args, "ServicePaths") if not p.startswith("/dev/")]
     else:
@@ -179,6 +186,7 @@ def _storage(layout: ClusterLayout, node: str, store: Store, args: _Args, method
 def _mount_here(layout: ClusterLayout, node: str, store: Store, args: _Args,  # noqa: PLR0917
                 method: str, entry: storage.VfstabEntry) -> bool:
     """Bring one file system online for a resource on this node."""
+    from clustersim.builtin import storage  # noqa: PLC0415
     from clustersim.client import call_rgmd  # noqa: PLC0415
     from clustersim.errors import ClusterError  # noqa: PLC0415
 

@@ -103,6 +103,23 @@ def _query(prog: str, argv: list[str], flags: str, what: str,
     return opts, rest, optag, name, _store(layout)
 
 
+def _options_only(prog: str, argv: list[str], flags: str) -> dict[str, str]:
+    """The options of a command that takes no operand (scha_resource_setstatus,
+    scha_control); an operand is refused."""
+    opts, rest = _opts(prog, argv, flags)
+    if rest:
+        raise _Usage(f"unexpected operand {rest[0]}", "INVAL")
+    return opts
+
+
+def _existing(found: dict[str, Any] | None, what: str, name: str, err: str) -> dict[str, Any]:
+    """The object a command names, or the refusal every scha_* command gives for one the
+    cluster does not have (`resource X does not exist`)."""
+    if found is None:
+        raise ClusterError(f"{what} {name} does not exist", err)
+    return found
+
+
 def _check_node(store: Store, name: str) -> str:
     if store.node_state(name) is None:
         raise ClusterError(f"node {name} is not a cluster node", "NODE")
@@ -137,9 +154,7 @@ def resource_get(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
         opts, rest, optag, name, store = _query("scha_resource_get", argv, "ORGZ",
                                                 "resource", layout)
-        rs = store.rs(name)
-        if rs is None:
-            raise ClusterError(f"resource {name} does not exist", "RSRC")
+        rs = _existing(store.rs(name), "resource", name, "RSRC")
         if "G" in opts and opts["G"] != rs["rg"]:
             raise ClusterError(f"resource {name} is not in resource group {opts['G']}", "RG")
         _emit(_resource_value(store, rs, optag, rest, node))
@@ -201,9 +216,7 @@ def resourcegroup_get(argv: list[str], *, layout: ClusterLayout, node: str) -> i
     def body() -> None:
         _, rest, optag, name, store = _query("scha_resourcegroup_get", argv, "OGZ",
                                              "resource group", layout)
-        rg = store.rg(name)
-        if rg is None:
-            raise ClusterError(f"resource group {name} does not exist", "RG")
+        rg = _existing(store.rg(name), "resource group", name, "RG")
         low = optag.lower()
         arg_node = rest[0] if rest else node
         if low in ("rg_state", "rg_state_node"):
@@ -293,9 +306,7 @@ RGM_STATUS = {"OK": "R_FM_ONLINE", "DEGRADED": "R_FM_DEGRADED", "FAULTED": "R_FM
 
 def resource_setstatus(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
-        opts, rest = _opts("scha_resource_setstatus", argv, "RGsmZ")
-        if rest:
-            raise _Usage(f"unexpected operand {rest[0]}", "INVAL")
+        opts = _options_only("scha_resource_setstatus", argv, "RGsmZ")
         name = _need(opts, "R", "resource")
         group = _need(opts, "G", "resource group")
         status = _need(opts, "s", "status").upper()
@@ -304,16 +315,14 @@ def resource_setstatus(argv: list[str], *, layout: ClusterLayout, node: str) -> 
                                "OFFLINE)", "INVAL")
         msg = opts.get("m", "")
         store = _store(layout)
-        rs = store.rs(name)
-        if rs is None:
-            raise ClusterError(f"resource {name} does not exist", "RSRC")
+        rs = _existing(store.rs(name), "resource", name, "RSRC")
         if rs["rg"] != group:
             raise ClusterError(f"resource {name} is not in resource group {group}", "RG")
         with store.tx():
             _state, old_status, old_msg = store.rs_state(name, node)
             store.set_rs_status(name, node, status, msg)
         if (old_status, old_msg) != (status, msg):
-            from clustersim.syslogd import log_to_node  # noqa: PLC0415
+            from clustersim.syslog_client import log_to_node  # noqa: PLC0415
 
             if old_status != status:
                 fmt = "resource %s status on node %s change to %s"
@@ -329,9 +338,7 @@ def resource_setstatus(argv: list[str], *, layout: ClusterLayout, node: str) -> 
 
 def control(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
     def body() -> None:
-        opts, rest = _opts("scha_control", argv, "OGRZ")
-        if rest:
-            raise _Usage(f"unexpected operand {rest[0]}", "INVAL")
+        opts = _options_only("scha_control", argv, "OGRZ")
         tag = _need(opts, "O", "optag")
         group = _need(opts, "G", "resource group")
         name = _need(opts, "R", "resource")

@@ -81,10 +81,8 @@ def _main(argv: list[str], layout: ClusterLayout, node: str) -> None:
         name = single["g"]
         if x:
             raise ClusterError("-x applies to resources, not resource groups", "INVAL")
-        if mode == "a":
-            rq("create_rg", name=name, nodelist=nodes, raw=y)
-        elif mode == "c":
-            rq("change_rg", name=name, nodelist=nodes, raw=y)
+        if mode in ("a", "c"):  # creating and changing a group take the same properties
+            rq("create_rg" if mode == "a" else "change_rg", name=name, nodelist=nodes, raw=y)
         else:
             rq("remove_rg", name=name)
         return

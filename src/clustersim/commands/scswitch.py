@@ -6,7 +6,10 @@ from __future__ import annotations
 from clustersim.client import call_rgmd
 from clustersim.commands import adminargs
 from clustersim.errors import ClusterError
-from clustersim.layout import ClusterLayout
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from clustersim.paths import CommandLayout as ClusterLayout
 
 PROG = "scswitch"
 ACTIONS = "ZzFenRcuoSQ"

@@ -36,6 +36,9 @@ class MethodResult:
     outcome: str
     code: int | None = None
     duration: float = 0.0
+    pid: int | None = None
+    """The method's process id on its node (the journal's: a command it ran names it as
+    its parent in the command journal, clustersim.dispatch)."""
 
     @property
     def ok(self) -> bool:
@@ -47,6 +50,17 @@ class Runner(Protocol):
 
 
 Logger = Callable[[str, str, str, tuple[Any, ...]], None]
+
+
+def _existing(found: dict[str, Any] | None, what: str, name: str,
+              names: Callable[[], Iterable[str]], err: str) -> dict[str, Any]:
+    """The object an administrator named, or the refusal that says so, with the name it
+    differs from only in case if there is one (names are case-sensitive)."""
+    if found is not None:
+        return found
+    hint = [n for n in names() if n.lower() == name.lower()]
+    extra = f" (did you mean \"{hint[0]}\"? names are case-sensitive)" if hint else ""
+    raise ClusterError(f"{what} \"{name}\" does not exist{extra}", err)
 
 
 class RgmBase:
@@ -70,20 +84,10 @@ class RgmBase:
         self._log(node, level, fmt, args)
 
     def _rg(self, name: str) -> dict[str, Any]:
-        rg = self.store.rg(name)
-        if rg is None:
-            hint = [n for n in self.store.rg_names() if n.lower() == name.lower()]
-            extra = f" (did you mean \"{hint[0]}\"? names are case-sensitive)" if hint else ""
-            raise ClusterError(f"resource group \"{name}\" does not exist{extra}", "RG")
-        return rg
+        return _existing(self.store.rg(name), "resource group", name, self.store.rg_names, "RG")
 
     def _rs(self, name: str) -> dict[str, Any]:
-        rs = self.store.rs(name)
-        if rs is None:
-            hint = [n for n in self.store.rs_names() if n.lower() == name.lower()]
-            extra = f" (did you mean \"{hint[0]}\"? names are case-sensitive)" if hint else ""
-            raise ClusterError(f"resource \"{name}\" does not exist{extra}", "RSRC")
-        return rs
+        return _existing(self.store.rs(name), "resource", name, self.store.rs_names, "RSRC")
 
     def _rt(self, name: str) -> dict[str, Any]:
         full = self.store.resolve_rt(name)
@@ -214,7 +218,7 @@ class RgmBase:
         line = json.dumps({"node": node, "resource": rs["name"], "type": rs.get("type", ""),
                            "method": method, "began": round(began, 4),
                            "duration": round(result.duration, 4),
-                           "outcome": result.outcome})
+                           "outcome": result.outcome, "pid": result.pid})
         with contextlib.suppress(OSError), \
                 open(self.layout.base / METHOD_JOURNAL, "a", encoding="utf-8") as f:
             f.write(line + "\n")
