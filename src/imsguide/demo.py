@@ -216,7 +216,8 @@ def prove_watcher_restart(s: Session) -> None:
         s.loglevel(n, 9)
         s.debug_log(n)
     proof.wait_for(lambda: proof.resource_status(site, node)[0] == "OK"
-                   and faults.watcher_pid(site, node) is not None, FAULT_TIMEOUT,
+                   and faults.watcher_pid(site, node) is not None
+                   and faults.monitor_has_looked(site, node), FAULT_TIMEOUT,
                    "Messaging Server steady before the fault", console)
     mark = faults.mark(site, node)
     console_mark = console_size(site, node)

@@ -168,6 +168,25 @@ def watcher_pid(site: Site, node: str) -> int | None:
     return None
 
 
+def monitor_has_looked(site: Site, node: str) -> bool:
+    """Whether the node's fault monitor (ims_probe) has lived long enough to have looked at
+    the watcher: it looks at once and then every WATCH_INTERVAL. Start sets Status OK before
+    a new monitor's first look; a watcher killed in that moment is reported after the
+    monitor's start-up grace as "not running", which is another fault than a death."""
+    import psutil  # noqa: PLC0415 - the stand-ins' dependency; only this check needs it
+
+    from scims.fault_monitor import WATCH_INTERVAL  # noqa: PLC0415
+
+    for pid, args in site.processes(node):
+        if "/bin/ims_probe " in args + " ":
+            try:
+                age = time.time() - psutil.Process(pid).create_time()
+            except psutil.Error:
+                return False
+            return age > 2 * WATCH_INTERVAL
+    return False
+
+
 def wait_no_processes(site: Site, node: str, timeout: float) -> float:
     return proof.wait_for(lambda: not processes(site, node), timeout,
                           f"no Messaging Server process left on {node}")
