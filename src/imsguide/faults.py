@@ -7,7 +7,9 @@ wait is bounded, and each helper answers with what the administrator would see.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -185,6 +187,17 @@ def monitor_has_looked(site: Site, node: str) -> bool:
                 return False
             return age > 2 * WATCH_INTERVAL
     return False
+
+
+def kill_watcher(site: Site, node: str, timeout: float = 30) -> int:
+    """Kill -9 the node's watcher once the fault monitor watches it (steady state); its pid."""
+    proof.wait_for(lambda: watcher_pid(site, node) is not None
+                   and monitor_has_looked(site, node), timeout,
+                   f"the fault monitor on {node} watching the watcher")
+    pid = watcher_pid(site, node)
+    assert pid is not None, f"no watcher runs on {node}"
+    os.kill(pid, signal.SIGKILL)
+    return pid
 
 
 def wait_no_processes(site: Site, node: str, timeout: float) -> float:

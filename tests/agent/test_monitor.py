@@ -7,9 +7,7 @@ for a loaded test machine."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import time
 from collections.abc import Iterator
 
@@ -65,10 +63,7 @@ def after_degraded(cluster: Cluster, node: str, where: int) -> list[str]:
 
 
 def kill_watcher(cluster: Cluster, node: str) -> int:
-    pid = faults.watcher_pid(cluster.site, node)
-    assert pid is not None, f"no watcher runs on {node}"
-    os.kill(pid, signal.SIGKILL)
-    return pid
+    return faults.kill_watcher(cluster.site, node)
 
 
 def test_killed_watcher_is_restarted_locally_degraded_then_ok(tuned: Cluster,

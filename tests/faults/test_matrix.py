@@ -19,9 +19,7 @@ which is why they are probed only for a refusal).
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import threading
 from pathlib import Path
 
@@ -85,9 +83,7 @@ def reported_slow(scene: Scene) -> None:
 
 
 def kill_watcher(scene: Scene) -> None:
-    pid = faults.watcher_pid(scene.site, scene.node)
-    assert pid is not None, f"no watcher runs on {scene.node}"
-    os.kill(pid, signal.SIGKILL)
+    faults.kill_watcher(scene.site, scene.node)
 
 
 def watcher_gives_up(scene: Scene) -> None:
