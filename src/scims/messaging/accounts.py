@@ -10,9 +10,9 @@ caller to log: one bad line must not make the agent fail the whole resource.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Optional, Protocol, TypeVar
 
 from scims.errors import ConfigError
 from scims.log import messages
@@ -89,35 +89,54 @@ def _entries(lines: list[str], path: str, count: int, what: str,
             yield number, fields
 
 
+R = TypeVar("R", "User", "Group")
+"""A record of an account file: a user or a group."""
+
+
+def _first_records(lines: list[str], path: str, count: int, what: str, *,
+                   record: Callable[[list[str]], Optional[R]], not_a_number: str
+                   ) -> tuple[dict[str, R], list[MalformedLine]]:
+    """Records by name (the first entry of a name wins, as getpwnam and getgrnam find it),
+    and bad lines: `record` makes one of an entry's fields, None when a number is not one."""
+    records: dict[str, R] = {}
+    bad: list[MalformedLine] = []
+    for number, fields in _entries(lines, path, count, what, bad):
+        made = record(fields)
+        if made is None:
+            bad.append(MalformedLine(path, number, not_a_number))
+        elif made.name not in records:
+            records[made.name] = made
+    return records, bad
+
+
+def _user(fields: list[str]) -> Optional[User]:
+    name, _password, uid, gid, _gecos, home, shell = fields
+    uid_number, gid_number = _number(uid), _number(gid)
+    if uid_number is None or gid_number is None:
+        return None
+    return User(name, uid_number, gid_number, home, shell)
+
+
+def _group(fields: list[str]) -> Optional[Group]:
+    name, _password, gid, members = fields
+    gid_number = _number(gid)
+    if gid_number is None:
+        return None
+    return Group(name, gid_number, tuple(m.strip() for m in members.split(",") if m.strip()))
+
+
 def parse_passwd(lines: list[str], path: str = USERS_FILE
                  ) -> tuple[dict[str, User], list[MalformedLine]]:
     """Users by name (the first entry of a name wins, as getpwnam finds it), and bad lines."""
-    users: dict[str, User] = {}
-    bad: list[MalformedLine] = []
-    for number, fields in _entries(lines, path, 7, "user", bad):
-        name, _password, uid, gid, _gecos, home, shell = fields
-        uid_number, gid_number = _number(uid), _number(gid)
-        if uid_number is None or gid_number is None:
-            bad.append(MalformedLine(path, number, "uid or gid is not a number"))
-        elif name not in users:
-            users[name] = User(name, uid_number, gid_number, home, shell)
-    return users, bad
+    return _first_records(lines, path, 7, "user", record=_user,
+                          not_a_number="uid or gid is not a number")
 
 
 def parse_group(lines: list[str], path: str = GROUPS_FILE
                 ) -> tuple[dict[str, Group], list[MalformedLine]]:
     """Groups by name (first entry wins), and bad lines."""
-    groups: dict[str, Group] = {}
-    bad: list[MalformedLine] = []
-    for number, fields in _entries(lines, path, 4, "group", bad):
-        name, _password, gid, members = fields
-        gid_number = _number(gid)
-        if gid_number is None:
-            bad.append(MalformedLine(path, number, "gid is not a number"))
-        elif name not in groups:
-            member_names = tuple(m.strip() for m in members.split(",") if m.strip())
-            groups[name] = Group(name, gid_number, member_names)
-    return groups, bad
+    return _first_records(lines, path, 4, "group", record=_group,
+                          not_a_number="gid is not a number")
 
 
 class Accounts:
