@@ -508,11 +508,21 @@ class Pmf:
         args += _program(argv)
         _require_success(run("pmfadm", args, self.timeout, tag), tag)
 
-    def modify(self, tag: str, *, retries: int, period_minutes: int) -> None:
-        """`pmfadm -m tag -n retries -t period`: how often PMF restarts a running tag."""
+    def modify(self, tag: str, *, retries: int, period_minutes: int,
+               missing_ok: bool = False) -> bool:
+        """`pmfadm -m tag -n retries -t period`: how often PMF restarts a running tag.
+
+        With `missing_ok`, a tag that is not registered is no error: pmfadm -m is simply
+        tried (it refuses a tag it does not hold), and only when it fails is pmfadm -q asked
+        whether the tag is there, instead of asking before every change. True when the
+        change was made."""
         args = ["-m", checked_word(tag, "PMF tag"), "-n", str(int(retries)),
                 "-t", str(int(period_minutes))]
-        _require_success(run("pmfadm", args, self.timeout, tag), tag)
+        done = run("pmfadm", args, self.timeout, tag)
+        if done.status != 0 and missing_ok and not self.is_running(tag):
+            return False
+        _require_success(done, tag)
+        return True
 
     def _signal(self, option: str, tag: str, sig: Optional[SignalSpec],
                 wait: Optional[float]) -> Completed:
@@ -526,7 +536,8 @@ class Pmf:
         return run("pmfadm", args, timeout, tag)
 
     def stop(self, tag: str, signal: Optional[SignalSpec] = "TERM",
-             wait: Optional[float] = None, *, running: Optional[bool] = None) -> bool:
+             wait: Optional[float] = None, *, running: Optional[bool] = None,
+             ask_first: bool = True) -> bool:
         """`pmfadm -s tag [-w wait] [signal]`: stop monitoring and signal the tree; with no
         signal only the monitoring stops (scds_pmf_stop_monitoring): PMF restarts nothing and
         reports no failure while the service shuts itself down.
@@ -536,10 +547,12 @@ class Pmf:
         `running=True` says the caller has just seen the tag registered (`is_running`), so it
         is not asked again first. True when the tag is known not to be registered any more
         (it was not, or pmfadm -s failed because it no longer was): the caller need not ask.
+        `ask_first=False`, for a tag that is most likely registered, tries pmfadm -s at once
+        (it refuses a tag it does not hold) and asks pmfadm -q only when it fails.
         """
-        if running is None:
+        if running is None and ask_first:
             running = self.is_running(tag)
-        if not running:
+        if running is False:
             return True
         done = self._signal("-s", tag, signal, wait)
         if done.status != 0:

@@ -237,6 +237,24 @@ def test_pmf_stop_and_kill_of_a_running_tag(node: Path) -> None:
                            ["-q", SVC], ["-k", SVC, "KILL"]]
 
 
+def test_pmf_stop_without_asking_first_asks_only_when_refused(node: Path) -> None:
+    running = FakeCommand(node, "pmfadm").answer(None)
+    assert Pmf().stop(SVC, "KILL", wait=5, ask_first=False) is False
+    assert running.argvs() == [["-s", SVC, "-w", "5", "KILL"]]
+    gone = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=1).answer(None, status=1)
+    assert Pmf().stop(SVC, "KILL", wait=5, ask_first=False) is True
+    assert gone.argvs()[-2:] == [["-s", SVC, "-w", "5", "KILL"], ["-q", SVC]]
+
+
+def test_pmf_modify_of_a_missing_tag(node: Path) -> None:
+    cmd = FakeCommand(node, "pmfadm").answer(["-q", SVC], status=1).answer(
+        None, status=1, stderr="pmfadm: no such tag\n")
+    assert Pmf().modify(SVC, retries=0, period_minutes=-1, missing_ok=True) is False
+    assert cmd.argvs() == [["-m", SVC, "-n", "0", "-t", "-1"], ["-q", SVC]]
+    with pytest.raises(FrameworkError, match="no such tag"):
+        Pmf().modify(SVC, retries=0, period_minutes=-1)
+
+
 def test_pmf_stop_failure_with_tag_still_there_raises(node: Path) -> None:
     FakeCommand(node, "pmfadm").answer(["-q", SVC]).answer(
         None, status=21, stderr="pmfadm: timed out waiting\n")
