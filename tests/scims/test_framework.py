@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,50 @@ def test_a_reconfiguring_cluster_is_asked_again(node: Path) -> None:
             with pytest.raises(FrameworkError, match="SCHA_ERR_RECONF"):
                 framework.resourcegroup_get("Nodelist", "MS-RG")
     assert len(get.argvs()) == 2
+
+
+# --- questions asked ahead ---------------------------------------------------------------
+
+def slow_query(node: Path, name: str, seconds: float) -> Path:
+    """A query command (/bin/sh, quick to start) that notes when each call begins and ends in
+    `<bin>/<name>.events` and answers its -O argument after `seconds`."""
+    events = node / "usr" / "cluster" / "bin" / f"{name}.events"
+    script = node / "usr" / "cluster" / "bin" / name
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(f"#!/bin/sh\necho \"begin $2\" >> {events}\necho $$ >> {events}.pids\n"
+                      f"sleep {seconds}\necho \"end $2\" >> {events}\necho \"$2\"\n")
+    script.chmod(0o755)
+    return events
+
+
+def test_questions_asked_ahead_run_at_once_and_each_is_asked_once(node: Path) -> None:
+    events = slow_query(node, "scha_resource_get", 0.5)
+    with framework.remembered_answers():
+        framework.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+        framework.ask_ahead_resource("Retry_interval", "mail-rs", "MS-RG")
+        framework.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")  # not twice
+        assert framework.resource_get("Retry_interval", "mail-rs", "MS-RG").as_str() == \
+            "Retry_interval"
+        assert framework.resource_get("Retry_count", "mail-rs", "MS-RG").as_str() == \
+            "Retry_count"
+        framework.resource_get("Retry_count", "mail-rs", "MS-RG")  # remembered
+    lines = events.read_text().splitlines()
+    assert sorted(lines) == ["begin Retry_count", "begin Retry_interval",
+                             "end Retry_count", "end Retry_interval"]
+    # the second began before the first ended
+    assert lines[:2] == ["begin Retry_count", "begin Retry_interval"]
+
+
+def test_a_question_asked_ahead_and_never_needed_leaves_no_process(node: Path) -> None:
+    events = slow_query(node, "scha_resource_get", 0.3)
+    with framework.remembered_answers():
+        framework.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+    (pid,) = [int(line) for line in Path(f"{events}.pids").read_text().split()]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # ended and reaped when the method's answers were dropped
+
+
+def test_nothing_is_asked_ahead_outside_a_method(node: Path) -> None:
+    events = slow_query(node, "scha_resource_get", 0)
+    framework.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+    assert not events.exists()
