@@ -106,7 +106,6 @@ def start(ctx: MethodContext) -> int:
         raise AgentError(messages.ALREADY_RUNNING, inst.server_root,
                          " ".join(str(p.pid) for p in running))
 
-    targets = service_targets(inst.config, logical_addresses(ctx))
     ctx.log.emit(messages.STARTING_UNDER_PMF)
     child_level = ctx.props.get_int("Child_mon_level")
     start_msg = installation.check_command(inst.path, installation.START_MSG, inst.server_root)
@@ -128,8 +127,18 @@ def start(ctx: MethodContext) -> int:
     # The user Stop may signal, as checked here, recorded once the tree is this Start's.
     trust.RuntimeRecord(ctx.group, ctx.resource, RUNTIME_RECORD).write(f"{inst.user.uid}\n")
 
-    failure = _wait_until_ready(ctx, inst, instance, pmf, targets,
-                                deadline=started + READY_SHARE * timeout)
+    # What to probe is asked while start-msg starts (it takes a while before anything can
+    # answer), not before: the logical hosts' questions are then off the switchover's path.
+    failure: Optional[str] = None
+    targets: list[Target] = []
+    try:
+        targets = service_targets(inst.config, logical_addresses(ctx))
+    except AgentError as exc:
+        ctx.log.report(exc)
+        failure = "the addresses to probe are unknown"
+    if failure is None:
+        failure = _wait_until_ready(ctx, inst, instance, pmf, targets,
+                                    deadline=started + READY_SHARE * timeout)
     if failure is None:
         retries, period = pmf_restarts(ctx)
         try:

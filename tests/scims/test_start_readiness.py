@@ -104,6 +104,10 @@ class Log:
     def emit(self, message: Any, *arguments: Any) -> None:
         self.emitted.append(message.name)
 
+    def report(self, error: AgentError) -> int:
+        self.emit(error.message)
+        return 1
+
 
 class Props:
     def get_int(self, name: str) -> int:
@@ -121,6 +125,8 @@ class StartContext(SimpleNamespace):
         return self.pmf
 
     def logical_addresses(self) -> list[str]:
+        if self.lost:
+            raise FrameworkError("scha_resourcegroup_get", 14, "no such group", "Resource_list")
         return []
 
     def set_status(self, status: str, message: str) -> None:
@@ -143,7 +149,8 @@ def start_context(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Callable[[b
 
     def make(held: bool) -> Any:
         return StartContext(pmf=RecordingPmf(held), log=Log(), props=Props(), records=records,
-                            svc_tag=CTX.svc_tag, group="MAIL-RG", resource="mail-rs")
+                            svc_tag=CTX.svc_tag, group="MAIL-RG", resource="mail-rs",
+                            lost=False)
     return make
 
 
@@ -164,3 +171,15 @@ def test_start_of_a_tag_pmf_holds_is_already_running_and_kills_nothing(
     assert "PMF tag MAIL-RG,mail-rs,0.svc" in str(caught.value)
     assert ctx.pmf.calls == ["-c", "-q"]  # no pmfadm -s: what runs under the tag is not ours
     assert ctx.records == []  # nor is its runtime record rewritten
+
+
+def test_the_logical_hosts_are_asked_while_start_msg_starts(
+        start_context: Callable[[bool], Any]) -> None:
+    """What to probe is asked after pmfadm -c: when the cluster cannot say, Start fails and
+    kills what it started (nothing half-started), the cluster's complaint in the log."""
+    ctx = start_context(False)
+    ctx.lost = True
+    assert service_control.start(ctx) == 1
+    assert ctx.pmf.calls == ["-c", "-s"]
+    lost = FrameworkError("scha_resourcegroup_get", 14, "no such group", "Resource_list")
+    assert ctx.log.emitted[-2:] == [lost.message.name, "START_FAILED"]
