@@ -126,11 +126,14 @@ ASKED_AHEAD = {
                           "Monitor_retry_interval"),
     "ims_monitor_stop": ("Monitor_stop_timeout", "Retry_count", "Retry_interval"),
     "ims_svc_update": ("Update_timeout",),
+    "ims_monitor_check": ("Monitor_check_timeout", "IMS_serverroot", "Resource_dependencies"),
 }
 """What each method asks of its own resource on every call that goes well (and the syslog
 facility, for its log): started at once, before the method needs the first of them
 (MethodContext.ask_ahead). Only what every such call asks: a property some calls need (the
 monitor's in Update, the neighbours' in Start) is asked when it is needed."""
+QUIET_METHODS = frozenset({"ims_monitor_check"})
+"""Methods that log nothing when all goes well: their syslog facility is not asked ahead."""
 
 
 def _method_deadline(ctx: MethodContext, started: float) -> float:
@@ -192,7 +195,7 @@ def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
     try:
         ctx = MethodContext(method, inv, log)
         with _answers_for(method):
-            ctx.ask_ahead(ASKED_AHEAD.get(method, ()))
+            ctx.ask_ahead(ASKED_AHEAD.get(method, ()), facility=method not in QUIET_METHODS)
             with trust.Budget.until(_method_deadline(ctx, started)):
                 return body(ctx)
     except AgentError as exc:  # msconfig's errors too: CONFIG_INFO_UNAVAILABLE
