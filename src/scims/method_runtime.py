@@ -73,7 +73,8 @@ class MethodContext:
         from scims import logical_hosts  # noqa: PLC0415 - Start and the monitor only
 
         return logical_hosts.logical_host_addresses(
-            self.group, self.resource, self.props.get_list("Network_resources_used"))
+            self.group, self.resource, self.props.get_list("Network_resources_used"),
+            self.resource_type)
 
     def ask_ahead(self, names: Sequence[str], facility: bool = True) -> None:
         """Start the cluster's answers about these properties of the resource now, all at
@@ -195,7 +196,8 @@ def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
     try:
         ctx = MethodContext(method, inv, log)
         with _answers_for(method):
-            ctx.ask_ahead(ASKED_AHEAD.get(method, ()), facility=method not in QUIET_METHODS)
+            if method in ASKED_AHEAD:
+                ctx.ask_ahead(ASKED_AHEAD[method], facility=method not in QUIET_METHODS)
             with trust.Budget.until(_method_deadline(ctx, started)):
                 return body(ctx)
     except AgentError as exc:  # msconfig's errors too: CONFIG_INFO_UNAVAILABLE
