@@ -38,10 +38,9 @@ REFERENCE_FLOOR_MS = 9.0
 third from hour to hour, so the figures are also shown scaled to it."""
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C"}
 RUN_TIME = {
-    "ims_svc_start": ["scims.service_probes", "scims.neighbours"],
-    "ims_monitor_check": ["scims.installation", "scims.neighbours"],
-    "ims_svc_validate": ["scims.neighbours"],
-    "ims_probe": ["scims.neighbours"],
+    "ims_svc_start": ["scims.service_probes", "scims.logical_hosts"],
+    "ims_monitor_check": ["scims.installation", "scims.storage"],
+    "ims_probe": ["scims.logical_hosts"],
 }
 """What a method imports only when it runs (in the function that needs it, so that the
 methods that do not need it do not load it): counted as the method's, or the figure would
