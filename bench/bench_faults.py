@@ -7,7 +7,8 @@ restarts within Retry_interval):
 
   watcher death  kill -9 of Messaging Server's watcher. Detected when the fault monitor logs
                  "The Messaging Server watcher (pid N) died" (bound: 1 s, the watcher is
-                 checked every 0.5 s). Recovered when a new watcher runs and SMTP, IMAP and
+                 checked every 0.5 s; where the kernel has pidfds, its death wakes the
+                 monitor at once). Recovered when a new watcher runs and SMTP, IMAP and
                  POP greet on the logical host again.
   node panic     `clustersim node panic` of the node where the group is online. Recovered
                  when the group is online on the other node and SMTP, IMAP and POP greet
@@ -20,6 +21,11 @@ restarts within Retry_interval):
                  fault is taken back from the fault file only, so the hung daemon stays hung
                  until the agent restarts Messaging Server and the new imapd starts healthy
                  (a transient hang). Recovered when SMTP, IMAP and POP greet again.
+
+Each watcher death's recovery is also split by the RGM's journal of method runs
+(`<cluster>/methods.journal`): detection, the monitor's request until Monitor_stop begins,
+each SUNW.ims method of the restart and the RGM's gaps between them, and how long after
+Start began every service answered.
 
 Times are taken on this process's clock: the node's syslog file is polled every 20 ms (its
 lines carry whole seconds only), the services every 50 ms with a 0.5 s greeting timeout.
