@@ -21,6 +21,7 @@ import contextlib
 import os
 import signal as signals
 import subprocess
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -265,12 +266,18 @@ def remembered_answers() -> Iterator[None]:
         _ANSWERS.reset(token)
 
 
+_ABANDON_GRACE = 1.0
+"""Seconds, all together, that queries asked ahead and never needed may take to end."""
+
+
 def _abandon(pending: dict[tuple[str, ...], subprocess.Popen[bytes]]) -> None:
     """Queries asked ahead that the method never needed (it failed before): reaped, or
-    killed with what they started if they still run, so that nothing outlives the method."""
+    killed with what they started if they still run after a moment (a hung cluster must not
+    hold a failing method), so that nothing outlives the method."""
+    deadline = time.monotonic() + _ABANDON_GRACE
     for proc in pending.values():
         try:
-            proc.communicate(timeout=_KILL_GRACE)
+            proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             _kill_tree(proc)
     pending.clear()

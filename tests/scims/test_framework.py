@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -403,3 +404,19 @@ def test_nothing_is_asked_ahead_outside_a_method(node: Path) -> None:
     events = slow_query(node, "scha_resource_get", 0)
     framework.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
     assert not events.exists()
+
+
+def test_a_question_asked_ahead_that_hangs_is_killed_when_the_method_ends(node: Path) -> None:
+    """A hung cluster command the method never collected does not hold the method: after a
+    moment it is killed, and nothing of it is left."""
+    events = slow_query(node, "scha_resource_get", 1000)
+    with framework.remembered_answers():
+        framework.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+        deadline = time.monotonic() + 30
+        while not Path(f"{events}.pids").exists():
+            assert time.monotonic() < deadline, "the question was not started"
+            time.sleep(0.02)
+    (pid,) = [int(line) for line in Path(f"{events}.pids").read_text().split()]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert "end Retry_count" not in events.read_text()
