@@ -20,6 +20,7 @@ time of the method process and every child it reaped (os.wait4), the median of R
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,7 +148,9 @@ def parse(path: Path) -> Trace:
     trace = Trace()
     if not execs:
         return trace
-    method_pid = execs[0][0]  # the method's own exec (strace runs it first)
+    method_pid = method_pid_of(execs)
+    if method_pid is None:
+        return trace
     if method_pid in ended:
         trace.wall = ended[method_pid] - began[method_pid]
     for pid, argv in execs[1:]:
@@ -162,11 +166,41 @@ def parse(path: Path) -> Trace:
     return trace
 
 
-def traced(argv: list[str], env: dict[str, str], out: Path) -> int:
-    done = subprocess.run([STRACE, "-f", "-q", "-ttt", "-s", "256", "-e", "trace=process",
-                           "-e", "signal=none", "-o", str(out), *argv], env=env, cwd="/",
-                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, timeout=600, check=False)
+def _execs(path: Path) -> list[tuple[int, list[str]]]:
+    """Every completed execve in `strace -f -o path` (unfinished ones are not needed here)."""
+    found = []
+    for raw in path.read_text(errors="replace").splitlines():
+        m = _LINE.match(raw)
+        ex = _EXECVE.match(m.group(3)) if m else None
+        if m and ex:
+            found.append((int(m.group(1)), _ARG.findall(ex.group(2))))
+    return found
+
+
+def method_pid_of(execs: list[tuple[int, list[str]]]) -> int | None:
+    """The method's own process: the first exec that is not nsenter (strace runs the method
+    inside the node's host through nsenter, which forks it)."""
+    return next((pid for pid, argv in execs
+                 if argv and os.path.basename(argv[0]) != "nsenter"), None)
+
+
+Wrap = Callable[[list[str]], list[str]]
+"""Makes an argv run inside a node's host (MailCluster.on_node for that node)."""
+
+
+def _strace(wrap: Wrap, argv: list[str], fd: int) -> list[str]:
+    """strace inside the node's host, so that the pids it reports are the ones the traced
+    processes see (a fork's return value included); its trace goes to our open file `fd`."""
+    return wrap([STRACE, "-f", "-q", "-ttt", "-s", "256", "-e", "trace=process",
+                 "-e", "signal=none", "-o", f"/dev/fd/{fd}", *argv])
+
+
+def traced(wrap: Wrap, argv: list[str], env: dict[str, str], out: Path) -> int:
+    with out.open("wb") as trace:
+        fd = trace.fileno()
+        done = subprocess.run(_strace(wrap, argv, fd), env=env, cwd="/", pass_fds=(fd,),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=600, check=False)
     return done.returncode
 
 
@@ -180,12 +214,13 @@ def cpu_of(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime, proc.returncode
 
 
-def traced_probe(argv: list[str], env: dict[str, str], out: Path) -> int:
+def traced_probe(wrap: Wrap, argv: list[str], env: dict[str, str], out: Path) -> int:
     """ims_probe under strace until its first cycle set the status; then ended."""
-    proc = subprocess.Popen([STRACE, "-f", "-q", "-ttt", "-s", "256", "-e", "trace=process",
-                             "-e", "signal=none", "-o", str(out), *argv], env=env, cwd="/",
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    with out.open("wb") as trace:
+        fd = trace.fileno()
+        proc = subprocess.Popen(_strace(wrap, argv, fd), env=env, cwd="/", pass_fds=(fd,),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
     try:
         standin.wait_until(lambda: proc.poll() is not None or (
             out.exists() and any(call.startswith("scha_resource_setstatus")
@@ -199,8 +234,12 @@ def traced_probe(argv: list[str], env: dict[str, str], out: Path) -> int:
         sys.stderr.write("the probe's trace: /tmp/bench-calls-probe.strace\n")
         raise
     finally:
-        for pid in _children(proc.pid):
-            os.kill(pid, signal.SIGTERM)
+        # The probe and what it runs (beneath nsenter and strace, which must not be the
+        # ones ended: strace would detach and leave the probe running).
+        for pid in _descendants(proc.pid):
+            if _comm(pid) not in ("strace", "nsenter"):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -217,6 +256,20 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for child in _children(pid):
+        found += [child, *_descendants(child)]
+    return found
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def main() -> int:
@@ -243,6 +296,9 @@ def main() -> int:
                 extra = ["-u"] if name == "ims_svc_validate" else []
                 return [str(c.method_path(node, name)), *extra, *ident]
 
+            def wrap(node: str) -> Wrap:
+                return lambda argv: c.on_node(node, argv)
+
             order = [("ims_svc_validate", online), ("ims_svc_update", online),
                      ("ims_monitor_check", standby), ("ims_monitor_stop", online),
                      ("ims_probe", online), ("ims_svc_stop", online),
@@ -250,8 +306,8 @@ def main() -> int:
             for name, node in order:
                 out = work / f"{name}.strace"
                 if name == "ims_probe":
-                    traced_probe(argv_of(name, node), c.method_env(node), out)
-                elif traced(argv_of(name, node), c.method_env(node), out) != 0:
+                    traced_probe(wrap(node), argv_of(name, node), c.method_env(node), out)
+                elif traced(wrap(node), argv_of(name, node), c.method_env(node), out) != 0:
                     failures[name] += 1
                 traces[name] = parse(out)
             c.healthy()
@@ -259,7 +315,7 @@ def main() -> int:
                 for name, node in order:
                     if name == "ims_probe":
                         continue
-                    w, u, code = cpu_of(argv_of(name, node), c.method_env(node))
+                    w, u, code = cpu_of(c.on_node(node, argv_of(name, node)), c.method_env(node))
                     wall.setdefault(name, []).append(w)
                     cpu.setdefault(name, []).append(u)
                     if code != 0:
@@ -272,7 +328,7 @@ def main() -> int:
                                                               site.group]),
                                   ("scha_cluster_get", ["-O", "Nodename_local"]),
                                   ("pmfadm", ["-q", tag])):
-                argv = [str(site.bin(online, program)), *args]
+                argv = c.on_node(online, [str(site.bin(online, program)), *args])
                 for _ in range(rounds * 2):
                     w, u, _code = cpu_of(argv, c.method_env(online))
                     command_wall.setdefault(program, []).append(w)

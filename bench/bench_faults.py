@@ -7,7 +7,8 @@ restarts within Retry_interval):
 
   watcher death  kill -9 of Messaging Server's watcher. Detected when the fault monitor logs
                  "The Messaging Server watcher (pid N) died" (bound: 1 s, the watcher is
-                 checked every 0.5 s). Recovered when a new watcher runs and SMTP, IMAP and
+                 checked every 0.5 s; where the kernel has pidfds, its death wakes the
+                 monitor at once). Recovered when a new watcher runs and SMTP, IMAP and
                  POP greet on the logical host again.
   node panic     `clustersim node panic` of the node where the group is online. Recovered
                  when the group is online on the other node and SMTP, IMAP and POP greet
@@ -21,14 +22,20 @@ restarts within Retry_interval):
                  until the agent restarts Messaging Server and the new imapd starts healthy
                  (a transient hang). Recovered when SMTP, IMAP and POP greet again.
 
+Each watcher death's recovery is also split by the RGM's journal of method runs
+(`<cluster>/methods.journal`): detection, the monitor's request until Monitor_stop begins,
+each SUNW.ims method of the restart and the RGM's gaps between them, and how long after
+Start began every service answered.
+
 Times are taken on this process's clock: the node's syslog file is polled every 20 ms (its
 lines carry whole seconds only), the services every 50 ms with a 0.5 s greeting timeout.
 
-    .venv/bin/python bench/bench_faults.py [RUNS]
+    .venv/bin/python bench/bench_faults.py [RUNS] [watcher]   # "watcher": those runs only
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -36,9 +43,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import standin
 
+from clustersim.rgm import METHOD_JOURNAL
 from imsguide import faults, proof
 from imsguide.session import tool
 from scims.fault_monitor import WATCHER_START_GRACE
@@ -66,7 +75,7 @@ def watcher_death(c: standin.MailCluster) -> tuple[float, float]:
     pid = faults.watcher_pid(site, node)
     if pid is None:
         raise RuntimeError(f"no watcher on {node}")
-    started = time.monotonic()
+    started, killed_at = time.monotonic(), time.time()
     os.kill(pid, signal.SIGKILL)
     # The monitor names the watcher by its pid on the node (its host's PID namespace), not
     # by the machine's pid that this process killed.
@@ -78,7 +87,53 @@ def watcher_death(c: standin.MailCluster) -> tuple[float, float]:
         return now is not None and now != pid and standin.greet(site)
 
     standin.wait_until(back, LIMIT, "a new watcher and every service answering", 0.05)
-    return detected, time.monotonic() - started
+    recovered = time.monotonic() - started
+    restart_phases(site.directory, killed_at, detected, recovered)
+    return detected, recovered
+
+
+PHASES: dict[str, list[float]] = {}
+"""Where each watcher death's recovery went (seconds), from the RGM's journal of method
+runs: SUNW.ims's methods of the restart, in the order the RGM runs them."""
+RESTART_METHODS = ("ims_monitor_stop", "ims_svc_stop", "ims_svc_start", "ims_monitor_start")
+
+
+def restart_phases(cluster: Path, killed_at: float, detected: float, recovered: float) -> None:
+    """Split one recovery: detection, the monitor's request until the RGM runs Monitor_stop
+    (status, scha_control, the RGM), each method, the RGM's gaps between them, and how long
+    after Start began every service answered."""
+    runs: dict[str, tuple[float, float]] = {}
+    path = cluster / METHOD_JOURNAL
+
+    def journalled() -> bool:
+        """Start and Monitor_start end (and are journalled) after the services answer."""
+        runs.clear()
+        for line in path.read_text().splitlines() if path.exists() else []:
+            entry = json.loads(line)
+            if str(entry["type"]).startswith("SUNW.ims") \
+                    and float(entry["began"]) >= killed_at \
+                    and entry["method"] in RESTART_METHODS and entry["method"] not in runs:
+                runs[entry["method"]] = (float(entry["began"]) - killed_at,
+                                         float(entry["duration"]))
+        return set(runs) == set(RESTART_METHODS)
+
+    try:
+        standin.wait_until(journalled, 30.0, "the restart's methods in the RGM's journal", 0.1)
+    except TimeoutError:
+        return
+    edge = detected
+    first = runs[RESTART_METHODS[0]][0]
+    PHASES.setdefault("detection (the monitor's line)", []).append(detected)
+    PHASES.setdefault("line -> Monitor_stop begins (status, scha_control, RGM)", []).append(
+        first - edge)
+    for before, method in zip((None, *RESTART_METHODS), RESTART_METHODS):
+        began, took = runs[method]
+        if before is not None:
+            gap = began - sum(runs[before])
+            PHASES.setdefault(f"RGM gap before {method}", []).append(gap)
+        PHASES.setdefault(method, []).append(took)
+    PHASES.setdefault("ims_svc_start began -> every service answering", []).append(
+        recovered - runs["ims_svc_start"][0])
 
 
 def imapd_hang(c: standin.MailCluster) -> tuple[float, float]:
@@ -113,6 +168,7 @@ def node_panic(c: standin.MailCluster) -> float:
 
 def main() -> int:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
+    only_watcher = sys.argv[2:3] == ["watcher"]
     detect: dict[str, list[float]] = {"watcher death": [], "imapd hang": []}
     recover: dict[str, list[float]] = {"watcher death": [], "imapd hang": [], "node panic": []}
     failed: list[str] = []
@@ -134,11 +190,12 @@ def main() -> int:
         c.set_probe_timing("-y", "Retry_count=10")
         for _ in range(runs):
             attempt("watcher death", watcher_death)
-        attempt("node panic", node_panic)
-        for _ in range(runs):
-            attempt("imapd hang", imapd_hang)
-        for _ in range(PANIC_RUNS - 1):
+        if not only_watcher:
             attempt("node panic", node_panic)
+            for _ in range(runs):
+                attempt("imapd hang", imapd_hang)
+            for _ in range(PANIC_RUNS - 1):
+                attempt("node panic", node_panic)
         c.healthy()
 
     hang_bound = INTERVAL + PROBE_TIMEOUT
@@ -153,7 +210,13 @@ def main() -> int:
     print()
     print("Time to recovery: fault injected until SMTP, IMAP and POP all answer again "
           "(node panic: on the other node)")
-    print(standin.table([standin.row(kind, values) for kind, values in recover.items()]))
+    print(standin.table([standin.row(kind, values) for kind, values in recover.items()
+                         if values or not only_watcher]))
+    if PHASES:
+        print()
+        print("Where a watcher death's recovery goes: detection, then SUNW.ims's methods of the "
+              "restart as the RGM's journal times them, and the RGM's gaps between them")
+        print(standin.table([standin.row(phase, values) for phase, values in PHASES.items()]))
     for line in failed:
         print(f"not measured: {line}")
     return 1 if failed else 0

@@ -1,10 +1,12 @@
 """ims_probe: the fault monitor of one SUNW.ims resource.
 
 Two loops in one:
-- every half second, is the watcher (pid and start time) still alive? A dead watcher is
-  noticed within about a second, not at the next probe. If Messaging Server processes are
-  left, the watcher crashed: a complete failure, so a restart. If nothing is left,
-  Messaging Server shut itself down, which in HA mode is its request to fail over.
+- every half second, is the watcher (pid and start time) still alive? Between two looks
+  the monitor waits on the watcher's end itself (a pidfd, where the kernel has one), so a
+  dead watcher is noticed at once, elsewhere within half a second; not at the next probe.
+  If Messaging Server processes are left, the watcher crashed: a complete failure, so a
+  restart. If nothing is left, Messaging Server shut itself down, which in HA mode is its
+  request to fail over.
 - every Thorough_probe_interval, every enabled service gets a real protocol exchange, all at
   once, each bounded by Probe_timeout (`messaging.probes`). The watcher is still checked every
   half second while the probes are in flight, so a slow cycle does not delay that.
@@ -46,7 +48,7 @@ from scims.failure_history import (
 from scims.log import messages
 from scims.messaging import installation
 from scims.messaging.probes import ProbeResult, Target, probe
-from scims.messaging.processes import MessagingInstance, ProcessIdentity
+from scims.messaging.processes import MessagingInstance, ProcessIdentity, await_exit
 from scims.method_runtime import MethodContext
 from scims.service_control import describe, logical_addresses, service_targets
 
@@ -176,7 +178,9 @@ class FaultMonitor:
                  sleep: Callable[[float], None] = time.sleep,
                  watch_interval: float = WATCH_INTERVAL,
                  wall_clock: Callable[[], float] = time.time,
-                 ledger: Optional[RestartLedger] = None) -> None:
+                 ledger: Optional[RestartLedger] = None,
+                 await_exit: Optional[Callable[[ProcessIdentity, float], None]] = None
+                 ) -> None:
         self.ctx = ctx
         self.settings = settings
         self.instance = instance
@@ -191,6 +195,9 @@ class FaultMonitor:
         self.watch_interval = watch_interval
         self.wall_clock = wall_clock
         self.ledger = ledger if ledger is not None else RestartLedger()
+        self.await_exit = await_exit
+        """Waits for the watcher to end, up to a time (messaging_processes.await_exit);
+        None: the monitor sleeps between its looks instead."""
         self.history = FailureHistory(settings.retry_interval)
         self.watcher: Optional[ProcessIdentity] = None
         self.watcher_handled = False
@@ -206,6 +213,8 @@ class FaultMonitor:
         inst = installation.inspect(ctx.server_root_value(), ctx.log)
         effects.setdefault("ledger", RestartLedger(
             trust.RuntimeRecord(ctx.group, ctx.resource, "restarts")))
+        if "sleep" not in effects:  # real time: woken by the watcher's death itself
+            effects.setdefault("await_exit", await_exit)
         return cls(ctx, settings,
                    MessagingInstance(inst.path, inst.config_dir, inst.user.uid),
                    service_targets(inst.config, logical_addresses(ctx)),
@@ -223,7 +232,14 @@ class FaultMonitor:
             if self.clock() >= next_cycle:
                 self.probe_cycle()
                 next_cycle = self.clock() + self.settings.thorough_probe_interval
-            self.sleep(self.watch_interval)
+            self._pause(self.watch_interval)
+
+    def _pause(self, seconds: float) -> None:
+        """Until the next look: `seconds`, or less when the watched watcher dies meanwhile."""
+        if self.await_exit is not None and self.watcher is not None:
+            self.await_exit(self.watcher, seconds)
+        else:
+            self.sleep(seconds)
 
     def check_once(self) -> None:
         """One watcher check and one probe cycle, for a cluster engine that runs the monitor

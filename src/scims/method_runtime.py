@@ -74,7 +74,25 @@ class MethodContext:
         from scims.cluster import logical_hosts  # noqa: PLC0415 - Start and the monitor only
 
         return logical_hosts.logical_host_addresses(
-            self.group, self.resource, self.props.get_list("Network_resources_used"))
+            self.group, self.resource, self.props.get_list("Network_resources_used"),
+            self.resource_type)
+
+    def ask_ahead(self, names: Sequence[str], facility: bool = True) -> None:
+        """Start the cluster's answers about these properties of the resource now, all at
+        once (commands.ask_ahead_resource), and the log's syslog facility with them: the
+        method then collects each when it asks, instead of waiting for one after another.
+        A property the RGM passed on the command line is not asked at all."""
+        if facility:
+            commands.ask_ahead_cluster("SYSLOG_FACILITY")
+        inv = self.invocation
+        given = {key.lower() for key in (*inv.extension_properties, *inv.resource_properties)}
+        for name in names:
+            if name.lower() in given:
+                continue
+            if name.lower() in invocation.SYSTEM_PROPERTIES:
+                commands.ask_ahead_resource(name, self.resource, self.group)
+            else:
+                commands.ask_ahead_extension(self.resource, self.group, name)
 
     def set_status(self, status: str, message: Optional[str]) -> None:
         """Set Status/Status_msg; a failure is logged, never fatal (scstat may lag)."""
@@ -101,6 +119,23 @@ METHOD_TIMEOUTS = {
 }
 """The property holding each method's timeout: every call the method makes is bounded by
 what is left of it (trust.Budget), so the method ends before the RGM has to kill it."""
+
+ASKED_AHEAD = {
+    "ims_svc_start": ("Start_timeout", "IMS_serverroot", "Child_mon_level",
+                      "Network_resources_used", "Retry_count", "Retry_interval"),
+    "ims_svc_stop": ("Stop_timeout", "IMS_serverroot"),
+    "ims_monitor_start": ("Monitor_start_timeout", "Monitor_retry_count",
+                          "Monitor_retry_interval"),
+    "ims_monitor_stop": ("Monitor_stop_timeout", "Retry_count", "Retry_interval"),
+    "ims_svc_update": ("Update_timeout",),
+    "ims_monitor_check": ("Monitor_check_timeout", "IMS_serverroot", "Resource_dependencies"),
+}
+"""What each method asks of its own resource on every call that goes well (and the syslog
+facility, for its log): started at once, before the method needs the first of them
+(MethodContext.ask_ahead). Only what every such call asks: a property some calls need (the
+monitor's in Update, the neighbours' in Start) is asked when it is needed."""
+QUIET_METHODS = frozenset({"ims_monitor_check"})
+"""Methods that log nothing when all goes well: their syslog facility is not asked ahead."""
 
 
 def _method_deadline(ctx: MethodContext, started: float) -> float:
@@ -161,8 +196,11 @@ def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
     log = make_log(inv.resource_type, inv.group, inv.resource, method)
     try:
         ctx = MethodContext(method, inv, log)
-        with trust.Budget.until(_method_deadline(ctx, started)), _answers_for(method):
-            return body(ctx)
+        with _answers_for(method):
+            if method in ASKED_AHEAD:
+                ctx.ask_ahead(ASKED_AHEAD[method], facility=method not in QUIET_METHODS)
+            with trust.Budget.until(_method_deadline(ctx, started)):
+                return body(ctx)
     except AgentError as exc:  # msconfig's errors too: CONFIG_INFO_UNAVAILABLE
         return log.report(exc)
     except Exception as exc:  # the last line of defence: one line, never a traceback

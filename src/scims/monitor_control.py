@@ -65,28 +65,36 @@ def _attempt(ctx: MethodContext, action: Callable[[], None], failed: Message,
 
 
 def _service_restarts(ctx: MethodContext, pmf: ProcessMonitor, *, monitored: bool) -> None:
-    """Who restarts a Messaging Server whose process tree died: the monitor (PMF 0), or PMF."""
-    if not pmf.is_running(ctx.svc_tag):
-        return
+    """Who restarts a Messaging Server whose process tree died: the monitor (PMF 0), or PMF.
+    Nothing to change when Messaging Server does not run: pmfadm -m is tried at once (it
+    refuses a tag it does not hold) and pmfadm -q asked only when it fails, since the
+    methods that get here run, as a rule, while Messaging Server does."""
     retries, period = (0, -1) if monitored else pmf_restarts(ctx)
-    pmf.modify(ctx.svc_tag, retries=retries, period_minutes=period)
+    pmf.modify(ctx.svc_tag, retries=retries, period_minutes=period, missing_ok=True)
 
 
 def monitor_start(ctx: MethodContext) -> int:
     pmf = ctx.process_monitor()
 
     def start() -> None:
-        if not pmf.is_running(ctx.mon_tag):
+        # The RGM starts a monitor that does not run: pmfadm -c at once, and only when it
+        # refuses, pmfadm -q whether that is because the monitor runs already (success).
+        try:
             _start_probe(ctx, pmf)
+        except (FrameworkError, trust.Untrusted):
+            if not pmf.is_running(ctx.mon_tag):
+                raise
         _service_restarts(ctx, pmf, monitored=True)
 
     return _attempt(ctx, start, messages.MONITOR_START_FAILED, messages.MONITOR_STARTED)
 
 
 def _stop_probe(ctx: MethodContext, pmf: ProcessMonitor, running: Optional[bool] = None) -> None:
-    """Kill the monitor's tree; `running=True` when pmfadm -q has just said it runs."""
+    """Kill the monitor's tree; `running=True` when pmfadm -q has just said it runs. Without
+    that word, pmfadm -s is tried at once (the RGM stops a monitor that runs) and pmfadm -q
+    is asked only when it fails."""
     wait = max(1, int(STOP_SHARE * ctx.seconds("Monitor_stop_timeout")))
-    pmf.stop(ctx.mon_tag, "KILL", wait=wait, running=running)
+    pmf.stop(ctx.mon_tag, "KILL", wait=wait, running=running, ask_first=False)
 
 
 def monitor_stop(ctx: MethodContext) -> int:

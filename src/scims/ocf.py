@@ -224,8 +224,10 @@ class UnsupervisedTree:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             close_fds=True)
 
-    def modify(self, tag: str, *, retries: int, period_minutes: int) -> None:
+    def modify(self, tag: str, *, retries: int, period_minutes: int,
+               missing_ok: bool = False) -> bool:
         """PMF's restarts have no counterpart: Pacemaker restarts, by its own rules."""
+        return False
 
     def is_running(self, tag: str) -> bool:
         if self._child is not None and self._child.poll() is None:
@@ -234,10 +236,13 @@ class UnsupervisedTree:
         return bool(instance and instance.processes())
 
     def stop(self, tag: str, signal_name: Optional[str] = "TERM",
-             wait: Optional[float] = None, *, running: Optional[bool] = None) -> None:
-        """`running` (what a pmfadm -q said) means nothing here: the kernel is asked."""
+             wait: Optional[float] = None, *, running: Optional[bool] = None,
+             ask_first: bool = True) -> bool:
+        """`running` (what a pmfadm -q said) and `ask_first` mean nothing here: the kernel
+        is asked. True, as Pmf.stop, when nothing of the tree is left to stop."""
         if signal_name is None:
-            return  # "stop monitoring": there is no monitoring to stop
+            # "stop monitoring": there is no monitoring to stop; say whether anything runs
+            return not self.is_running(tag)
         deadline = time.monotonic() + (wait if wait is not None else 0)
         if self._child is not None and self._child.poll() is None:
             try:
@@ -248,6 +253,7 @@ class UnsupervisedTree:
         instance = self._instance()
         if instance is not None:
             instance.kill_all(deadline)
+        return False
 
 
 def run_with_timeout(timeout: int, argv: Sequence[str]) -> TimedRun:

@@ -115,3 +115,18 @@ def test_a_host_missing_from_the_hosts_file_is_asked_of_the_resolver(
     assert logical_hosts.resolve_host("pasture", table) == ["198.18.0.11"]
     assert logical_hosts.resolve_host("nowhere", table) == []
     assert asked == ["pasture", "nowhere"]
+
+
+def test_start_does_not_ask_its_own_resources_type(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The group's Resource_list names the method's own resource too; its type is -T's."""
+    root = make_node_root(tmp_path / "mars")
+    (root / "etc" / "hosts").write_text("198.18.0.10 meadow\n")
+    on_node(monkeypatch, root)
+    own = {"group": "MAIL-RG", "type": "SUNW.ims:6.3"}
+    fake = FakeCluster({"mail-rs": own, "meadow": LH}, {"MAIL-RG": {"Nodelist": NODES}},
+                       {}).install(monkeypatch)
+    assert logical_hosts.logical_host_addresses("MAIL-RG", "mail-rs", [],
+                                                "SUNW.ims:6.3") == ["198.18.0.10"]
+    assert ("scha_resource_get", "Type", "meadow") in fake.calls
+    assert ("scha_resource_get", "Type", "mail-rs") not in fake.calls

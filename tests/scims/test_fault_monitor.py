@@ -429,3 +429,26 @@ def test_a_probe_round_answers_in_the_targets_order_and_raises_a_probes_bug() ->
     with pytest.raises(RuntimeError, match="IMAP probe"):
         failing.results()
     release.set()
+
+
+def test_between_looks_the_monitor_waits_on_the_watcher_itself() -> None:
+    """With a way to wait for the watcher's end (a pidfd on Linux), the pause between two
+    looks is that wait, so its death ends the pause: noticed at once, not up to half a
+    second later."""
+    script = Script()
+    r = rig(script, watch_watcher=True)
+    waited: list[tuple[int, float]] = []
+
+    def await_exit(ident: Any, seconds: float) -> None:
+        waited.append((ident.pid, seconds))
+        r.instance.watcher_process.alive = False  # it dies while the monitor waits
+
+    def sleep(seconds: float) -> None:  # once no watcher is left to wait on
+        raise Stop
+
+    r.monitor.await_exit = await_exit
+    r.monitor.sleep = sleep
+    with pytest.raises(Stop):
+        r.monitor.run()
+    assert waited[0] == (100, 0.05)
+    assert r.cluster.controls == ["RESOURCE_RESTART"]  # acted on at the very next look

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -237,6 +239,24 @@ def test_pmf_stop_and_kill_of_a_running_tag(node: Path) -> None:
                            ["-q", SVC], ["-k", SVC, "KILL"]]
 
 
+def test_pmf_stop_without_asking_first_asks_only_when_refused(node: Path) -> None:
+    running = ProgramCommand(node, "pmfadm").answer(None)
+    assert Pmf().stop(SVC, "KILL", wait=5, ask_first=False) is False
+    assert running.argvs() == [["-s", SVC, "-w", "5", "KILL"]]
+    gone = ProgramCommand(node, "pmfadm").answer(["-q", SVC], status=1).answer(None, status=1)
+    assert Pmf().stop(SVC, "KILL", wait=5, ask_first=False) is True
+    assert gone.argvs()[-2:] == [["-s", SVC, "-w", "5", "KILL"], ["-q", SVC]]
+
+
+def test_pmf_modify_of_a_missing_tag(node: Path) -> None:
+    cmd = ProgramCommand(node, "pmfadm").answer(["-q", SVC], status=1).answer(
+        None, status=1, stderr="pmfadm: no such tag\n")
+    assert Pmf().modify(SVC, retries=0, period_minutes=-1, missing_ok=True) is False
+    assert cmd.argvs() == [["-m", SVC, "-n", "0", "-t", "-1"], ["-q", SVC]]
+    with pytest.raises(FrameworkError, match="no such tag"):
+        Pmf().modify(SVC, retries=0, period_minutes=-1)
+
+
 def test_pmf_stop_failure_with_tag_still_there_raises(node: Path) -> None:
     ProgramCommand(node, "pmfadm").answer(["-q", SVC]).answer(
         None, status=21, stderr="pmfadm: timed out waiting\n")
@@ -337,3 +357,66 @@ def test_a_reconfiguring_cluster_is_asked_again(node: Path) -> None:
             with pytest.raises(FrameworkError, match="SCHA_ERR_RECONF"):
                 commands.resourcegroup_get("Nodelist", "MS-RG")
     assert len(get.argvs()) == 2
+
+
+# --- questions asked ahead ---------------------------------------------------------------
+
+def slow_query(node: Path, name: str, seconds: float) -> Path:
+    """A query command (/bin/sh, quick to start) that notes when each call begins and ends in
+    `<bin>/<name>.events` and answers its -O argument after `seconds`."""
+    events = node / "usr" / "cluster" / "bin" / f"{name}.events"
+    script = node / "usr" / "cluster" / "bin" / name
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(f"#!/bin/sh\necho \"begin $2\" >> {events}\necho $$ >> {events}.pids\n"
+                      f"sleep {seconds}\necho \"end $2\" >> {events}\necho \"$2\"\n")
+    script.chmod(0o755)
+    return events
+
+
+def test_questions_asked_ahead_run_at_once_and_each_is_asked_once(node: Path) -> None:
+    events = slow_query(node, "scha_resource_get", 0.5)
+    with commands.remembered_answers():
+        commands.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+        commands.ask_ahead_resource("Retry_interval", "mail-rs", "MS-RG")
+        commands.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")  # not twice
+        assert commands.resource_get("Retry_interval", "mail-rs", "MS-RG").as_str() == \
+            "Retry_interval"
+        assert commands.resource_get("Retry_count", "mail-rs", "MS-RG").as_str() == \
+            "Retry_count"
+        commands.resource_get("Retry_count", "mail-rs", "MS-RG")  # remembered
+    lines = events.read_text().splitlines()
+    assert sorted(lines) == ["begin Retry_count", "begin Retry_interval",
+                             "end Retry_count", "end Retry_interval"]
+    # the second began before the first ended
+    assert lines[:2] == ["begin Retry_count", "begin Retry_interval"]
+
+
+def test_a_question_asked_ahead_and_never_needed_leaves_no_process(node: Path) -> None:
+    events = slow_query(node, "scha_resource_get", 0.3)
+    with commands.remembered_answers():
+        commands.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+    (pid,) = [int(line) for line in Path(f"{events}.pids").read_text().split()]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # ended and reaped when the method's answers were dropped
+
+
+def test_nothing_is_asked_ahead_outside_a_method(node: Path) -> None:
+    events = slow_query(node, "scha_resource_get", 0)
+    commands.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+    assert not events.exists()
+
+
+def test_a_question_asked_ahead_that_hangs_is_killed_when_the_method_ends(node: Path) -> None:
+    """A hung cluster command the method never collected does not hold the method: after a
+    moment it is killed, and nothing of it is left."""
+    events = slow_query(node, "scha_resource_get", 1000)
+    with commands.remembered_answers():
+        commands.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+        deadline = time.monotonic() + 30
+        while not Path(f"{events}.pids").exists():
+            assert time.monotonic() < deadline, "the question was not started"
+            time.sleep(0.02)
+    (pid,) = [int(line) for line in Path(f"{events}.pids").read_text().split()]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert "end Retry_count" not in events.read_text()

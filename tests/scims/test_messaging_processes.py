@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scims.messaging.processes import MessagingInstance
+from scims.messaging.processes import MessagingInstance, await_exit
 
 DAEMON = "import time\nwhile True:\n    time.sleep(0.2)\n"
 SCRIPT = f"#!{sys.executable}\n{DAEMON}"
@@ -117,3 +118,29 @@ def test_a_holder_of_another_user_is_reported_not_killed(instance) -> None:
     _wait_for(lambda: [h.pid for h in ms.holders()] == [bystander.pid])
     assert ms.kill_all(time.monotonic() + 5) == []
     assert bystander.poll() is None
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="no pidfd on this system")
+def test_waiting_on_the_watcher_ends_when_it_dies(instance) -> None:
+    """The fault monitor's pause between two looks ends with the watcher, not after it."""
+    base, config, started = instance
+    watcher = _start(started, [sys.executable, str(base / "lib" / "watcher")])
+    ms = MessagingInstance(str(base), str(config))
+    _wait_for(lambda: ms.watcher() is not None)
+    ident = ms.watcher()
+    assert ident is not None
+    killed = threading.Event()
+
+    def kill_soon() -> None:
+        time.sleep(0.3)
+        killed.set()
+        watcher.kill()
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    await_exit(ident, 3600)  # an hour, unless the death wakes it
+    assert killed.is_set()  # woken by the death: not before it
+    killer.join()
+    watcher.wait(timeout=5)
+    assert not ident.is_alive()
+    await_exit(ident, 3600)  # gone already: returns at once

@@ -3,10 +3,17 @@ wrong, under the tag of the resource it was called for, never a traceback."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from helpers_scims import RecordingTransport, make_node_root, on_node
+from helpers_scims import (
+    FakeCommand,
+    ProgramCommand,
+    RecordingTransport,
+    make_node_root,
+    on_node,
+)
 
 from scims.errors import AgentError
 from scims.log import messages
@@ -148,7 +155,6 @@ def _asks_twice(ctx: MethodContext) -> int:
                                     "ims_monitor_start", "ims_monitor_stop",
                                     "ims_monitor_check"])
 def test_a_method_the_rgm_runs_asks_each_question_once(node: Path, method: str) -> None:
-    from helpers_scims import FakeCommand
 
     get = FakeCommand(node, "scha_resource_get").answer(None, "300\n")  # timeouts too
     recorder = Recorder()
@@ -159,10 +165,42 @@ def test_a_method_the_rgm_runs_asks_each_question_once(node: Path, method: str) 
 
 def test_the_fault_monitor_asks_afresh_each_time(node: Path) -> None:
     """It runs for days: the restart count it decides on must be the cluster's of now."""
-    from helpers_scims import FakeCommand
 
     get = FakeCommand(node, "scha_resource_get").answer(None, "300\n")  # timeouts too
     recorder = Recorder()
     assert run_method("ims_probe", _asks_twice, ARGV, make_log=recorder.make_log) == 0
     asked = [argv for argv in get.argvs() if argv[1] == "Num_resource_restarts"]
     assert len(asked) == 2
+
+
+def test_a_method_asks_what_it_always_needs_at_once_and_each_once(node: Path) -> None:
+    """Monitor_stop's timeout, retry settings and syslog facility are started together when
+    it begins; what it then asks is their answers, nothing asked twice. (Programs, not
+    in-process answers: what is tested is that they run at the same time.)"""
+    get = ProgramCommand(node, "scha_resource_get")
+    for optag, value in (("Monitor_stop_timeout", "120"), ("Retry_count", "2"),
+                         ("Retry_interval", "610")):
+        get.answer(["-O", optag, "-R", "mail-rs", "-G", "MAIL-RG"], f"{value}\n")
+    facility = ProgramCommand(node, "scha_cluster_get").answer(None, "daemon\n")
+    seen: list[int] = []
+
+    def body(ctx: MethodContext) -> int:
+        # before the body asks anything, all four run (each notes its call as it starts)
+        deadline = time.monotonic() + 30
+        while len(get.calls()) < 3 or len(facility.calls()) < 1:
+            assert time.monotonic() < deadline, "the questions were not asked ahead"
+            time.sleep(0.02)
+        seen.append(ctx.props.get_int("Retry_count"))
+        return 0
+
+    assert run_method("ims_monitor_stop", body, ARGV, make_log=Recorder().make_log) == 0
+    assert seen == [2]
+    assert sorted(call["argv"][1] for call in get.calls()) == [
+        "Monitor_stop_timeout", "Retry_count", "Retry_interval"]
+
+
+def test_a_method_without_questions_of_its_own_asks_nothing_ahead(node: Path) -> None:
+    facility = ProgramCommand(node, "scha_cluster_get").answer(None, "daemon\n")
+    assert run_method("ims_svc_validate", lambda ctx: 0, ["-u", *ARGV], validate=True,
+                      make_log=Recorder().make_log) == 0
+    assert facility.calls() == []

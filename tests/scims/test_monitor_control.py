@@ -64,12 +64,33 @@ def context(method: str) -> tuple[MethodContext, RecordingTransport]:
     return ctx, recorder
 
 
-def pmfadm(node: Path, running: bool, service: bool = False) -> FakeCommand:
-    """pmfadm with the monitor running or not, Messaging Server running or not (`service`);
-    every other command succeeds."""
+def start_monitor_argv(node: Path) -> list[str]:
+    """Monitor_start's pmfadm -c (Monitor_retry_count 4 within Monitor_retry_interval 2)."""
+    return ["-c", MON, "-n", "4", "-t", "2",
+            str(node / "opt" / "SUNWscims" / "bin" / "ims_probe"), *NAMES]
+
+
+SVC_CHANGES = (["-s", SVC], ["-m", SVC, "-n", "0", "-t", "-1"],
+               ["-m", SVC, "-n", "2", "-t", "11"])
+"""What the methods here ask pmfadm to do to the service's tag (Stop's kill aside)."""
+
+
+def pmfadm(node: Path, running: bool, service: bool = False,
+           holds_monitor: bool = False) -> FakeCommand:
+    """pmfadm with the monitor running or not, Messaging Server running or not (`service`).
+    As pmfadm does, it refuses (exit 1) -s and -m of a tag it does not hold, and with
+    `holds_monitor` -c of the running monitor's (for good: this fake keeps no state, so not
+    where the method stops the monitor first, as Update does); everything else succeeds."""
     fake = FakeCommand(node, "pmfadm")
     fake.answer(["-q", MON], status=0 if running else 1)
     fake.answer(["-q", SVC], status=0 if service else 1)
+    if running and holds_monitor:
+        fake.answer(start_monitor_argv(node), status=1, stderr="pmfadm: already running")
+    if not running:
+        fake.answer(["-s", MON, "-w", "108", "KILL"], status=1, stderr="pmfadm: no such tag")
+    if not service:
+        for argv in SVC_CHANGES:
+            fake.answer(list(argv), status=1, stderr="pmfadm: no such tag")
     fake.answer(None)
     return fake
 
@@ -94,11 +115,40 @@ def test_monitor_start_runs_ims_probe_under_the_mon_tag(node: Path) -> None:
 
 
 def test_monitor_start_when_it_already_runs_starts_nothing(node: Path) -> None:
-    fake = pmfadm(node, running=True)
+    """pmfadm -c refuses the running monitor's tag; asked why, pmfadm -q says it runs."""
+    fake = pmfadm(node, running=True, holds_monitor=True)
     ctx, recorder = context("ims_monitor_start")
     assert monitor_control.monitor_start(ctx) == 0
-    assert changes(fake) == []
+    assert fake.argvs() == [start_monitor_argv(node), ["-q", MON],
+                            ["-m", SVC, "-n", "0", "-t", "-1"], ["-q", SVC]]
     assert texts(recorder) == ["info: Started the fault monitor."]
+
+
+def test_monitor_start_runs_pmfadm_twice(node: Path) -> None:
+    """The usual Monitor_start (after Start): pmfadm -c of the monitor and pmfadm -m of the
+    service, no pmfadm -q before either."""
+    fake = pmfadm(node, running=False, service=True)
+    ctx, _recorder = context("ims_monitor_start")
+    assert monitor_control.monitor_start(ctx) == 0
+    assert fake.argvs() == [start_monitor_argv(node), ["-m", SVC, "-n", "0", "-t", "-1"]]
+
+
+def test_monitor_stop_runs_pmfadm_twice(node: Path) -> None:
+    """The usual Monitor_stop: pmfadm -s of the monitor and pmfadm -m of the service."""
+    fake = pmfadm(node, running=True, service=True)
+    ctx, _recorder = context("ims_monitor_stop")
+    assert monitor_control.monitor_stop(ctx) == 0
+    assert fake.argvs() == [["-s", MON, "-w", "108", "KILL"],
+                            ["-m", SVC, "-n", "2", "-t", "11"]]
+
+
+def test_monitor_stop_of_a_monitor_that_is_not_running_succeeds(node: Path) -> None:
+    fake = pmfadm(node, running=False, service=False)
+    ctx, recorder = context("ims_monitor_stop")
+    assert monitor_control.monitor_stop(ctx) == 0
+    assert [argv[:2] for argv in fake.argvs()] == [
+        ["-s", MON], ["-q", MON], ["-m", SVC], ["-q", SVC]]
+    assert texts(recorder) == ["info: Stopped the fault monitor."]
 
 
 def test_monitor_start_failure_is_the_commands_complaint_then_the_verdict(node: Path) -> None:
@@ -134,7 +184,8 @@ def test_update_leaves_a_disabled_monitor_disabled(node: Path) -> None:
     fake = pmfadm(node, running=False)
     ctx, recorder = context("ims_svc_update")
     assert monitor_control.update(ctx) == 0
-    assert changes(fake) == []
+    # no monitor started; the service's restarts not set, as it does not run either
+    assert fake.argvs() == [["-q", MON], ["-m", SVC, "-n", "2", "-t", "11"], ["-q", SVC]]
     assert recorder.records == []
 
 
@@ -142,7 +193,7 @@ def test_stop_succeeds_when_nothing_runs_and_the_installation_is_gone(node: Path
     fake = pmfadm(node, running=False)
     ctx, recorder = context("ims_svc_stop")
     assert service_control.stop(ctx) == 0
-    assert fake.argvs() == [["-q", SVC]]
+    assert fake.argvs() == [["-s", SVC], ["-q", SVC]]  # pmfadm -s refused: is it there?
     assert texts(recorder) == ["info: Messaging Server stopped."]
 
 
@@ -179,12 +230,13 @@ def test_update_asks_pmfadm_once_whether_the_monitor_runs(node: Path) -> None:
 
 
 def test_stop_does_not_ask_pmfadm_what_it_was_just_told(node: Path) -> None:
-    """Seen registered, the tag's monitoring is stopped at once (no second -q); after the
-    kill, -q once more: PMF still holds the tag here, so Stop fails, as it must."""
+    """The tag's monitoring is stopped at once, without asking pmfadm -q first (pmfadm -s
+    refuses a tag it does not hold); after stop-msg, -q once (is the tag gone?), and after
+    the kill once more: PMF still holds the tag here, so Stop fails, as it must."""
     fake = pmfadm(node, running=False, service=True)
     ctx, recorder = context("ims_svc_stop")
     assert service_control.stop(ctx) == 1
     assert [argv[:2] for argv in fake.argvs()] == [
-        ["-q", SVC], ["-s", SVC], ["-q", SVC], ["-s", SVC], ["-q", SVC]]
-    assert fake.argvs()[3][-1] == "KILL"
+        ["-s", SVC], ["-q", SVC], ["-s", SVC], ["-q", SVC]]
+    assert fake.argvs()[2][-1] == "KILL"
     assert texts(recorder)[-1].startswith("error: ")

@@ -21,6 +21,7 @@ import contextlib
 import os
 import signal as signals
 import subprocess
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -108,14 +109,17 @@ def run(command: str, args: Sequence[str], timeout: float, subject: str = "") ->
     less. A command that does not finish in it dies with every process it started, also
     those holding its output pipes after it is gone, and the call returns at once.
     """
-    path = f"{BIN_DIR}/{command}"
-    argv = [path, *args]
-    timeout = Budget.left(timeout)
-    if timeout <= 0:
+    if Budget.left(timeout) <= 0:
         raise FrameworkError(command, SchaError.TIMEOUT, "no time was left for it", subject)
+    return _collect(_spawn(command, args, subject), command, timeout, subject)
+
+
+def _spawn(command: str, args: Sequence[str], subject: str) -> subprocess.Popen[bytes]:
+    """Start `command` (the first half of `run`); FrameworkError if it cannot run."""
+    path = f"{BIN_DIR}/{command}"
     try:
-        proc = subprocess.Popen(
-            argv,
+        return subprocess.Popen(
+            [path, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -126,6 +130,16 @@ def run(command: str, args: Sequence[str], timeout: float, subject: str = "") ->
         raise FrameworkError(
             command, SchaError.INTERNAL, f"cannot run {path}: {exc.strerror}", subject
         ) from exc
+
+
+def _collect(proc: subprocess.Popen[bytes], command: str, timeout: float,
+             subject: str) -> Completed:
+    """Wait for a started command (the second half of `run`), within `timeout` or what is
+    left of the method's time, whichever is less."""
+    timeout = Budget.left(timeout)
+    if timeout <= 0:
+        _kill_tree(proc)
+        raise FrameworkError(command, SchaError.TIMEOUT, "no time was left for it", subject)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -220,6 +234,11 @@ VOLATILE_OPTAGS = frozenset({"status", "status_msg"})
 """What a method itself changes (scha_resource_setstatus): forgotten when it sets them."""
 
 
+_PENDING: ContextVar[Optional[dict[tuple[str, ...], subprocess.Popen[bytes]]]] = ContextVar(
+    "framework_pending", default=None)
+"""Queries started ahead (ask_ahead) whose answers no one has collected yet."""
+
+
 @contextlib.contextmanager
 def remembered_answers() -> Iterator[None]:
     """Ask each question once in this block: a query (scha_resource_get, _resourcegroup_get,
@@ -238,10 +257,68 @@ def remembered_answers() -> Iterator[None]:
     starts up (fault_monitor.run_probe), and asks afresh whenever it decides.
     """
     token = _ANSWERS.set({})
+    pending_token = _PENDING.set({})
     try:
         yield
     finally:
+        _abandon(_PENDING.get() or {})
+        _PENDING.reset(pending_token)
         _ANSWERS.reset(token)
+
+
+_ABANDON_GRACE = 1.0
+"""Seconds, all together, that queries asked ahead and never needed may take to end."""
+
+
+def _abandon(pending: dict[tuple[str, ...], subprocess.Popen[bytes]]) -> None:
+    """Queries asked ahead that the method never needed (it failed before): reaped, or
+    killed with what they started if they still run after a moment (a hung cluster must not
+    hold a failing method), so that nothing outlives the method."""
+    deadline = time.monotonic() + _ABANDON_GRACE
+    for proc in pending.values():
+        try:
+            proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+    pending.clear()
+
+
+def _ask_ahead(command: str, args: list[str]) -> None:
+    """Start a query now, so that its answer is ready (or nearly) when the method asks it:
+    the queries a method is sure to ask run at once instead of one after another. Only
+    within remembered_answers, never twice, and never one already answered; a query that
+    cannot be started here is simply asked later as usual. The first `_query` with the same
+    command line collects it, with its own timeout, and remembers it as if asked then."""
+    answers, pending = _ANSWERS.get(), _PENDING.get()
+    key = (command, *args)
+    if answers is None or pending is None or key in answers or key in pending:
+        return
+    if Budget.left(QUERY_TIMEOUT) <= 0:
+        return
+    try:
+        pending[key] = _spawn(command, args, "")
+    except FrameworkError:
+        return
+
+
+def ask_ahead_resource(optag: str, r: str, g: Optional[str] = None, *extra: str) -> None:
+    """`resource_get(optag, r, g, *extra)` started now (`_ask_ahead`)."""
+    _ask_ahead("scha_resource_get", _resource_args(optag, r, g, extra))
+
+
+def ask_ahead_extension(r: str, g: str, name: str) -> None:
+    """`extension(r, g, name)` started now (`_ask_ahead`)."""
+    ask_ahead_resource("Extension", r, g, checked_word(name, "property name"))
+
+
+def ask_ahead_group(optag: str, g: str, *extra: str) -> None:
+    """`resourcegroup_get(optag, g, *extra)` started now (`_ask_ahead`)."""
+    _ask_ahead("scha_resourcegroup_get", _group_args(optag, g, extra))
+
+
+def ask_ahead_cluster(optag: str, *extra: str) -> None:
+    """`cluster_get(optag, *extra)` started now (`_ask_ahead`)."""
+    _ask_ahead("scha_cluster_get", _cluster_args(optag, extra))
 
 
 def _forget(optags: Optional[frozenset[str]] = None) -> None:
@@ -251,6 +328,7 @@ def _forget(optags: Optional[frozenset[str]] = None) -> None:
         return
     if optags is None:
         answers.clear()
+        _abandon(_PENDING.get() or {})  # started before the change: not to be believed
         return
     for key in [k for k in answers if len(k) > 2 and k[2].lower() in optags]:
         del answers[key]
@@ -259,14 +337,18 @@ def _forget(optags: Optional[frozenset[str]] = None) -> None:
 def _query(command: str, args: list[str], timeout: float, optag: str) -> Completed:
     """Run a query, or give the answer it got before in this method; raise on an error
     exit (FrameworkError naming it)."""
-    answers = _ANSWERS.get()
+    answers, pending = _ANSWERS.get(), _PENDING.get()
     key = (command, *args)
     if answers is not None and key in answers:
         known = answers[key]
         if isinstance(known, FrameworkError):
             raise FrameworkError(known.command, known.err, known.detail, known.subject)
         return known
-    done = run(command, args, timeout, optag)
+    started = pending.pop(key, None) if pending is not None else None
+    if started is not None:
+        done = _collect(started, command, timeout, optag)
+    else:
+        done = run(command, args, timeout, optag)
     answer: _Answer = done
     if done.status != 0:
         answer = FrameworkError(done.command, done.status, _first_line(done.stderr), optag)
@@ -324,15 +406,27 @@ def parse_bool(text: str, failure: Callable[[str], Exception] = ValueError) -> b
     raise failure(f"expected TRUE or FALSE, got {text!r}")
 
 
+def _resource_args(optag: str, r: str, g: Optional[str], extra: Sequence[str]) -> list[str]:
+    args = ["-O", checked_word(optag, "optag"), "-R", checked_word(r, "resource")]
+    if g is not None:
+        args += ["-G", checked_word(g, "resource group")]
+    return args + [checked_word(e, "argument") for e in extra]
+
+
+def _group_args(optag: str, g: str, extra: Sequence[str]) -> list[str]:
+    args = ["-O", checked_word(optag, "optag"), "-G", checked_word(g, "resource group")]
+    return args + [checked_word(e, "argument") for e in extra]
+
+
+def _cluster_args(optag: str, extra: Sequence[str]) -> list[str]:
+    return ["-O", checked_word(optag, "optag"), *(checked_word(e, "argument") for e in extra)]
+
+
 def resource_get(
     optag: str, r: str, g: Optional[str] = None, *extra: str, timeout: float = QUERY_TIMEOUT
 ) -> Reply:
     """`scha_resource_get -O optag -R r [-G g] [extra...]`."""
-    args = ["-O", checked_word(optag, "optag"), "-R", checked_word(r, "resource")]
-    if g is not None:
-        args += ["-G", checked_word(g, "resource group")]
-    args += [checked_word(e, "argument") for e in extra]
-    done = _query("scha_resource_get", args, timeout, optag)
+    done = _query("scha_resource_get", _resource_args(optag, r, g, extra), timeout, optag)
     return Reply(done.command, optag, done.lines)
 
 
@@ -371,9 +465,7 @@ def status(r: str, g: str, timeout: float = QUERY_TIMEOUT) -> tuple[str, str]:
 
 def resourcegroup_get(optag: str, g: str, *extra: str, timeout: float = QUERY_TIMEOUT) -> Reply:
     """`scha_resourcegroup_get -O optag -G g [extra...]`."""
-    args = ["-O", checked_word(optag, "optag"), "-G", checked_word(g, "resource group")]
-    args += [checked_word(e, "argument") for e in extra]
-    done = _query("scha_resourcegroup_get", args, timeout, optag)
+    done = _query("scha_resourcegroup_get", _group_args(optag, g, extra), timeout, optag)
     return Reply(done.command, optag, done.lines)
 
 
@@ -386,8 +478,7 @@ def resourcetype_get(optag: str, t: str, timeout: float = QUERY_TIMEOUT) -> Repl
 
 def cluster_get(optag: str, *extra: str, timeout: float = QUERY_TIMEOUT) -> Reply:
     """`scha_cluster_get -O optag [extra...]`."""
-    args = ["-O", checked_word(optag, "optag"), *(checked_word(e, "argument") for e in extra)]
-    done = _query("scha_cluster_get", args, timeout, optag)
+    done = _query("scha_cluster_get", _cluster_args(optag, extra), timeout, optag)
     return Reply(done.command, optag, done.lines)
 
 
@@ -508,11 +599,21 @@ class Pmf:
         args += _program(argv)
         _require_success(run("pmfadm", args, self.timeout, tag), tag)
 
-    def modify(self, tag: str, *, retries: int, period_minutes: int) -> None:
-        """`pmfadm -m tag -n retries -t period`: how often PMF restarts a running tag."""
+    def modify(self, tag: str, *, retries: int, period_minutes: int,
+               missing_ok: bool = False) -> bool:
+        """`pmfadm -m tag -n retries -t period`: how often PMF restarts a running tag.
+
+        With `missing_ok`, a tag that is not registered is no error: pmfadm -m is simply
+        tried (it refuses a tag it does not hold), and only when it fails is pmfadm -q asked
+        whether the tag is there, instead of asking before every change. True when the
+        change was made."""
         args = ["-m", checked_word(tag, "PMF tag"), "-n", str(int(retries)),
                 "-t", str(int(period_minutes))]
-        _require_success(run("pmfadm", args, self.timeout, tag), tag)
+        done = run("pmfadm", args, self.timeout, tag)
+        if done.status != 0 and missing_ok and not self.is_running(tag):
+            return False
+        _require_success(done, tag)
+        return True
 
     def _signal(self, option: str, tag: str, sig: Optional[SignalSpec],
                 wait: Optional[float]) -> Completed:
@@ -526,7 +627,8 @@ class Pmf:
         return run("pmfadm", args, timeout, tag)
 
     def stop(self, tag: str, signal: Optional[SignalSpec] = "TERM",
-             wait: Optional[float] = None, *, running: Optional[bool] = None) -> bool:
+             wait: Optional[float] = None, *, running: Optional[bool] = None,
+             ask_first: bool = True) -> bool:
         """`pmfadm -s tag [-w wait] [signal]`: stop monitoring and signal the tree; with no
         signal only the monitoring stops (scds_pmf_stop_monitoring): PMF restarts nothing and
         reports no failure while the service shuts itself down.
@@ -536,10 +638,12 @@ class Pmf:
         `running=True` says the caller has just seen the tag registered (`is_running`), so it
         is not asked again first. True when the tag is known not to be registered any more
         (it was not, or pmfadm -s failed because it no longer was): the caller need not ask.
+        `ask_first=False`, for a tag that is most likely registered, tries pmfadm -s at once
+        (it refuses a tag it does not hold) and asks pmfadm -q only when it fails.
         """
-        if running is None:
+        if running is None and ask_first:
             running = self.is_running(tag)
-        if not running:
+        if running is False:
             return True
         done = self._signal("-s", tag, signal, wait)
         if done.status != 0:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
+from typing import Optional
 
-from scims.cluster.directory import LOGICAL_HOST_TYPES, ClusterDirectory
+from scims.cluster.directory import LOGICAL_HOST_TYPES, ClusterDirectory, ResourceRef
 
 HOSTS_FILE = "/etc/hosts"
 
@@ -65,7 +66,12 @@ def addresses(directory: ClusterDirectory, group: str, resource: str,
     return found
 
 
-def logical_host_addresses(group: str, resource: str,
-                           network_resources: Sequence[str]) -> list[str]:
-    """`addresses` for a method that asks nothing else of its neighbours."""
-    return addresses(ClusterDirectory(), group, resource, network_resources)
+def logical_host_addresses(group: str, resource: str, network_resources: Sequence[str],
+                           resource_type: Optional[str] = None) -> list[str]:
+    """`addresses` for a method that asks nothing else of its neighbours. The method's own
+    resource (and its type, from -T) is known: the group's member list is not a reason to
+    ask its type."""
+    directory = ClusterDirectory()
+    if resource_type:
+        directory.know(ResourceRef(resource, group, resource_type))
+    return addresses(directory, group, resource, network_resources)

@@ -73,10 +73,14 @@ class ProcessMonitor(Protocol):
               period_minutes: int = ..., child_level: int = ...,
               env: Optional[Mapping[str, str]] = ..., action: Optional[str] = ...) -> None: ...
 
-    def modify(self, tag: str, *, retries: int, period_minutes: int) -> None: ...
+    def modify(self, tag: str, *, retries: int, period_minutes: int,
+               missing_ok: bool = ...) -> bool:
+        """Change how often the tree is restarted; with `missing_ok`, a tag that is not there
+        is no error (False), so no pmfadm -q need be asked first."""
 
     def is_running(self, tag: str) -> bool: ...
 
     def stop(self, tag: str, signal: Optional[str] = ..., /, wait: Optional[float] = ...,
-             *, running: Optional[bool] = ...) -> Optional[bool]:
-        """Signal the tree (None: only stop restarting it); True when the tag is known gone."""
+             *, running: Optional[bool] = ..., ask_first: bool = ...) -> Optional[bool]:
+        """Signal the tree (None: only stop restarting it); True when the tag is known gone.
+        `ask_first=False`: signal at once and ask whether the tag runs only on a refusal."""

@@ -257,3 +257,33 @@ def wait_gone(idents: Sequence[ProcessIdentity], deadline: float,
         time.sleep(poll)
         remaining = [i for i in remaining if i.is_alive()]
     return remaining
+
+
+def await_exit(ident: ProcessIdentity, seconds: float) -> None:
+    """Wait up to `seconds`, returning at once when the process `ident` ends: the kernel
+    says so through a pidfd (Linux 5.3 and later), so the fault monitor learns of a dead
+    watcher the moment it dies instead of at its next look. Only waits, never signals. Where
+    there is no pidfd (another system, an older kernel) this is a plain sleep; a process
+    that is already gone, or is no longer `ident` (its pid reused), returns at once for the
+    caller to look."""
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        time.sleep(seconds)
+        return
+    try:
+        fd = opener(ident.pid)
+    except ProcessLookupError:
+        return
+    except OSError:
+        time.sleep(seconds)
+        return
+    try:
+        if not ident.is_alive():  # the pid opened may be another process's by now
+            return
+        import select  # noqa: PLC0415 - only where a pidfd exists (the fault monitor)
+
+        waiter = select.poll()
+        waiter.register(fd, select.POLLIN)
+        waiter.poll(max(0, int(seconds * 1000)))
+    finally:
+        os.close(fd)
