@@ -4,7 +4,7 @@ in process. Run it in one process (no -n), e.g.
     .venv/bin/python -m pytest tests/scims -p support.spawns -q
 
 and read the summary: the tests that started a process, by file, and their count. The
-tests of the cluster-command module (test_framework.py) start programs by design, and so do
+tests of the cluster-command module (test_commands.py) start programs by design, and so do
 the tests that read the kernel's process table (test_messaging_processes.py,
 test_process_table.py); every other unit test answers the cluster in process.
 """
