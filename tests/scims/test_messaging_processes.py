@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scims.messaging.processes import MessagingInstance, await_exit
+from scims.messaging.processes import MessagingInstance, ProcessIdentity, await_exit
 
 DAEMON = "import time\nwhile True:\n    time.sleep(0.2)\n"
 SCRIPT = f"#!{sys.executable}\n{DAEMON}"
@@ -64,13 +64,19 @@ def test_finds_the_watcher_and_its_services_by_program_path(instance) -> None:
     assert found is not None and found.pid == watcher.pid and found.is_alive()
 
 
-def test_watcher_identity_does_not_survive_its_process(instance) -> None:
+def _running_watcher(instance) -> tuple[subprocess.Popen, MessagingInstance, ProcessIdentity]:
+    """A watcher started from the installation, and the instance's identity of it."""
     base, config, started = instance
     watcher = _start(started, [sys.executable, str(base / "lib" / "watcher")])
     ms = MessagingInstance(str(base), str(config))
     _wait_for(lambda: ms.watcher() is not None)
     ident = ms.watcher()
     assert ident is not None
+    return watcher, ms, ident
+
+
+def test_watcher_identity_does_not_survive_its_process(instance) -> None:
+    watcher, ms, ident = _running_watcher(instance)
     watcher.kill()
     watcher.wait(timeout=5)
     assert not ident.is_alive()
@@ -123,12 +129,7 @@ def test_a_holder_of_another_user_is_reported_not_killed(instance) -> None:
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="no pidfd on this system")
 def test_waiting_on_the_watcher_ends_when_it_dies(instance) -> None:
     """The fault monitor's pause between two looks ends with the watcher, not after it."""
-    base, config, started = instance
-    watcher = _start(started, [sys.executable, str(base / "lib" / "watcher")])
-    ms = MessagingInstance(str(base), str(config))
-    _wait_for(lambda: ms.watcher() is not None)
-    ident = ms.watcher()
-    assert ident is not None
+    watcher, _ms, ident = _running_watcher(instance)
     killed = threading.Event()
 
     def kill_soon() -> None:
