@@ -47,10 +47,9 @@ from scims.failure_history import (
 )
 from scims.log import messages
 from scims.messaging import installation
-from scims.messaging.probes import ProbeResult, Target, probe
+from scims.messaging.probes import ProbeResult, Target, describe, probe, service_targets
 from scims.messaging.processes import MessagingInstance, ProcessIdentity, await_exit
 from scims.method_runtime import MethodContext
-from scims.service_control import describe, logical_addresses, service_targets
 
 WATCH_INTERVAL = 0.5
 """How often the watcher's life is checked (seconds)."""
@@ -217,7 +216,7 @@ class FaultMonitor:
             effects.setdefault("await_exit", await_exit)
         return cls(ctx, settings,
                    MessagingInstance(inst.path, inst.config_dir, inst.user.uid),
-                   service_targets(inst.config, logical_addresses(ctx)),
+                   service_targets(inst.config, ctx.logical_addresses()),
                    server_root=inst.server_root,
                    watch_watcher=bool(inst.config.ha.watcher_enabled.value),
                    autorestart=bool(inst.config.ha.autorestart.value), **effects)

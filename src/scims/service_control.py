@@ -37,7 +37,6 @@ from scims.messaging.installation import Installation
 from scims.messaging.processes import Impostor, MessagingInstance, ProcessIdentity
 from scims.method_runtime import MethodContext
 from scims.monitor_control import pmf_restarts
-from scims.msconfig.config import MessagingConfig
 from scims.msconfig.source import MsConfigError
 
 if TYPE_CHECKING:
@@ -59,38 +58,8 @@ PMF_QUERY_SHARE = 0.10
 """The most of Stop_timeout one pmfadm call may take: a hanging pmfadm must leave stop-msg
 and the kill their time."""
 RUNTIME_RECORD = "runtime_uid"
-FALLBACK_ADDRESS = "127.0.0.1"
 ONLINE_STATUS_MSG = "Service is online."
 """Status_msg of a resource whose every service answers (the fault monitor's words too)."""
-WATCHER_SERVICE = "watcher"
-
-
-def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> list[Target]:
-    """What to probe: every enabled service that listens, on its configured address or, when
-    it listens on all interfaces, on the logical host addresses."""
-    from scims.messaging.probes import Target  # noqa: PLC0415 - Stop probes nothing
-
-    targets: list[Target] = []
-    for endpoint in config.endpoints:
-        if endpoint.port is None or endpoint.protocol is None:
-            continue
-        if endpoint.name == WATCHER_SERVICE:
-            continue  # watched as a process, every half second; its port is private
-        if endpoint.address:
-            addresses = [endpoint.address]
-        else:
-            addresses = logical_addresses or [FALLBACK_ADDRESS]
-        for address in addresses:
-            targets.append(Target(endpoint.name, endpoint.protocol, address, endpoint.port))
-    return targets
-
-
-def describe(targets: list[Target]) -> str:
-    return ", ".join(f"{t.service} {t.address}:{t.port}" for t in targets) or "no network service"
-
-
-def logical_addresses(ctx: MethodContext) -> list[str]:
-    return ctx.logical_addresses()
 
 
 # --- Start ---------------------------------------------------------------------------------
@@ -133,9 +102,11 @@ def start(ctx: MethodContext) -> int:
     # What to probe is asked while start-msg starts (it takes a while before anything can
     # answer), not before: the logical hosts' questions are then off the switchover's path.
     failure: Optional[str] = None
+    from scims.messaging.probes import describe, service_targets  # noqa: PLC0415 - Stop probes nothing
+
     targets: list[Target] = []
     try:
-        targets = service_targets(inst.config, logical_addresses(ctx))
+        targets = service_targets(inst.config, ctx.logical_addresses())
     except AgentError as exc:
         ctx.log.report(exc)
         failure = "the addresses to probe are unknown"

@@ -21,9 +21,12 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from scims.failure_history import COMPLETE_FAILURE
+
+if TYPE_CHECKING:
+    from scims.msconfig.config import MessagingConfig
 
 PARTIAL_FAILURE = 50
 GOODBYE_FAILURE = 25
@@ -50,6 +53,34 @@ class Target:
         if self.protocol == "tcp":
             name = self.service.upper() if self.service else "TCP"
         return f"{name} on {self.address}:{self.port}"
+
+
+FALLBACK_ADDRESS = "127.0.0.1"
+"""Where a service that listens on all interfaces is probed when no logical host is known."""
+WATCHER_SERVICE = "watcher"
+
+
+def service_targets(config: MessagingConfig, logical_addresses: list[str]) -> list[Target]:
+    """What to probe: every enabled service that listens, on its configured address or, when
+    it listens on all interfaces, on the logical host addresses."""
+    targets: list[Target] = []
+    for endpoint in config.endpoints:
+        if endpoint.port is None or endpoint.protocol is None:
+            continue
+        if endpoint.name == WATCHER_SERVICE:
+            continue  # watched as a process, every half second; its port is private
+        if endpoint.address:
+            addresses = [endpoint.address]
+        else:
+            addresses = logical_addresses or [FALLBACK_ADDRESS]
+        for address in addresses:
+            targets.append(Target(endpoint.name, endpoint.protocol, address, endpoint.port))
+    return targets
+
+
+def describe(targets: list[Target]) -> str:
+    """The targets as the log names them: `smtp 192.0.2.10:25, imap ...`."""
+    return ", ".join(f"{t.service} {t.address}:{t.port}" for t in targets) or "no network service"
 
 
 @dataclass(frozen=True)
