@@ -71,6 +71,7 @@ def on_node(monkeypatch: Any, node: Path, *, programs: bool = False) -> Path:
     monkeypatch.setattr(commands, "BIN_DIR", str(node / "usr/cluster/bin"))
     if not programs:
         monkeypatch.setattr(commands, "run", _InProcessDoor(commands.run))
+        monkeypatch.setattr(commands, "_ask_ahead", _InProcessAhead(commands._ask_ahead))
     monkeypatch.setattr(syslog, "LOGLEVEL_DIR", str(node / "var/cluster/rgm/rt"))
     monkeypatch.setattr(syslog, "SOCKET_PATH", str(node / "dev/log"))
     monkeypatch.setattr(accounts, "USERS_FILE", str(node / "etc/passwd"))
@@ -132,6 +133,21 @@ class _InProcessDoor:
             return self.real(command, args, timeout, subject)
         raise FrameworkError(command, SchaError.INTERNAL,
                              f"cannot run {path}: No such file or directory", subject)
+
+
+class _InProcessAhead:
+    """`commands._ask_ahead` for unit tests: a query an in-process fake answers is asked when
+    the method asks it (there is no program to start ahead); one a test wrote a program for
+    (ProgramCommand) is started ahead as on a node."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __call__(self, command: str, args: Any) -> None:
+        from scims.cluster import commands
+
+        if os.path.exists(f"{commands.BIN_DIR}/{command}"):
+            self.real(command, args)
 
 
 class _Rules:

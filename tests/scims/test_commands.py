@@ -361,20 +361,28 @@ def test_a_reconfiguring_cluster_is_asked_again(node: Path) -> None:
 
 # --- questions asked ahead ---------------------------------------------------------------
 
-def slow_query(node: Path, name: str, seconds: float) -> Path:
+def slow_query(node: Path, name: str, seconds: float, until_begun: int = 0) -> Path:
     """A query command (/bin/sh, quick to start) that notes when each call begins and ends in
-    `<bin>/<name>.events` and answers its -O argument after `seconds`."""
+    `<bin>/<name>.events` and answers its -O argument after `seconds`, or, with
+    `until_begun`, as soon as that many calls have begun (at most `seconds`): a call then
+    ends before the next begins only if the calls ran one after another, however loaded the
+    machine."""
     events = node / "usr" / "cluster" / "bin" / f"{name}.events"
     script = node / "usr" / "cluster" / "bin" / name
     script.parent.mkdir(parents=True, exist_ok=True)
+    if until_begun:
+        wait = (f"n=0\nwhile [ \"$(grep -c '^begin' {events})\" -lt {until_begun} ] && "
+                f"[ $n -lt {int(seconds * 50)} ]; do sleep 0.02; n=$((n+1)); done\n")
+    else:
+        wait = f"sleep {seconds}\n"
     script.write_text(f"#!/bin/sh\necho \"begin $2\" >> {events}\necho $$ >> {events}.pids\n"
-                      f"sleep {seconds}\necho \"end $2\" >> {events}\necho \"$2\"\n")
+                      f"{wait}echo \"end $2\" >> {events}\necho \"$2\"\n")
     script.chmod(0o755)
     return events
 
 
 def test_questions_asked_ahead_run_at_once_and_each_is_asked_once(node: Path) -> None:
-    events = slow_query(node, "scha_resource_get", 0.5)
+    events = slow_query(node, "scha_resource_get", 10, until_begun=2)
     with commands.remembered_answers():
         commands.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
         commands.ask_ahead_resource("Retry_interval", "mail-rs", "MS-RG")
@@ -395,6 +403,10 @@ def test_a_question_asked_ahead_and_never_needed_leaves_no_process(node: Path) -
     events = slow_query(node, "scha_resource_get", 0.3)
     with commands.remembered_answers():
         commands.ask_ahead_resource("Retry_count", "mail-rs", "MS-RG")
+        deadline = time.monotonic() + 30
+        while not Path(f"{events}.pids").exists():  # begun, however loaded the machine
+            assert time.monotonic() < deadline, "the question was not started"
+            time.sleep(0.02)
     (pid,) = [int(line) for line in Path(f"{events}.pids").read_text().split()]
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # ended and reaped when the method's answers were dropped
