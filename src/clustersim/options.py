@@ -1,47 +1,11 @@
-"""SVR4 getopt(3C) for the stand-in's commands, and kill(1)'s signal names.
-
-Why not Python's `getopt`: the Solaris commands (pmfadm, hatimerun, scrgadm, scswitch)
-refuse a command line with getopt(3C)'s own words, `illegal option -- q` and `option
-requires an argument -- t`, and an agent's log shows them; Python's texts differ. And
-`getopt` imports `gettext` (with `re` and `locale`), a few milliseconds of every pmfadm
-call. The parsing is the same: options (grouped, `-av`; a value attached, `-t5`, or the
-next word) up to the first operand, a lone `-`, or `--`.
-"""
+"""The stand-in's commands read their options with SVR4 getopt(3C), the agent's
+(`scims.cluster.getopt3c`), and name signals as kill(1) does."""
 
 from __future__ import annotations
 
+from scims.cluster.getopt3c import UsageError, parse
 
-class UsageError(Exception):
-    """The command line is not valid; the message is what the command prints."""
-
-
-def parse(argv: list[str], flags: str, valued: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """[(letter, value)] in command-line order (a flag's value is ""), and the operands."""
-    pairs: list[tuple[str, str]] = []
-    index = 0
-    while index < len(argv):
-        word = argv[index]
-        if word == "--":
-            index += 1
-            break
-        if not word.startswith("-") or word == "-":
-            break
-        index += 1
-        letters = word[1:]
-        while letters:
-            letter, letters = letters[0], letters[1:]
-            if letter in valued:
-                if not letters:
-                    if index >= len(argv):
-                        raise UsageError(f"option requires an argument -- {letter}")
-                    letters, index = argv[index], index + 1
-                pairs.append((letter, letters))
-                letters = ""
-            elif letter in flags:
-                pairs.append((letter, ""))
-            else:
-                raise UsageError(f"illegal option -- {letter}")
-    return pairs, argv[index:]
+__all__ = ["UsageError", "parse", "signal_number"]
 
 
 def signal_number(name: str) -> int:

@@ -52,8 +52,8 @@ def test_values_may_contain_equals_and_later_assignments_win() -> None:
 @pytest.mark.parametrize(
     ("argv", "validate", "complaint"),
     [
-        ([*BASE, "-q"], False, "option -q not recognized"),
-        (["-R", "mail-rs", "-T", "SUNW.ims", "-G"], False, "requires argument"),
+        ([*BASE, "-q"], False, "illegal option -- q"),
+        (["-R", "mail-rs", "-T", "SUNW.ims", "-G"], False, "option requires an argument -- G"),
         (["-R", "mail-rs", "-T", "SUNW.ims"], False, "-G is missing"),
         ([*BASE, "-R", "other"], False, "-R given twice"),
         ([*BASE, "extra"], False, "unexpected argument"),

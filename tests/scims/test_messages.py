@@ -69,8 +69,8 @@ def test_priority_labels_are_the_solaris_words() -> None:
 
 
 def test_bad_definitions_are_refused() -> None:
-    with pytest.raises(ValueError):
-        Message("X", "%x", Priority.INFO, "c.", "a.")
+    with pytest.raises(ValueError):  # the format, when the message is first logged
+        Message("X", "%x", Priority.INFO, "c.", "a.").conversions  # noqa: B018
     with pytest.raises(ValueError):
         Message("X", "x", Priority.DEBUG, "c.", "a.")
     with pytest.raises(ValueError):

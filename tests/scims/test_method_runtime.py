@@ -67,7 +67,7 @@ def test_bad_arguments_are_one_line_under_the_resources_tag() -> None:
     assert rc == 1
     assert recorder.lines() == [
         "SC[SUNW.ims,MAIL-RG,mail-rs,ims_svc_start]: [ID 268662 daemon.error] Invalid "
-        "arguments to the method: option -Q not recognized."]
+        "arguments to the method: illegal option -- Q."]
 
 
 @pytest.mark.parametrize(("argv", "tag"), [

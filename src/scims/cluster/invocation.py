@@ -10,13 +10,12 @@ line wins over the stored one: Validate judges the configuration *about to be* a
 from __future__ import annotations
 
 import enum
-import getopt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Optional, TypeVar, Union
 
-from scims.cluster import commands
+from scims.cluster import commands, getopt3c
 from scims.cluster.protocols import PropertyQueries
 from scims.errors import ConfigError, UsageError
 from scims.log import messages
@@ -28,6 +27,8 @@ UPDATE = "update"
 
 _OPTIONS = "cuR:T:G:Z:r:x:g:X:"
 TAKES_VALUE = frozenset(c for c, nxt in zip(_OPTIONS, _OPTIONS[1:] + " ") if nxt == ":")
+_VALUED = "".join(sorted(TAKES_VALUE))
+_FLAGS = "".join(c for c in _OPTIONS if c != ":" and c not in TAKES_VALUE)
 """The options that take a value (getopt's "x:"), for reading a line that does not parse."""
 _VALIDATE_ONLY = ("-c", "-u", "-r", "-x", "-g", "-X")
 _PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -82,9 +83,10 @@ def _assignment(option: str, text: str) -> tuple[str, str]:
 def parse(argv: Sequence[str], *, validate: bool = False) -> Invocation:
     """Parse a method's arguments (without the program name); UsageError if malformed."""
     try:
-        options, operands = getopt.getopt(list(argv), _OPTIONS)
-    except getopt.GetoptError as exc:
+        pairs, operands = getopt3c.parse(list(argv), _FLAGS, _VALUED)
+    except getopt3c.UsageError as exc:
         raise UsageError(str(exc)) from None
+    options = [(f"-{letter}", value) for letter, value in pairs]
     if operands:
         raise UsageError(f"unexpected argument {operands[0]!r}")
 
