@@ -25,10 +25,9 @@ T = TypeVar("T")
 CREATE = "create"
 UPDATE = "update"
 
-_OPTIONS = "cuR:T:G:Z:r:x:g:X:"
-TAKES_VALUE = frozenset(c for c, nxt in zip(_OPTIONS, _OPTIONS[1:] + " ") if nxt == ":")
-_VALUED = "".join(sorted(TAKES_VALUE))
-_FLAGS = "".join(c for c in _OPTIONS if c != ":" and c not in TAKES_VALUE)
+_FLAGS = "cu"
+_VALUED = "RTGZrxgX"
+TAKES_VALUE = frozenset(_VALUED)
 """The options that take a value (getopt's "x:"), for reading a line that does not parse."""
 _VALIDATE_ONLY = ("-c", "-u", "-r", "-x", "-g", "-X")
 _PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
