@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test unit lint sysdeps package deb bench clean
+.PHONY: demo test unit lint sysdeps package deb rpm bench clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -20,7 +20,8 @@ $(STAMP): requirements/dev.txt pyproject.toml
 	touch $(STAMP)
 
 ## The main job: the administrator's guide, run end to end on a two-node stand-in cluster.
-demo: $(STAMP)
+## Its hosts need the system tools (sysdeps), as every target that starts real hosts does.
+demo: sysdeps $(STAMP)
 	$(PY) -m imsguide.demo $(ARGS)
 
 ## The whole test suite: lint, the Python 3.9 check of shipped code, then every test.
@@ -34,44 +35,45 @@ test: sysdeps lint
 
 ## The fast tests: every test not marked e2e, so no stand-in cluster, no Pacemaker bed and no
 ## end-to-end run of Messaging Server; for the edit-test loop (`make test` stays the whole bar).
-unit: $(STAMP)
+unit: sysdeps $(STAMP)
 	@$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make unit: pytest collected no tests; that is a failure" >&2; fi; \
 	exit $$rc
 
-## System tools the tests use: ksh (Solaris 11's /bin/sh is ksh93: the install scripts must
-## parse with it), man and groff (SUNW.ims(5) must render); for the real hosts of hostlab,
-## iproute2, util-linux, mount, e2fsprogs, procps and iputils-arping (logical hosts announce
-## themselves with a gratuitous ARP); for the OCF agent and its Pacemaker
-## test bed: corosync, pacemakerd, crm_resource/cibadmin, resource-agents (its ocf-tester,
-## Filesystem, IPaddr2 and dovecot agents), xmllint (ocf-tester validates meta-data),
-## dpkg-deb, psutil for /usr/bin/python3 (the .deb's dependency), dovecot (the benchmark's
-## comparison) and strace (bench_calls counts the programs each method runs with it).
-## Installed from Debian when missing.
+## System tools the targets use, as tool:Debian-package pairs: ksh (Solaris 11's /bin/sh is
+## ksh93: the install scripts must parse with it), man, groff and col (SUNW.ims(5) must
+## render); for the real hosts of hostlab, iproute2, util-linux, mount, e2fsprogs, procps
+## and iputils-arping (logical hosts announce themselves with a gratuitous ARP); for the OCF
+## agent and its Pacemaker test bed: corosync, pacemakerd, crm_resource/cibadmin/crm_verify,
+## pcs and crmsh (the bed is configured with the administrator's tools; docs/ocf.md),
+## resource-agents (its ocf-tester, Filesystem, IPaddr2 and dovecot agents), xmllint
+## (ocf-tester validates meta-data), dpkg-deb and rpmbuild (the .deb and the .rpm), dovecot
+## (the benchmark's comparison), strace (bench_calls counts the programs each method runs),
+## git (benchmarks name the commit they measured), stress-ng (the chaos campaign's load),
+## sshd and ssh (the report may reach nodes by ssh); and psutil for /usr/bin/python3 (the
+## packages' dependency). tests/test_makefile.py checks that every program the code starts
+## is here or in every Debian system. Installed from Debian when missing, in one apt-get.
+SYSDEPS := ksh:ksh man:man-db groff:groff-base col:bsdextrautils ip:iproute2 \
+    nsenter:util-linux losetup:mount mkfs.ext4:e2fsprogs pgrep:procps arping:iputils-arping \
+    corosync:corosync pacemakerd:pacemaker crm_resource:pacemaker-cli-utils pcs:pcs crm:crmsh \
+    ocf-tester:resource-agents xmllint:libxml2-utils dpkg-deb:dpkg rpmbuild:rpm \
+    dovecot:dovecot-imapd modprobe:kmod strace:strace git:git stress-ng:stress-ng \
+    sshd:openssh-server ssh:openssh-client
 sysdeps:
 	@missing=""; pkgs=""; \
-	for pair in ksh:ksh man:man-db groff:groff-base ip:iproute2 nsenter:util-linux \
-	    losetup:mount mkfs.ext4:e2fsprogs pgrep:procps arping:iputils-arping corosync:corosync \
-	    pacemakerd:pacemaker crm_resource:pacemaker-cli-utils ocf-tester:resource-agents \
-	    xmllint:libxml2-utils dpkg-deb:dpkg dovecot:dovecot-imapd modprobe:kmod \
-	    strace:strace; do \
+	for pair in $(SYSDEPS); do \
 	  tool=$${pair%%:*}; pkg=$${pair#*:}; \
 	  command -v $$tool >/dev/null 2>&1 || { missing="$$missing $$tool"; pkgs="$$pkgs $$pkg"; }; \
 	done; \
+	if ! /usr/bin/python3 -c 'import psutil' 2>/dev/null; then \
+	  missing="$$missing psutil"; pkgs="$$pkgs python3-psutil"; \
+	fi; \
 	if [ -n "$$pkgs" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian packages:$$pkgs"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	      apt-get install -y -qq --no-install-recommends $$pkgs >/dev/null || exit 1; \
 	  else echo "missing tools:$$missing; install the Debian packages$$pkgs" >&2; exit 1; fi; \
-	fi; \
-	if ! /usr/bin/python3 -c 'import psutil' 2>/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian package: python3-psutil"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      python3-psutil >/dev/null || exit 1; \
-	  else echo "/usr/bin/python3 lacks psutil; install the Debian package python3-psutil" >&2; \
-	    exit 1; fi; \
 	fi
 
 lint: $(STAMP)
@@ -85,7 +87,12 @@ package: $(STAMP)
 deb: $(STAMP)
 	$(PY) packaging/debian.py
 
-bench: $(STAMP)
+## The same agent as an RPM for RHEL-family systems (build/rpm/scims-ocf-<v>-1.noarch.rpm),
+## its files laid out by packaging/debian.py's description; rpmbuild comes from sysdeps.
+rpm: sysdeps $(STAMP)
+	$(PY) packaging/rpm.py
+
+bench: sysdeps $(STAMP)
 	$(PY) bench/run.py $(BENCH)
 
 clean:
