@@ -3,7 +3,7 @@
     with PacemakerBed.create(directory, deb) as bed:
         bed.wait_started()                  # group mail (fs, ip, ms) started on a node
         bed.client_send("user@mail.example.com", "hello")
-        bed.crm("crm_resource", "--move", "--resource", "mail", "--node", other)
+        bed.move(other)                     # pcs resource move mail <other>, then clear
 
 Layout (everything under `directory`, which owns every kernel object through its lab):
 
@@ -19,10 +19,11 @@ Layout (everything under `directory`, which owns every kernel object through its
     power/power.sock          the power switch (pacemakerbed.power)
 
 Nodes start as a real node does without systemd: `corosync -f`, then `pacemakerd -f`. The
-CIB is seeded (dc-deadtime 2 s, stonith on) so a DC is elected in seconds, and resources are
-created with cibadmin (crm_resource cannot create them). Messaging Server's configuration is
-made once, on n1 with the disk mounted there (mssim install, ha_ip_config with the virtual
-address), then every node gets the package and the same runtime user.
+CIB is seeded (dc-deadtime 2 s) so a DC is elected in seconds; then the cluster is
+configured as an administrator does, with pcs or crmsh (`configuration`, shown in
+docs/ocf.md). Messaging Server's configuration is made once, on n1 with the disk mounted
+there (mssim install, ha_ip_config with the virtual address), then every node gets the
+package and the same runtime user.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import os
 import pwd
 import re
 import select
+import shlex
 import shutil
 import socket
 import subprocess
@@ -42,7 +44,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -112,70 +114,212 @@ def corosync_conf(nodes: tuple[str, ...] = NODES) -> str:
         "  logfile: /var/log/corosync/corosync.log\n  timestamp: on\n}\n")
 
 
-CLUSTER_OPTIONS = {
-    "dc-deadtime": "2s",
-    "stonith-enabled": "true",
-    "stonith-action": "off",
-    "stonith-timeout": "30s",
-    "cluster-recheck-interval": "5s",
-    "no-quorum-policy": "stop",
-}
+BOOT_OPTIONS = {"dc-deadtime": "2s"}
+"""What the seeded CIB holds: a DC is elected 2 s after start instead of 20 s. Everything else
+of the configuration is the administrator's (`configuration`), set with pcs or crmsh."""
 
 
 def seed_cib() -> str:
     """The CIB every node starts from: options that make a DC appear in seconds."""
     pairs = "".join(f'<nvpair id="opt-{name}" name="{name}" value="{value}"/>'
-                    for name, value in CLUSTER_OPTIONS.items())
+                    for name, value in BOOT_OPTIONS.items())
     return ('<cib validate-with="pacemaker-3.9" epoch="1" '
             'num_updates="0" admin_epoch="0"><configuration><crm_config>'
             f'<cluster_property_set id="cib-bootstrap-options">{pairs}'
             '</cluster_property_set></crm_config><nodes/><resources/><constraints/>'
-            '<rsc_defaults><meta_attributes id="rsc-options">'
-            '<nvpair id="rsc-stickiness" name="resource-stickiness" value="100"/>'
-            '</meta_attributes></rsc_defaults></configuration><status/></cib>\n')
+            '</configuration><status/></cib>\n')
 
 
-def _nvpairs(owner: str, kind: str, values: dict[str, str]) -> str:
-    pairs = "".join(f'<nvpair id="{owner}-{kind}-{name}" name="{name}" value="{value}"/>'
-                    for name, value in values.items())
-    tag = "instance_attributes" if kind == "params" else "meta_attributes"
-    return f'<{tag} id="{owner}-{kind}">{pairs}</{tag}>'
+# --- the administrator's configuration -------------------------------------------------------
+#
+# The guide's cluster is described once (`configuration`) and said in the words of the two
+# tools administrators use: pcs (RHEL) and crmsh (SUSE). The bed builds its cluster with one
+# of them, and docs/ocf.md shows both (`admin_text`; tests/ocf/test_admin_docs.py checks the
+# page against it), so the documented commands are the ones the tests run. Neither needs
+# pcsd, ssh or systemd: `pcs -f` edits a copy of the CIB and `pcs cluster cib-push` replaces
+# it through cibadmin; `crm configure load update` patches the live CIB through cibadmin.
+
+TOOLS = ("pcs", "crm")
+CIB_COPY = "/run/mail-cib.xml"
+"""pcs's working copy of the CIB (pcs -f), on the node where the commands run."""
+CRM_FILE = "/run/mail.crm"
+"""The configuration in crmsh's syntax, on the node where it is loaded."""
+EXAMPLE_DEVICE = "/dev/sdb1"
+"""The shared disk as docs/ocf.md writes it; the bed's is a loop device."""
+PREFERRED = ("n1", 50)
+"""The group's preferred node and score: Sun Cluster's Nodelist order as a location
+constraint; resource-stickiness (100 per member) keeps the group where it runs after a
+failover or a move."""
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One resource: its id, agent (class:provider:type), parameters, operations as
+    (action, interval, timeout) in seconds, and meta attributes."""
+
+    id: str
+    agent: str
+    params: dict[str, str]
+    ops: tuple[tuple[str, int, int], ...]
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """The guide's cluster: options, fencing, the group (disk, address, Messaging Server)
+    and where it prefers to run."""
+
+    properties: dict[str, str]
+    resource_defaults: dict[str, str]
+    fencing: Primitive
+    group: str
+    members: tuple[Primitive, ...]
+    preferred: tuple[str, int]
+
+
+def configuration(device: str, timing: Timing, agent: tuple[str, str] = ("sunw", "ims"),
+                  nodes: tuple[str, ...] = NODES, *, start_group: bool = True
+                  ) -> Configuration:
+    """The bed's cluster with the shared disk at `device` (without the group if not
+    `start_group`)."""
+    fencing = Primitive("fence", "stonith:fence_hostlab",
+                        {"pcmk_host_list": " ".join(nodes), "pcmk_host_check": "static-list"},
+                        (("monitor", 60, 20),))
+    fs = Primitive("fs", "ocf:heartbeat:Filesystem",
+                   {"device": device, "directory": CONFIG_DIR, "fstype": "ext4"},
+                   (("monitor", 10, 20), ("start", 0, 60), ("stop", 0, 60)))
+    ip = Primitive("ip", "ocf:heartbeat:IPaddr2",
+                   {"ip": VIRTUAL_IP, "cidr_netmask": "24", "nic": "eth0"},
+                   (("monitor", 10, 20),))
+    provider, kind = agent
+    ms = Primitive(RESOURCE, f"ocf:{provider}:{kind}",
+                   {"ims_serverroot": SERVER_ROOT, "probe_timeout": str(timing.probe_timeout)},
+                   (("monitor", timing.monitor_interval, timing.monitor_timeout),
+                    ("start", 0, timing.start_timeout), ("stop", 0, timing.stop_timeout)),
+                   {"migration-threshold": str(timing.migration_threshold)})
+    return Configuration(
+        properties={"stonith-enabled": "true", "stonith-action": "off",
+                    "stonith-timeout": "30s", "cluster-recheck-interval": "5s",
+                    "no-quorum-policy": "stop"},
+        resource_defaults={"resource-stickiness": "100"},
+        fencing=fencing, group=GROUP, members=(fs, ip, ms) if start_group else (),
+        preferred=PREFERRED)
+
+
+def _pairs(values: dict[str, str]) -> list[str]:
+    return [f"{name}={value}" for name, value in values.items()]
+
+
+def _pcs_ops(primitive: Primitive) -> list[str]:
+    words = ["op"]
+    for action, interval, timeout in primitive.ops:
+        words += [action, f"interval={interval}s", f"timeout={timeout}s"]
+    return words
+
+
+def pcs_commands(config: Configuration) -> list[list[str]]:
+    """The configuration as pcs commands: edits of a copy of the CIB, pushed at the end, so
+    the cluster sees it whole (nothing starts before its fencing and its group exist)."""
+    pcs = ["pcs", "-f", CIB_COPY]
+    fencing = config.fencing
+    commands = [
+        ["pcs", "cluster", "cib", CIB_COPY],
+        [*pcs, "property", "set", *_pairs(config.properties)],
+        [*pcs, "resource", "defaults", "update", *_pairs(config.resource_defaults)],
+        [*pcs, "stonith", "create", fencing.id, fencing.agent.split(":", 1)[1],
+         *_pairs(fencing.params), *_pcs_ops(fencing)],
+    ]
+    for member in config.members:
+        meta = ["meta", *_pairs(member.meta)] if member.meta else []
+        commands.append([*pcs, "resource", "create", member.id, member.agent,
+                         *_pairs(member.params), *_pcs_ops(member), *meta,
+                         "--group", config.group])
+    if config.members:
+        node, score = config.preferred
+        commands.append([*pcs, "constraint", "location", config.group, "prefers",
+                         f"{node}={score}"])
+    commands.append(["pcs", "cluster", "cib-push", CIB_COPY, "--config"])
+    return commands
+
+
+def _crm_value(value: str) -> str:
+    return f'"{value}"' if " " in value else value
+
+
+def crm_configuration(config: Configuration) -> str:
+    """The configuration in crmsh's syntax (as `crm configure show` prints it), for
+    `crm configure load update`: one commit, so crmsh's check (crm_verify) sees it whole."""
+    def primitive(p: Primitive) -> str:
+        lines = [f"primitive {p.id} {p.agent}"]
+        if p.params:
+            lines.append("params " + " ".join(f"{k}={_crm_value(v)}"
+                                              for k, v in p.params.items()))
+        if p.meta:
+            lines.append("meta " + " ".join(_pairs(p.meta)))
+        lines += [f"op {action} interval={interval}s timeout={timeout}s"
+                  for action, interval, timeout in p.ops]
+        return " \\\n\t".join(lines)
+
+    blocks = [
+        " \\\n\t".join(["property cib-bootstrap-options:", *_pairs(config.properties)]),
+        " \\\n\t".join(["rsc_defaults rsc-options:", *_pairs(config.resource_defaults)]),
+        primitive(config.fencing),
+        *[primitive(m) for m in config.members],
+    ]
+    if config.members:
+        node, score = config.preferred
+        blocks.append(f"group {config.group} " + " ".join(m.id for m in config.members))
+        blocks.append(f"location {config.group}-prefers-{node} {config.group} "
+                      f"{score}: {node}")
+    return "\n".join(blocks) + "\n"
+
+
+def crm_commands() -> list[list[str]]:
+    return [["crm", "configure", "load", "update", CRM_FILE]]
+
+
+def move_commands(tool: str, group: str, node: str) -> list[list[str]]:
+    """The administrator's move of `group` to `node`. pcs (0.11) removes the location
+    constraint of the move once the group runs there; crmsh leaves it (`clear_commands`)."""
+    return [[tool, "resource", "move", group, node]]
+
+
+def clear_commands(tool: str, group: str) -> list[list[str]]:
+    """Remove the constraint a move left, so that it never pins the group later."""
+    return [[tool, "resource", "clear", group]]
+
+
+def cleanup_commands(tool: str, resource: str) -> list[list[str]]:
+    """Forget the resource's failures (and re-probe it everywhere)."""
+    return [[tool, "resource", "cleanup", resource]]
+
+
+def shell_words(argv: list[str]) -> str:
+    """A command as docs/ocf.md writes it: a word with a space in double quotes."""
+    return " ".join(f'{w.split("=", 1)[0]}="{w.split("=", 1)[1]}"' if " " in w and "=" in w
+                    else shlex.quote(w) for w in argv)
+
+
+def admin_text(tool: str) -> dict[str, str]:
+    """What docs/ocf.md shows for `tool`, block by block: the configuration (the example
+    disk), the move to n2, the clear, the cleanup of ms."""
+    config = configuration(EXAMPLE_DEVICE, Timing())
+    if tool == "pcs":
+        setup = "\n".join(shell_words(c) for c in pcs_commands(config)) + "\n"
+        blocks = {"configure": setup}
+    else:
+        blocks = {"crm file": crm_configuration(config),
+                  "configure": "\n".join(shell_words(c) for c in crm_commands()) + "\n"}
+    for name, commands in (("move", move_commands(tool, GROUP, "n2")),
+                           ("clear", clear_commands(tool, GROUP)),
+                           ("cleanup", cleanup_commands(tool, RESOURCE))):
+        blocks[name] = "\n".join(shell_words(c) for c in commands) + "\n"
+    return blocks
 
 
 def _op(owner: str, name: str, timeout: int, interval: int = 0) -> str:
     return (f'<op id="{owner}-{name}-{interval}" name="{name}" interval="{interval}s" '
             f'timeout="{timeout}s"/>')
-
-
-def fencing_xml(nodes: tuple[str, ...] = NODES) -> str:
-    params = _nvpairs("fence", "params", {"pcmk_host_list": " ".join(nodes),
-                                         "pcmk_host_check": "static-list"})
-    return (f'<primitive id="fence" class="stonith" type="fence_hostlab">{params}'
-            f'<operations>{_op("fence", "monitor", 20, 60)}</operations></primitive>')
-
-
-def group_xml(device: str, timing: Timing, agent: tuple[str, str] = ("sunw", "ims")) -> str:
-    """The group: the shared disk, the address, Messaging Server, in that order."""
-    fs = ('<primitive id="fs" class="ocf" provider="heartbeat" type="Filesystem">'
-          + _nvpairs("fs", "params", {"device": device, "directory": CONFIG_DIR,
-                                      "fstype": "ext4"})
-          + "<operations>" + _op("fs", "monitor", 20, 10) + _op("fs", "start", 60)
-          + _op("fs", "stop", 60) + "</operations></primitive>")
-    ip = ('<primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2">'
-          + _nvpairs("ip", "params", {"ip": VIRTUAL_IP, "cidr_netmask": "24", "nic": "eth0"})
-          + "<operations>" + _op("ip", "monitor", 20, 10) + "</operations></primitive>")
-    provider, kind = agent
-    ms = (f'<primitive id="{RESOURCE}" class="ocf" provider="{provider}" type="{kind}">'
-          + _nvpairs(RESOURCE, "params", {"ims_serverroot": SERVER_ROOT,
-                                          "probe_timeout": str(timing.probe_timeout)})
-          + _nvpairs(RESOURCE, "meta", {"migration-threshold":
-                                        str(timing.migration_threshold)})
-          + "<operations>"
-          + _op(RESOURCE, "monitor", timing.monitor_timeout, timing.monitor_interval)
-          + _op(RESOURCE, "start", timing.start_timeout)
-          + _op(RESOURCE, "stop", timing.stop_timeout)
-          + "</operations></primitive>")
-    return f'<group id="{GROUP}">{fs}{ip}{ms}</group>'
 
 
 def dovecot_conf(address: str) -> str:
@@ -321,8 +465,12 @@ class SyslogCatcher:
 class PacemakerBed(contextlib.AbstractContextManager):
     """The running cluster; `destroy()` (or leaving the `with`) removes all of it."""
 
-    def __init__(self, directory: Path, lab: Lab, timing: Timing, disk_device: str) -> None:
+    def __init__(self, directory: Path, lab: Lab, timing: Timing, disk_device: str,
+                 tool: str = "crm") -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"no such administration tool: {tool} (one of {TOOLS})")
         self.directory = directory
+        self.tool = tool
         self.lab = lab
         self.timing = timing
         self.disk_device = disk_device
@@ -336,8 +484,9 @@ class PacemakerBed(contextlib.AbstractContextManager):
     # --- building ------------------------------------------------------------------------
     @classmethod
     def create(cls, directory: Path, deb: Path, timing: Timing | None = None, *,
-               agent: tuple[str, str] = ("sunw", "ims"), start_group: bool = True
-               ) -> PacemakerBed:
+               agent: tuple[str, str] = ("sunw", "ims"), start_group: bool = True,
+               tool: str = "crm") -> PacemakerBed:
+        """The bed, its cluster configured with `tool` (pcs or crm, as docs/ocf.md shows)."""
         directory.mkdir(parents=True, exist_ok=True)
         directory.chmod(0o755)
         lab = Lab(directory / "lab", owner_pid=os.getpid())
@@ -345,7 +494,7 @@ class PacemakerBed(contextlib.AbstractContextManager):
         try:
             lab.segment(SUBNET)
             disk = lab.disk("mailstore", size_mb=32)
-            bed = cls(directory, lab, timing or Timing(), disk.device)
+            bed = cls(directory, lab, timing or Timing(), disk.device, tool)
             bed._build(deb)
             bed.start_cluster()
             bed.configure(agent=agent, start_group=start_group)
@@ -472,10 +621,16 @@ class PacemakerBed(contextlib.AbstractContextManager):
 
     def configure(self, *, agent: tuple[str, str] = ("sunw", "ims"),
                   start_group: bool = True) -> None:
-        self.crm("cibadmin", "--create", "--scope", "resources", "--xml-text", fencing_xml())
-        if start_group:
-            self.crm("cibadmin", "--create", "--scope", "resources", "--xml-text",
-                     group_xml(self.disk_device, self.timing, agent))
+        """The administrator's configuration (`configuration`), with the bed's tool."""
+        config = configuration(self.disk_device, self.timing, agent, start_group=start_group)
+        node = self.live_node()
+        if self.tool == "pcs":
+            commands = pcs_commands(config)
+        else:
+            (self.node_dir(node) / CRM_FILE.lstrip("/")).write_text(crm_configuration(config))
+            commands = crm_commands()
+        for argv in commands:
+            self.crm(*argv, node=node)
 
     def add_dovecot(self, node: str) -> None:
         primitive, location = dovecot_xml(node, self.timing.monitor_interval,
@@ -533,15 +688,17 @@ class PacemakerBed(contextlib.AbstractContextManager):
                         started, timeout=timeout)
 
     def move(self, target: str) -> str:
-        """The administrator's `crm_resource --move` of the group to `target`; the node it
+        """The administrator's move of the group to `target` (`move_commands`); the node it
         then runs on (off the one it left). The move's location constraint is cleared
         again, even when the group does not come up, so that it never pins later tests."""
         source = self.where()
         try:
-            self.crm("crm_resource", "--move", "--resource", GROUP, "--node", target)
+            for argv in move_commands(self.tool, GROUP, target):
+                self.crm(*argv)
             return self.wait_started(not_on=source)
         finally:
-            self.crm("crm_resource", "--clear", "--resource", GROUP)
+            for argv in clear_commands(self.tool, GROUP):
+                self.crm(*argv)
 
     def failures(self, resource: str = RESOURCE) -> list[dict[str, str]]:
         """The failed operations crm_mon lists for `resource`."""
@@ -560,9 +717,10 @@ class PacemakerBed(contextlib.AbstractContextManager):
         return int(text) if text.isdigit() else 0
 
     def cleanup(self, resource: str = RESOURCE) -> str:
-        """Forget the resource's failures (crm_resource --cleanup re-probes it everywhere);
+        """Forget the resource's failures (`cleanup_commands`: it is re-probed everywhere);
         the node where the group runs once that has settled."""
-        self.crm("crm_resource", "--cleanup", "--resource", resource)
+        for argv in cleanup_commands(self.tool, resource):
+            self.crm(*argv)
         return self.wait_started()
 
     # --- faults ----------------------------------------------------------------------------

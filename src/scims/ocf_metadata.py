@@ -91,6 +91,15 @@ class Parameter:
         return f"{text}{suffix}. The {self.prop.name} property of SUNW.ims."
 
     @property
+    def facts(self) -> str:
+        """Its type and default in words: pcs's `resource describe` prints a parameter's
+        long description but neither its content type nor its default, so the long
+        description of the meta-data says them too."""
+        default = self.default_text
+        said = f"default {default}" if default is not None else "no default"
+        return f"Type {self.content_type}, {said}{' (required)' if self.required else ''}."
+
+    @property
     def shortdesc(self) -> str:
         first = (self.prop.description or self.prop.name).split(",")[0]
         return first if len(first) <= 60 else self.prop.name
@@ -175,7 +184,7 @@ def metadata_xml(rt: ResourceType) -> str:
             content += f" default={quoteattr(param.default_text)}"
         lines += [
             f"<parameter {attrs}>",
-            f'<longdesc lang="en">{escape(param.longdesc)}</longdesc>',
+            f'<longdesc lang="en">{escape(param.longdesc)} {escape(param.facts)}</longdesc>',
             f'<shortdesc lang="en">{escape(param.shortdesc)}</shortdesc>',
             f"<content {content} />",
             "</parameter>",

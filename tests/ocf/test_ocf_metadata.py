@@ -53,6 +53,20 @@ def test_parameter_types_defaults_and_descriptions_are_the_rtr_ones(
         assert prop.description in longdesc
 
 
+def test_long_descriptions_say_the_type_and_default(document: ET.Element) -> None:
+    """pcs resource describe prints only a parameter's long description: its type and
+    default must be in it for an administrator on RHEL to see them."""
+    for param in document.iter("parameter"):
+        content = param.find("content")
+        assert content is not None
+        longdesc = param.findtext("longdesc") or ""
+        default = content.get("default")
+        said = f"default {default}" if default is not None else "no default"
+        assert f"Type {content.get('type')}, {said}" in longdesc, param.get("name")
+    (root,) = [p for p in document.iter("parameter") if p.get("name") == "ims_serverroot"]
+    assert (root.findtext("longdesc") or "").endswith("Type string, no default (required).")
+
+
 def test_server_root_is_required_and_unique(document: ET.Element) -> None:
     (root,) = [p for p in document.iter("parameter") if p.get("name") == "ims_serverroot"]
     assert root.get("required") == "1" and root.get("unique") == "1"

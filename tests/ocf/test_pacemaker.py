@@ -84,6 +84,13 @@ def recovered(bed: PacemakerBed, mail: Mail) -> None:
     mail.send_and_read_back()
 
 
+def test_the_crmsh_configuration_is_valid(bed: PacemakerBed, healthy: str) -> None:
+    """The bed's default configuration, crmsh's of docs/ocf.md, passes crm_verify."""
+    assert bed.tool == "crm"
+    done = bed.crm("crm_verify", "-L", "-V", check=False)
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
 def test_group_starts_and_mail_is_read_back_after_a_move(
         bed: PacemakerBed, mail: Mail, healthy: str) -> None:
     mail.send_and_read_back()
