@@ -815,8 +815,9 @@ class PacemakerBed(contextlib.AbstractContextManager):
 
 
 @contextmanager
-def bed(directory: Path, deb: Path, timing: Timing | None = None) -> Iterator[PacemakerBed]:
-    b = PacemakerBed.create(directory, deb, timing)
+def bed(directory: Path, deb: Path, timing: Timing | None = None, *, tool: str = "crm"
+        ) -> Iterator[PacemakerBed]:
+    b = PacemakerBed.create(directory, deb, timing, tool=tool)
     try:
         yield b
     finally:

@@ -1,9 +1,10 @@
 """`make demo ARGS="--engine pacemaker"`: the same agent under Pacemaker, end to end.
 
 It builds the scims-ocf package, brings up three Pacemaker/Corosync nodes (hostlab hosts on a
-private segment), creates the group mail = Filesystem + IPaddr2 + ocf:sunw:ims with
-cibadmin, and proves the service as an administrator would: crm_mon, mail in through the
-virtual address and read back over IMAP after each move; crm_resource --move; a hung imapd
+private segment), configures the group mail = Filesystem + IPaddr2 + ocf:sunw:ims with
+crmsh (docs/ocf.md), and proves the service as an administrator would: crm_mon, mail in
+through the virtual address and read back over IMAP after each move; crm resource move; a
+hung imapd
 found by the monitor and restarted in place; the watcher giving up, which moves the group;
 a node powered off, fenced and failed over; then the whole cluster destroyed, nothing left.
 """
@@ -17,7 +18,16 @@ import time
 from pathlib import Path
 
 from imsguide.console import Console
-from pacemakerbed.bed import NODES, VIRTUAL_IP, PacemakerBed, Timing, wait_for
+from pacemakerbed.bed import (
+    GROUP,
+    NODES,
+    VIRTUAL_IP,
+    PacemakerBed,
+    Timing,
+    clear_commands,
+    move_commands,
+    wait_for,
+)
 
 USER = "joe@mail.example.com"
 
@@ -60,12 +70,13 @@ class Demo:
         self.crm("crm_mon", "--one-shot", "--inactive")
         self.mail_round("mail through the virtual address")
 
-        console.heading("crm_resource --move: the administrator moves the group")
+        console.heading(f"{bed.tool} resource move: the administrator moves the group")
         target = next(n for n in NODES if n != first)
-        self.timed("move", lambda: self.crm("crm_resource", "--move", "--resource", "mail",
-                                            "--node", target),
+        self.timed("move", lambda: [self.crm(*argv) for argv in
+                                    move_commands(bed.tool, GROUP, target)],
                    lambda: bed.wait_started(not_on=first))
-        self.crm("crm_resource", "--clear", "--resource", "mail")
+        for argv in clear_commands(bed.tool, GROUP):
+            self.crm(*argv)
         self.mail_round("after the move")
 
         node = bed.wait_started()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pacemakerbed.bed import GROUP, NODES, PREFERRED, RESOURCE, PacemakerBed, Timing
+from pacemakerbed.bed import bed as built
 from scims import ocf_metadata
 from scims.cluster import rtr
 from support.ocf import BED_LOGS
@@ -25,13 +26,10 @@ RT = rtr.parse_file(REPO / "rtr" / "SUNW.ims")
 @pytest.fixture(scope="module")
 def bed(tmp_path_factory: pytest.TempPathFactory, deb: Path, capable: None
         ) -> Iterator[PacemakerBed]:
-    made = PacemakerBed.create(tmp_path_factory.mktemp("pcs"), deb, Timing(), tool="pcs")
-    try:
+    with built(tmp_path_factory.mktemp("pcs"), deb, Timing(), tool="pcs") as made:
         made.wait_started()
         yield made
-    finally:
-        made.destroy()
-        assert made.leftovers() == [], "processes of the bed outlived it"
+    assert made.leftovers() == [], "processes of the bed outlived it"
 
 
 @pytest.fixture
