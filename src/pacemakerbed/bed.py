@@ -3,7 +3,7 @@
     with PacemakerBed.create(directory, deb) as bed:
         bed.wait_started()                  # group mail (fs, ip, ms) started on a node
         bed.client_send("user@mail.example.com", "hello")
-        bed.move(other)                     # pcs resource move mail <other>, then clear
+        bed.move(other)                     # crm resource move mail <other>, then clear
 
 Layout (everything under `directory`, which owns every kernel object through its lab):
 
