@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 PROBE_PROGRAM = "ims_probe"
 STOP_SHARE = 0.9
 """Monitor_stop is done within this share of Monitor_stop_timeout, or it has failed."""
-PMF_STOP_SHARE = 0.4
+PMF_STOP_SHARE = 0.25
 """The most of Monitor_stop_timeout that `pmfadm -s <mon tag> KILL` may take, waiting
 included: a process monitor that does not answer must leave Monitor_stop the time to end the
 fault monitor by the kernel's account (`_end_probe_directly`) and succeed, since a failed
@@ -104,14 +104,11 @@ def _stop_probe(ctx: MethodContext, pmf: ProcessMonitor, running: Optional[bool]
                 deadline: Optional[float] = None) -> None:
     """Kill the monitor's tree; `running=True` when pmfadm -q has just said it runs. Without
     that word, pmfadm -s is tried at once (the RGM stops a monitor that runs) and pmfadm -q
-    is asked only when it fails. The call, its wait included, ends by `deadline`
-    (time.monotonic) when one is given."""
-    wait = max(1, int(STOP_SHARE * ctx.seconds("Monitor_stop_timeout")))
-    if deadline is None:
-        pmf.stop(ctx.mon_tag, "KILL", wait=wait, running=running, ask_first=False)
-        return
-    wait = max(1, min(wait, int(deadline - time.monotonic())))
-    with trust.Budget.until(deadline):
+    is asked only when it fails. pmfd waits for the tree to die a second less than the
+    PMF_STOP_SHARE of Monitor_stop_timeout, and the call, its wait included, ends by
+    `deadline` (time.monotonic) when one is given."""
+    wait = max(1, int(PMF_STOP_SHARE * ctx.seconds("Monitor_stop_timeout")) - 1)
+    with trust.Budget.until(float("inf") if deadline is None else deadline):
         pmf.stop(ctx.mon_tag, "KILL", wait=wait, running=running, ask_first=False)
 
 
