@@ -82,6 +82,9 @@ def start(ctx: MethodContext) -> int:
     started = time.monotonic()
     timeout = ctx.seconds("Start_timeout")
     inst = installation.inspect(ctx.server_root_value(), ctx.log)
+    blocked = blocking_input(inst.config_dir)
+    if blocked is not None:  # start-msg would wait on it for 85 % of Start_timeout
+        raise AgentError(messages.START_INPUT_BLOCKS, *blocked)
     instance = MessagingInstance(inst.path, inst.config_dir, inst.user.uid)
     pmf = ctx.process_monitor()
 

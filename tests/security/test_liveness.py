@@ -15,12 +15,22 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from helpers_scims import METHOD_ARGS, method_context, server_root
-from security_support import GID, OTHER_UID, RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
+from security_support import (
+    GID,
+    OTHER_UID,
+    RUNTIME_UID,
+    SYSTEM_PYTHON,
+    alive,
+    as_user,
+    fake_pmfadm,
+)
 
 from scims import monitor_control, service_control, trust
+from scims.errors import AgentError
 from scims.log import messages
 
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.2)\n"
@@ -33,14 +43,6 @@ def _ids(recorder) -> list[str]:
 
 def _texts(recorder) -> list[str]:
     return [r.text for r in recorder.records]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
 
 
 def _program(path: Path, text: str) -> Path:
@@ -154,6 +156,29 @@ def test_a_fifo_pid_file_does_not_hold_stop(node: Path, kind: str,
     assert took < 30, f"Stop waited {took:.0f} s of its 60 s"
 
 
+def test_a_fifo_pid_file_makes_start_refuse_at_once(
+        node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same FIFO, on the shared disk, on the node the group moved to: start-msg blocked
+    on it and Start failed after 85 % of Start_timeout ("the watcher is not running"), then
+    the same on the next node. Now Start refuses at once, naming the file, and starts
+    nothing."""
+    config_dir = node / "var" / "opt" / "SUNWmsgsr"
+    pid_file = _runtime_users_run_dir(node) / "watcher.pid"
+    os.mkfifo(pid_file, 0o644)
+    os.chown(pid_file, RUNTIME_UID, GID)
+    monkeypatch.setattr(service_control.installation, "inspect", lambda root, log: SimpleNamespace(
+        path=server_root(node), config_dir=str(config_dir), server_root=server_root(node),
+        user=SimpleNamespace(uid=RUNTIME_UID)))
+    calls = fake_pmfadm(node)
+    ctx, _recorder = method_context(
+        "ims_svc_start", {"start_timeout": 60, "IMS_serverroot": server_root(node)})
+    with pytest.raises(AgentError) as caught:
+        service_control.start(ctx)
+    assert caught.value.message is messages.START_INPUT_BLOCKS
+    assert str(pid_file) in str(caught.value)
+    assert not calls.exists() or not calls.read_text(), "start-msg was started"
+
+
 def test_regular_pid_files_still_get_stop_msg(node: Path) -> None:
     """Pid files as Messaging Server writes them change nothing: stop-msg runs."""
     (_runtime_users_run_dir(node) / "watcher.pid").write_text("123\n")
@@ -206,7 +231,7 @@ def test_a_detached_grandchild_ends_with_the_call(node: Path, hangs: bool) -> No
     try:
         assert method.returncode == 0, method.stderr
         assert method.stdout.split() == (["SCHA_ERR_TIMEOUT"] if hangs else ["daemon"])
-        assert not _alive(grandchild), "the detached grandchild outlived the method's call"
+        assert not alive(grandchild), "the detached grandchild outlived the method's call"
     finally:
-        if _alive(grandchild):
+        if alive(grandchild):
             os.kill(grandchild, 9)

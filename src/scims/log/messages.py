@@ -765,3 +765,14 @@ STOP_INPUT_BLOCKS = _define(
     "Find out who replaced the file, and remove it; Messaging Server recreates its pid "
     "files.",
 )
+START_INPUT_BLOCKS = _define(
+    "START_INPUT_BLOCKS",
+    "%s is not a regular file (%s); start-msg would wait on it: Messaging Server is not "
+    "started.",
+    Priority.ERROR,
+    "start-msg reads this file, which the runtime user can replace, and would wait on it (a "
+    "FIFO, a device) until Start_timeout ran out. Start refuses at once instead; the file is "
+    "on the shared disk, so every node refuses until it is removed.",
+    "Find out who replaced the file, and remove it; Messaging Server recreates its pid "
+    "files. Then bring the resource group online again.",
+)
