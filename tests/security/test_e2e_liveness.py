@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from security_support import GID, RUNTIME_UID
+from test_e2e_trust import _shared_disk
 
 from clustersim import hosts
 from imsguide import faults
 from imsguide.testbed import HEAL_TIMEOUT, Cluster
 from support.agent import healthy_node
-from test_e2e_trust import _shared_disk
 
 pytestmark = pytest.mark.e2e
 
