@@ -194,7 +194,8 @@ def _own_children() -> list[int]:
 
 
 def _start_time(pid: int) -> float:
-    """When the kernel says `pid` started (0 when it cannot say: then nothing is younger)."""
+    """When the kernel says `pid` started; 0 when it cannot say (a command gone at once):
+    then every orphan the method adopts from that call counts as the call's."""
     from scims import process_table  # noqa: PLC0415 - already loaded by any method
 
     try:
