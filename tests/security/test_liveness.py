@@ -235,3 +235,30 @@ def test_a_detached_grandchild_ends_with_the_call(node: Path, hangs: bool) -> No
     finally:
         if alive(grandchild):
             os.kill(grandchild, 9)
+
+
+# --- the method's own deadline -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["ims_svc_stop", "ims_monitor_stop", "ims_svc_start"])
+def test_a_methods_calls_leave_it_time_to_end_before_the_rgm_kills_it(
+        node: Path, method: str) -> None:
+    """Every call was bounded by what was left of the method's whole timeout: a method whose
+    calls hang used it all and was killed by the RGM in the middle of saying why (a
+    timed-out method, STOP_FAILED for Stop and Monitor_stop). Now its calls keep 5 % of it."""
+    from helpers_scims import FakeCommand, RecordingTransport
+
+    from scims.log.syslog import AgentLog
+    from scims.method_runtime import run_method
+
+    FakeCommand(node, "scha_resource_get").answer(None, "60\n")
+    FakeCommand(node, "scha_cluster_get").answer(None, "daemon\n")
+    left: list[float] = []
+
+    def body(ctx) -> int:
+        left.append(trust.Budget.left(float("inf")))
+        return 0
+
+    assert run_method(method, body, METHOD_ARGS, make_log=lambda t, g, r, m: AgentLog(
+        t, g, r, m, transport=RecordingTransport(), facility="daemon")) == 0
+    assert left and left[0] <= 0.95 * 60, f"the calls may take {left[0]:.1f} s of 60"
