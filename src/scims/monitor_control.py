@@ -90,10 +90,11 @@ def monitor_start(ctx: MethodContext) -> int:
     def start() -> None:
         # The RGM starts a monitor that does not run: pmfadm -c at once, and only when it
         # refuses, pmfadm -q whether that is because the monitor runs already (success).
+        # A pmfadm that did not answer at all is not asked again: it would not answer either.
         try:
             _start_probe(ctx, pmf)
-        except (FrameworkError, trust.Untrusted):
-            if not pmf.is_running(ctx.mon_tag):
+        except (FrameworkError, trust.Untrusted) as exc:
+            if getattr(exc, "timed_out", False) or not pmf.is_running(ctx.mon_tag):
                 raise
         _service_restarts(ctx, pmf, monitored=True)
 

@@ -99,6 +99,23 @@ def test_monitor_stop_fails_when_the_monitor_survives_the_kernel_kill(
     assert messages.MONITOR_STOP_FAILED.name in _ids(recorder)
 
 
+def test_monitor_start_does_not_wait_twice_for_a_hung_pmfd(
+        node: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pmfd not answering during Monitor_start: `pmfadm -c` timed out, and Monitor_start
+    then waited for `pmfadm -q` as long again, for the rest of its timeout. Now it fails after
+    the one call, with the cluster command's complaint."""
+    probe = _program(node / "methods" / "ims_probe", f"#!{SYSTEM_PYTHON}\n{SLEEPER}")
+    monkeypatch.setattr(monitor_control, "probe_path", lambda: str(probe))
+    calls = fake_pmfadm(node, hang="-c -q")
+    ctx, recorder = method_context("ims_monitor_start", {
+        "monitor_start_timeout": 60, "Monitor_retry_count": 4, "Monitor_retry_interval": 2})
+    with trust.Budget.until(time.monotonic() + 57):
+        assert monitor_control.monitor_start(ctx) == 1
+    assert [line.split()[0] for line in calls.read_text().splitlines()] == ["-c"], \
+        "Monitor_start waited for pmfadm again"
+    assert messages.MONITOR_START_FAILED.name in _ids(recorder)
+
+
 # --- a FIFO where a pid file should be -------------------------------------------------------
 
 
