@@ -134,6 +134,13 @@ ASKED_AHEAD = {
 facility, for its log): started at once, before the method needs the first of them
 (MethodContext.ask_ahead). Only what every such call asks: a property some calls need (the
 monitor's in Update, the neighbours' in Start) is asked when it is needed."""
+DEADLINE_MARGIN_SHARE = 0.05
+"""Of each method's timeout, what its calls may not use: a method whose framework calls all
+hang still logs why and exits before the RGM's timeout kills it (DSDL keeps the same 5 % of
+a timeout for its own overhead, scds_pmf_stop(3HA))."""
+FIRST_QUESTION_BOUND = 10.0
+"""Seconds a method may wait to learn its own timeout, before it is known: well inside the
+least any method may have (60 s, the RTR's MIN)."""
 QUIET_METHODS = frozenset({"ims_monitor_check"})
 """Methods that log nothing when all goes well: their syslog facility is not asked ahead."""
 
@@ -144,7 +151,8 @@ def _method_deadline(ctx: MethodContext, started: float) -> float:
     name = METHOD_TIMEOUTS.get(ctx.method)
     if name is not None:
         try:
-            return started + ctx.seconds(name)
+            with trust.Budget.until(started + FIRST_QUESTION_BOUND):
+                return started + (1 - DEADLINE_MARGIN_SHARE) * ctx.seconds(name)
         except (AgentError, ValueError, KeyError):
             pass
     return float("inf")
@@ -194,6 +202,8 @@ def run_method(method: str, body: Body, argv: Optional[Sequence[str]] = None, *,
         log = make_log(RESOURCE_TYPE, names.get("-G", ""), names.get("-R", ""), method)
         return log.report(exc)
     log = make_log(inv.resource_type, inv.group, inv.resource, method)
+    if argv is None:  # run by the RGM (or PMF), not called in process by a test
+        commands.become_subreaper()  # what a command leaves behind comes back here, and ends
     try:
         ctx = MethodContext(method, inv, log)
         with _answers_for(method):

@@ -24,7 +24,10 @@ only when a process truly survives, which is what STOP_FAILED is for.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import stat
 import time
 from typing import TYPE_CHECKING, Optional
 
@@ -34,7 +37,7 @@ from scims.errors import AgentError, CheckFailed, FrameworkError
 from scims.log import messages
 from scims.messaging import installation
 from scims.messaging.installation import Installation
-from scims.messaging.processes import Impostor, MessagingInstance, ProcessIdentity
+from scims.messaging.processes import Impostor, MessagingInstance, ProcessIdentity, wait_gone
 from scims.method_runtime import MethodContext
 from scims.monitor_control import pmf_restarts
 from scims.msconfig.source import MsConfigError
@@ -57,6 +60,16 @@ STOP_KILL_SHARE = 0.15
 PMF_QUERY_SHARE = 0.10
 """The most of Stop_timeout one pmfadm call may take: a hanging pmfadm must leave stop-msg
 and the kill their time."""
+STOP_TERM_GRACE = 10.0
+"""Seconds the instance's processes get to end after SIGTERM when Stop ends them itself
+instead of stop-msg (`_stop_without_stop_msg`): about what stop-msg gives them (the watcher
+5 s, each server 3 s), within the command share."""
+STOP_MSG_INPUTS = ("config/msg.conf", "config/msg.conf.defaults")
+"""Files of the configuration directory that stop-msg reads, which the runtime user owns."""
+PID_FILE_DIRECTORY = "run"
+PID_FILE_SUFFIX = ".pid"
+PID_FILE_SCAN = 512
+"""The most entries of C/run looked at for pid files: the runtime user may fill it."""
 RUNTIME_RECORD = "runtime_uid"
 ONLINE_STATUS_MSG = "Service is online."
 """Status_msg of a resource whose every service answers (the fault monitor's words too)."""
@@ -69,6 +82,9 @@ def start(ctx: MethodContext) -> int:
     started = time.monotonic()
     timeout = ctx.seconds("Start_timeout")
     inst = installation.inspect(ctx.server_root_value(), ctx.log)
+    blocked = blocking_input(inst.config_dir)
+    if blocked is not None:  # start-msg would wait on it for 85 % of Start_timeout
+        raise AgentError(messages.START_INPUT_BLOCKS, *blocked)
     instance = MessagingInstance(inst.path, inst.config_dir, inst.user.uid)
     pmf = ctx.process_monitor()
 
@@ -289,7 +305,7 @@ def stop(ctx: MethodContext) -> int:
             _report_holders(ctx, instance)
             return 0
         if path is not None:
-            _stop_cleanly(ctx, path, command_deadline)
+            _stop_cleanly(ctx, path, command_deadline, instance)
 
     with trust.Budget.until(kill_deadline):
         pmf.stop("KILL", wait=max(1, int(kill_deadline - time.monotonic())))
@@ -305,10 +321,69 @@ def stop(ctx: MethodContext) -> int:
     return 0
 
 
-def _stop_cleanly(ctx: MethodContext, path: str, deadline: float) -> None:
+def blocking_input(config_dir: Optional[str]) -> Optional[tuple[str, str]]:
+    """The first file stop-msg reads that would make it wait, and what it is: msg.conf,
+    msg.conf.defaults or a pid file (`C/run/*.pid`) that is a FIFO or a device. These are the
+    runtime user's files; root's stop-msg opens them with a plain open(2), which waits on a
+    FIFO until a writer comes (or reads a device without end), so Stop used to spend 80 % of
+    Stop_timeout there. Only stat(2) is used here: it never opens, so it never blocks."""
+    if config_dir is None:
+        return None
+    candidates = [os.path.join(config_dir, name) for name in STOP_MSG_INPUTS]
+    run_dir = os.path.join(config_dir, PID_FILE_DIRECTORY)
+    try:
+        with os.scandir(run_dir) as entries:
+            for count, entry in enumerate(entries):
+                if count >= PID_FILE_SCAN:
+                    break
+                if entry.name.endswith(PID_FILE_SUFFIX):
+                    candidates.append(entry.path)
+    except OSError:
+        pass
+    for path in candidates:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue
+        kind = _blocking_kind(mode)
+        if kind is not None:
+            return path, kind
+    return None
+
+
+def _blocking_kind(mode: int) -> Optional[str]:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return None
+
+
+def _stop_without_stop_msg(instance: MessagingInstance, deadline: float) -> None:
+    """End the instance's processes as stop-msg would, by the kernel's account (rule 3 of
+    docs/security.md): SIGTERM, and a grace of at most STOP_TERM_GRACE until `deadline`;
+    the kill step that follows SIGKILLs whatever is left."""
+    victims = instance.processes()
+    for ident in victims:
+        if ident.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(ident.pid, signal.SIGTERM)
+    wait_gone(victims, min(deadline, time.monotonic() + STOP_TERM_GRACE))
+
+
+def _stop_cleanly(ctx: MethodContext, path: str, deadline: float,
+                  instance: Optional[MessagingInstance] = None) -> None:
     """stop-msg ha, if root may run it now (it may have been handed to the runtime user since
-    Validate), within what is left of the command share."""
+    Validate), within what is left of the command share; without it when a file it reads
+    would make it wait (blocking_input)."""
     shown = "stop-msg ha"
+    blocked = blocking_input(instance.config_dir) if instance is not None else None
+    if instance is not None and blocked is not None:
+        ctx.log.emit(messages.STOP_INPUT_BLOCKS, *blocked)
+        _stop_without_stop_msg(instance, deadline)
+        return
     server_root = ctx.server_root_value() or path
     try:
         stop_msg = installation.check_command(path, installation.STOP_MSG, server_root)

@@ -87,7 +87,7 @@ def pmfadm(node: Path, running: bool, service: bool = False,
     if running and holds_monitor:
         fake.answer(start_monitor_argv(node), status=1, stderr="pmfadm: already running")
     if not running:
-        fake.answer(["-s", MON, "-w", "108", "KILL"], status=1, stderr="pmfadm: no such tag")
+        fake.answer(["-s", MON, "-w", "29", "KILL"], status=1, stderr="pmfadm: no such tag")
     if not service:
         for argv in SVC_CHANGES:
             fake.answer(list(argv), status=1, stderr="pmfadm: no such tag")
@@ -138,7 +138,7 @@ def test_monitor_stop_runs_pmfadm_twice(node: Path) -> None:
     fake = pmfadm(node, running=True, service=True)
     ctx, _recorder = context("ims_monitor_stop")
     assert monitor_control.monitor_stop(ctx) == 0
-    assert fake.argvs() == [["-s", MON, "-w", "108", "KILL"],
+    assert fake.argvs() == [["-s", MON, "-w", "29", "KILL"],
                             ["-m", SVC, "-n", "2", "-t", "11"]]
 
 
@@ -166,7 +166,8 @@ def test_monitor_stop_kills_the_monitor_within_its_timeout(node: Path) -> None:
     fake = pmfadm(node, running=True)
     ctx, recorder = context("ims_monitor_stop")
     assert monitor_control.monitor_stop(ctx) == 0
-    assert ["-s", MON, "-w", "108", "KILL"] in fake.argvs()  # 90 % of Monitor_stop_timeout
+    # 25 % of Monitor_stop_timeout, less a second
+    assert ["-s", MON, "-w", "29", "KILL"] in fake.argvs()
     assert texts(recorder) == ["info: Stopped the fault monitor."]
 
 

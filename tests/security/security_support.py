@@ -68,6 +68,15 @@ def _node_root(top: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
 def as_user(uid: int):
     """preexec_fn: the child becomes `uid` (a local user other than root)."""
     def become() -> None:

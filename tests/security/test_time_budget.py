@@ -22,7 +22,7 @@ from helpers_scims import (
     method_context,
     server_root,
 )
-from security_support import RUNTIME_UID, SYSTEM_PYTHON, as_user, fake_pmfadm
+from security_support import RUNTIME_UID, SYSTEM_PYTHON, alive, as_user, fake_pmfadm
 
 from scims import service_control
 from scims.cluster import commands
@@ -85,20 +85,12 @@ def test_a_timed_out_command_dies_with_its_whole_tree(node: Path, detach: bool) 
     grandchild = int(pidfile.read_text())
     try:
         deadline = time.monotonic() + 5
-        while _alive(grandchild) and time.monotonic() < deadline:
+        while alive(grandchild) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(grandchild), "the command's grandchild was left running"
+        assert not alive(grandchild), "the command's grandchild was left running"
     finally:
-        if _alive(grandchild):
+        if alive(grandchild):
             os.kill(grandchild, 9)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
 
 
 # --- the fault monitor ----------------------------------------------------------------------

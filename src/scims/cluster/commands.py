@@ -8,7 +8,11 @@ type line and then the value(s), Status two lines. A non-zero exit status is a s
 becomes a `FrameworkError` naming it.
 
 Commands are not started in a session of their own: the RGM kills a method's process group
-when the method times out, and that must take the method's children with it.
+when the method times out, and that must take the method's children with it. A descendant
+that leaves the group (setsid and a double fork, its pipes closed) escapes that, so the method
+makes itself a child subreaper (Linux prctl PR_SET_CHILD_SUBREAPER): such an orphan is
+reparented to the method, not to init, and is killed with its descendants when the call that
+started it ends (`_end_orphans`).
 
 Within `remembered_answers()` (every method the RGM runs, for its whole life) each query is
 asked once: the same command line gets the answer the cluster gave the first time. See there
@@ -21,6 +25,7 @@ import contextlib
 import os
 import signal as signals
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -111,14 +116,18 @@ def run(command: str, args: Sequence[str], timeout: float, subject: str = "") ->
     """
     if Budget.left(timeout) <= 0:
         raise FrameworkError(command, SchaError.TIMEOUT, "no time was left for it", subject)
-    return _collect(_spawn(command, args, subject), command, timeout, subject)
+    proc = _spawn(command, args, subject)
+    try:
+        return _collect(proc, command, timeout, subject)
+    finally:
+        _end_orphans(proc)
 
 
 def _spawn(command: str, args: Sequence[str], subject: str) -> subprocess.Popen[bytes]:
     """Start `command` (the first half of `run`); FrameworkError if it cannot run."""
     path = f"{BIN_DIR}/{command}"
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [path, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -130,6 +139,113 @@ def _spawn(command: str, args: Sequence[str], subject: str) -> subprocess.Popen[
         raise FrameworkError(
             command, SchaError.INTERNAL, f"cannot run {path}: {exc.strerror}", subject
         ) from exc
+    if _SUBREAPER and _SUBREAPER[0]:
+        _STARTED[proc.pid] = (proc, _start_time(proc.pid))
+    return proc
+
+
+# --- orphans: what a command leaves behind ----------------------------------------------------
+
+_PR_SET_CHILD_SUBREAPER = 36
+_SUBREAPER: list[bool] = []
+"""Whether this process is a child subreaper, once asked (empty: not yet)."""
+_STARTED: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
+"""The commands this process started (and when, as the kernel counts it) while it is a
+subreaper, until they are reaped."""
+_ORPHAN_ROUNDS = 5
+"""How often the orphans are looked for again in one go: killing one may orphan its children."""
+
+
+def become_subreaper() -> bool:
+    """Make this process the reaper of its descendants' orphans (Linux 3.4 and later), once:
+    a grandchild that detaches from a command then comes back to the method instead of init,
+    and ends with the call. Only a process that starts nothing but commands may be one
+    (method_runtime.run_method: the methods and ims_probe), since every child it did not
+    start here is killed as an orphan. Elsewhere nothing is done. True when it is one."""
+    if not _SUBREAPER:
+        done = False
+        if sys.platform.startswith("linux"):
+            import ctypes  # noqa: PLC0415 - about 1 ms, once, in a method that runs a command
+
+            try:
+                libc = ctypes.CDLL(None, use_errno=True)
+                done = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+            except (OSError, AttributeError):
+                done = False
+        _SUBREAPER.append(done)
+    return _SUBREAPER[0]
+
+
+def _own_children() -> list[int]:
+    """This process's children, as the kernel lists them (Linux /proc/<pid>/task/*/children)."""
+    me = os.getpid()
+    try:
+        tasks = os.listdir(f"/proc/{me}/task")
+    except OSError:
+        return []
+    found: list[int] = []
+    for task in tasks:
+        try:
+            with open(f"/proc/{me}/task/{task}/children", "rb") as f:
+                found += [int(word) for word in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _start_time(pid: int) -> float:
+    """When the kernel says `pid` started; 0 when it cannot say (a command gone at once):
+    then every orphan the method adopts from that call counts as the call's."""
+    from scims import process_table  # noqa: PLC0415 - already loaded by any method
+
+    try:
+        return process_table.started(pid)[0]
+    except (process_table.Gone, OSError):
+        return 0.0
+
+
+def _end_orphans(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL, with their descendants, the processes this method adopted from the call of
+    `proc` (become_subreaper): children it did not start itself, born since that command
+    started -- a command's detached grandchildren -- and reap them. Nothing a call started
+    outlives it; commands still running (asked ahead) and older children are not touched."""
+    entry = _STARTED.pop(proc.pid, None)
+    if entry is None:
+        return
+    since = entry[1]
+    for _round in range(_ORPHAN_ROUNDS):
+        orphans = [pid for pid in _own_children()
+                   if pid not in _STARTED and pid != proc.pid and _start_time(pid) >= since]
+        if not orphans:
+            return
+        import psutil  # noqa: PLC0415 - only when a command left something behind
+
+        for pid in orphans:
+            victims: list[psutil.Process] = []
+            with contextlib.suppress(psutil.Error):
+                parent = psutil.Process(pid)
+                victims = [*parent.children(recursive=True), parent]
+            for victim in victims:
+                with contextlib.suppress(psutil.Error):
+                    victim.kill()
+        _reap(orphans, time.monotonic() + _KILL_GRACE)
+
+
+def _reap(pids: list[int], deadline: float) -> None:
+    """Collect the exit of killed orphans until `deadline`; one stuck in the kernel is left
+    for the next call (or init, once the method exits)."""
+    left = list(pids)
+    while left:
+        for pid in list(left):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                left.remove(pid)
+        if not left or time.monotonic() >= deadline:
+            return
+        time.sleep(0.01)
 
 
 def _collect(proc: subprocess.Popen[bytes], command: str, timeout: float,
@@ -280,6 +396,7 @@ def _abandon(pending: dict[tuple[str, ...], subprocess.Popen[bytes]]) -> None:
             proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             _kill_tree(proc)
+        _end_orphans(proc)
     pending.clear()
 
 
@@ -346,7 +463,10 @@ def _query(command: str, args: list[str], timeout: float, optag: str) -> Complet
         return known
     started = pending.pop(key, None) if pending is not None else None
     if started is not None:
-        done = _collect(started, command, timeout, optag)
+        try:
+            done = _collect(started, command, timeout, optag)
+        finally:
+            _end_orphans(started)
     else:
         done = run(command, args, timeout, optag)
     answer: _Answer = done

@@ -733,3 +733,46 @@ WATCHER_NOT_RUNNING = _define(
     "Messaging Server runs without its watcher, so failed services would not be restarted.",
     "None: the fault monitor restarts Messaging Server. Check local.watcher.enable.",
 )
+
+# --- time and liveness: a process monitor or a file that makes a method wait (issue 23) ---
+
+MONITOR_ENDED_DIRECTLY = _define(
+    "MONITOR_ENDED_DIRECTLY",
+    "The process monitor did not stop PMF tag %s; ended %d fault monitor processes by the "
+    "kernel's account.",
+    Priority.WARNING,
+    "pmfadm failed or did not answer within its share of Monitor_stop_timeout, so "
+    "Monitor_stop killed the fault monitor itself: only root's ims_probe of this resource, "
+    "as the kernel identifies it.",
+    "Check pmfd on this node (a hung or stopped pmfd); restart the node when it does not "
+    "answer again.",
+)
+PMF_RESTARTS_UNCHANGED = _define(
+    "PMF_RESTARTS_UNCHANGED",
+    "The process monitor did not answer: the restarts of PMF tag %s are left unchanged.",
+    Priority.WARNING,
+    "With the fault monitor stopped, PMF would restart a Messaging Server that dies; PMF "
+    "could not be told so. The next Start or Monitor_start sets the restarts again.",
+    "Check pmfd on this node; while it does not answer, no process tree is restarted.",
+)
+STOP_INPUT_BLOCKS = _define(
+    "STOP_INPUT_BLOCKS",
+    "%s is not a regular file (%s); stopping Messaging Server without stop-msg.",
+    Priority.WARNING,
+    "stop-msg reads this file, which the runtime user can replace, and would wait on it "
+    "(a FIFO, a device) until its time ran out. Stop ends the instance's processes itself "
+    "instead, as the kernel identifies them: SIGTERM, then SIGKILL.",
+    "Find out who replaced the file, and remove it; Messaging Server recreates its pid "
+    "files.",
+)
+START_INPUT_BLOCKS = _define(
+    "START_INPUT_BLOCKS",
+    "%s is not a regular file (%s); start-msg would wait on it: Messaging Server is not "
+    "started.",
+    Priority.ERROR,
+    "start-msg reads this file, which the runtime user can replace, and would wait on it (a "
+    "FIFO, a device) until Start_timeout ran out. Start refuses at once instead; the file is "
+    "on the shared disk, so every node refuses until it is removed.",
+    "Find out who replaced the file, and remove it; Messaging Server recreates its pid "
+    "files. Then bring the resource group online again.",
+)
