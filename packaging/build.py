@@ -45,7 +45,7 @@ _NOT_COPIED_PATHS = {".git", ".venv", ".venv39", "build", "dist", ".pytest_cache
 _NOT_COPIED = ("__pycache__", "*.pyc", "*.egg-info")
 # What the sdist must hold: the library, and what `make package` rebuilds SUNWscims from.
 SDIST_NEEDS = ("pyproject.toml", "MANIFEST.in", "src/scims/__init__.py", "methods/ims_probe",
-               "rtr/SUNW.ims", "packaging/build.py", "packaging/postinstall")
+               "admin/imsreport", "rtr/SUNW.ims", "packaging/build.py", "packaging/postinstall")
 
 
 def build_dist(repo: Path, dist: Path) -> list[Path]:

@@ -9,6 +9,8 @@ is the part of the repository's src/scims the agent imports (`shipped.closure`);
 meta-data is made at run time from the RTR file shipped beside it.
 
     /usr/lib/scims/ocf/ims                  the launcher
+    /usr/lib/scims/bin/imsreport            the incident report (docs/imsreport.md)
+    /usr/sbin/imsreport                     -> ../lib/scims/bin/imsreport
     /usr/lib/scims/lib/scims/               the library, as far as the agent imports it
     /usr/lib/scims/rtr/SUNW.ims             the resource type registration file
     /usr/lib/ocf/resource.d/sunw/ims        -> ../../../scims/ocf/ims
@@ -42,6 +44,7 @@ import shipped  # noqa: E402
 
 PACKAGE = "scims-ocf"
 AGENT_LINK = "usr/lib/ocf/resource.d/sunw/ims"
+ADMIN_LINKS = "usr/sbin"
 LIBDIR = "usr/lib/scims"
 DEPENDS = "python3 (>= 3.9), python3-psutil"
 RECOMMENDS = "pacemaker, resource-agents"
@@ -64,8 +67,15 @@ def stage(root: Path) -> None:
     lib = root / LIBDIR
     (lib / "ocf").mkdir(parents=True)
     shutil.copy2(REPO / "ocf" / "ims", lib / "ocf" / "ims")
+    (lib / "bin").mkdir()
+    (root / ADMIN_LINKS).mkdir(parents=True)
+    admin = shipped.admin_programs(REPO)
+    for program in admin:
+        shutil.copy2(program, lib / "bin" / program.name)
+        (root / ADMIN_LINKS / program.name).symlink_to(
+            os.path.relpath(lib / "bin" / program.name, root / ADMIN_LINKS))
     library = REPO / "src" / "scims"
-    for path in sorted(shipped.closure([REPO / "ocf" / "ims"], library)):
+    for path in sorted(shipped.closure(shipped.ocf_programs(REPO), library)):
         target = lib / "lib" / "scims" / path.relative_to(library)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
@@ -86,7 +96,8 @@ def stage(root: Path) -> None:
     for path in sorted(root.rglob("*")):
         if path.is_symlink():
             continue
-        executable = path.is_dir() or path == lib / "ocf" / "ims"
+        executable = (path.is_dir() or path == lib / "ocf" / "ims"
+                      or path.parent == lib / "bin")
         path.chmod(0o755 if executable else 0o644)
     root.chmod(0o755)
 

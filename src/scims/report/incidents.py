@@ -123,6 +123,9 @@ class _Grouper:
         self.group_of: dict[str, str] = {}
         self.online_on: dict[str, str] = {}
         self.agent_resources: set[str] = set()
+        self.mail_on: dict[str, set[str]] = {}
+        """the nodes where each service's SUNW.ims resource is online: a group without it
+        online carries no mail, and its moves are no incident"""
         self.pending_dead: dict[str, Event] = {}
         self.quorum_lost: dict[str, Event] = {}
 
@@ -233,6 +236,15 @@ class _Grouper:
         if kind == "rg-state":
             self._group_state(event, service)
             return
+        if kind == "method-launch" and event.method.startswith("ims_"):
+            self.agent_resources.add(event.resource)
+        if kind == "r-state" and event.resource in self.agent_resources:
+            state = event.fields.get("state")
+            where = self.mail_on.setdefault(service, set())
+            if state == "R_ONLINE":
+                where.add(event.fields.get("node", event.node))
+            elif state == "R_OFFLINE":
+                where.discard(event.fields.get("node", event.node))
         incident = self._attach(service, event)
         if incident is None:
             if kind == "method-timeout" and event.method.startswith("ims_svc_stop"):
@@ -250,9 +262,21 @@ class _Grouper:
                                                event.node))
         elif kind in _HUMAN_ENGINE:
             incident.needs_human = event.text
-        elif kind == "method-ok" and event.method == "ims_svc_start" and (
-                incident.decisions and incident.decisions[-1].what == "restart in place"):
-            self._close(service, event.at, event.fields.get("node", event.node))
+        elif kind == "method-ok" and event.method == "ims_svc_start":
+            self._answering(service, incident, event)
+
+    def _answering(self, service: str, incident: Incident, event: Event) -> None:
+        """ims_svc_start returned on a node: it returns only once every service answers,
+        so mail answers again there (a second before the group reads RG_ONLINE)."""
+        node = event.fields.get("node", event.node)
+        if incident.provisional:
+            if node != incident.node:
+                incident.provisional = False
+                self._close(service, event.at, node)
+            return
+        if incident.cls in NODE_CLASSES and node == incident.node:
+            return
+        self._close(service, event.at, node)
 
     def _group_state(self, event: Event, service: str) -> None:
         state = event.fields.get("state", "")
@@ -273,7 +297,7 @@ class _Grouper:
                 return  # the node's own view before it left; the service is elsewhere
             self._close(service, event.at, node)
         elif state == "RG_PENDING_OFFLINE" and incident is None:
-            if self.online_on.get(service) == node:
+            if self.online_on.get(service) == node and node in self.mail_on.get(service, ()):
                 new = self._open("switchover", event, service, provisional=True)
                 new.events.append(event)
         elif state == "ERROR_STOP_FAILED" and incident is not None:
