@@ -395,3 +395,38 @@ def test_the_program_refuses_a_log_anyone_could_have_written(tmp_path: Path) -> 
     link.symlink_to(log)
     done = imsreport("--log", str(link))
     assert done.returncode == 1 and done.stderr.startswith(f"imsreport: cannot read {link}")
+
+
+# --- Pacemaker -----------------------------------------------------------------------------
+
+
+def pcmk(at: float, node: str, daemon: str, function: str, text: str) -> str:
+    """A pacemaker.log line (notice) as Pacemaker 2.1 writes it."""
+    stamp_ms = time.strftime("%b %d %H:%M:%S", time.localtime(at)) + ".123"
+    return f"{stamp_ms} {node} {daemon:<19}[54] ({function}) \tnotice: {text}"
+
+
+def test_pacemaker_monitor_failure_recovered_where_it_ran() -> None:
+    controld = "pacemaker-controld"
+    lines = [
+        ("n2", f"{stamp(T0)} ims(ms)[573]: [ID {messages.WATCHER_DIED.msgid} daemon.error] "
+               f"{WATCHER}"),
+        ("", pcmk(T0 + 1, "n1", controld, "log_executor_event",
+                  "Result of monitor operation for ms on n2: not running | CIB update 40, "
+                  "graph action unconfirmed; call=30 key=ms_monitor_3000 rc=7")),
+        ("", pcmk(T0 + 1, "n1", "pacemaker-schedulerd", "log_list_item",
+                  "Actions: Recover    ms     (             n2 )")),
+        ("", pcmk(T0 + 2, "n1", controld, "execute_rsc_action",
+                  "Initiating stop operation ms_stop_0 on n2 | action 3")),
+        ("", pcmk(T0 + 5, "n1", controld, "log_executor_event",
+                  "Result of start operation for ms on n2: ok | CIB update 44, graph action "
+                  "confirmed; call=33 key=ms_start_0 rc=0")),
+        ("", pcmk(T0 + 5, "n1", "pacemaker-attrd", "attrd_peer_update",
+                  "Setting fail-count-ms#monitor_3000[n2]: (unset) -> 1")),
+    ]
+    found = incidents(lines, WINDOW)
+    assert [(i.cls, i.node, i.resource, i.recovered_at, i.recovered_on) for i in found] == [
+        ("kill-watcher", "n2", "ms", T0 + 5, "n2")]
+    assert [d.what for d in found[0].decisions] == ["restart in place"]
+    _, tally = parse_lines(lines, Reading(T0))
+    assert (tally.believed, tally.disbelieved) == (5, 0)  # attrd's line is not used

@@ -15,7 +15,9 @@ campaign can match each injected fault to one incident: kill-daemon, kill-watche
 hang-daemon, hang-stop-msg, power-off, freeze, net-cut, partition, switchover, double,
 disk-full, load. On a two-node cluster a partition and a cut network look the same in the
 logs (the side without quorum aborts itself): the report names both net-cut, and
-`SAME_SIGNATURE` says which classes share a signature.
+`SAME_SIGNATURE` says which classes share a signature. A line that needs a human with no
+fault of a known class before it (Messaging Server already running outside the cluster's
+control, say) is an incident of class `other`.
 """
 
 from __future__ import annotations
@@ -194,6 +196,9 @@ class _Grouper:
     def _agent(self, event: Event, service: str) -> None:
         cls = _trigger_class(event)
         incident = self.open.get(service)
+        if cls is None and incident is None and event.kind in _HUMAN_AGENT:
+            # a line that needs a human with no fault seen before it: still an incident
+            cls = "hang-stop-msg" if event.kind == "STOP_FAILED" else "other"
         if cls is not None:
             if incident is None:
                 incident = self._open(cls, event, service)

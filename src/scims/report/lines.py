@@ -41,7 +41,7 @@ _SOLARIS = re.compile(
     r"(?P<text>.*)")
 _PACEMAKER = re.compile(
     r"(?P<stamp>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)(?:\.\d+)? (?P<host>[A-Za-z0-9][\w.-]*) "
-    r"(?P<daemon>pacemaker-[a-z]+|pacemakerd)\s+\[(?P<pid>\d+)\] \((?P<func>[\w@.:-]*)\)\s+"
+    r"(?P<daemon>pacemaker-[a-z]+|pacemakerd)\s*\[(?P<pid>\d+)\] \((?P<func>[\w@.:-]*)\)\s+"
     r"(?P<level>[a-z]+): (?P<text>.*)")
 _AGENT_TAG = re.compile(rf"SC\[SUNW\.ims(?::[\w.]+)?,(?P<group>{NAME}),(?P<resource>{NAME}),"
                         rf"(?P<method>ims_[a-z_]+)\]")
@@ -210,7 +210,8 @@ def parse_line(line: str, node_hint: str, reading: Reading) -> tuple[Optional[Ev
         return _solaris(found, node_hint, reading)
     found = _PACEMAKER.fullmatch(line)
     if found:
-        return _pacemaker(found, node_hint, reading), True
+        event = _pacemaker(found, node_hint, reading)
+        return event, False  # a daemon line we do not use is nobody's forgery
     return None, False
 
 
@@ -236,6 +237,8 @@ def _solaris(found: re.Match[str], node_hint: str,
         if not builtin:
             return None, False
         agent, origin, table = builtin, "builtin", tables["builtin"]
+    if origin != "agent" and ident not in table:
+        return None, False  # an engine message the report does not use
     if found["facility"] not in reading.facilities:
         return None, True
     matched = _match(table, ident, level, text)
