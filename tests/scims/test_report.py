@@ -412,8 +412,11 @@ def test_pacemaker_monitor_failure_recovered_where_it_ran() -> None:
         ("n2", f"{stamp(T0)} ims(ms)[573]: [ID {messages.WATCHER_DIED.msgid} daemon.error] "
                f"{WATCHER}"),
         ("", pcmk(T0 + 1, "n1", controld, "log_executor_event",
-                  "Result of monitor operation for ms on n2: not running | CIB update 40, "
-                  "graph action unconfirmed; call=30 key=ms_monitor_3000 rc=7")),
+                  "Result of monitor operation for ms on n2: error (watcher 282 died) | CIB "
+                  "update 40, graph action unconfirmed; call=30 key=ms_monitor_3000 rc=1")),
+        ("", pcmk(T0 + 2, "n2", controld, "log_executor_event",
+                  "Result of monitor operation for ms on n2: Cancelled | graph action "
+                  "confirmed; call=24 key=ms_monitor_3000")),
         ("", pcmk(T0 + 1, "n1", "pacemaker-schedulerd", "log_list_item",
                   "Actions: Recover    ms     (             n2 )")),
         ("", pcmk(T0 + 2, "n1", controld, "execute_rsc_action",
@@ -426,7 +429,9 @@ def test_pacemaker_monitor_failure_recovered_where_it_ran() -> None:
     ]
     found = incidents(lines, WINDOW)
     assert [(i.cls, i.node, i.resource, i.recovered_at, i.recovered_on) for i in found] == [
-        ("kill-watcher", "n2", "ms", T0 + 5, "n2")]
+        ("kill-watcher", "n2", "ms", T0 + 5.123, "n2")]  # pacemaker.log has milliseconds
     assert [d.what for d in found[0].decisions] == ["restart in place"]
     _, tally = parse_lines(lines, Reading(T0))
-    assert (tally.believed, tally.disbelieved) == (5, 0)  # attrd's line is not used
+    assert (tally.believed, tally.disbelieved) == (6, 0)  # attrd's line is not used
+    # a monitor cancelled before a stop is no failure: no incident of its own
+    assert incidents([lines[2]], WINDOW) == []

@@ -1,6 +1,7 @@
 """`imsreport`: the program. Arguments, the window, and one line for whatever goes wrong.
 
-    imsreport [--from TIME] [--to TIME] [--log [NODE=]FILE]... [--clock-offset NODE=SECONDS]...
+    imsreport [--from TIME] [--to TIME] [--log [NODE=]FILE]... [--node NAME]...
+              [--ssh-config FILE] [--remote-log PATH]... [--clock-offset NODE=SECONDS]...
               [--facility NAME] [--json] [--html FILE]
 
 TIME is `YYYY-MM-DD HH:MM[:SS]`, `HH:MM[:SS]` (today), `-90m`/`-2h`/`-1d` (before now) or
@@ -94,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
                         "name their node (pacemaker.log copies, the Pacemaker syslog). "
                         "Default: /var/adm/messages and its rotations (the log host), or "
                         "on Linux pacemaker.log and the system log")
+    parser.add_argument("--node", action="append", default=[], metavar="NAME",
+                        help="read NAME's logs over ssh (repeat for every node), as "
+                        "crm_report does; its clock offset is measured on the way")
+    parser.add_argument("--ssh-config", metavar="FILE",
+                        help="the ssh_config for --node (ssh -F)")
+    parser.add_argument("--remote-log", action="append", default=[], metavar="PATH",
+                        help="a log to read on every --node (%%n: the node's name); default "
+                        "pacemaker.log, /var/adm/messages and the system log, where they exist")
     parser.add_argument("--clock-offset", action="append", default=[], metavar="NODE=SECONDS",
                         help="how far NODE's clock is ahead of this host's (ntpq -p shows "
                         "it); its lines are moved back by that much")
@@ -124,9 +133,16 @@ def run(argv: Optional[list[str]], out: TextIO) -> int:
     now = time.time()
     window = window_of(args, now)
     offsets = dict(parse_offset(o) for o in args.clock_offset)
-    sources = [collect.parse_source(s) for s in args.log] or collect.default_sources()
+    sources = [collect.parse_source(s) for s in args.log]
+    if not sources and not args.node:
+        sources = collect.default_sources()
+    remotes = [collect.Remote(n, args.ssh_config, tuple(args.remote_log) or collect.REMOTE_LOGS,
+                              bool(args.remote_log)) for n in args.node]
     try:
-        lines = collect.read_all(sources)
+        lines = collect.read_all(sources) if sources else []
+        for remote in remotes:
+            offsets.setdefault(remote.node, collect.clock_offset(remote))
+            lines.extend(collect.read_remote(remote))
     except collect.Unreadable as exc:
         raise Refusal(str(exc)) from None
     reading = Reading(window.end, frozenset(args.facility or ["daemon"]), offsets)
@@ -141,7 +157,7 @@ def run(argv: Optional[list[str]], out: TextIO) -> int:
                       "away or elsewhere", 1)
     found = group_events(events, window)
     nodes = sorted({e.node for e in events if window.holds(e.at) and e.node}
-                   | {s.node for s in sources if s.node})
+                   | {s.node for s in sources if s.node} | set(args.node))
     if args.html:
         page = render.html_report(found, window, tally, nodes)
         try:

@@ -3,8 +3,10 @@
 How every node is reached (docs/imsreport.md): on Sun Cluster each node's syslogd forwards
 to a log host (syslog.conf `*.notice;daemon.info<TAB>@loghost`, as Solaris sites do), so the
 log host's /var/adm/messages holds every node's lines, each naming its node; imsreport runs
-there. On Pacemaker each node's pacemaker.log is written by the daemons themselves and is
-read where it lies (`--log NODE=FILE`, for a copy or a mount of each node's file).
+there. On Pacemaker each node's pacemaker.log is written by the daemons themselves: it is
+read over ssh from one node, as crm_report does (`--node NAME`, `--ssh-config FILE`), or
+where it lies (`--log NODE=FILE`). Over ssh the node's clock is read too (`date +%s.%N`
+between two readings of ours), so that its lines are put on this host's clock.
 
 Why the file checks: a file that a user other than root (or, for pacemaker.log, hacluster)
 may write could hold anything; its lines are not evidence. Such a file is refused with one
@@ -15,9 +17,13 @@ from __future__ import annotations
 
 import os
 import pwd
+import shlex
 import stat
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Optional
 
 SOLARIS_MESSAGES = "/var/adm/messages"
 ROTATIONS = 9
@@ -112,4 +118,84 @@ def read_all(sources: list[Source]) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     for source in sources:
         lines.extend(read_lines(source))
+    return lines
+
+
+# --- other nodes, over ssh ----------------------------------------------------------------
+
+SSH = "/usr/bin/ssh"
+SSH_TIMEOUT = 60.0
+REMOTE_LOGS = (PACEMAKER_LOG, SOLARIS_MESSAGES, *LINUX_SYSLOGS)
+"""What is read on a node when no --remote-log is given (those that exist)."""
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A node reached by ssh: its name as ssh knows it, the ssh_config, the logs to read
+    (`%n` in a path is the node's name; `explicit` ones must exist)."""
+
+    node: str
+    config: Optional[str] = None
+    paths: tuple[str, ...] = REMOTE_LOGS
+    explicit: bool = False
+
+
+def _ssh(remote: Remote, *command: str) -> subprocess.CompletedProcess[bytes]:
+    """One command on the node: ssh's own argument list; the words of the command are quoted
+    for the node's login shell, which sshd runs them with, as for every ssh command."""
+    argv = [SSH, *(["-F", remote.config] if remote.config else []), "-o", "BatchMode=yes",
+            "--", remote.node, " ".join(shlex.quote(word) for word in command)]
+    try:
+        return subprocess.run(argv, capture_output=True, timeout=SSH_TIMEOUT, check=False,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise Unreadable(f"cannot reach {remote.node} by ssh: {exc}") from None
+
+
+def _refusal(done: subprocess.CompletedProcess[bytes]) -> str:
+    words = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return words[-1] if words else f"exit status {done.returncode}"
+
+
+def clock_offset(remote: Remote) -> float:
+    """How far the node's clock is ahead of ours: its `date +%s.%N` against the middle of
+    the time the question took."""
+    asked = time.time()
+    done = _ssh(remote, "date", "+%s.%N")
+    answered = time.time()
+    if done.returncode == 255:
+        raise Unreadable(f"cannot reach {remote.node} by ssh: {_refusal(done)}")
+    try:
+        theirs = float(done.stdout.decode().strip())
+    except ValueError:
+        raise Unreadable(f"{remote.node} did not tell its time: {_refusal(done)}") from None
+    return theirs - (asked + answered) / 2
+
+
+def read_remote(remote: Remote) -> list[tuple[str, str]]:
+    """(node, line) of the node's logs, each checked as a local log is (owner, mode, kind)."""
+    lines: list[tuple[str, str]] = []
+    for template in remote.paths:
+        path = template.replace("%n", remote.node)
+        done = _ssh(remote, "stat", "-c", "%U %a %F", "--", path)
+        if done.returncode == 255:
+            raise Unreadable(f"cannot reach {remote.node} by ssh: {_refusal(done)}")
+        if done.returncode != 0:
+            if remote.explicit:
+                raise Unreadable(f"cannot read {remote.node}:{path}: {_refusal(done)}")
+            continue
+        fields = done.stdout.decode("utf-8", "replace").strip().split(" ", 2)
+        owner, mode, kind = (*fields, "", "")[:3]
+        try:
+            others_write = bool(int(mode, 8) & 0o002)
+        except ValueError:
+            others_write = True
+        if kind != "regular file" or owner not in LOG_OWNERS or others_write:
+            raise Unreadable(f"{remote.node}:{path} is {kind or 'unknown'} of {owner or '?'}, "
+                             f"mode {mode or '?'}: its lines could be anyone's; refusing it")
+        done = _ssh(remote, "cat", "--", path)
+        if done.returncode != 0:
+            raise Unreadable(f"cannot read {remote.node}:{path}: {_refusal(done)}")
+        lines.extend((remote.node, raw.decode("utf-8", "replace"))
+                     for raw in done.stdout.splitlines() if len(raw) <= MAX_LINE)
     return lines

@@ -116,7 +116,8 @@ class PacemakerPattern:
 PACEMAKER_PATTERNS = (
     PacemakerPattern("pcmk-result", "pacemaker-controld",
                      r"Result of (?P<op>\w+) operation for (?P<resource>[\w.-]+) on "
-                     r"(?P<node>[\w.-]+): (?P<result>[\w ]+?)(?: \|.*)?"),
+                     r"(?P<node>[\w.-]+): (?P<result>[\w ]+?)(?: \((?P<reason>[^|]*)\))?"
+                     r"(?: \|.*)?"),
     PacemakerPattern("pcmk-initiate", "pacemaker-controld",
                      r"Initiating (?P<op>\w+) operation (?P<resource>[\w.-]+)_\w+_\d+ "
                      r"(?:locally )?on (?P<node>[\w.-]+)(?: \|.*)?"),

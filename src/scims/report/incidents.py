@@ -363,6 +363,7 @@ class _Grouper:
     def _pacemaker(self, event: Event, service: str) -> None:
         kind = event.kind
         result = event.fields.get("result", "").lower()
+        failed = result not in ("ok", "cancelled", "")
         op = event.fields.get("op", "")
         if kind == "pcmk-node-lost":
             self._node_fault(event.fields.get("node", ""), "power-off", event)
@@ -370,12 +371,12 @@ class _Grouper:
         incident = self._attach(service, event)
         if kind == "pcmk-result" and event.resource in self.agent_resources | {service}:
             node = event.fields.get("node", event.node)
-            if op == "monitor" and result not in ("ok", "") and incident is None:
+            if op == "monitor" and failed and incident is None:
                 incident = self._open("kill-daemon", event, service)
                 incident.events.append(event)
             elif op == "start" and result == "ok" and incident is not None:
                 self._close(service, event.at, node)
-            elif op == "stop" and result not in ("ok", "") and incident is not None:
+            elif op == "stop" and failed and incident is not None:
                 incident.needs_human = event.text
             elif kind == "pcmk-result" and op == "monitor" and result == "ok":
                 self.online_on[service] = node

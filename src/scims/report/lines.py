@@ -40,7 +40,8 @@ _SOLARIS = re.compile(
     r"(?P<tag>\S+): \[ID (?P<id>\d{6}) (?P<facility>[a-z0-9]+)\.(?P<level>[a-z]+)\] "
     r"(?P<text>.*)")
 _PACEMAKER = re.compile(
-    r"(?P<stamp>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)(?:\.\d+)? (?P<host>[A-Za-z0-9][\w.-]*) "
+    r"(?P<stamp>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)(?P<fraction>\.\d+)? "
+    r"(?P<host>[A-Za-z0-9][\w.-]*) "
     r"(?P<daemon>pacemaker-[a-z]+|pacemakerd)\s*\[(?P<pid>\d+)\] \((?P<func>[\w@.:-]*)\)\s+"
     r"(?P<level>[a-z]+): (?P<text>.*)")
 _AGENT_TAG = re.compile(rf"SC\[SUNW\.ims(?::[\w.]+)?,(?P<group>{NAME}),(?P<resource>{NAME}),"
@@ -281,8 +282,8 @@ def _pacemaker(found: re.Match[str], node_hint: str, reading: Reading) -> Option
         hit = re.fullmatch(pattern.regex, text)
         if hit:
             fields = {k: v for k, v in hit.groupdict().items() if v is not None}
-            return Event(at=reading.when(found["stamp"], node), node=node,
-                         origin="pacemaker", kind=pattern.kind, text=redact(text),
+            at = reading.when(found["stamp"], node) + float(found["fraction"] or 0)
+            return Event(at=at, node=node, origin="pacemaker", kind=pattern.kind, text=redact(text),
                          level=found["level"], resource=fields.get("resource", ""),
                          fields=fields)
     return None
