@@ -15,6 +15,7 @@ meta-data is made at run time from the RTR file shipped beside it.
     /usr/lib/scims/rtr/SUNW.ims             the resource type registration file
     /usr/lib/ocf/resource.d/sunw/ims        -> ../../../scims/ocf/ims
     /usr/share/man/man7/ocf_sunw_ims.7.gz   the man page
+    /usr/share/man/man8/imsreport.8.gz      imsreport's (packaging/imsreport.1m, section 8)
     /usr/share/doc/scims-ocf/copyright
 
 Built with dpkg-deb (root:root owners, fixed modes, files in sorted order, man page gzipped
@@ -90,6 +91,13 @@ def stage(root: Path) -> None:
     with open(man / f"{ocf_manpage.PAGE}.gz", "wb") as raw:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
             gz.write(page.encode())
+    man8 = root / "usr" / "share" / "man" / "man8"
+    man8.mkdir(parents=True)
+    report_page = (HERE / "imsreport.1m").read_text()
+    report_page = report_page.replace('.TH imsreport 1M', '.TH imsreport 8', 1)
+    with open(man8 / "imsreport.8.gz", "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+            gz.write(report_page.encode())
     doc = root / "usr" / "share" / "doc" / PACKAGE
     doc.mkdir(parents=True)
     shutil.copy2(HERE / "copyright", doc / "copyright")

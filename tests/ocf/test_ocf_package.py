@@ -92,6 +92,8 @@ def test_imsreport_is_on_the_path_and_runs_from_the_package(
     program = root / "usr/sbin/imsreport"
     assert program.is_symlink()
     assert program.resolve() == root / "usr/lib/scims/bin/imsreport"
+    page = gzip.decompress((root / "usr/share/man/man8/imsreport.8.gz").read_bytes()).decode()
+    assert page.startswith(".\\\" imsreport(1M)") and ".TH imsreport 8 " in page
     log = tmp_path / "syslog"
     log.write_text("Dec  8 01:16:32 ims(ms)[42]: [ID 841731 daemon.error] The Messaging "
                    "Server watcher (pid 282) died while 8 Messaging Server processes still "

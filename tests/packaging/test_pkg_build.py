@@ -125,9 +125,11 @@ def test_layout_is_what_the_rtr_and_the_design_promise(built: Built) -> None:
     pages = {p.removeprefix("SUNWscims/man/"): kind for p, kind in kinds.items()
              if p.startswith("SUNWscims/man/")}
     assert pages == {"man5": ("d", "0755"), "man5/SUNW.ims.5": ("f", "0444"),
-                     "man5/SUNWscims-messages.5": ("f", "0444")}
+                     "man5/SUNWscims-messages.5": ("f", "0444"), "man1m": ("d", "0755"),
+                     "man1m/imsreport.1m": ("f", "0444")}
     for page in built.man_pages:
-        assert (reloc / "man" / "man5" / page.name).read_bytes() == page.read_bytes()
+        section = page.suffix.lstrip(".")
+        assert (reloc / "man" / f"man{section}" / page.name).read_bytes() == page.read_bytes()
     shipped = {p.removeprefix("SUNWscims/lib/") for p, (t, _) in kinds.items()
                if p.startswith("SUNWscims/lib/") and t == "f"}
     # lib/: what the methods and imsreport import, nothing more, nothing less
