@@ -435,3 +435,22 @@ def test_pacemaker_monitor_failure_recovered_where_it_ran() -> None:
     assert (tally.believed, tally.disbelieved) == (6, 0)  # attrd's line is not used
     # a monitor cancelled before a stop is no failure: no incident of its own
     assert incidents([lines[2]], WINDOW) == []
+
+
+def test_the_log_hosts_copy_and_the_nodes_own_file_tell_each_line_once(tmp_path: Path) -> None:
+    """A node's lines that reached the log host are in both files, word for word; the node's
+    own file adds what never reached it (the line before its network went away)."""
+    lost = agent(T0 - 1, "venus", messages.SERVICE_FAILED, "smtp refused the connection")
+    story = [*BEFORE, agent(T0, "venus", messages.WATCHER_DIED, 282, 8),
+             agent(T0, "venus", messages.RESTARTING, "restart 1 of 2"),
+             *restart_in_place(T0, "venus")]
+    loghost, own = tmp_path / "loghost", tmp_path / "venus"
+    loghost.write_text("\n".join(story) + "\n")
+    own.write_text("\n".join([lost, *story]) + "\n")
+    done = imsreport("--log", str(loghost), "--log", f"venus={own}", "--from",
+                     f"@{T0 - 60}", "--to", f"@{T0 + 60}", "--json")
+    found = json.loads(done.stdout)
+    assert found["lines"]["read"] == len(story) + 1
+    (incident,) = found["incidents"]
+    assert incident["detected_at"] == T0 - 1 and len(incident["lines"]) == len(
+        {e["text"] for e in incident["lines"]})

@@ -142,7 +142,7 @@ def run(argv: Optional[list[str]], out: TextIO) -> int:
         lines = collect.read_all(sources) if sources else []
         for remote in remotes:
             offsets.setdefault(remote.node, collect.clock_offset(remote))
-            lines.extend(collect.read_remote(remote))
+            lines = collect.merge([lines, collect.read_remote(remote)])
     except collect.Unreadable as exc:
         raise Refusal(str(exc)) from None
     reading = Reading(window.end, frozenset(args.facility or ["daemon"]), offsets)

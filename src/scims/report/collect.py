@@ -115,10 +115,20 @@ def read_all(sources: list[Source]) -> list[tuple[str, str]]:
     if not sources:
         raise Unreadable("no log to read: none of /var/adm/messages, "
                          f"{PACEMAKER_LOG} exists here; name the logs with --log FILE")
-    lines: list[tuple[str, str]] = []
-    for source in sources:
-        lines.extend(read_lines(source))
-    return lines
+    return merge([list(read_lines(source)) for source in sources])
+
+
+def merge(logs: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The lines of several logs, a line that an earlier log holds too left out: the log
+    host's copy of a node's line is the node's own line, word for word (the node's stamp
+    and name), so reading both (the node's file for what never reached the log host) does
+    not tell anything twice. Pure."""
+    merged: list[tuple[str, str]] = []
+    earlier: set[str] = set()
+    for log in logs:
+        merged.extend(item for item in log if item[1].rstrip("\n") not in earlier)
+        earlier.update(line.rstrip("\n") for _node, line in log)
+    return merged
 
 
 # --- other nodes, over ssh ----------------------------------------------------------------

@@ -31,7 +31,9 @@ from scims.report.lines import Event, Reading, Tally, parse_line
 CLASSES = ("kill-daemon", "kill-watcher", "hang-daemon", "hang-stop-msg", "power-off",
            "freeze", "net-cut", "partition", "switchover", "double", "disk-full", "load")
 SAME_SIGNATURE = {"partition": "net-cut"}
-"""Classes the logs cannot tell apart, and the name the report gives them."""
+"""Classes the logs cannot tell apart, and the name the report gives them. (A net-cut also
+reads as power-off when the cut node's "quorum lost" line never reached the log host: see
+docs/imsreport.md, "What the log host cannot have".)"""
 
 NODE_CLASSES = ("power-off", "freeze", "net-cut")
 SLOW_GAP = 60.0
