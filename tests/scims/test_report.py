@@ -207,6 +207,13 @@ def test_full_disk_and_load() -> None:
     load = only([agent(T0 + n * 10, "venus", messages.SERVICE_SLOW, "imap took 3.1 s")
                  for n in range(4)])
     assert (load.cls, load.recovered_at, load.needs_human) == ("load", T0 + 30, "")
+    # a failure long after the load is a fault of its own, not the load's
+    later = report([agent(T0, "venus", messages.SERVICE_SLOW, "imap took 3.1 s"),
+                    agent(T0 + 600, "venus", messages.SERVICE_FAILED, "smtp refused the "
+                          "connection"), agent(T0 + 600, "venus", messages.RESTARTING, "1 of 2"),
+                    *restart_in_place(T0 + 600, "venus")])
+    assert [(i.cls, i.detected_at, i.recovered_at) for i in later] == [
+        ("load", T0, T0), ("kill-daemon", T0 + 600, T0 + 601)]
 
 
 def test_what_needs_a_human_comes_first() -> None:

@@ -179,6 +179,7 @@ class _Grouper:
     # --- the events ---------------------------------------------------------------------
     def feed(self, event: Event) -> None:
         service = self.service(event)
+        self._end_load(service, event)
         if event.origin == "agent":
             self.agent_resources.add(event.resource)
             self._agent(event, service)
@@ -188,6 +189,19 @@ class _Grouper:
             self._cmm(event)
         elif event.origin == "pacemaker":
             self._pacemaker(event, service)
+
+    def _end_load(self, service: str, event: Event) -> None:
+        """A load (slow probes, mail never down) ends at its last slow probe once anything
+        else happens to the service, or nothing slow for SLOW_GAP: what comes next is a
+        fault of its own."""
+        incident = self.open.get(service)
+        if incident is None or incident.cls != "load":
+            return
+        last = max(e.at for e in incident.events)
+        if (event.origin == "agent" and _trigger_class(event) is not None
+                and event.at - last <= SLOW_GAP):
+            return
+        self._close(service, last, incident.node)
 
     def _attach(self, service: str, event: Event) -> Optional[Incident]:
         incident = self.open.get(service)
@@ -380,7 +394,7 @@ class _Grouper:
                 self._close(service, event.at, node)
             elif op == "stop" and failed and incident is not None:
                 incident.needs_human = event.text
-            elif kind == "pcmk-result" and op == "monitor" and result == "ok":
+            elif op == "monitor" and result == "ok":
                 self.online_on[service] = node
         elif kind == "pcmk-action" and incident is not None:
             what = event.fields.get("action", "").lower()
