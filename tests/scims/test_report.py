@@ -461,3 +461,26 @@ def test_the_log_hosts_copy_and_the_nodes_own_file_tell_each_line_once(tmp_path:
     (incident,) = found["incidents"]
     assert incident["detected_at"] == T0 - 1 and len(incident["lines"]) == len(
         {e["text"] for e in incident["lines"]})
+
+
+def test_the_campaigns_cross_check_matches_each_fault_to_one_incident() -> None:
+    from scims.report.incidents import Truth, match
+
+    found = report([
+        agent(T0, "venus", messages.WATCHER_DIED, 282, 8),
+        agent(T0, "venus", messages.RESTARTING, "restart 1 of 2"),
+        *restart_in_place(T0, "venus"),
+        *offline(T0 + 100, "venus"), *online(T0 + 102, "mars"),
+    ])
+    truth = [Truth("kill-watcher", "venus", T0 + 0.4, T0 + 1.6),
+             Truth("switchover", None, T0 + 100.2, T0 + 102.9),
+             Truth("kill-watcher", "venus", T0 + 0.4, T0 + 1.6)]  # one incident, one fault
+    matched, unexplained = match(truth, found)
+    assert [i.cls if i else None for i in matched] == ["kill-watcher", "switchover", None]
+    assert unexplained == []
+    # off by more than the tolerance, or another node: no match, and the incident unexplained
+    matched, unexplained = match([Truth("kill-watcher", "mars", T0, T0 + 1)], found)
+    assert matched == [None] and len(unexplained) == 2
+    late = match([Truth("kill-watcher", "venus", T0 + 1.5, T0 + 1)], found)[0]
+    assert late == [None]
+    assert match([Truth("partition", "venus", None, None)], [])[0] == [None]

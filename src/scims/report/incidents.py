@@ -459,3 +459,48 @@ def incidents(lines: Iterable[str | tuple[str, str]], window: Window | tuple[flo
     pairs = ((item if isinstance(item, tuple) else ("", item)) for item in lines)
     events, _tally = parse_lines(pairs, Reading(window.end, facilities, dict(offsets or {})))
     return group_events(events, window)
+
+
+# --- the chaos campaign's cross-check ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What the campaign knows of one injected fault: its class, the node it hit (None for
+    a fault of the cluster, a switchover say), and when (seconds since the epoch) the
+    campaign saw it detected and recovered."""
+
+    cls: str
+    node: Optional[str]
+    detected_at: Optional[float]
+    recovered_at: Optional[float]
+
+
+def same_class(fault: str, incident: str) -> bool:
+    """Whether an incident's class names the fault's (SAME_SIGNATURE: what the logs cannot
+    tell apart)."""
+    return SAME_SIGNATURE.get(fault, fault) == SAME_SIGNATURE.get(incident, incident)
+
+
+def _close_enough(truth: Optional[float], seen: Optional[float], tolerance: float) -> bool:
+    if truth is None or seen is None:
+        return truth is None and seen is None
+    return abs(truth - seen) <= tolerance
+
+
+def match(faults: Iterable[Truth], found: Iterable[Incident], tolerance: float = 1.0
+          ) -> tuple[list[Optional[Incident]], list[Incident]]:
+    """Each fault's incident (the same class on the same node, detection and recovery within
+    `tolerance` seconds), or None; and the incidents no fault explains. An incident serves
+    one fault at most. Pure."""
+    left = sorted(found, key=lambda i: i.detected_at)
+    matched: list[Optional[Incident]] = []
+    for fault in faults:
+        hit = next((i for i in left if same_class(fault.cls, i.cls)
+                    and (fault.node is None or fault.node == i.node)
+                    and _close_enough(fault.detected_at, i.detected_at, tolerance)
+                    and _close_enough(fault.recovered_at, i.recovered_at, tolerance)), None)
+        if hit is not None:
+            left.remove(hit)
+        matched.append(hit)
+    return matched, left
