@@ -484,3 +484,14 @@ def test_the_campaigns_cross_check_matches_each_fault_to_one_incident() -> None:
     late = match([Truth("kill-watcher", "venus", T0 + 1.5, T0 + 1)], found)[0]
     assert late == [None]
     assert match([Truth("partition", "venus", None, None)], [])[0] == [None]
+
+
+def test_the_pages_pictures_span_the_incidents_not_the_whole_window() -> None:
+    import re
+
+    found = only([agent(T0, "venus", messages.WATCHER_DIED, 282, 8),
+                  agent(T0, "venus", messages.RESTARTING, "restart 1 of 2"),
+                  *restart_in_place(T0, "venus")])
+    page = render.html_report([found], WINDOW, parse_lines([], Reading(T0))[1], ["venus"])
+    (width,) = re.findall(r'<rect x="[\d.]+" y="32" width="([\d.]+)"', page)
+    assert float(width) > 50  # one second of eleven shown, not of the window's two hours

@@ -155,26 +155,44 @@ def _x(when: float, window: Window) -> float:
     return round(max(0.0, min(1.0, (when - window.start) / span)) * _WIDTH, 1)
 
 
-def _node_picture(node: str, found: list[Incident], window: Window) -> str:
+def span(found: list[Incident], window: Window) -> Window:
+    """The stretch of time the pictures show: from the first fault to the last recovery
+    (the window's end for one still open), with a margin, inside the window; the whole
+    window when nothing happened. Pure."""
+    if not found:
+        return window
+    first = min(i.fault_at for i in found)
+    last = max(i.recovered_at if i.recovered_at is not None else window.end for i in found)
+    margin = max((last - first) * 0.05, 5.0)
+    return Window(max(window.start, first - margin), min(window.end, last + margin))
+
+
+def _node_picture(node: str, found: list[Incident], shown_span: Window) -> str:
     """One node's line of time: a bar per incident from its fault to its recovery (to the
-    end of the window if none), a tick at each decision."""
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="46" '
+    end if none), a tick at each decision, labels on two rows so that close ones do not
+    overlap, the times of both ends below."""
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="64" '
              f'role="img" aria-label="incidents on {html.escape(node, quote=True)}">',
-             f'<line x1="0" y1="30" x2="{_WIDTH}" y2="30" stroke="#999"/>']
+             f'<line x1="0" y1="40" x2="{_WIDTH}" y2="40" stroke="#999"/>',
+             f'<text x="0" y="60" font-size="10">{html.escape(clock(shown_span.start))}</text>',
+             f'<text x="{_WIDTH}" y="60" font-size="10" text-anchor="end">'
+             f'{html.escape(clock(shown_span.end))}</text>']
+    row = 0
     for incident in found:
         if node not in (incident.node, incident.recovered_on):
             continue
-        start = _x(incident.fault_at, window)
-        end = _x(incident.recovered_at if incident.recovered_at is not None else window.end,
-                 window)
+        start = _x(incident.fault_at, shown_span)
+        end = _x(incident.recovered_at if incident.recovered_at is not None
+                 else shown_span.end, shown_span)
         colour = "#c00" if incident.needs_human else "#e80"
         label = html.escape(f"{incident.cls} {clock(incident.detected_at)}", quote=True)
-        parts.append(f'<rect x="{start}" y="22" width="{max(end - start, 2.0)}" height="16" '
+        parts.append(f'<rect x="{start}" y="32" width="{max(end - start, 2.0)}" height="16" '
                      f'fill="{colour}"><title>{label}</title></rect>')
-        parts.append(f'<text x="{start}" y="14" font-size="11">{label}</text>')
+        parts.append(f'<text x="{start}" y="{12 + 12 * row}" font-size="11">{label}</text>')
+        row = 1 - row
         for d in incident.decisions:
-            parts.append(f'<line x1="{_x(d.at, window)}" y1="18" x2="{_x(d.at, window)}" '
-                         'y2="42" stroke="#036"/>')
+            x = _x(d.at, shown_span)
+            parts.append(f'<line x1="{x}" y1="28" x2="{x}" y2="52" stroke="#036"/>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -193,8 +211,9 @@ def html_report(found: list[Incident], window: Window, tally: Tally, nodes: list
                     f"{e(i.service)}: {e(i.needs_human)}</li>" for i in human)
         body.append("</ul></div>")
     body.append("<h2>Timeline per node</h2>")
+    shown_span = span(found, window)
     for node in nodes:
-        body.append(f"<h3>{e(node)}</h3>{_node_picture(node, found, window)}")
+        body.append(f"<h3>{e(node)}</h3>{_node_picture(node, found, shown_span)}")
     body.append("<h2>Incidents</h2>")
     for incident in found:
         res = f" ({e(incident.resource)})" if incident.resource else ""
