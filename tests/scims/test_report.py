@@ -495,3 +495,15 @@ def test_the_pages_pictures_span_the_incidents_not_the_whole_window() -> None:
     page = render.html_report([found], WINDOW, parse_lines([], Reading(T0))[1], ["venus"])
     (width,) = re.findall(r'<rect x="[\d.]+" y="32" width="([\d.]+)"', page)
     assert float(width) > 50  # one second of eleven shown, not of the window's two hours
+
+
+def test_the_agent_on_another_facility_and_the_engine_on_daemon() -> None:
+    """SYSLOG_FACILITY local0: the agent's lines are on local0, rgmd's still on daemon."""
+    lines = [line(T0, "venus", AGENT, messages.WATCHER_DIED.fmt, 282, 8, level="error",
+                  facility="local0"),
+             line(T0, "venus", AGENT, messages.RESTARTING.fmt, "1 of 2", level="error",
+                  facility="local0"),
+             *restart_in_place(T0, "venus")]
+    found = only(lines, facilities=frozenset({"local0"}))
+    assert (found.cls, found.recovered_at) == ("kill-watcher", T0 + 1)
+    assert report(lines) == []  # on daemon (the default), local0 lines are not the agent's

@@ -52,6 +52,8 @@ _BUILTIN_TAG = re.compile(rf"SC\[(?P<rt>{'|'.join(re.escape(t) for t in engine.B
                           rf"(?P<method>[a-z_]+)\]")
 _SECRET = re.compile(r"(?i)\b(passw\w*)(\s*[=:]\s*|\s+)(\"[^\"]*\"|'[^']*'|[^\s,;)>]+)")
 MASK = "****"
+ENGINE_FACILITIES = frozenset({"daemon"})
+"""rgmd, pmfd and the membership monitor log to daemon whatever SYSLOG_FACILITY says."""
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,10 @@ def _solaris(found: re.Match[str], node_hint: str,
         agent, origin, table = builtin, "builtin", tables["builtin"]
     if origin != "agent" and ident not in table:
         return None, False  # an engine message the report does not use
-    if found["facility"] not in reading.facilities:
+    # the data services (ours, the built-in types) log to the cluster's facility
+    # (SYSLOG_FACILITY), the engine's daemons to daemon
+    facilities = reading.facilities if origin in ("agent", "builtin") else ENGINE_FACILITIES
+    if found["facility"] not in facilities:
         return None, True
     matched = _match(table, ident, level, text)
     if matched is None:
@@ -261,7 +266,7 @@ def _cmm(found: re.Match[str], node: str, reading: Reading) -> Optional[Event]:
     """The membership monitor's lines carry the ID of their text (they are logged without a
     format): believed when that holds, as context only (see engine.CMM_PATTERNS)."""
     text, ident, level = found["text"], int(found["id"]), _level(found["level"])
-    if found["facility"] not in reading.facilities or msgid(text) != ident:
+    if found["facility"] not in ENGINE_FACILITIES or msgid(text) != ident:
         return None
     for kind, pattern, want in engine.CMM_PATTERNS:
         hit = re.fullmatch(pattern, text)
