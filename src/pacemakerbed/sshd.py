@@ -45,8 +45,11 @@ def ssh_config(directory: Path) -> str:
 
 
 class NodeSshd(contextlib.AbstractContextManager):
-    def __init__(self, bed: PacemakerBed) -> None:
+    def __init__(self, bed: PacemakerBed, nodes: tuple[str, ...] | None = None) -> None:
         self.bed = bed
+        self.nodes = nodes if nodes is not None else tuple(
+            n for n in NODES if bed.host(n).is_powered)
+        """the nodes with an sshd: those powered on (a node off answers no one)"""
         self.directory = bed.directory / "ssh"
         self.config = self.directory / "ssh_config"
         self.daemons: dict[str, HostProcess] = {}
@@ -65,7 +68,7 @@ class NodeSshd(contextlib.AbstractContextManager):
                                                for n in NODES))
         self.config.write_text(ssh_config(d))
         try:
-            for node in NODES:
+            for node in self.nodes:
                 self._start(node)
         except BaseException:
             self.stop()

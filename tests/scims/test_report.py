@@ -507,3 +507,20 @@ def test_the_agent_on_another_facility_and_the_engine_on_daemon() -> None:
     found = only(lines, facilities=frozenset({"local0"}))
     assert (found.cls, found.recovered_at) == ("kill-watcher", T0 + 1)
     assert report(lines) == []  # on daemon (the default), local0 lines are not the agent's
+
+
+def test_pacemaker_move_is_a_switchover_and_a_restart_in_place_is_not() -> None:
+    controld = "pacemaker-controld"
+
+    def result(at: float, op: str, node: str) -> tuple[str, str]:
+        return ("", pcmk(at, node, controld, "log_executor_event",
+                         f"Result of {op} operation for ms on {node}: ok | CIB update 9, "
+                         f"graph action confirmed; call=9 key=ms_{op}_0 rc=0"))
+
+    agent_line = ("n1", f"{stamp(T0 - 60)} ims(ms)[9]: [ID {messages.STARTED.msgid} "
+                        f"daemon.info] {messages.STARTED.fmt % 'smtp 198.18.77.100:25'}")
+    up = [agent_line, result(T0 - 60, "start", "n1")]
+    moved = incidents([*up, result(T0, "stop", "n1"), result(T0 + 2, "start", "n2")], WINDOW)
+    assert [(i.cls, i.node, i.recovered_on) for i in moved] == [("switchover", "n1", "n2")]
+    again = incidents([*up, result(T0, "stop", "n1"), result(T0 + 2, "start", "n1")], WINDOW)
+    assert again == []

@@ -22,6 +22,7 @@ control, say) is an incident of class `other`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
@@ -339,6 +340,12 @@ class _Grouper:
         self._node_fault(node, cls, event)
 
     def _node_fault(self, node: str, cls: str, event: Event) -> None:
+        if cls != "freeze":
+            for incident in [*self.open.values(), *self.done[-8:]]:
+                if (incident.node == node and incident.cls in (*NODE_CLASSES, "double")
+                        and 0 <= event.at - incident.detected_at <= CMM_LINK):
+                    incident.events.append(event)  # every survivor logs the departure
+                    return
         dead = self.pending_dead.get(node)
         detected = event.at
         fault_at = event.at
@@ -385,17 +392,33 @@ class _Grouper:
             self._node_fault(event.fields.get("node", ""), "power-off", event)
             return
         incident = self._attach(service, event)
-        if kind == "pcmk-result" and event.resource in self.agent_resources | {service}:
+        if kind == "pcmk-result" and event.resource in self.agent_resources:
             node = event.fields.get("node", event.node)
             if op == "monitor" and failed and incident is None:
                 incident = self._open("kill-daemon", event, service)
                 incident.events.append(event)
             elif op == "start" and result == "ok" and incident is not None:
-                self._close(service, event.at, node)
+                self.online_on[service] = node
+                if incident.provisional and node == incident.node:
+                    del self.open[service]  # stopped and started where it was: no fault
+                else:
+                    incident.provisional = False
+                    self._close(service, event.at, node)
+            elif (op == "stop" and result == "ok" and incident is None
+                  and self.online_on.get(service) == node):
+                # stopped with no fault seen: a move (crm_resource --move) if it starts
+                # elsewhere next
+                self._open("switchover", event, service, node=node,
+                           provisional=True).events.append(event)
             elif op == "stop" and failed and incident is not None:
                 incident.needs_human = event.text
-            elif op == "monitor" and result == "ok":
+            elif op in ("monitor", "start") and result == "ok":
                 self.online_on[service] = node
+        elif kind == "pcmk-action" and incident is None:
+            moving = re.fullmatch(r"\s*([\w.-]+) -> [\w.-]+\s*", event.fields.get("detail", ""))
+            if moving and event.resource in self.agent_resources and \
+                    service not in self.online_on:
+                self.online_on[service] = moving[1]  # where it ran, from the scheduler's word
         elif kind == "pcmk-action" and incident is not None:
             what = event.fields.get("action", "").lower()
             incident.decisions.append(Decision(
