@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +33,7 @@ from imsguide.console import Console
 from imsguide.session import LOGLEVEL, Session, StepFailed, tool
 from imsguide.site import Site
 from scims.log import messages
+from scims.report import render
 
 TOP = Path(__file__).resolve().parents[2]
 
@@ -125,10 +125,9 @@ def show_report(site: Site, console: Console, since: float) -> None:
     if done.returncode != 0:
         raise StepFailed(f"imsreport failed: {done.stderr.strip()}")
     console.output(done.stdout)
-    headlines = [line for line in done.stdout.splitlines()
-                 if re.match(r"\d\d:\d\d:\d\d  ", line)]
-    console.result(f"imsreport found {len(headlines)} incident(s), most recent last:")
-    console.evidence(headlines)
+    found = render.headlines(done.stdout)
+    console.result(f"imsreport found {len(found)} incident(s), most recent last:")
+    console.evidence(found)
 
 
 def destroy_cluster(site: Site, console: Console) -> None:

@@ -11,7 +11,6 @@ one node; then the whole cluster destroyed, nothing left.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from imsguide.console import Console
 from pacemakerbed.bed import NODES, VIRTUAL_IP, PacemakerBed, Timing, wait_for
 from pacemakerbed.sshd import NodeSshd
+from scims.report import render
 
 IMSREPORT = Path(__file__).resolve().parents[2] / "admin" / "imsreport"
 
@@ -120,10 +120,9 @@ class Demo:
         if done.returncode != 0:
             raise AssertionError(f"imsreport failed: {done.stderr.strip()}")
         console.output(done.stdout)
-        headlines = [line for line in done.stdout.splitlines()
-                     if re.match(r"\d\d:\d\d:\d\d  ", line)]
-        console.result(f"imsreport found {len(headlines)} incident(s), most recent last:")
-        console.evidence(headlines)
+        found = render.headlines(done.stdout)
+        console.result(f"imsreport found {len(found)} incident(s), most recent last:")
+        console.evidence(found)
 
     def _report_on_a_node(self, since: float) -> subprocess.CompletedProcess[str]:
         bed, console = self.bed, self.console

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from typing import Any, Optional
 
@@ -99,6 +100,14 @@ def text_report(found: list[Incident], window: Window, tally: Tally, nodes: list
                "line(s) in the agent's or the engine's name not believed (wrong ID, level, "
                "facility or words: not theirs)")
     return "\n".join(out) + "\n"
+
+
+_HEADLINE = re.compile(r"\d\d:\d\d:\d\d  \S")
+
+
+def headlines(text: str) -> list[str]:
+    """The first line of each incident's block of a terminal report (for a summary). Pure."""
+    return [line for line in text.splitlines() if _HEADLINE.match(line)]
 
 
 def _event_json(event: Event) -> dict[str, Any]:
