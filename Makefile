@@ -77,7 +77,7 @@ sysdeps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src methods ocf tests bench packaging
+	$(VENV)/bin/ruff check src methods ocf admin tests bench packaging
 	$(PY) tools/check_py39.py
 
 package: $(STAMP)

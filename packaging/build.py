@@ -5,6 +5,7 @@
 build/man/SUNW.ims.5          man page, generated from rtr/SUNW.ims
 build/doc/                    messages guide (Markdown, troff), from scims.log.messages; the
                               troff page ships as /opt/SUNWscims/man/man5/SUNWscims-messages.5
+                              (packaging/imsreport.1m as /opt/SUNWscims/man/man1m/imsreport.1m)
 build/pkg/prototype           prototype(4), generated from the tree
 build/pkg/SUNWscims/          directory-format package (pkgadd -d build/pkg SUNWscims)
 build/pkg/SUNWscims.pkg       the same as a datastream (pkgadd -d build/pkg/SUNWscims.pkg)
@@ -45,7 +46,7 @@ _NOT_COPIED_PATHS = {".git", ".venv", ".venv39", "build", "dist", ".pytest_cache
 _NOT_COPIED = ("__pycache__", "*.pyc", "*.egg-info")
 # What the sdist must hold: the library, and what `make package` rebuilds SUNWscims from.
 SDIST_NEEDS = ("pyproject.toml", "MANIFEST.in", "src/scims/__init__.py", "methods/ims_probe",
-               "rtr/SUNW.ims", "packaging/build.py", "packaging/postinstall")
+               "admin/imsreport", "rtr/SUNW.ims", "packaging/build.py", "packaging/postinstall")
 
 
 def build_dist(repo: Path, dist: Path) -> list[Path]:
@@ -113,9 +114,15 @@ def check_sdist(sdist: Path) -> None:
             raise SystemExit(f"{sdist.name} lacks {needed}")
 
 
+IMSREPORT_PAGE = HERE / "imsreport.1m"
+"""imsreport(1M), written by hand: /opt/SUNWscims/man/man1m/imsreport.1m (and, as
+imsreport(8), in scims-ocf)."""
+
+
 def man_pages(page: Path, guides: list[Path]) -> list[Path]:
-    """What goes to /opt/SUNWscims/man: SUNW.ims(5) and the messages guide in troff."""
-    return [page, *(guide for guide in guides if guide.suffix == ".5")]
+    """What goes to /opt/SUNWscims/man: SUNW.ims(5), the messages guide in troff, and
+    imsreport(1M)."""
+    return [page, *(guide for guide in guides if guide.suffix == ".5"), IMSREPORT_PAGE]
 
 
 def main(argv: list[str] | None = None) -> int:

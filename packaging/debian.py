@@ -9,10 +9,13 @@ is the part of the repository's src/scims the agent imports (`shipped.closure`);
 meta-data is made at run time from the RTR file shipped beside it.
 
     /usr/lib/scims/ocf/ims                  the launcher
+    /usr/lib/scims/bin/imsreport            the incident report (docs/imsreport.md)
+    /usr/sbin/imsreport                     -> ../lib/scims/bin/imsreport
     /usr/lib/scims/lib/scims/               the library, as far as the agent imports it
     /usr/lib/scims/rtr/SUNW.ims             the resource type registration file
     /usr/lib/ocf/resource.d/sunw/ims        -> ../../../scims/ocf/ims
     /usr/share/man/man7/ocf_sunw_ims.7.gz   the man page
+    /usr/share/man/man8/imsreport.8.gz      imsreport's (packaging/imsreport.1m, section 8)
     /usr/share/doc/scims-ocf/copyright
 
 Built with dpkg-deb (root:root owners, fixed modes, files in sorted order, man page gzipped
@@ -42,6 +45,7 @@ import shipped  # noqa: E402
 
 PACKAGE = "scims-ocf"
 AGENT_LINK = "usr/lib/ocf/resource.d/sunw/ims"
+ADMIN_LINKS = "usr/sbin"
 LIBDIR = "usr/lib/scims"
 DEPENDS = "python3 (>= 3.9), python3-psutil"
 RECOMMENDS = "pacemaker, resource-agents"
@@ -64,8 +68,15 @@ def stage(root: Path) -> None:
     lib = root / LIBDIR
     (lib / "ocf").mkdir(parents=True)
     shutil.copy2(REPO / "ocf" / "ims", lib / "ocf" / "ims")
+    (lib / "bin").mkdir()
+    (root / ADMIN_LINKS).mkdir(parents=True)
+    admin = shipped.admin_programs(REPO)
+    for program in admin:
+        shutil.copy2(program, lib / "bin" / program.name)
+        (root / ADMIN_LINKS / program.name).symlink_to(
+            os.path.relpath(lib / "bin" / program.name, root / ADMIN_LINKS))
     library = REPO / "src" / "scims"
-    for path in sorted(shipped.closure([REPO / "ocf" / "ims"], library)):
+    for path in sorted(shipped.closure(shipped.ocf_programs(REPO), library)):
         target = lib / "lib" / "scims" / path.relative_to(library)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
@@ -80,13 +91,21 @@ def stage(root: Path) -> None:
     with open(man / f"{ocf_manpage.PAGE}.gz", "wb") as raw:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
             gz.write(page.encode())
+    man8 = root / "usr" / "share" / "man" / "man8"
+    man8.mkdir(parents=True)
+    report_page = (HERE / "imsreport.1m").read_text()
+    report_page = report_page.replace('.TH imsreport 1M', '.TH imsreport 8', 1)
+    with open(man8 / "imsreport.8.gz", "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+            gz.write(report_page.encode())
     doc = root / "usr" / "share" / "doc" / PACKAGE
     doc.mkdir(parents=True)
     shutil.copy2(HERE / "copyright", doc / "copyright")
     for path in sorted(root.rglob("*")):
         if path.is_symlink():
             continue
-        executable = path.is_dir() or path == lib / "ocf" / "ims"
+        executable = (path.is_dir() or path == lib / "ocf" / "ims"
+                      or path.parent == lib / "bin")
         path.chmod(0o755 if executable else 0o644)
     root.chmod(0o755)
 

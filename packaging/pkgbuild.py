@@ -33,11 +33,13 @@ class Sources:
     library: Path
     rtr: Path
     packaging: Path
+    admin: tuple[Path, ...] = ()
+    """the administrator's programs (imsreport), installed in bin/ beside the methods"""
 
     @classmethod
     def of_repo(cls, repo: Path) -> Sources:
         return cls(repo, repo / "methods", repo / "src" / "scims", repo / "rtr" / "SUNW.ims",
-                   repo / "packaging")
+                   repo / "packaging", tuple(shipped.admin_programs(repo)))
 
 
 def build_time() -> int:
@@ -71,6 +73,7 @@ def prototype_entries(src: Sources, man_pages: list[Path]) -> list[svr4.Prototyp
         for path in sorted(src.methods.iterdir()):
             if path.is_file() and not path.name.startswith("."):
                 entries.append(f("v", f"{base}/bin/{path.name}", path, EXEC_MODE))
+    entries += [f("v", f"{base}/bin/{path.name}", path, EXEC_MODE) for path in src.admin]
     entries.append(f("f", f"{base}/etc/SUNW.ims", src.rtr, DATA_MODE))
     for rel in library_paths(src):
         if rel.suffix == ".py":
@@ -91,6 +94,7 @@ def library_paths(src: Sources) -> list[Path]:
     and module files, relative to the library, parents first."""
     programs = sorted(p for p in src.methods.iterdir()
                       if p.is_file() and not p.name.startswith(".")) if src.methods.is_dir() else []
+    programs += list(src.admin)
     files = {path.relative_to(src.library) for path in shipped.closure(programs, src.library)}
     dirs = {parent for rel in files for parent in rel.parents if parent != Path(".")}
     return sorted(files | dirs, key=lambda rel: rel.parts)

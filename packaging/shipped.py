@@ -3,7 +3,8 @@
 A module that no shipped program imports is dead weight on every node (and code to review
 for the trust model); a module a program imports but the package lacks is an ImportError in
 a user's log. So both packages take their library files from one computation: the import
-graph of the programs they install (`methods/*` for SUNWscims, `ocf/ims` for scims-ocf),
+graph of the programs they install (`methods/*` for SUNWscims, `ocf/ims` for scims-ocf,
+`admin/imsreport` for both),
 followed inside `scims` through every `import` statement, also those inside functions (the
 methods import some modules late, where they are used). A package's `__init__.py` comes with
 every module of it, as Python loads it first.
@@ -18,6 +19,26 @@ from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE = "scims"
+ADMIN_PROGRAMS = ("imsreport",)
+"""The administrator's programs in admin/, shipped by both packages beside their own:
+SUNWscims in /opt/SUNWscims/bin, scims-ocf in /usr/lib/scims/bin with /usr/sbin links."""
+
+
+def admin_programs(repo: Path) -> list[Path]:
+    return [repo / "admin" / name for name in ADMIN_PROGRAMS]
+
+
+def svr4_programs(repo: Path) -> list[Path]:
+    """What SUNWscims installs in bin/ and imports the library for: the methods (the fault
+    monitor among them) and the administrator's programs."""
+    methods = sorted(p for p in (repo / "methods").iterdir()
+                     if p.is_file() and not p.name.startswith("."))
+    return methods + admin_programs(repo)
+
+
+def ocf_programs(repo: Path) -> list[Path]:
+    """What scims-ocf installs: the OCF agent and the administrator's programs."""
+    return [repo / "ocf" / "ims", *admin_programs(repo)]
 
 
 def imported_names(source: str, filename: str = "<source>") -> set[str]:

@@ -1,4 +1,4 @@
-"""Prove that shipped code (src/scims, methods/, the OCF agent ocf/) runs on Python 3.9.
+"""Prove that shipped code (src/scims, methods/, the OCF agent ocf/, admin/) runs on Python 3.9.
 
 Always: vermin must find nothing that needs more than 3.9. When a Python 3.9 interpreter is
 on this machine (pyenv or the system), also byte-compile the shipped code with it and run the
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent
-SHIPPED = [TOP / "src" / "scims", TOP / "methods", TOP / "ocf"]
+SHIPPED = [TOP / "src" / "scims", TOP / "methods", TOP / "ocf", TOP / "admin"]
 VENV39 = TOP / ".venv39"
 PINS = TOP / "requirements" / "py39.txt"
 

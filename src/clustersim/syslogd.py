@@ -25,6 +25,20 @@ syslogd`, or `--reload`) rereads the file and reopens every file. A node root wi
 `/etc/syslog.conf` (bare test roots) logs everything to `/var/adm/messages`; the cluster's
 nodes get Solaris' default file (`default_syslog_conf`) when they are created.
 
+Like Solaris' log driver, which computes the `[ID]` itself, a ready-made `[ID ...]` is kept
+only from root's processes (the methods, rgmd, pmfd, which compute it from their format as
+libc's syslog(3C) does): the sender's uid comes with each datagram (SCM_CREDENTIALS), and a
+line from any other user gets the ID of its whole text in front, whatever it starts with.
+
+An action `@host` forwards the line over UDP to port 514 of `host` (the node's /etc/hosts
+resolves it, as the `loghost` alias does on Solaris), sent from this daemon's own port 514,
+which only root can bind: `<PRI>Mmm dd hh:mm:ss TAG: text`, the node's own clock in the
+stamp. The log host (`--loghost DIR --listen ADDR`, run on the cluster's client host by
+`start_loghost`) writes what it receives to DIR/var/adm/messages, each line named by the
+sending node as DIR/etc/hosts names its address, and drops what does not come from a
+privileged port of a host it knows. `forward_to_loghost(layout, node)` is the administrator's
+change on a node (the `loghost` alias to the client host, `*.notice;daemon.info<TAB>@loghost`).
+
 Run: `python -m clustersim.syslogd --cluster DIR --node NAME [--reload]`; from Python
 `start_syslogd(layout, node)` / `stop_syslogd(layout, node)` / `reload_syslogd(layout,
 node)`; log like a Solaris daemon with `log_to_node(layout, node, tag, priority, text)`.
@@ -40,9 +54,12 @@ import re
 import select
 import signal
 import socket
+import struct
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from clustersim import daemons, procs
 from clustersim.layout import ClusterLayout
@@ -63,6 +80,12 @@ STOP_TIMEOUT = 10.0
 
 
 SYSLOG_CONF = "/etc/syslog.conf"
+SYSLOG_PORT = 514
+"""syslog's UDP port (services(4) `syslog 514/udp`); also the port forwarded lines leave
+from, which only root can bind."""
+PRIVILEGED_PORTS = 1024
+LOGHOST_PIDFILE = "var/run/syslogd.pid"
+_UCRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
 CONSOLE_DEVICES = ("/dev/sysmsg", "/dev/console")
 NO_PRIORITY = -1
 """The level of `none`: the facility selects nothing."""
@@ -169,15 +192,72 @@ def parse_datagram(data: bytes) -> tuple[int, str | None, str]:
     return pri, tag, text
 
 
-def format_line(pri: int, tag: str | None, text: str, node: str, when: float) -> str:
-    """The /var/adm/messages line for one message (with trailing newline). Pure."""
+def format_line(pri: int, tag: str | None, text: str, node: str, when: float,  # noqa: PLR0917
+                own_id: bool = True) -> str:
+    """The /var/adm/messages line for one message (with trailing newline). Pure.
+
+    `own_id`: the sender may bring its `[ID ...]` (root's processes); otherwise the ID of
+    the whole text goes in front, as Solaris' log driver computes it."""
     facility = FACILITIES.get(pri >> 3, f"fac{pri >> 3}")
     level = LEVELS[pri & 7]
-    if not text.startswith("[ID "):
+    if not (own_id and text.startswith("[ID ")):
         text = id_prefix(text, facility, level) + text
     stamp = time.strftime("%b %e %H:%M:%S", time.localtime(when))
     who = f"{tag}: " if tag else ""
     return f"{stamp} {node} {who}{text}\n"
+
+
+def resolve(hosts_file: Path, name: str) -> str | None:
+    """The IPv4 address of `name` (or `name` itself, if it is one) in an /etc/hosts. Pure
+    but for the read."""
+    with contextlib.suppress(OSError):
+        socket.inet_aton(name)
+        if name.count(".") == 3:
+            return name
+    try:
+        text = hosts_file.read_text(errors="replace")
+    except OSError:
+        return None
+    for entry in text.splitlines():
+        fields = entry.split("#", 1)[0].split()
+        if len(fields) >= 2 and name in fields[1:] and ":" not in fields[0]:
+            return fields[0]
+    return None
+
+
+def host_names(hosts_file: Path) -> dict[str, str]:
+    """address -> the first name /etc/hosts gives it (the log host's view of its clients)."""
+    names: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for entry in hosts_file.read_text(errors="replace").splitlines():
+            fields = entry.split("#", 1)[0].split()
+            if len(fields) >= 2:
+                names.setdefault(fields[0], fields[1])
+    return names
+
+
+def forward_datagram(pri: int, line: str, node: str) -> bytes:
+    """What a node sends its log host for one written line: `<PRI>stamp TAG: text`, the
+    node's name left out (the log host names the sender by its address). Pure."""
+    stamp, rest = line[:15], line[16:].rstrip("\n")
+    if rest.startswith(f"{node} "):
+        rest = rest[len(node) + 1:]
+    return f"<{pri}>{stamp} {rest}".encode()
+
+
+def loghost_line(data: bytes, sender: str, when: float) -> str:
+    """The log host's line for a datagram from `sender`: the sender's own stamp kept (its
+    clock, not ours: imsreport --clock-offset corrects it), or ours if it sent none. Pure."""
+    match = _PRI.match(data)
+    if match:
+        data = data[match.end():]
+    text = data.decode("utf-8", "replace").rstrip("\n\x00").replace("\n", " ")
+    stamped = _TIMESTAMP.match(data)
+    if stamped:
+        stamp, text = text[:15], text[16:]
+    else:
+        stamp = time.strftime("%b %e %H:%M:%S", time.localtime(when))
+    return f"{stamp} {sender} {text}\n"
 
 
 # --- the daemon -----------------------------------------------------------------------
@@ -227,8 +307,10 @@ class _Outputs:
             self.own_error(error)
 
     def _open(self, action: str) -> int | None:
+        if action.startswith("@"):
+            return self._forward(action[1:])
         if not action.startswith("/"):
-            return None  # users, `*`, @loghost: nobody is logged in on a stand-in node
+            return None  # users, `*`: nobody is logged in on a stand-in node
         if action in CONSOLE_DEVICES:
             path = self.layout.node_console(self.node)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,6 +323,23 @@ class _Outputs:
             self.own_error(f"{action}: {exc.strerror}")
             return None
 
+    def _forward(self, name: str) -> int | None:
+        """A UDP socket from port 514 connected to `name`'s port 514 (its fd), or None."""
+        address = resolve(self.layout.node_root(self.node) / "etc" / "hosts", name)
+        if address is None:
+            self.own_error(f"@{name}: unknown host")
+            return None
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("", SYSLOG_PORT))
+            sock.connect((address, SYSLOG_PORT))
+        except OSError as exc:
+            sock.close()
+            self.own_error(f"@{name}: {exc.strerror}")
+            return None
+        return sock.detach()
+
     def own_error(self, text: str) -> None:
         """syslogd's own complaint, logged as syslog.err without an [ID] (logerror())."""
         pri = encode_priority("error", "syslog")
@@ -249,10 +348,18 @@ class _Outputs:
 
     def write(self, pri: int, line: str) -> None:
         data = line.encode()
+        forwarded: bytes | None = None
         for rule, fd in self.targets:
-            if rule.selects(pri):
+            if not rule.selects(pri):
+                continue
+            if rule.action.startswith("@"):
+                if forwarded is None:
+                    forwarded = forward_datagram(pri, line, self.node)
                 with contextlib.suppress(OSError):
-                    os.write(fd, data)
+                    os.write(fd, forwarded)  # a connected datagram socket: one datagram
+                continue
+            with contextlib.suppress(OSError):
+                os.write(fd, data)
 
     def close(self) -> None:
         for _rule, fd in self.targets:
@@ -278,6 +385,7 @@ def serve(layout: ClusterLayout, node: str) -> int:
         sock_path.unlink()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(sock_path))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)  # who sent each line
     os.chmod(sock_path, 0o666)  # noqa: S103 - every process of the node may log
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -325,13 +433,24 @@ def serve(layout: ClusterLayout, node: str) -> int:
 def _drain(sock: socket.socket, outputs: _Outputs, node: str) -> None:
     while True:
         try:
-            data = sock.recv(65536, socket.MSG_DONTWAIT)
+            data, ancillary, _flags, _addr = sock.recvmsg(
+                65536, socket.CMSG_SPACE(_UCRED.size), socket.MSG_DONTWAIT)
         except BlockingIOError:
             return
         if not data:
             continue
         pri, tag, text = parse_datagram(data)
-        outputs.write(pri, format_line(pri, tag, text, node, time.time()))
+        outputs.write(pri, format_line(pri, tag, text, node, time.time(),
+                                       own_id=_sender_uid(ancillary) == 0))
+
+
+def _sender_uid(ancillary: list[tuple[int, int, bytes]]) -> int | None:
+    """The uid the kernel vouches for (SCM_CREDENTIALS), or None if it sent none."""
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and \
+                len(payload) >= _UCRED.size:
+            return int(_UCRED.unpack(payload[:_UCRED.size])[1])
+    return None
 
 
 # --- start / stop from Python -----------------------------------------------------------
@@ -399,13 +518,133 @@ def reload_syslogd(layout: ClusterLayout, node: str) -> bool:
     return True
 
 
+# --- the log host ----------------------------------------------------------------------
+
+
+def serve_loghost(directory: Path, address: str) -> int:
+    """Receive forwarded lines on `address`:514 until SIGTERM; append them to
+    `directory`/var/adm/messages. Only datagrams from a privileged port (a node's syslogd)
+    of an address `directory`/etc/hosts names are written."""
+    messages = directory / "var" / "adm" / "messages"
+    messages.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(messages, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((address, SYSLOG_PORT))
+    stopping = False
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    _name_process("syslogd")
+    pidfile = directory / LOGHOST_PIDFILE
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    pidfile.write_text(f"{os.getpid()}\n")
+    try:
+        while not stopping:
+            with contextlib.suppress(InterruptedError):
+                ready, _, _ = select.select([sock], [], [], 0.5)
+                if not ready:
+                    continue
+                data, (sender, port) = sock.recvfrom(65536)
+                name = host_names(directory / "etc" / "hosts").get(sender)
+                if name is None or port >= PRIVILEGED_PORTS:
+                    continue  # not a known host's syslogd: anyone's datagram
+                os.write(fd, loghost_line(data, name, time.time()).encode())
+    finally:
+        sock.close()
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            pidfile.unlink()
+    return 0
+
+
+def start_loghost(layout: ClusterLayout, *, timeout: float = 20.0) -> Path:
+    """The cluster's client host as its log host: a syslogd receiving every node's forwarded
+    lines into <cluster>/client/var/adm/messages (returned)."""
+    from clustersim import hosts  # noqa: PLC0415 - a cluster of real hosts only
+
+    directory = hosts.client_directory(layout)
+    client = hosts.host(layout, hosts.CLIENT)
+    pidfile = directory / LOGHOST_PIDFILE
+    with contextlib.suppress(FileNotFoundError):
+        pidfile.unlink()
+    with open(directory / "loghost.err", "ab") as err:
+        subprocess.Popen(client.command([sys.executable, "-m", "clustersim.syslogd",
+                                         "--loghost", str(directory),
+                                         "--listen", hosts.CLIENT_ADDRESS]),
+                         stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                         start_new_session=True, env=hosts.node_env())
+    deadline = time.monotonic() + timeout
+    while not pidfile.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the log host's syslogd did not start: see "
+                               f"{directory / 'loghost.err'}")
+        time.sleep(0.05)
+    return directory / "var" / "adm" / "messages"
+
+
+def stop_loghost(layout: ClusterLayout, *, timeout: float = STOP_TIMEOUT) -> None:
+    """Stop the client host's log host syslogd by its pid (as the client host numbers it)."""
+    from clustersim import hosts  # noqa: PLC0415
+
+    pidfile = hosts.client_directory(layout) / LOGHOST_PIDFILE
+    pid = daemons.read_pid(pidfile)
+    if pid is None:
+        return
+    client = hosts.host(layout, hosts.CLIENT)
+    if client.is_powered:
+        client.run(["kill", "-TERM", str(pid)], capture_output=True, timeout=30)
+    deadline = time.monotonic() + timeout
+    while pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if pidfile.exists() and client.is_powered:
+        client.run(["kill", "-KILL", str(pid)], capture_output=True, timeout=30)
+        pidfile.unlink(missing_ok=True)
+
+
+FORWARD_SELECTOR = "*.notice;daemon.info"
+"""What a node forwards: what /var/adm/messages gets, and the agent's information lines."""
+
+
+def forward_to_loghost(layout: ClusterLayout, node: str) -> None:
+    """The administrator's change on `node`: `loghost` is the client host in /etc/hosts (it
+    was the node itself), syslog.conf forwards to it, and syslogd rereads its file."""
+    from clustersim import hosts  # noqa: PLC0415
+
+    root = layout.node_root(node)
+    etc_hosts = root / "etc" / "hosts"
+    kept = [entry if "loghost" not in entry.split("#", 1)[0].split()[1:] else
+            " ".join(w for w in entry.split() if w != "loghost")
+            for entry in etc_hosts.read_text().splitlines()]
+    kept.append(f"{hosts.CLIENT_ADDRESS}\t{hosts.CLIENT}\tloghost")
+    etc_hosts.write_text("\n".join(kept) + "\n")
+    conf = root / SYSLOG_CONF.lstrip("/")
+    text = conf.read_text() if conf.exists() else ""
+    line = f"{FORWARD_SELECTOR}\t\t\t\t@loghost\n"
+    if line not in text:
+        conf.write_text(text + line)
+    reload_syslogd(layout, node)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="clustersim.syslogd", description=__doc__)
-    parser.add_argument("--cluster", required=True, help="cluster directory")
-    parser.add_argument("--node", required=True, help="node name")
+    parser.add_argument("--cluster", help="cluster directory")
+    parser.add_argument("--node", help="node name")
+    parser.add_argument("--loghost", metavar="DIR", type=Path,
+                        help="be a log host: receive forwarded lines into DIR/var/adm/messages")
+    parser.add_argument("--listen", metavar="ADDRESS", help="the log host's address")
     parser.add_argument("--reload", action="store_true",
                         help="make the node's running syslogd reread /etc/syslog.conf (SIGHUP)")
     args = parser.parse_args(argv)
+    if args.loghost is not None:
+        if not args.listen:
+            parser.error("--loghost needs --listen ADDRESS")
+        return serve_loghost(args.loghost, args.listen)
+    if not args.cluster or not args.node:
+        parser.error("--cluster and --node are required")
     if args.reload:
         if reload_syslogd(ClusterLayout.at(args.cluster), args.node):
             return 0

@@ -6,9 +6,10 @@ It builds SUNWscims, creates the cluster (mars, venus), walks the guide's proced
 each command as an administrator types it and what it answered (ending with `scstat -pw`),
 then proves the service: mail in and out through the logical host, a switchover and back,
 the agent's log lines with their message IDs, a killed watcher restarted in place, a node
-panic failed over — each with the time it took — and finally the unconfigure procedure,
-leaving nothing running (the demo counts what is left: 0). Long waits show their progress,
-also with --quiet.
+panic failed over — each with the time it took — then shows what imsreport, run on the log
+host every node forwards its syslog to (the client host), makes of it all, and finally the
+unconfigure procedure, leaving nothing running (the demo counts what is left: 0). Long waits
+show their progress, also with --quiet.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from clustersim import hosts, syslogd
+from clustersim.layout import ClusterLayout
 from imsguide import asymmetric, faults, generic, hastorage, proof, symmetric, testbed
 from imsguide.console import Console
 from imsguide.session import LOGLEVEL, Session, StepFailed, tool
 from imsguide.site import Site
 from scims.log import messages
+from scims.report import render
 
 TOP = Path(__file__).resolve().parents[2]
 
@@ -95,6 +99,35 @@ def create_cluster(s: Session) -> None:
                    f"lowered from 10000 to {DEMO_HEARTBEAT_TIMEOUT} ms for this demo")
     s.cluster(s.site.nodes[0], "cluster", "set", "-p",
               f"heartbeat_timeout={DEMO_HEARTBEAT_TIMEOUT}")
+    layout = ClusterLayout.at(s.site.directory)
+    syslogd.start_loghost(layout)
+    for node in s.site.nodes:
+        syslogd.forward_to_loghost(layout, node)
+    s.console.note(f"the client host is the log host: each node's /etc/hosts names it "
+                   f"loghost, and its /etc/syslog.conf forwards "
+                   f"'{syslogd.FORWARD_SELECTOR}  @loghost' (docs/imsreport.md)")
+
+
+IMSREPORT = TOP / "admin" / "imsreport"
+
+
+def show_report(site: Site, console: Console, since: float) -> None:
+    """imsreport on the log host: what happened to mail during the demo, one incident per
+    block (--quiet: the incidents' first lines)."""
+    console.heading("What happened to mail, as imsreport tells it on the log host")
+    layout = ClusterLayout.at(site.directory)
+    received = str(site.directory / "client" / "var" / "adm" / "messages")
+    start = time.strftime("%H:%M:%S", time.localtime(since))
+    argv = [str(IMSREPORT), "--log", received, "--from", start]
+    console.command("client", ["imsreport", "--log", received, "--from", start])
+    done = hosts.host(layout, hosts.CLIENT).run([sys.executable, *argv], capture_output=True,
+                                                 text=True, timeout=120)
+    if done.returncode != 0:
+        raise StepFailed(f"imsreport failed: {done.stderr.strip()}")
+    console.output(done.stdout)
+    found = render.headlines(done.stdout)
+    console.result(f"imsreport found {len(found)} incident(s), most recent last:")
+    console.evidence(found)
 
 
 def destroy_cluster(site: Site, console: Console) -> None:
@@ -337,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     site = first.site
     user = "joe"
     created = False
+    began = time.time()
     try:
         package_dir = build_package(console, directory / "build")
         create_cluster(first)
@@ -346,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         prove_switchover(first, user, sent[site.group])
         prove_watcher_restart(first)
         prove_panic(sessions, user, sent)
+        show_report(site, console, began)
         if args.keep:
             use_it_yourself(site, console)
             return 0

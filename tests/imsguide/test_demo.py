@@ -65,6 +65,7 @@ def test_make_demo_quiet_runs_the_guide_and_proves_the_service(
         "Mail to joe@meadow.red.siroe.com, read back by IMAP and POP",
         "Switchover of MAIL-RG to", "Switchover of MAIL-RG to",
         "Debug logging on every node", "Node ", "Node ",
+        "What happened to mail, as imsreport tells it on the log host",
         *[f"Step U{n}:" for n in range(1, 6)],
         "Destroying the stand-in cluster", "Done in",
     ])
@@ -108,6 +109,12 @@ def test_make_demo_quiet_runs_the_guide_and_proves_the_service(
     assert re.search(rf"=> MAIL-RG failed over: it answers on {other} \d+\.\d s after the "
                      r"panic; no message lost \(IMAP and POP\)", out), out
     assert f"] Node {home} boots and rejoins the cluster" in out
+
+    # imsreport on the log host tells the story: the killed watcher and the panic
+    assert re.search(rf"^ +\d\d:\d\d:\d\d  kill-watcher on {home}, MAIL-RG \(mail-rs\): "
+                     rf"down \d+\.\d s, answering again \S+ on {home}$", out, re.M), out
+    assert re.search(rf"^ +\d\d:\d\d:\d\d  power-off on {home}, MAIL-RG: down \d+\.\d s, "
+                     rf"answering again \S+ on {other}$", out, re.M), out
 
     # unconfigured, then destroyed: nothing of it runs, and the demo says so
     assert "=> Messaging Server and SUNW.ims processes left: mars 0, venus 0" in out, out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -75,11 +76,34 @@ def test_library_is_the_repository_library(unpacked: tuple[Path, Path]) -> None:
     lib = root / "usr/lib/scims/lib"
     shipped = {p.relative_to(lib).as_posix() for p in lib.rglob("*.py")}
     # what the agent imports, nothing more, nothing less, each file as in the repository
-    assert shipped == library_files([REPO / "ocf" / "ims"], REPO / "src")
+    assert shipped == library_files([REPO / "ocf" / "ims", REPO / "admin" / "imsreport"],
+                                    REPO / "src")
     for name in shipped:
         assert (lib / name).read_bytes() == (REPO / "src" / name).read_bytes()
     assert (root / "usr/lib/scims/rtr/SUNW.ims").read_text() == \
         (REPO / "rtr/SUNW.ims").read_text()
+
+
+def test_imsreport_is_on_the_path_and_runs_from_the_package(
+        unpacked: tuple[Path, Path], tmp_path: Path) -> None:
+    """/usr/sbin/imsreport runs the package's own library (not the repository's), reads a
+    log and reports what happened in it."""
+    _, root = unpacked
+    program = root / "usr/sbin/imsreport"
+    assert program.is_symlink()
+    assert program.resolve() == root / "usr/lib/scims/bin/imsreport"
+    page = gzip.decompress((root / "usr/share/man/man8/imsreport.8.gz").read_bytes()).decode()
+    assert page.startswith(".\\\" imsreport(1M)") and ".TH imsreport 8 " in page
+    log = tmp_path / "syslog"
+    log.write_text("Dec  8 01:16:32 ims(ms)[42]: [ID 841731 daemon.error] The Messaging "
+                   "Server watcher (pid 282) died while 8 Messaging Server processes still "
+                   "run.\n")
+    done = subprocess.run([sys.executable, "-S", str(program), "--log", f"n1={log}", "--from",
+                           "@0", "--json"], capture_output=True, text=True, timeout=60,
+                          check=False, env={"PATH": "/usr/bin:/bin"}, cwd="/")
+    assert done.returncode == 0, done.stderr
+    (incident,) = json.loads(done.stdout)["incidents"]
+    assert (incident["class"], incident["node"]) == ("kill-watcher", "n1")
 
 
 def test_man_page_renders_and_documents_the_failure_semantics(

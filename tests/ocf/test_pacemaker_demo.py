@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,7 @@ def test_the_pacemaker_demo_proves_every_step(tmp_path: Path, capable: None) -> 
     assert "the group runs on" in out and "fenced by fence_hostlab: True" in out
     assert "monitor rc error" in out and "invalid parameter" in out
     assert "processes left: 0" in out
+    # imsreport, read by ssh from one node, tells the same story in four incidents
+    story = re.findall(r"^ +\d\d:\d\d:\d\d  ([\w-]+) on (n\d), ms", out, re.M)
+    assert [cls for cls, _ in story] == ["switchover", "hang-daemon", "kill-daemon",
+                                          "power-off"], out

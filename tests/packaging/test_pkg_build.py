@@ -108,29 +108,33 @@ def test_layout_is_what_the_rtr_and_the_design_promise(built: Built) -> None:
     rt = parse_file(str(REPO / "rtr" / "SUNW.ims"))
     assert f"{rt.rt_basedir}" == "/opt/SUNWscims/bin"
     reloc = built.pkgdir / "reloc" / "SUNWscims"
-    # bin/: exactly the RTR's methods and the fault monitor, as in methods/; volatile,
-    # because postinstall rewrites their #! line.
+    # bin/: exactly the RTR's methods and the fault monitor, as in methods/, and imsreport
+    # from admin/; volatile, because postinstall rewrites their #! line.
     launchers = {p.removeprefix("SUNWscims/bin/"): kind for p, kind in kinds.items()
                  if p.startswith("SUNWscims/bin/")}
-    assert set(launchers) == {*rt.methods.values(), "ims_probe"}
-    assert set(launchers) == {p.name for p in (REPO / "methods").iterdir() if p.is_file()}
+    assert set(launchers) == {*rt.methods.values(), "ims_probe", "imsreport"}
+    assert set(launchers) - {"imsreport"} == {p.name for p in (REPO / "methods").iterdir()
+                                              if p.is_file()}
     assert all(kind == ("v", "0555") for kind in launchers.values())
     for name in launchers:
-        assert (reloc / "bin" / name).read_bytes() == (REPO / "methods" / name).read_bytes()
+        source = REPO / ("admin" if name == "imsreport" else "methods") / name
+        assert (reloc / "bin" / name).read_bytes() == source.read_bytes()
     assert kinds["SUNWscims/etc/SUNW.ims"] == ("f", "0444")
     assert (reloc / "etc" / "SUNW.ims").read_bytes() == (REPO / "rtr" / "SUNW.ims").read_bytes()
     # man/: SUNW.ims(5) and the messages guide, as the generators wrote them.
     pages = {p.removeprefix("SUNWscims/man/"): kind for p, kind in kinds.items()
              if p.startswith("SUNWscims/man/")}
     assert pages == {"man5": ("d", "0755"), "man5/SUNW.ims.5": ("f", "0444"),
-                     "man5/SUNWscims-messages.5": ("f", "0444")}
+                     "man5/SUNWscims-messages.5": ("f", "0444"), "man1m": ("d", "0755"),
+                     "man1m/imsreport.1m": ("f", "0444")}
     for page in built.man_pages:
-        assert (reloc / "man" / "man5" / page.name).read_bytes() == page.read_bytes()
+        section = page.suffix.lstrip(".")
+        assert (reloc / "man" / f"man{section}" / page.name).read_bytes() == page.read_bytes()
     shipped = {p.removeprefix("SUNWscims/lib/") for p, (t, _) in kinds.items()
                if p.startswith("SUNWscims/lib/") and t == "f"}
-    # lib/: what the methods import, nothing more, nothing less
+    # lib/: what the methods and imsreport import, nothing more, nothing less
     methods = sorted(p for p in (REPO / "methods").iterdir() if p.is_file())
-    assert shipped == library_files(methods, REPO / "src")
+    assert shipped == library_files([*methods, REPO / "admin" / "imsreport"], REPO / "src")
     assert not any("clustersim" in p or "mssim" in p or "test" in p for p in kinds)
 
 

@@ -124,7 +124,18 @@ def test_methods_find_library_and_python_without_environment(
     assert postinstall(root, tools, bare_python).returncode == 0
     bin_dir = basedir / "SUNWscims" / "bin"
     rt = parse_file(str(RTR))
-    assert {p.name for p in bin_dir.iterdir()} == {*rt.methods.values(), "ims_probe"}
+    assert {p.name for p in bin_dir.iterdir()} == {*rt.methods.values(), "ims_probe",
+                                                   "imsreport"}
+    # imsreport, installed the same way, runs on the node's Python with the package's library
+    log = tmp_path / "messages"
+    log.write_text("Dec  8 01:16:32 venus SC[SUNW.ims,MAIL-RG,mail-rs,ims_probe]: [ID 841731 "
+                   "daemon.error] The Messaging Server watcher (pid 282) died while 8 Messaging "
+                   "Server processes still run.\n")
+    report = subprocess.run([str(bin_dir / "imsreport"), "--log", str(log), "--from", "@0"],
+                            env={}, cwd="/", capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert report.returncode == 0, report.stderr
+    assert "kill-watcher on venus, MAIL-RG (mail-rs)" in report.stdout
 
     launcher = bin_dir / "ims_svc_validate"
     result = subprocess.run([str(launcher)], env={}, cwd="/", capture_output=True, text=True,

@@ -50,6 +50,20 @@ def test_the_methods_do_not_load_what_only_the_ocf_agent_needs() -> None:
     ocf = {p.relative_to(lib).as_posix() for p in shipped.closure([REPO / "ocf" / "ims"], lib)}
     assert {"cluster/rtr.py", "cluster/sysprops.py", "ocf.py", "ocf_metadata.py"} <= ocf - methods
     assert "method_runtime.py" in methods
+    admin = {p.relative_to(lib).as_posix()
+             for p in shipped.closure(shipped.admin_programs(REPO), lib)}
+    assert "report/cli.py" in admin - methods - ocf
     everything = {p.relative_to(lib).as_posix() for p in lib.rglob("*.py")
                   if "__pycache__" not in p.parts}
-    assert methods | ocf == everything, "a module no shipped program imports"
+    assert methods | ocf | admin == everything, "a module no shipped program imports"
+
+
+def test_both_packages_ship_imsreport_with_what_it_imports() -> None:
+    """imsreport is in SUNWscims's bin/ and in scims-ocf; each package's library holds
+    every module it imports."""
+    lib = REPO / "src" / "scims"
+    report = shipped.closure(shipped.admin_programs(REPO), lib)
+    assert REPO / "admin" / "imsreport" in shipped.svr4_programs(REPO)
+    assert REPO / "admin" / "imsreport" in shipped.ocf_programs(REPO)
+    assert report <= shipped.closure(shipped.svr4_programs(REPO), lib)
+    assert report <= shipped.closure(shipped.ocf_programs(REPO), lib)
