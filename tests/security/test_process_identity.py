@@ -164,3 +164,48 @@ def test_validate_refuses_an_installation_nested_in_another() -> None:
     assert validation.nested("/opt/a/b", "/opt/a") == "lies in"
     assert validation.nested("/opt/a", "/opt/a/b") == "contains"
     assert validation.nested("/opt/a", "/opt/ab") is None
+
+
+def test_a_path_that_leaves_the_server_root_through_dotdot_is_not_the_instance(
+        node: Path, started) -> None:
+    """Issue #23: argv[0] `<B>/lib/../../../<elsewhere>/evil` passed for a program of B's
+    `lib` (the words were compared as text), while the kernel's confirmation compared the
+    executable with where the path really leads: a program of the user's own. Any program a
+    user may run became "Messaging Server already running" on the standby node, and Start
+    refused there."""
+    base = node / "opt" / "SUNWmsgsr"
+    own = node / "home" / "mailsrv"
+    own.mkdir(parents=True)
+    evil = own / "evil"
+    evil.write_bytes(Path("/bin/sleep").read_bytes())
+    evil.chmod(0o755)
+    os.chown(own, RUNTIME_UID, -1)
+    os.chown(evil, RUNTIME_UID, -1)
+    up = "/".join([".."] * (len(base.relative_to(node).parts) + 1))
+    claim = f"{base}/lib/{up}/home/mailsrv/evil"
+    assert os.path.realpath(claim) == str(evil)
+    spawn(started, [claim, "1000"], executable=str(evil), preexec_fn=as_user(RUNTIME_UID))
+    settle()
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    assert instance.processes() == [], "a program outside B taken for Messaging Server"
+
+
+@pytest.mark.parametrize("spelling", ["{b}/./lib/watcher", "{b}//lib//watcher",
+                                      "{b}/lib/../lib/watcher", "{b}/sbin/../lib/./watcher"])
+def test_the_real_watcher_is_found_however_its_path_is_spelled(
+        node: Path, started, spelling: str) -> None:
+    """Issue #23: the watcher run as `<B>/./lib/watcher` was no process of the instance (the
+    first word after B was `.`, not `lib`): Stop's sweep would leave it running, the fault
+    monitor would not see it. Every spelling the kernel resolves to B/lib/watcher is it."""
+    base = node / "opt" / "SUNWmsgsr"
+    (base / "sbin").mkdir(exist_ok=True)
+    watcher = base / "lib" / "watcher"
+    watcher.write_text(f"#!{SYSTEM_PYTHON}\n{SLEEPER}")
+    watcher.chmod(0o755)
+    proc = spawn(started, [SYSTEM_PYTHON, spelling.format(b=base)],
+                 preexec_fn=as_user(RUNTIME_UID))
+    settle()
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    found = instance.watcher()
+    assert found is not None and found.pid == proc.pid
+    assert found.is_alive()

@@ -42,8 +42,11 @@ class ProcessIdentity:
     pid: int
     create_time: float
     program: Optional[str] = None
-    """The program path as invoked (`B/lib/watcher`), for a process of the instance; None for
-    any other process (a holder), which pid and start time alone identify."""
+    """The program's real path (`B/lib/watcher`, links and `..` resolved as the kernel
+    resolves them), for a process of the instance; None for any other process (a holder),
+    which pid and start time alone identify."""
+    invoked: Optional[str] = None
+    """The word of argv that named it (`B//lib/./watcher`), as the process still shows it."""
 
     def is_alive(self) -> bool:
         """Still the same process (pid and start time), not a zombie, and for a process of the
@@ -53,7 +56,8 @@ class ProcessIdentity:
             start, zombie = process_table.started(self.pid)
             if abs(start - self.create_time) >= 0.01 or zombie:
                 return False
-            return self.program is None or self.program in process_table.cmdline(self.pid)[:2]
+            word = self.invoked or self.program
+            return word is None or word in process_table.cmdline(self.pid)[:2]
         except (Gone, OSError):
             return False
 
@@ -98,16 +102,18 @@ class MessagingInstance:
         self.server_root = server_root.rstrip("/")
         roots = {self.server_root, os.path.realpath(self.server_root)}
         self._program_roots = sorted(roots)
+        self._real_root = os.path.realpath(self.server_root).rstrip("/")
         self._program_root_words = tuple(
             f"{r.rstrip('/')}/".encode("utf-8", "surrogateescape") for r in self._program_roots)
         self.config_dir = os.path.realpath(config_dir) if config_dir else None
         self.runtime_uid = runtime_uid
 
     # --- finding ----------------------------------------------------------------
-    def _claimed_program(self, pid: int) -> Optional[str]:
+    def _claimed_program(self, pid: int) -> Optional[tuple[str, str]]:
         """The program of B this process claims to run (argv[0], or argv[1] of an
-        interpreter), if any; only a claim until `_kernel_agrees`. One read of the command
-        line: the only fact looked at for a process that claims nothing."""
+        interpreter), if any, as (its real path, the word of argv); only a claim until
+        `_kernel_agrees`. One read of the command line: the only fact looked at for a process
+        that claims nothing."""
         try:
             cmdline = process_table.cmdline_naming(pid, self._program_root_words)
         except (Gone, OSError):
@@ -115,12 +121,27 @@ class MessagingInstance:
         if cmdline is None:
             return None  # names no program root at all (nearly every process)
         for arg in cmdline[:2]:
-            for root in self._program_roots:
-                if _under(arg, root) and arg != root:
-                    first = arg[len(root):].lstrip("/").split("/", 1)[0]
-                    if first in PROGRAM_DIRECTORIES:
-                        return arg
+            program = self.program_named(arg)
+            if program is not None:
+                return program, arg
         return None
+
+    def program_named(self, word: str) -> Optional[str]:
+        """The real path of the program of B's own `lib`, `sbin` or `bin` that `word` names,
+        or None. The word is resolved as the kernel would resolve it to exec it (`//`, `.`,
+        `..`, symbolic links, a trailing `/`): `B/lib/../../tmp/x` names /tmp/x, no program
+        of B, and `B/./lib/watcher` names the watcher. Resolving reads only names (lstat,
+        readlink), never a file's content."""
+        if not word.startswith("/") or "\x00" in word:
+            return None
+        real = os.path.realpath(word)
+        root = self._real_root
+        if not real.startswith(root + "/"):
+            return None
+        parts = real[len(root) + 1:].split("/")
+        if len(parts) < 2 or parts[0] not in PROGRAM_DIRECTORIES or not parts[-1]:
+            return None
+        return real
 
     def _kernel_agrees(self, pid: int, program: str) -> Optional[bool]:
         """True if the kernel confirms the claim, False if it denies it, None if the process
@@ -134,12 +155,6 @@ class MessagingInstance:
             return False  # may not be examined: not the kernel's word
         return trust.runs_program(exe, program) and trust.may_signal(uid, self.runtime_uid)
 
-    def _program_of(self, pid: int) -> Optional[str]:
-        """The program of B this process runs, by argv's claim and the kernel's word."""
-        program = self._claimed_program(pid)
-        if program is None or not self._kernel_agrees(pid, program):
-            return None
-        return program
 
     def processes(self) -> list[ProcessIdentity]:
         """Every living process of this instance on this node."""
@@ -157,9 +172,10 @@ class MessagingInstance:
         for pid in process_table.pids():
             if pid == me:
                 continue
-            program = self._claimed_program(pid)
-            if program is None:
+            claim = self._claimed_program(pid)
+            if claim is None:
                 continue
+            program, invoked = claim
             # The start time before the kernel's word: should the pid be reused in between,
             # the identity names the earlier process and matches nothing (as psutil, which
             # reads it first too); read after, it could name a process never checked.
@@ -171,10 +187,10 @@ class MessagingInstance:
             if agrees is None:
                 continue
             if not agrees:
-                impostors.append(_impostor(pid, program))
+                impostors.append(_impostor(pid, invoked))
                 continue
             if not zombie:
-                found.append(ProcessIdentity(pid, start, program))
+                found.append(ProcessIdentity(pid, start, program, invoked))
         return found, impostors
 
     def watcher(self) -> Optional[ProcessIdentity]:
