@@ -1,0 +1,72 @@
+"""A fake watcher on the standby node: the stand-in's start-msg (issue #23).
+
+Any local user can run a process whose command line names `<B>/lib/watcher` (`exec -a`,
+setproctitle, or `python3 <B>/lib/watcher` run on something else). The stand-in's `start-msg
+ha` took such a process for the running watcher, asked it for its mode, got no answer and
+refused to start ("does not answer on its port"): Start failed on the node the group failed
+over to. Messaging Server's own start-msg, like its servers, finds the watcher on the watcher
+port (each registered service opens a connection to the watcher); the stand-in now does the
+same, and counts as servers running without a watcher only processes of root or the runtime
+user."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from security_support import GID, OTHER_UID
+
+from support.mssim import MSSIM, Ms, clean_env, free_loopback, install, kill_leftovers
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def ms() -> Iterator[Ms]:
+    top = Path(tempfile.mkdtemp(prefix="mssim-"))
+    os.chmod(top, 0o755)
+    inst = install(top, "mars", free_loopback())
+    try:
+        yield inst
+    finally:
+        subprocess.run(check=False, args=[str(inst.base / "sbin" / "stop-msg"), "ha"],
+                       capture_output=True, timeout=60, env=clean_env())
+        subprocess.run(check=False, args=[*MSSIM, "fault", str(inst.base), "clear"],
+                       capture_output=True, timeout=60, env=clean_env())
+        kill_leftovers(inst.base)
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.parametrize("spelling", ["{b}/lib/watcher", "{b}/lib/../lib/watcher",
+                                      "{b}//lib/./watcher"])
+def test_another_users_fake_watcher_does_not_stop_start_msg_ha(
+        ms: Ms, started: list[subprocess.Popen], spelling: str) -> None:
+    fake = subprocess.Popen([spelling.format(b=ms.base), "1000"], executable="/bin/sleep",
+                            stdin=subprocess.DEVNULL, user=OTHER_UID, group=GID,
+                            extra_groups=[])
+    started.append(fake)
+    time.sleep(0.3)
+    res = ms.sbin("start-msg", "ha", timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "Launching watcher" in res.stdout
+    assert fake.poll() is None
+
+
+def test_another_users_fake_server_is_no_server_running_without_a_watcher(
+        ms: Ms, started: list[subprocess.Popen]) -> None:
+    """The same with a fake `<B>/lib/imapd`: start-msg ha refused, "Messaging Server
+    processes of this installation run without a watcher"."""
+    fake = subprocess.Popen([f"{ms.base}/lib/imapd", "1000"], executable="/bin/sleep",
+                            stdin=subprocess.DEVNULL, user=OTHER_UID, group=GID,
+                            extra_groups=[])
+    started.append(fake)
+    time.sleep(0.3)
+    res = ms.sbin("start-msg", "ha", timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert fake.poll() is None
