@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from helpers_scims import method_context, server_root
 from security_support import (
+    GID,
     OTHER_UID,
     RUNTIME_UID,
     SYSTEM_PYTHON,
@@ -209,3 +210,20 @@ def test_the_real_watcher_is_found_however_its_path_is_spelled(
     found = instance.watcher()
     assert found is not None and found.pid == proc.pid
     assert found.is_alive()
+
+
+def test_an_impostor_keeping_the_configuration_directory_busy_is_named(
+        node: Path, started) -> None:
+    """Issue #23 (review): a process that merely *claimed* a program of B was left out of
+    the holders, as if it were the instance's: another user's fake watcher sitting in the
+    configuration directory kept the shared disk busy, and neither Stop's log nor the storage
+    resource's named it. Only a process the kernel confirms is the instance's is left out."""
+    base = node / "opt" / "SUNWmsgsr"
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    fake = spawn(started, [str(base / "lib" / "watcher"), "1000"], executable="/bin/sleep",
+                 cwd=config, user=OTHER_UID, group=GID, extra_groups=[])
+    settle()
+    instance = MessagingInstance(str(base), str(config), RUNTIME_UID)
+    held = [h for h in instance.holders() if h.pid == fake.pid]
+    assert held and held[0].path == str(config), instance.holders()
+    assert instance.processes() == []

@@ -202,7 +202,9 @@ class MessagingInstance:
         return min(watchers, key=lambda ident: ident.create_time, default=None)
 
     def holders(self) -> list[Holder]:
-        """Processes of this node, not of the instance, with a file or cwd under C."""
+        """Processes of this node, not of the instance, with a file or cwd under C. An
+        impostor (a command line naming a program of B, which the kernel denies) is one of
+        them: the storage resource must hear who keeps the disk busy."""
         if self.config_dir is None:
             return []
         found: list[Holder] = []
@@ -211,8 +213,11 @@ class MessagingInstance:
             if pid == me:
                 continue
             path = self._held_path(pid)  # first: rarely anything, and then no more is read
-            if path is None or self._claimed_program(pid) is not None:
+            if path is None:
                 continue
+            claim = self._claimed_program(pid)
+            if claim is not None and self._kernel_agrees(pid, claim[0]) is not False:
+                continue  # the instance's own (Stop's to end), or gone; an impostor holds
             try:
                 found.append(Holder(pid, process_table.name(pid),
                                     process_table.username(process_table.real_uid(pid)),
