@@ -227,3 +227,33 @@ def test_an_impostor_keeping_the_configuration_directory_busy_is_named(
     held = [h for h in instance.holders() if h.pid == fake.pid]
     assert held and held[0].path == str(config), instance.holders()
     assert instance.processes() == []
+
+
+def test_a_process_that_took_a_victims_pid_is_not_signalled(started, monkeypatch) -> None:
+    """Issue #23 (review): Stop checked a victim's identity (pid and start time), then
+    called kill(2) on the pid: should the victim exit and its pid go to another process in
+    between (a busy node recycles pids quickly), root killed that process, whoever's it was.
+    The race is made certain here: the check answers for the victim that was, the pid is
+    another process's by the time the signal goes."""
+    from scims.messaging import processes
+    from scims.messaging.processes import ProcessIdentity
+
+    successor = spawn(started, ["/bin/sleep", "1000"])
+    settle()
+    victim = ProcessIdentity(successor.pid, create_time=1.0, program=None)
+    real_is_alive, real_open = ProcessIdentity.is_alive, os.pidfd_open
+    reused = []
+
+    def checked(self: ProcessIdentity) -> bool:
+        """The victim's answer until the pid is reused (just before it is opened)."""
+        return real_is_alive(self) if reused else True
+
+    def opened(pid: int, *args: int) -> int:
+        reused.append(pid)
+        return real_open(pid, *args)
+
+    monkeypatch.setattr(ProcessIdentity, "is_alive", checked)
+    monkeypatch.setattr(os, "pidfd_open", opened)
+    processes._signal_all([victim], 9)
+    time.sleep(0.2)
+    assert successor.poll() is None, "root killed the process that took the victim's pid"

@@ -262,12 +262,40 @@ def _impostor(pid: int, program: str) -> Impostor:
 
 def _signal_all(victims: Iterable[ProcessIdentity], signum: int) -> None:
     for ident in victims:
-        if not ident.is_alive():
-            continue
+        signal_process(ident, signum)
+
+
+def signal_process(ident: ProcessIdentity, signum: int) -> None:
+    """Send `signum` to the process `ident` is, never to another that took its pid since.
+
+    Where the kernel has pidfds (Linux 5.3 and later) the pid is opened first and the
+    identity checked after: a pidfd names one process for good, so the signal cannot reach a
+    successor however the two race. Elsewhere the identity is checked right before kill(2),
+    which leaves the instant between the two (Solaris has no pidfd)."""
+    opener = getattr(os, "pidfd_open", None)
+    sender = getattr(signal, "pidfd_send_signal", None)
+    if opener is not None and sender is not None:
         try:
-            os.kill(ident.pid, signum)
+            fd = opener(ident.pid)
         except ProcessLookupError:
-            continue
+            return
+        except OSError:
+            fd = -1  # no pidfd here after all (an older kernel): kill(2) below
+        if fd >= 0:
+            try:
+                if ident.is_alive():
+                    sender(fd, signum)
+            except ProcessLookupError:
+                pass
+            finally:
+                os.close(fd)
+            return
+    if not ident.is_alive():
+        return
+    try:
+        os.kill(ident.pid, signum)
+    except ProcessLookupError:
+        return
 
 
 def wait_gone(idents: Sequence[ProcessIdentity], deadline: float,
