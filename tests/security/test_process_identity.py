@@ -257,3 +257,23 @@ def test_a_process_that_took_a_victims_pid_is_not_signalled(started, monkeypatch
     processes._signal_all([victim], 9)
     time.sleep(0.2)
     assert successor.poll() is None, "root killed the process that took the victim's pid"
+
+
+def test_a_claim_that_leads_out_of_the_server_root_is_never_looked_up(
+        node: Path, monkeypatch) -> None:
+    """Resolving the word of argv as the kernel would must not look up what lies outside B:
+    `<B>/lib/../../../home/u/fuse/x` would have root walk into a file system the user serves
+    (FUSE), whose lookups can be made to hang forever, and with them Start and Stop."""
+    base = node / "opt" / "SUNWmsgsr"
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    looked_up: list[str] = []
+    real_realpath, real_lstat = os.path.realpath, os.lstat
+    monkeypatch.setattr(os.path, "realpath",
+                        lambda p, **k: looked_up.append(str(p)) or real_realpath(p, **k))
+    monkeypatch.setattr(os, "lstat",
+                        lambda p, **k: looked_up.append(str(p)) or real_lstat(p, **k))
+    up = "/".join([".."] * (len(base.relative_to(node).parts) + 1))
+    assert instance.program_named(f"{base}/lib/{up}/home/u/fuse/x") is None
+    assert not [p for p in looked_up if "fuse" in p], looked_up
+    assert instance.program_named(f"{base}/./lib/watcher") == os.path.realpath(
+        base / "lib" / "watcher")

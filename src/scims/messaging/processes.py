@@ -128,20 +128,29 @@ class MessagingInstance:
 
     def program_named(self, word: str) -> Optional[str]:
         """The real path of the program of B's own `lib`, `sbin` or `bin` that `word` names,
-        or None. The word is resolved as the kernel would resolve it to exec it (`//`, `.`,
-        `..`, symbolic links, a trailing `/`): `B/lib/../../tmp/x` names /tmp/x, no program
-        of B, and `B/./lib/watcher` names the watcher. Resolving reads only names (lstat,
-        readlink), never a file's content."""
+        or None. `//`, `.`, `..` and a trailing `/` are resolved first, by the text alone:
+        `B/lib/../../tmp/x` names /tmp/x, no program of B, and `B/./lib/watcher` names the
+        watcher. Only a word that then lies in B's program directories is resolved further
+        (symbolic links, which only root can have made there): a word that leads elsewhere
+        is never looked up, so a path into a file system another user serves (FUSE, a hung
+        NFS mount) cannot hold a method up."""
         if not word.startswith("/") or "\x00" in word:
             return None
-        real = os.path.realpath(word)
-        root = self._real_root
-        if not real.startswith(root + "/"):
+        lexical = "/" + os.path.normpath(word).lstrip("/")
+        if not any(self._in_programs(lexical, root) for root in self._program_roots):
             return None
-        parts = real[len(root) + 1:].split("/")
-        if len(parts) < 2 or parts[0] not in PROGRAM_DIRECTORIES or not parts[-1]:
-            return None
-        return real
+        real = os.path.realpath(lexical)
+        return real if self._in_programs(real, self._real_root) else None
+
+    @staticmethod
+    def _in_programs(path: str, root: str) -> bool:
+        """Whether `path` is a file of `root`'s own lib, sbin or bin (`root/x/lib/y` is not:
+        it may be a program of an instance installed in root/x)."""
+        root = root.rstrip("/")
+        if not path.startswith(root + "/"):
+            return False
+        parts = path[len(root) + 1:].split("/")
+        return len(parts) >= 2 and parts[0] in PROGRAM_DIRECTORIES and bool(parts[-1])
 
     def _kernel_agrees(self, pid: int, program: str) -> Optional[bool]:
         """True if the kernel confirms the claim, False if it denies it, None if the process
