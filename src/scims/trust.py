@@ -369,10 +369,11 @@ def interpreter_of(program: str) -> Optional[str]:
 def runs_program(exe: Optional[str], program: str) -> bool:
     """Whether the kernel's executable of a process (`/proc/<pid>/exe`) is `program`, or the
     interpreter of `program` when that is a script. argv can be anything its owner wants;
-    the executable cannot."""
+    the executable cannot. The kernel names the executable with every link resolved, so it
+    is compared as it is, never looked up: it may lie in a file system its owner serves
+    (FUSE), where a lookup can be made to hang."""
     if not exe:
         return False
-    exe = os.path.realpath(exe)
     if exe == os.path.realpath(program):
         return True
     interpreter = interpreter_of(program)

@@ -277,3 +277,18 @@ def test_a_claim_that_leads_out_of_the_server_root_is_never_looked_up(
     assert not [p for p in looked_up if "fuse" in p], looked_up
     assert instance.program_named(f"{base}/./lib/watcher") == os.path.realpath(
         base / "lib" / "watcher")
+
+
+def test_the_kernels_executable_is_never_looked_up(node: Path, monkeypatch) -> None:
+    """The executable of a claimant is its owner's choice of file, possibly in a FUSE file
+    system it serves: resolving it again (realpath) had root look it up, a lookup its owner
+    can make hang. The kernel's name is already resolved, and is compared as it is."""
+    from scims import trust
+
+    watcher = node / "opt" / "SUNWmsgsr" / "lib" / "watcher"
+    looked_up: list[str] = []
+    real_realpath = os.path.realpath
+    monkeypatch.setattr(os.path, "realpath",
+                        lambda p, **k: looked_up.append(str(p)) or real_realpath(p, **k))
+    assert not trust.runs_program("/home/u/fuse/sleep", str(watcher))
+    assert not [p for p in looked_up if "fuse" in p], looked_up
