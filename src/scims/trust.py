@@ -37,7 +37,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Optional
 
-from scims.errors import CheckFailed
+from scims.errors import AgentError, CheckFailed
 from scims.log import messages
 from scims.log.cformat import printable
 
@@ -120,7 +120,7 @@ def _user_id(name: str) -> Optional[int]:
 
     try:
         user = Accounts.load().user(name)
-    except CheckFailed:
+    except AgentError:  # /etc/passwd unreadable: the name names no one
         return None
     return user.uid if user is not None else None
 

@@ -58,3 +58,19 @@ def test_another_users_fake_program_does_not_stop_start_msg_ha(
     assert res.returncode == 0, res.stderr
     assert "Launching watcher" in res.stdout
     assert fake.poll() is None
+
+
+def test_stop_msg_kills_no_process_of_another_user(
+        ms: Ms, started: list[subprocess.Popen]) -> None:
+    """stop-msg ha, run as root by the agent's Stop, SIGTERMed (then SIGKILLed) every process
+    whose command line named a program of B: another user's among them."""
+    fakes = [subprocess.Popen([f"{ms.base}/lib/{name}", "1000"], executable="/bin/sleep",
+                              stdin=subprocess.DEVNULL, user=OTHER_UID, group=GID,
+                              extra_groups=[]) for name in ("watcher", "imapd")]
+    started.extend(fakes)
+    ms.sbin("start-msg", "ha", check=True, timeout=120)
+    res = ms.sbin("stop-msg", "ha", timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert all(fake.poll() is None for fake in fakes), "stop-msg killed another user's process"
+    left = {p.pid for procs in ms.processes().values() for p in procs}
+    assert left == {fake.pid for fake in fakes}, "stop-msg left Messaging Server running"

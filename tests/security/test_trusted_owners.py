@@ -84,3 +84,18 @@ def test_parse_trusted_owners() -> None:
     names = {"www-data": WWW_DATA, "webservd": WEBSERVD}
     text = "# comment\nwww-data\n  90  # postgres\nnosuch\n\nwebservd\n"
     assert trust.parse_trusted_owners(text, names.get) == {WWW_DATA, 90, WEBSERVD}
+
+
+def test_a_name_when_the_account_files_cannot_be_read_names_no_one(
+        node: Path, owners_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unreadable /etc/passwd makes a name in the file name no one: one clear refusal of
+    the owner, not an error of the account files escaping the trust check."""
+    from scims.messaging import accounts
+
+    owners_file.write_text("www-data\n")
+    monkeypatch.setattr(accounts, "USERS_FILE", str(node / "etc" / "no-passwd"))
+    base = node / "opt" / "SUNWmsgsr"
+    os.chown(base, WWW_DATA, -1)
+    with pytest.raises(AgentError) as caught:
+        check_command(str(base), installation.START_MSG, SERVER_ROOT)
+    assert caught.value.message is messages.COMMAND_UNTRUSTED

@@ -19,7 +19,7 @@ address), as Messaging Server's own start-msg and servers find it (each register
 opens a connection to the watcher): STATUS says its mode and pid. A process whose command
 line merely names `<B>/lib/watcher` is no watcher -- any user can run one -- and only
 processes of root or of the runtime user count as servers of the installation running
-without a watcher.
+without a watcher (`procs.programs`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import traceback
 from mssim import access, node, procs, product
 from mssim.commands.common import begin, split_lines, watcher_pid, watcher_request
 from mssim.install import Installation
-from scims.process_table import Gone, real_uid
 
 USAGE = """Usage: ./start-msg [COMPONENTS...]
          Start all or some Messaging Server components.
@@ -177,29 +176,12 @@ def answering_watcher(inst: Installation) -> tuple[str, int] | None:
     return None
 
 
-def servers(inst: Installation) -> dict[int, str]:
-    """The installation's processes (pid → program) that run as root or as the runtime user:
-    those of any other user only name a program of B in their command line."""
-    try:
-        uid, _ = node.runtime_ids(node.node_root(str(inst.lib / "x")), inst.user, inst.group)
-    except LookupError:
-        uid = None
-    found = {}
-    for pid, name in procs.programs(inst).items():
-        try:
-            if real_uid(pid) in (0, uid):
-                found[pid] = name
-        except (Gone, OSError):
-            continue
-    return found
-
-
 def ha_refusal(inst: Installation, watcher: tuple[str, int] | None,
                running: dict[int, str]) -> str | None:
     """Why `start-msg ha` cannot give HA semantics here, or None when it can.
 
     `watcher`: the watcher answering on its port (mode, pid); `running`: the installation's
-    processes (pid → program, see `servers`).
+    processes (pid → program: root's and the runtime user's, `procs.programs`).
     """
     again = "then run start-msg ha again."
     if watcher:
@@ -323,7 +305,7 @@ def main(argv: list[str]) -> int:
     print("Connecting to watcher ...", flush=True)
     watcher = answering_watcher(inst)
     if ha:
-        refusal = ha_refusal(inst, watcher, {} if watcher else servers(inst))
+        refusal = ha_refusal(inst, watcher, {} if watcher else procs.programs(inst))
         if refusal:
             print(refusal, file=sys.stderr, flush=True)
             return 1
