@@ -1,9 +1,12 @@
 """Finding, starting and stopping the processes of one installation.
 
-A process belongs to installation B when its command line starts with `<B>/lib/<program>`;
-B is compared after resolving symlinks, so `stop-msg` invoked through another spelling of
-the path (a node-root symlink, say) still finds what `start-msg` started. Pid files are
-written by the daemons themselves once they serve, and are a hint, never the only evidence.
+A process belongs to installation B when its command line starts with `<B>/lib/<program>`
+and it runs as root (the watcher) or as the runtime user (the servers): any user can give a
+process such a command line, and start-msg and stop-msg run as root must neither believe nor
+kill another user's (issue #23). B is compared after resolving symlinks, so `stop-msg`
+invoked through another spelling of the path (a node-root symlink, say) still finds what
+`start-msg` started. Pid files are written by the daemons themselves once they serve, and
+are a hint, never the only evidence.
 
 Processes are read from /proc directly (command lines split as psutil splits them): every
 sbin command and the watcher scan or check processes, and importing psutil would cost each
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from mssim import product
 from mssim.install import Installation
-from scims.process_table import split_cmdline
+from scims.process_table import Gone, real_uid, split_cmdline
 
 READY_FD_ENV = "MSSIM_READY_FD"
 """A daemon started with this variable writes one byte to that fd once it serves."""
@@ -71,16 +74,43 @@ def program_of(pid: int, lib_real: str) -> str | None:
     return name if alive(pid) else None
 
 
+def owners(inst: Installation) -> tuple[int, ...]:
+    """Who runs the installation's programs: root (the watcher) and the runtime user (the
+    servers switch to it), as the node's account files name it."""
+    from mssim import node  # noqa: PLC0415 - the account files are read only for a scan
+
+    try:
+        user, group = inst.user, inst.group
+    except OSError:
+        # The configuration is out of reach (its disk is elsewhere): who the runtime user is
+        # cannot be known, so only root's processes count. The agent's Stop sweeps the
+        # runtime user's with the user it recorded at Start.
+        return (0,)
+    try:
+        uid, _ = node.runtime_ids(node.node_root(str(inst.lib / "x")), user, group)
+    except LookupError:
+        return (0,)
+    return (0, uid)
+
+
+def _runs_as(pid: int, uids: tuple[int, ...]) -> bool:
+    try:
+        return real_uid(pid) in uids
+    except (Gone, OSError):
+        return False
+
+
 def programs(inst: Installation) -> dict[int, str]:
     """pid → lib/ program name of every live process of this installation (one scan)."""
     lib_real = _lib_real(inst)
     me = os.getpid()
+    uids = owners(inst)
     found = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == me:
             continue
         name = program_of(int(entry), lib_real)
-        if name:
+        if name and _runs_as(int(entry), uids):
             found[int(entry)] = name
     return found
 
@@ -108,7 +138,7 @@ def write_pidfile(path: Path, pid: int) -> None:
 def running_pid(inst: Installation, daemon: str) -> int | None:
     """Pid of the running `daemon` of this installation (pid file checked against cmdline)."""
     pid = read_pidfile(inst, daemon)
-    if pid and program_of(pid, _lib_real(inst)) == daemon:
+    if pid and program_of(pid, _lib_real(inst)) == daemon and _runs_as(pid, owners(inst)):
         return pid
     pids = find_pids(inst, [daemon])
     return pids[0] if pids else None

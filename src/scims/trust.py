@@ -8,8 +8,10 @@ docs/security.md states the model; this module holds its rules, and every method
 through them:
 
 * `check_executable` -- root runs a program only if every component of its path from `/`,
-  symbolic links resolved, is owned by root or a system account and writable by nobody else
-  (a sticky bit excuses directories only). Called each time a program is about to run.
+  symbolic links resolved, is owned by root (or an account the administrator names in
+  `TRUSTED_OWNERS_FILE`) and writable by nobody else (a sticky bit excuses directories
+  only). Called each time a program is about to run. A user ID below 100 is no reason to
+  trust an owner: www-data, mail, postgres, webservd are such accounts, and run services.
 * `read_untrusted` -- a file others can write is read without blocking (a FIFO or device is
   refused at once), only if it is a regular file of bounded size, and never through a
   symbolic link that leaves the installation (`confined_to`).
@@ -30,12 +32,12 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Optional
 
-from scims.errors import CheckFailed
+from scims.errors import AgentError, CheckFailed
 from scims.log import messages
 from scims.log.cformat import printable
 
@@ -43,7 +45,9 @@ escape_text = printable
 """Every line break a reader may honour and every byte that is not UTF-8, made visible."""
 
 SYSTEM_UID_LIMIT = 100
-"""Solaris reserves user IDs below 100 for system accounts (root, daemon, bin, sys, adm...)."""
+"""Solaris reserves user IDs below 100 for system accounts (root, daemon, bin, sys, adm...):
+none of them may be the runtime user (`check_runtime_user`). This is no reason to trust what
+such an account owns: many run services (webservd 80, postgres 90; www-data, mail on Linux)."""
 SYSTEM_HIGH_UIDS = frozenset({60001, 60002, 65534})
 """nobody, noaccess, nobody4."""
 MAX_SYMLINKS = 40
@@ -55,17 +59,70 @@ and small enough that /dev/zero or a huge file cannot exhaust the method's memor
 SMALL_READ_LIMIT = 4096
 """Pid files, the loglevel file, the records of this module."""
 
+TRUSTED_OWNERS_FILE = "/etc/opt/SUNWscims/trusted_owners"
+"""The accounts besides root that may own what root runs, named by the administrator: one
+user name or user ID a line, `#` starting a comment. Absent (the default, on Solaris and on
+Linux alike: their operating system files are root's, with group bin or sys, and a
+group-writable component is refused anyway) only root is trusted. The file is believed only
+when it and every directory above it are root's alone (the rule it extends, with root as
+the only owner), so only root can name an account. /etc/opt/<package> is where filesystem(5)
+puts a package's host-specific configuration."""
+
 
 class Untrusted(CheckFailed):
     """Root was asked to run, read or believe something others could have changed."""
 
 
 def is_system_account(uid: int) -> bool:
+    """Whether `uid` is a system account, which cannot be Messaging Server's runtime user."""
     return uid < SYSTEM_UID_LIMIT or uid in SYSTEM_HIGH_UIDS
 
 
-def _trusted_owner(uid: int) -> bool:
-    return uid == 0 or is_system_account(uid)
+ROOT_ONLY = frozenset({0})
+
+
+def trusted_owners() -> frozenset[int]:
+    """Root and the accounts `TRUSTED_OWNERS_FILE` names, when root alone could have written
+    it (checked each time, as the rule it extends: a file handed to another user since it
+    was last read names no one); root alone otherwise."""
+    try:
+        os.lstat(TRUSTED_OWNERS_FILE)
+    except OSError:
+        return ROOT_ONLY
+    _, problem = path_problem(TRUSTED_OWNERS_FILE, executable=False, owners=ROOT_ONLY)
+    if problem is not None:
+        return ROOT_ONLY
+    try:
+        text = read_untrusted(TRUSTED_OWNERS_FILE, SMALL_READ_LIMIT, within=()).decode(
+            "utf-8", "surrogateescape")
+    except OSError:
+        return ROOT_ONLY
+    return ROOT_ONLY | parse_trusted_owners(text, _user_id)
+
+
+def parse_trusted_owners(text: str, user_id: Callable[[str], Optional[int]]
+                         ) -> frozenset[int]:
+    """The user IDs the file's text names (pure: `user_id` looks a name up); a name that
+    names no account adds nothing."""
+    found: set[int] = set()
+    for line in text.splitlines():
+        word = line.split("#", 1)[0].strip()
+        if not word:
+            continue
+        uid = int(word) if word.isdigit() else user_id(word)
+        if uid is not None:
+            found.add(uid)
+    return frozenset(found)
+
+
+def _user_id(name: str) -> Optional[int]:
+    from scims.messaging.accounts import Accounts  # noqa: PLC0415 - only for a named owner
+
+    try:
+        user = Accounts.load().user(name)
+    except AgentError:  # /etc/passwd unreadable: the name names no one
+        return None
+    return user.uid if user is not None else None
 
 
 # --- what root executes ------------------------------------------------------------------
@@ -87,16 +144,18 @@ class PathProblem:
                 f"{stat.S_IMODE(self.mode):04o}) {self.why}")
 
 
-def component_problem(info: os.stat_result, final: bool) -> Optional[str]:
+def component_problem(info: os.stat_result, final: bool,
+                      owners: frozenset[int] = ROOT_ONLY) -> Optional[str]:
     """The rule for one component (lstat information), pure: None if it is safe.
 
-    Owner root or a system account; no write permission for group or others, except on a
-    directory with the sticky bit (/tmp), where others cannot replace what they do not own --
-    which is why the owner of every entry is checked too. A sticky bit on a file means
-    nothing to the kernel and excuses nothing.
+    Owner root (or one of `owners`, the accounts the administrator trusts); no write
+    permission for group or others, except on a directory with the sticky bit (/tmp), where
+    others cannot replace what they do not own -- which is why the owner of every entry is
+    checked too. A sticky bit on a file means nothing to the kernel and excuses nothing.
     """
-    if not _trusted_owner(info.st_uid):
-        return "is owned by a user other than root or a system account"
+    if info.st_uid != 0 and info.st_uid not in owners:
+        return ("is owned by a user other than root" if owners == ROOT_ONLY
+                else "is owned by a user other than root and the trusted owners")
     if stat.S_ISLNK(info.st_mode):
         return None  # a link's own mode is meaningless; its directory and target count
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
@@ -108,11 +167,15 @@ def component_problem(info: os.stat_result, final: bool) -> Optional[str]:
     return None
 
 
-def path_problem(path: str, *, executable: bool = True) -> tuple[str, Optional[PathProblem]]:
+def path_problem(path: str, *, executable: bool = True,
+                 owners: Optional[frozenset[int]] = None) -> tuple[str, Optional[PathProblem]]:
     """Walk `path` from `/`, resolving symbolic links, checking every component it meets.
 
-    Returns the resolved path and the first problem (None when the chain is root's alone).
+    Returns the resolved path and the first problem (None when the chain is root's alone, or
+    that of `owners`: by default the administrator's `trusted_owners`).
     """
+    if owners is None:
+        owners = trusted_owners()
     if not path.startswith("/"):
         return path, PathProblem(path, None, None, "is not an absolute path")
     pending = [part for part in path.split("/") if part]
@@ -122,7 +185,7 @@ def path_problem(path: str, *, executable: bool = True) -> tuple[str, Optional[P
         info = os.lstat("/")
     except OSError as exc:  # pragma: no cover - / always exists
         return path, PathProblem("/", None, None, exc.strerror or str(exc))
-    why = component_problem(info, final=not pending)
+    why = component_problem(info, final=not pending, owners=owners)
     if why:
         return path, PathProblem("/", info.st_uid, info.st_mode, why)
     while pending:
@@ -139,7 +202,7 @@ def path_problem(path: str, *, executable: bool = True) -> tuple[str, Optional[P
             return current, PathProblem(current, None, None,
                                         "does not exist" if exc.errno == errno.ENOENT
                                         else f"cannot be examined ({exc.strerror})")
-        why = component_problem(info, final=not pending)
+        why = component_problem(info, final=not pending, owners=owners)
         if why:
             return current, PathProblem(current, info.st_uid, info.st_mode, why)
         if stat.S_ISLNK(info.st_mode):
@@ -306,10 +369,11 @@ def interpreter_of(program: str) -> Optional[str]:
 def runs_program(exe: Optional[str], program: str) -> bool:
     """Whether the kernel's executable of a process (`/proc/<pid>/exe`) is `program`, or the
     interpreter of `program` when that is a script. argv can be anything its owner wants;
-    the executable cannot."""
+    the executable cannot. The kernel names the executable with every link resolved, so it
+    is compared as it is, never looked up: it may lie in a file system its owner serves
+    (FUSE), where a lookup can be made to hang."""
     if not exe:
         return False
-    exe = os.path.realpath(exe)
     if exe == os.path.realpath(program):
         return True
     interpreter = interpreter_of(program)

@@ -98,10 +98,13 @@ def test_msg_conf_overrides_defaults(tmp_path: Path) -> None:
 
 
 def test_reading_crlf_and_latin1(tmp_path: Path) -> None:
+    """An ISO-8859-1 language variant is read, its bytes that are not UTF-8 carried as
+    surrogates (issue #23: shown as \\xNN in a message, never as other letters)."""
     path = tmp_path / "msg.conf"
     path.write_bytes(b"a = 1\r\nbanner;lang-fr = \"D\xe9j\xe0\"\r\n")
     lines = read_config_lines(path)
-    assert lines == ["a = 1", 'banner;lang-fr = "Déjà"']
+    assert lines == ["a = 1", 'banner;lang-fr = "D\udce9j\udce0"']
+    assert lines[1].encode("utf-8", "surrogateescape") == b'banner;lang-fr = "D\xe9j\xe0"'
 
 
 def test_reading_counts_lines_like_an_editor(tmp_path: Path) -> None:

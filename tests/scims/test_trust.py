@@ -18,7 +18,8 @@ def info(uid: int, mode: int) -> os.stat_result:
 
 @pytest.mark.parametrize(("uid", "mode", "final", "safe"), [
     (0, stat.S_IFDIR | 0o755, False, True),
-    (1, stat.S_IFDIR | 0o755, False, True),          # a system account
+    (1, stat.S_IFDIR | 0o755, False, False),         # daemon: a low uid is no trust
+    (33, stat.S_IFDIR | 0o755, False, False),        # www-data
     (20001, stat.S_IFDIR | 0o755, False, False),     # the runtime user
     (0, stat.S_IFDIR | 0o775, False, False),
     (0, stat.S_IFDIR | 0o1777, False, True),         # /tmp
@@ -27,7 +28,7 @@ def info(uid: int, mode: int) -> os.stat_result:
     (0, stat.S_IFREG | 0o4755, True, True),
     (0, stat.S_IFLNK | 0o777, False, True),          # a link counts by owner
     (20001, stat.S_IFLNK | 0o777, False, False),
-    (60001, stat.S_IFDIR | 0o755, False, True),      # nobody
+    (60001, stat.S_IFDIR | 0o755, False, False),     # nobody
 ])
 def test_component_rule(uid: int, mode: int, final: bool, safe: bool) -> None:
     assert (trust.component_problem(info(uid, mode), final) is None) == safe

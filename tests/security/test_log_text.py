@@ -140,3 +140,50 @@ def test_a_process_name_cannot_forge_a_line_of_stop(node: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_bytes_of_msg_conf_that_are_not_utf8_reach_the_log_as_escapes(node: Path) -> None:
+    """Issue #23: a msg.conf that is not UTF-8 was decoded as ISO-8859-1 as a whole, so its
+    bytes FF FE reached the log as the letters "ÿþ" (and a byte 85 as NEL, a line break to
+    Unicode readers, had it not been escaped later): not the `\\xNN` escapes this model
+    promises for bytes that are not UTF-8. They are now carried as surrogates from the file to
+    `cformat.printable`."""
+    from helpers_scims import method_context, server_root
+
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    (config / "msg.conf").write_bytes(
+        b"local.serveruid = ma\xff\xfeil\x85srv\nlocal.servergid = mail\n"
+        b"local.imta.enable = no\nlocal.store.enable = no\n")
+    ctx, recorder = method_context("ims_svc_validate", {})
+    try:
+        installation.inspect(server_root(node), ctx.log)
+    except AgentError as exc:
+        ctx.log.report(exc)
+    lines = [record.line() for record in recorder.records]
+    named = [line for line in lines if "ma\\xff\\xfeil\\x85srv" in line]
+    assert named, lines
+    assert not any("\xff" in line or "\xfe" in line or "\x85" in line for line in lines), lines
+
+
+def test_bytes_that_are_not_utf8_in_any_setting_give_one_error_or_none(node: Path) -> None:
+    """Surrogates carried from msg.conf into every kind of value (address, port, flag, group)
+    give the checks' own error, never a traceback (an address with one is refused by
+    ipaddress with a ValueError, as any other non-address)."""
+    from helpers_scims import method_context, server_root
+
+    from scims.messaging.probes import service_targets
+
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    for key in (b"service.listenaddr", b"service.imap.port", b"local.servergid",
+                b"service.http.enable", b"service.pop.enable"):
+        (config / "msg.conf").write_bytes(
+            b"local.serveruid = mailsrv\nlocal.servergid = mail\nlocal.imta.enable = no\n"
+            b"local.store.enable = no\n" + key + b" = 1\xff\xfe\n")
+        ctx, recorder = method_context("ims_svc_validate", {})
+        try:
+            inst = installation.inspect(server_root(node), ctx.log)
+            service_targets(inst.config, ["198.18.0.10"])
+        except AgentError as exc:
+            ctx.log.report(exc)
+        for record in recorder.records:
+            assert "\xff" not in record.line() and "Internal error" not in record.line()

@@ -107,3 +107,30 @@ def test_postinstall_does_not_run_an_interpreter_others_can_change(
                           capture_output=True, text=True, timeout=120, check=False)
     assert not marker.exists(), "root ran an interpreter another user owns"
     assert done.returncode == 1 and "users other than root can change it" in done.stderr
+
+
+def test_postinstall_imports_nothing_from_its_working_directory(
+        built: Built, tmp_path: Path, bare_python: Path) -> None:
+    """Issue #23: postinstall started `python3 -E -c 'import sys, psutil'` and `python3 -E -m
+    compileall` without leaving its current directory; -E keeps that directory on sys.path,
+    so pkgadd run from a directory another user writes ran that user's psutil.py (and
+    compileall.py) as root. Every module name the scripts' interpreters import first is
+    planted there; none may run."""
+    root, tools = installed_tree(built, tmp_path, bare_python)
+    planted = tmp_path / "users-directory"
+    planted.mkdir()
+    marker = tmp_path / "ran-as-root"
+    for module in ("psutil", "compileall", "sys", "importlib", "py_compile", "concurrent",
+                   "os", "filecmp", "struct", "argparse", "re"):
+        (planted / f"{module}.py").write_text(
+            f"open({str(marker)!r}, 'a').write({module!r} + '\\n')\n"
+            "raise SystemExit(0)\n")
+    for path in (planted, *planted.iterdir()):
+        os.chown(path, RUNTIME_UID, -1)
+    done = subprocess.run(["/bin/sh", str(PACKAGING / "postinstall")], cwd=planted,
+                          env=environment(root, tools, bare_python), capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert not marker.exists(), f"root imported {marker.read_text().split()} from the cwd"
+    assert done.returncode == 0, done.stderr
+    assert list((root / "opt" / "SUNWscims" / "lib").rglob("*.pyc")), "nothing byte-compiled"
+

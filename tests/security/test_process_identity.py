@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from helpers_scims import method_context, server_root
 from security_support import (
+    GID,
     OTHER_UID,
     RUNTIME_UID,
     SYSTEM_PYTHON,
@@ -164,3 +165,130 @@ def test_validate_refuses_an_installation_nested_in_another() -> None:
     assert validation.nested("/opt/a/b", "/opt/a") == "lies in"
     assert validation.nested("/opt/a", "/opt/a/b") == "contains"
     assert validation.nested("/opt/a", "/opt/ab") is None
+
+
+def test_a_path_that_leaves_the_server_root_through_dotdot_is_not_the_instance(
+        node: Path, started) -> None:
+    """Issue #23: argv[0] `<B>/lib/../../../<elsewhere>/evil` passed for a program of B's
+    `lib` (the words were compared as text), while the kernel's confirmation compared the
+    executable with where the path really leads: a program of the user's own. Any program a
+    user may run became "Messaging Server already running" on the standby node, and Start
+    refused there."""
+    base = node / "opt" / "SUNWmsgsr"
+    own = node / "home" / "mailsrv"
+    own.mkdir(parents=True)
+    evil = own / "evil"
+    evil.write_bytes(Path("/bin/sleep").read_bytes())
+    evil.chmod(0o755)
+    os.chown(own, RUNTIME_UID, -1)
+    os.chown(evil, RUNTIME_UID, -1)
+    up = "/".join([".."] * (len(base.relative_to(node).parts) + 1))
+    claim = f"{base}/lib/{up}/home/mailsrv/evil"
+    assert os.path.realpath(claim) == str(evil)
+    spawn(started, [claim, "1000"], executable=str(evil), preexec_fn=as_user(RUNTIME_UID))
+    settle()
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    assert instance.processes() == [], "a program outside B taken for Messaging Server"
+
+
+@pytest.mark.parametrize("spelling", ["{b}/./lib/watcher", "{b}//lib//watcher",
+                                      "{b}/lib/../lib/watcher", "{b}/sbin/../lib/./watcher"])
+def test_the_real_watcher_is_found_however_its_path_is_spelled(
+        node: Path, started, spelling: str) -> None:
+    """Issue #23: the watcher run as `<B>/./lib/watcher` was no process of the instance (the
+    first word after B was `.`, not `lib`): Stop's sweep would leave it running, the fault
+    monitor would not see it. Every spelling the kernel resolves to B/lib/watcher is it."""
+    base = node / "opt" / "SUNWmsgsr"
+    (base / "sbin").mkdir(exist_ok=True)
+    watcher = base / "lib" / "watcher"
+    watcher.write_text(f"#!{SYSTEM_PYTHON}\n{SLEEPER}")
+    watcher.chmod(0o755)
+    proc = spawn(started, [SYSTEM_PYTHON, spelling.format(b=base)],
+                 preexec_fn=as_user(RUNTIME_UID))
+    settle()
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    found = instance.watcher()
+    assert found is not None and found.pid == proc.pid
+    assert found.is_alive()
+
+
+def test_an_impostor_keeping_the_configuration_directory_busy_is_named(
+        node: Path, started) -> None:
+    """Issue #23 (review): a process that merely *claimed* a program of B was left out of
+    the holders, as if it were the instance's: another user's fake watcher sitting in the
+    configuration directory kept the shared disk busy, and neither Stop's log nor the storage
+    resource's named it. Only a process the kernel confirms is the instance's is left out."""
+    base = node / "opt" / "SUNWmsgsr"
+    config = node / "var" / "opt" / "SUNWmsgsr" / "config"
+    fake = spawn(started, [str(base / "lib" / "watcher"), "1000"], executable="/bin/sleep",
+                 cwd=config, user=OTHER_UID, group=GID, extra_groups=[])
+    settle()
+    instance = MessagingInstance(str(base), str(config), RUNTIME_UID)
+    held = [h for h in instance.holders() if h.pid == fake.pid]
+    assert held and held[0].path == str(config), instance.holders()
+    assert instance.processes() == []
+
+
+def test_a_process_that_took_a_victims_pid_is_not_signalled(started, monkeypatch) -> None:
+    """Issue #23 (review): Stop checked a victim's identity (pid and start time), then
+    called kill(2) on the pid: should the victim exit and its pid go to another process in
+    between (a busy node recycles pids quickly), root killed that process, whoever's it was.
+    The race is made certain here: the check answers for the victim that was, the pid is
+    another process's by the time the signal goes."""
+    from scims.messaging import processes
+    from scims.messaging.processes import ProcessIdentity
+
+    successor = spawn(started, ["/bin/sleep", "1000"])
+    settle()
+    victim = ProcessIdentity(successor.pid, create_time=1.0, program=None)
+    real_is_alive, real_open = ProcessIdentity.is_alive, os.pidfd_open
+    reused = []
+
+    def checked(self: ProcessIdentity) -> bool:
+        """The victim's answer until the pid is reused (just before it is opened)."""
+        return real_is_alive(self) if reused else True
+
+    def opened(pid: int, *args: int) -> int:
+        reused.append(pid)
+        return real_open(pid, *args)
+
+    monkeypatch.setattr(ProcessIdentity, "is_alive", checked)
+    monkeypatch.setattr(os, "pidfd_open", opened)
+    processes._signal_all([victim], 9)
+    time.sleep(0.2)
+    assert successor.poll() is None, "root killed the process that took the victim's pid"
+
+
+def test_a_claim_that_leads_out_of_the_server_root_is_never_looked_up(
+        node: Path, monkeypatch) -> None:
+    """Resolving the word of argv as the kernel would must not look up what lies outside B:
+    `<B>/lib/../../../home/u/fuse/x` would have root walk into a file system the user serves
+    (FUSE), whose lookups can be made to hang forever, and with them Start and Stop."""
+    base = node / "opt" / "SUNWmsgsr"
+    instance = MessagingInstance(str(base), str(base / "config"), RUNTIME_UID)
+    looked_up: list[str] = []
+    real_realpath, real_lstat = os.path.realpath, os.lstat
+    monkeypatch.setattr(os.path, "realpath",
+                        lambda p, **k: looked_up.append(str(p)) or real_realpath(p, **k))
+    monkeypatch.setattr(os, "lstat",
+                        lambda p, **k: looked_up.append(str(p)) or real_lstat(p, **k))
+    up = "/".join([".."] * (len(base.relative_to(node).parts) + 1))
+    assert instance.program_named(f"{base}/lib/{up}/home/u/fuse/x") is None
+    assert not [p for p in looked_up if "fuse" in p], looked_up
+    assert instance.program_named(f"{base}/./lib/watcher") == os.path.realpath(
+        base / "lib" / "watcher")
+
+
+def test_the_kernels_executable_is_never_looked_up(node: Path, monkeypatch) -> None:
+    """The executable of a claimant is its owner's choice of file, possibly in a FUSE file
+    system it serves: resolving it again (realpath) had root look it up, a lookup its owner
+    can make hang. The kernel's name is already resolved, and is compared as it is."""
+    from scims import trust
+
+    watcher = node / "opt" / "SUNWmsgsr" / "lib" / "watcher"
+    looked_up: list[str] = []
+    real_realpath = os.path.realpath
+    monkeypatch.setattr(os.path, "realpath",
+                        lambda p, **k: looked_up.append(str(p)) or real_realpath(p, **k))
+    assert not trust.runs_program("/home/u/fuse/sleep", str(watcher))
+    assert not [p for p in looked_up if "fuse" in p], looked_up

@@ -12,8 +12,14 @@ show. It then names the directory and the user and exits 1, nothing started.
 `start-msg ha` promises HA semantics: the watcher exits when it gives up restarting a server,
 so that the cluster fails over. A watcher already running without them (started by plain
 `start-msg`) would never exit, so `start-msg ha` refuses (exit 1, naming it) instead of
-reusing it; likewise when servers of the installation run with no watcher at all. It asks a
-running watcher for its mode with STATUS.
+reusing it; likewise when servers of the installation run with no watcher at all.
+
+A watcher runs when one answers on the watcher port (`local.watcher.port` of the listen
+address), as Messaging Server's own start-msg and servers find it (each registered service
+opens a connection to the watcher): STATUS says its mode and pid. A process whose command
+line merely names `<B>/lib/watcher` is no watcher -- any user can run one -- and only
+processes of root or of the runtime user count as servers of the installation running
+without a watcher (`procs.programs`).
 """
 
 from __future__ import annotations
@@ -157,38 +163,36 @@ def launch_watcher(inst: Installation, services: list[str], ha: bool) -> int:
     return 1 if console.failed else 0
 
 
-def watcher_mode(inst: Installation) -> str | None:
-    """`ha` or `normal` as the running watcher reports it (STATUS); None if it does not answer."""
+def answering_watcher(inst: Installation) -> tuple[str, int] | None:
+    """(`ha` or `normal`, pid) of the watcher that answers STATUS on the watcher port; None
+    when none answers: then no watcher runs, whatever the process table's command lines say."""
     try:
         for line in watcher_request(inst, "STATUS", 10.0):
             words = line.split()
-            if len(words) == 3 and words[0] == "watcher":
-                return words[1]
+            if len(words) == 3 and words[0] == "watcher" and words[2].isdigit():
+                return words[1], int(words[2])
     except OSError:
         return None
     return None
 
 
-def ha_refusal(inst: Installation, running: dict[int, str]) -> str | None:
+def ha_refusal(inst: Installation, watcher: tuple[str, int] | None,
+               running: dict[int, str]) -> str | None:
     """Why `start-msg ha` cannot give HA semantics here, or None when it can.
 
-    `running`: the installation's processes (pid → program).
+    `watcher`: the watcher answering on its port (mode, pid); `running`: the installation's
+    processes (pid → program: root's and the runtime user's, `procs.programs`).
     """
-    wpid = running_watcher(inst, running)
     again = "then run start-msg ha again."
-    if wpid:
-        mode = watcher_mode(inst)
+    if watcher:
+        mode, wpid = watcher
         if mode == "ha":
             return None
-        if mode is None:
-            return (f"start-msg ha: the running watcher (pid {wpid}) does not answer on its "
-                    "port, so whether it runs in HA mode is unknown. Stop Messaging Server "
-                    f"with stop-msg ha, {again}")
         return (f"start-msg ha: a watcher not in HA mode is already running (pid {wpid}, "
                 "started by start-msg without ha). It would not exit when it gives up "
                 "restarting a server, so the cluster could never fail over. Stop Messaging "
                 f"Server with stop-msg, {again}")
-    others = sorted(running)
+    others = sorted(pid for pid, name in running.items() if name != "watcher")
     if others:
         return ("start-msg ha: Messaging Server processes of this installation run without a "
                 f"watcher (pids {' '.join(map(str, others))}). In HA mode every server runs "
@@ -299,28 +303,18 @@ def main(argv: list[str]) -> int:
             forget_ha(inst)
         return start_directly(inst, services)
     print("Connecting to watcher ...", flush=True)
+    watcher = answering_watcher(inst)
     if ha:
-        running = procs.programs(inst)
-        wpid = running_watcher(inst, running)
-        refusal = ha_refusal(inst, running)
+        refusal = ha_refusal(inst, watcher, {} if watcher else procs.programs(inst))
         if refusal:
             print(refusal, file=sys.stderr, flush=True)
             return 1
         inst.ha_marker.write_text(f"{os.getpid()}\n", encoding="ascii")
-    else:
-        wpid = watcher_pid(inst)
-        if not wpid:
-            forget_ha(inst)  # the watcher about to start is not in HA mode
-    if wpid:
+    elif not watcher:
+        forget_ha(inst)  # the watcher about to start is not in HA mode
+    if watcher:
         return via_running_watcher(inst, services)
     return launch_watcher(inst, services, ha)
-
-
-def running_watcher(inst: Installation, running: dict[int, str]) -> int | None:
-    """The watcher among `running` (the one its pid file names, if several)."""
-    pids = [pid for pid, name in running.items() if name == "watcher"]
-    named = procs.read_pidfile(inst, "watcher")
-    return named if named in pids else (pids[0] if pids else None)
 
 
 def forget_ha(inst: Installation) -> None:

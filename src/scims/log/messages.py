@@ -363,12 +363,14 @@ COMMAND_UNTRUSTED = _define(
     "Refusing to run %s as root: %s.",
     Priority.ERROR,
     "The methods run as root, so they run a program only if every directory and file on its "
-    "path from /, symbolic links resolved, is owned by root or a system account and writable "
-    "by no one else (a sticky bit excuses directories only). The line names the component at "
-    "fault with its owner and mode. The check is made each time the program is about to run; "
-    "Start then fails, Stop kills the instance's processes instead.",
+    "path from /, symbolic links resolved, is owned by root (or by an account the "
+    "administrator names in /etc/opt/SUNWscims/trusted_owners) and writable by no one else "
+    "(a sticky bit excuses directories only). The line names the component at fault with its "
+    "owner and mode. The check is made each time the program is about to run; Start then "
+    "fails, Stop kills the instance's processes instead.",
     "Make the named component owned by root and writable by root only (chown root, chmod "
-    "go-w), or reinstall Messaging Server.",
+    "go-w), or reinstall Messaging Server. If the owner is an account you trust as you trust "
+    "root, name it in /etc/opt/SUNWscims/trusted_owners (a file only root can write).",
 )
 RUNTIME_USER_REFUSED = _define(
     "RUNTIME_USER_REFUSED",

@@ -114,8 +114,8 @@ def server_root_on_node(server_root: str) -> str:
 
 def check_command(root_path: str, relative: str, shown: str) -> str:
     """A command root may run, checked now (trust.check_executable): an executable regular
-    file whose whole path from / only root (or a system account) can change, else anyone
-    able to change a component could swap the command for their own."""
+    file whose whole path from / only root (or an owner the administrator trusts) can change,
+    else anyone able to change a component could swap the command for their own."""
     path = os.path.join(root_path, relative)
     name = os.path.join(shown, relative)
     resolved, problem = trust.path_problem(path)

@@ -42,8 +42,11 @@ class ProcessIdentity:
     pid: int
     create_time: float
     program: Optional[str] = None
-    """The program path as invoked (`B/lib/watcher`), for a process of the instance; None for
-    any other process (a holder), which pid and start time alone identify."""
+    """The program's real path (`B/lib/watcher`, links and `..` resolved as the kernel
+    resolves them), for a process of the instance; None for any other process (a holder),
+    which pid and start time alone identify."""
+    invoked: Optional[str] = None
+    """The word of argv that named it (`B//lib/./watcher`), as the process still shows it."""
 
     def is_alive(self) -> bool:
         """Still the same process (pid and start time), not a zombie, and for a process of the
@@ -53,7 +56,8 @@ class ProcessIdentity:
             start, zombie = process_table.started(self.pid)
             if abs(start - self.create_time) >= 0.01 or zombie:
                 return False
-            return self.program is None or self.program in process_table.cmdline(self.pid)[:2]
+            word = self.invoked or self.program
+            return word is None or word in process_table.cmdline(self.pid)[:2]
         except (Gone, OSError):
             return False
 
@@ -98,16 +102,18 @@ class MessagingInstance:
         self.server_root = server_root.rstrip("/")
         roots = {self.server_root, os.path.realpath(self.server_root)}
         self._program_roots = sorted(roots)
+        self._real_root = os.path.realpath(self.server_root).rstrip("/")
         self._program_root_words = tuple(
             f"{r.rstrip('/')}/".encode("utf-8", "surrogateescape") for r in self._program_roots)
         self.config_dir = os.path.realpath(config_dir) if config_dir else None
         self.runtime_uid = runtime_uid
 
     # --- finding ----------------------------------------------------------------
-    def _claimed_program(self, pid: int) -> Optional[str]:
+    def _claimed_program(self, pid: int) -> Optional[tuple[str, str]]:
         """The program of B this process claims to run (argv[0], or argv[1] of an
-        interpreter), if any; only a claim until `_kernel_agrees`. One read of the command
-        line: the only fact looked at for a process that claims nothing."""
+        interpreter), if any, as (its real path, the word of argv); only a claim until
+        `_kernel_agrees`. One read of the command line: the only fact looked at for a process
+        that claims nothing."""
         try:
             cmdline = process_table.cmdline_naming(pid, self._program_root_words)
         except (Gone, OSError):
@@ -115,12 +121,36 @@ class MessagingInstance:
         if cmdline is None:
             return None  # names no program root at all (nearly every process)
         for arg in cmdline[:2]:
-            for root in self._program_roots:
-                if _under(arg, root) and arg != root:
-                    first = arg[len(root):].lstrip("/").split("/", 1)[0]
-                    if first in PROGRAM_DIRECTORIES:
-                        return arg
+            program = self.program_named(arg)
+            if program is not None:
+                return program, arg
         return None
+
+    def program_named(self, word: str) -> Optional[str]:
+        """The real path of the program of B's own `lib`, `sbin` or `bin` that `word` names,
+        or None. `//`, `.`, `..` and a trailing `/` are resolved first, by the text alone:
+        `B/lib/../../tmp/x` names /tmp/x, no program of B, and `B/./lib/watcher` names the
+        watcher. Only a word that then lies in B's program directories is resolved further
+        (symbolic links, which only root can have made there): a word that leads elsewhere
+        is never looked up, so a path into a file system another user serves (FUSE, a hung
+        NFS mount) cannot hold a method up."""
+        if not word.startswith("/") or "\x00" in word:
+            return None
+        lexical = "/" + os.path.normpath(word).lstrip("/")
+        if not any(self._in_programs(lexical, root) for root in self._program_roots):
+            return None
+        real = os.path.realpath(lexical)
+        return real if self._in_programs(real, self._real_root) else None
+
+    @staticmethod
+    def _in_programs(path: str, root: str) -> bool:
+        """Whether `path` is a file of `root`'s own lib, sbin or bin (`root/x/lib/y` is not:
+        it may be a program of an instance installed in root/x)."""
+        root = root.rstrip("/")
+        if not path.startswith(root + "/"):
+            return False
+        parts = path[len(root) + 1:].split("/")
+        return len(parts) >= 2 and parts[0] in PROGRAM_DIRECTORIES and bool(parts[-1])
 
     def _kernel_agrees(self, pid: int, program: str) -> Optional[bool]:
         """True if the kernel confirms the claim, False if it denies it, None if the process
@@ -134,12 +164,6 @@ class MessagingInstance:
             return False  # may not be examined: not the kernel's word
         return trust.runs_program(exe, program) and trust.may_signal(uid, self.runtime_uid)
 
-    def _program_of(self, pid: int) -> Optional[str]:
-        """The program of B this process runs, by argv's claim and the kernel's word."""
-        program = self._claimed_program(pid)
-        if program is None or not self._kernel_agrees(pid, program):
-            return None
-        return program
 
     def processes(self) -> list[ProcessIdentity]:
         """Every living process of this instance on this node."""
@@ -157,9 +181,10 @@ class MessagingInstance:
         for pid in process_table.pids():
             if pid == me:
                 continue
-            program = self._claimed_program(pid)
-            if program is None:
+            claim = self._claimed_program(pid)
+            if claim is None:
                 continue
+            program, invoked = claim
             # The start time before the kernel's word: should the pid be reused in between,
             # the identity names the earlier process and matches nothing (as psutil, which
             # reads it first too); read after, it could name a process never checked.
@@ -171,10 +196,10 @@ class MessagingInstance:
             if agrees is None:
                 continue
             if not agrees:
-                impostors.append(_impostor(pid, program))
+                impostors.append(_impostor(pid, invoked))
                 continue
             if not zombie:
-                found.append(ProcessIdentity(pid, start, program))
+                found.append(ProcessIdentity(pid, start, program, invoked))
         return found, impostors
 
     def watcher(self) -> Optional[ProcessIdentity]:
@@ -186,7 +211,9 @@ class MessagingInstance:
         return min(watchers, key=lambda ident: ident.create_time, default=None)
 
     def holders(self) -> list[Holder]:
-        """Processes of this node, not of the instance, with a file or cwd under C."""
+        """Processes of this node, not of the instance, with a file or cwd under C. An
+        impostor (a command line naming a program of B, which the kernel denies) is one of
+        them: the storage resource must hear who keeps the disk busy."""
         if self.config_dir is None:
             return []
         found: list[Holder] = []
@@ -195,8 +222,11 @@ class MessagingInstance:
             if pid == me:
                 continue
             path = self._held_path(pid)  # first: rarely anything, and then no more is read
-            if path is None or self._claimed_program(pid) is not None:
+            if path is None:
                 continue
+            claim = self._claimed_program(pid)
+            if claim is not None and self._kernel_agrees(pid, claim[0]) is not False:
+                continue  # the instance's own (Stop's to end), or gone; an impostor holds
             try:
                 found.append(Holder(pid, process_table.name(pid),
                                     process_table.username(process_table.real_uid(pid)),
@@ -241,12 +271,40 @@ def _impostor(pid: int, program: str) -> Impostor:
 
 def _signal_all(victims: Iterable[ProcessIdentity], signum: int) -> None:
     for ident in victims:
-        if not ident.is_alive():
-            continue
+        signal_process(ident, signum)
+
+
+def signal_process(ident: ProcessIdentity, signum: int) -> None:
+    """Send `signum` to the process `ident` is, never to another that took its pid since.
+
+    Where the kernel has pidfds (Linux 5.3 and later) the pid is opened first and the
+    identity checked after: a pidfd names one process for good, so the signal cannot reach a
+    successor however the two race. Elsewhere the identity is checked right before kill(2),
+    which leaves the instant between the two (Solaris has no pidfd)."""
+    opener = getattr(os, "pidfd_open", None)
+    sender = getattr(signal, "pidfd_send_signal", None)
+    if opener is not None and sender is not None:
         try:
-            os.kill(ident.pid, signum)
+            fd = opener(ident.pid)
         except ProcessLookupError:
-            continue
+            return
+        except OSError:
+            fd = -1  # no pidfd here after all (an older kernel): kill(2) below
+        if fd >= 0:
+            try:
+                if ident.is_alive():
+                    sender(fd, signum)
+            except ProcessLookupError:
+                pass
+            finally:
+                os.close(fd)
+            return
+    if not ident.is_alive():
+        return
+    try:
+        os.kill(ident.pid, signum)
+    except ProcessLookupError:
+        return
 
 
 def wait_gone(idents: Sequence[ProcessIdentity], deadline: float,

@@ -96,10 +96,14 @@ class MsConfigError(ConfigError):
 def read_config_lines(path: Path, *, required: bool = True) -> Optional[list[str]]:
     """Return the lines of a configuration file, or None when it is absent and not required.
 
-    Files are decoded as UTF-8; a file that is not valid UTF-8 is read as ISO-8859-1, which
-    older installations used for language variants (``name;lang-fr``), rather than rejected:
-    the keys the agent needs are ASCII either way. Lines are split on ``\\n`` only (a trailing
-    ``\\r`` is dropped), so numbering matches what the administrator's editor shows.
+    Files are decoded as UTF-8; a byte that is not UTF-8 (an older installation's ISO-8859-1
+    language variant, ``name;lang-fr``, or anything the runtime user wrote) is carried as a
+    lone surrogate (surrogateescape) rather than rejected: the keys the agent needs are ASCII
+    either way, a path keeps its very bytes (os.fsencode gives them back), and a message
+    shows the byte as ``\\xNN`` (`cformat.printable`, docs/security.md section 7). Decoding
+    the whole file as ISO-8859-1 showed the letters ``ÿþ`` instead, and C1 controls. Lines
+    are split on ``\\n`` only (a trailing ``\\r`` is dropped), so numbering matches what the
+    administrator's editor shows.
 
     The runtime user can write these files, so they are read as `trust.read_untrusted` reads:
     never blocking, regular files of bounded size, inside the installation.
@@ -118,10 +122,7 @@ def read_config_lines(path: Path, *, required: bool = True) -> Optional[list[str
         raise MsConfigError(path, None, f"was not read: it {exc.strerror}") from None
     except OSError as exc:
         raise MsConfigError(path, None, f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("iso-8859-1")
+    text = data.decode("utf-8", "surrogateescape")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line does not start another
