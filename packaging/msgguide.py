@@ -62,6 +62,8 @@ def troff(when: int | None = None) -> str:
         ".SH DESCRIPTION",
         escape(INTRO.replace("`", "")),
         ".SH MESSAGES",
+        # A reader searches for a message's words as syslog shows them: never hyphenated.
+        ".nh",
     ]
     for m in _messages():
         out += [
