@@ -21,6 +21,8 @@ class JobController(Daemon):
         self.listeners.append(Listener("job_controller", addr, port, self._server))
         self.wakeup = asyncio.Event()
         self.lock = asyncio.Lock()
+        self.failing = False
+        """The last pass failed (logged once, and once more when delivery resumes)."""
 
     async def _server(self, sock: socket.socket) -> asyncio.base_events.Server:
         return await asyncio.start_server(self._client, sock=sock)
@@ -49,8 +51,14 @@ class JobController(Daemon):
             await self.gate()
             try:
                 await loop.run_in_executor(None, self.deliver_all)
-            except OSError as exc:
-                self.log("Error", f"delivery failed, will retry: {exc}")
+            except Exception as exc:  # a full disk, say: this pass ends, the next retries
+                if not self.failing:
+                    self.log("Error", f"delivery failed, will retry every second: {exc}")
+                self.failing = True
+            else:
+                if self.failing:
+                    self.log("Notice", "delivery resumed")
+                self.failing = False
 
     def deliver_all(self) -> None:
         for path in mailstore.queued(self.inst.queue):
