@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pacemakerbed.bed import NODES, RESOURCE, SERVER_ROOT, PacemakerBed, Timing, wait_for
-from support.ocf import BED_LOGS
+from pacemakerbed.bed import NODES, RESOURCE, SERVER_ROOT, PacemakerBed, wait_for
+from support.ocf import BED_LOGS, running_bed
 
 pytestmark = pytest.mark.e2e
 
@@ -52,13 +52,8 @@ class Mail:
 @pytest.fixture(scope="module")
 def bed(tmp_path_factory: pytest.TempPathFactory, deb: Path, capable: None
         ) -> Iterator[PacemakerBed]:
-    made = PacemakerBed.create(tmp_path_factory.mktemp("pacemaker"), deb, Timing())
-    try:
-        made.wait_started()
+    with running_bed(tmp_path_factory.mktemp("pacemaker"), deb) as made:
         yield made
-    finally:
-        made.destroy()
-        assert made.leftovers() == [], "processes of the bed outlived it"
 
 
 @pytest.fixture(scope="module")
