@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +128,28 @@ def test_a_full_store_disk_refuses_for_now_loses_nothing_and_delivery_resumes(
     assert not _temporary_files(ms)
     log = ms.log("job_controller")
     assert "delivery failed, will retry" in log and "delivery resumed" in log
+
+
+def test_a_delivery_stopped_half_way_is_not_repeated_for_the_recipients_done(ms: Ms) -> None:
+    """A message for two mailboxes, the second one unwritable for a while (as a full disk
+    would stop it): the first gets its copy once, however often the job controller retries,
+    and the second gets its copy once it can."""
+    ms.sbin("start-msg", "ha", check=True)
+    inbox = ms.config / "store" / "jane.doe" / "INBOX"
+    with smtplib.SMTP(ms.ip, 2525, timeout=20) as s:
+        s.sendmail("sender@remote.example.org", ["jane.doe@mail.example.com"],
+                   "Subject: first\r\n\r\nmakes jane's INBOX\r\n")
+    wait_for(lambda: list(inbox.glob("*.msg")), what="jane's INBOX")
+    inbox.chmod(0o500)  # the runtime user may not write there for now
+    try:
+        with smtplib.SMTP(ms.ip, 2525, timeout=20) as s:
+            s.sendmail("sender@remote.example.org", [TO, "jane.doe@mail.example.com"],
+                       "Subject: both\r\n\r\nfor two\r\n")
+        wait_for(lambda: "both" in _subjects(ms), what="joe's copy")
+        wait_for(lambda: "delivery failed, will retry" in ms.log("job_controller"),
+                 what="the failed pass")
+        time.sleep(3)  # several retries
+    finally:
+        inbox.chmod(0o700)
+    wait_for(lambda: len(list(inbox.glob("*.msg"))) == 2, what="jane's copy")
+    assert _subjects(ms).count("both") == 1, _subjects(ms)
