@@ -526,11 +526,13 @@ class Host(_Recorded):
         would: those of its PID namespace and every other process of the machine in its
         mount or network namespace. It keeps its disks and its address; `thaw()` resumes
         it. How many processes were stopped."""
-        return kernel.stop_members(state.host_namespaces(self._record))
+        with state.pinned_namespaces(self._record) as namespaces:
+            return kernel.stop_members(namespaces)
 
     def thaw(self) -> int:
         """Resume every process of a frozen host (SIGCONT); how many were resumed."""
-        return kernel.resume_members(state.host_namespaces(self._record))
+        with state.pinned_namespaces(self._record) as namespaces:
+            return kernel.resume_members(namespaces)
 
     def cut_cable(self) -> None:
         """Isolate the host: its cable goes down at the segment end (the host sees no carrier)."""
