@@ -107,8 +107,9 @@ def mount_on(host: hostlab.Host, device: str, mount_point: str, *,
         fsck = host.run(["e2fsck", "-p", device], capture_output=True, text=True,
                         timeout=120)
         if fsck.returncode not in (0, 1):
-            said = (fsck.stdout + fsck.stderr).strip().splitlines()
-            return said[-1] if said else f"fsck exited {fsck.returncode}"
+            from clustersim.builtin.storage import said  # noqa: PLC0415
+
+            return said(fsck.stdout + fsck.stderr, fsck.returncode)
     host.run(["mkdir", "-p", mount_point], check=True, timeout=30)
     done = host.run(["mount", "-t", FSTYPE, device, mount_point], capture_output=True,
                     text=True, timeout=60)

@@ -119,11 +119,20 @@ def fence(layout: ClusterLayout, node: str, grace: float = FENCE_GRACE) -> bool:
     Cluster's fencing does (its reservation keys are removed, and a node whose disk I/O then
     meets a reservation conflict panics: failfast). A node cut off from the others still
     runs for a moment; if it has not panicked by itself within `grace`, its host is powered
-    off. True if it had to be."""
+    off. True if it had to be.
+
+    Powering off is a power cut (hostlab): every process of the machine in the node's
+    namespaces dies, frozen ones too, and the call returns only once the disks it had
+    mounted are released; a node that cannot be cut off so raises ClusterError (its disks
+    may still be held: HAStoragePlus then refuses to mount them elsewhere, and says why)."""
     deadline = time.monotonic() + grace
     while is_up(layout, node):
         if time.monotonic() >= deadline:
-            host(layout, node).power_off()
+            try:
+                host(layout, node).power_off()
+            except hostlab.HostlabError as exc:
+                raise ClusterError(f"node {node} could not be fenced: {exc}",
+                                   "CLUSTER") from exc
             return True
         time.sleep(0.1)
     return False

@@ -44,6 +44,8 @@ from hostlab.errors import HostlabError
 LAB_NET = ipaddress.ip_network("198.18.0.0/15")
 """Addresses reserved for network test labs (RFC 2544): the only ones a lab hands out."""
 BOOT_TIMEOUT = 15.0
+RELEASE_WAIT = 10.0
+"""How long a powered-off host's disks may take to be released by the kernel (seconds)."""
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HOST_ENV = {"PATH": HOST_PATH, "LANG": "C", "HOME": "/"}
 INIT_SCRIPT = Path(__file__).with_name("init.py")
@@ -471,16 +473,66 @@ class Host(_Recorded):
 
     @_mutates
     def power_off(self) -> None:
-        """Pull the plug: every process of the host dies at once, its interface with it."""
+        """Pull the plug: every process of the host dies at once, its interface with it,
+        and so does every process of the machine inside its namespaces (nsenter wrappers,
+        whatever setns'ed into it, frozen or not). Returns once the disks it had mounted
+        are released by the kernel -- another host may check and mount them -- and raises
+        if they are not within `RELEASE_WAIT`."""
         record = self._record
-        state.stop_host(record)
-        record.update(init=None, unshare=None, powered=False, netns=None)
-        self.lab._state.save()
-        # the veth pair dies with the host's network namespace; make sure of it
-        with contextlib.suppress(HostlabError):
-            if self.cable in self.segment.ip("-o", "link", "show"):
-                kernel.tool(["ip", "-n", self.segment.netns, "link", "delete", self.cable],
-                            check=False)
+        held = self._mounted_disks()
+        try:
+            state.stop_host(record)
+        finally:
+            record.update(init=None, unshare=None, powered=False, netns=None)
+            self.lab._state.save()
+            # the veth pair dies with the host's network namespace; make sure of it
+            with contextlib.suppress(HostlabError):
+                if self.cable in self.segment.ip("-o", "link", "show"):
+                    kernel.tool(["ip", "-n", self.segment.netns, "link", "delete",
+                                 self.cable], check=False)
+        for disk in held:
+            self._await_release(disk)
+
+    def _mounted_disks(self) -> list[Disk]:
+        """The lab's disks mounted in this host's mount namespace."""
+        if not self.is_powered:
+            return []
+        try:
+            text = Path(f"/proc/{self.pid}/mountinfo").read_text()
+        except OSError:
+            return []
+        mounted = {line.split()[2] for line in text.splitlines()}
+        return [disk for disk in self.lab.disks.values()
+                if "{}:{}".format(*disk.numbers) in mounted]
+
+    def _await_release(self, disk: Disk) -> None:
+        """Wait until the kernel has let go of a disk this host had mounted: its mount
+        namespace is gone and nothing else holds the file system. A disk another live
+        mount namespace has mounted (a global file system) is that one's."""
+        numbers = "{}:{}".format(*disk.numbers)
+        deadline = time.monotonic() + RELEASE_WAIT
+        while kernel.device_claimed(disk.device):
+            if kernel.mount_namespaces_with(numbers):
+                return
+            if time.monotonic() >= deadline:
+                raise HostlabError(
+                    f"host {self.name}: powered off, but disk {disk.name} ({disk.device}) "
+                    f"is still mounted {RELEASE_WAIT:.0f}s later (a file of it is held "
+                    "open from outside the host)")
+            time.sleep(0.02)
+
+    def freeze(self) -> int:
+        """Stop every process of the host (SIGSTOP), as a hung kernel or a long pause
+        would: those of its PID namespace and every other process of the machine in its
+        mount or network namespace. It keeps its disks and its address; `thaw()` resumes
+        it. How many processes were stopped."""
+        with state.pinned_namespaces(self._record) as namespaces:
+            return kernel.stop_members(namespaces)
+
+    def thaw(self) -> int:
+        """Resume every process of a frozen host (SIGCONT); how many were resumed."""
+        with state.pinned_namespaces(self._record) as namespaces:
+            return kernel.resume_members(namespaces)
 
     def cut_cable(self) -> None:
         """Isolate the host: its cable goes down at the segment end (the host sees no carrier)."""

@@ -125,13 +125,57 @@ class LabState:
 # --- teardown ------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def pinned_namespaces(record: dict[str, Any]) -> Iterator[set[str]]:
+    """The identities of a powered host's PID, mount and network namespaces, read from its
+    init while it is the process recorded, and held open while they are used: a namespace's
+    number is given to a new one as soon as it dies (another lab's host booting meanwhile),
+    and a survey by number would then stop or kill that host's processes. Empty for a host
+    that is not running."""
+    pid, started = record.get("init") or (0, 0)
+    fds: list[int] = []
+    try:
+        if pid and kernel.is_same(pid, started):
+            for kind in kernel.NAMESPACE_KINDS:
+                with contextlib.suppress(OSError):
+                    fds.append(os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY))
+            if not kernel.is_same(pid, started):  # another process by now: not its namespaces
+                for fd in fds:
+                    os.close(fd)
+                fds = []
+        yield {os.readlink(f"/proc/self/fd/{fd}") for fd in fds}
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def stop_host(record: dict[str, Any]) -> None:
     """Power a host off: SIGKILL its init (the kernel then kills every process of its PID
-    namespace at once) and its unshare parent; wait until both are gone."""
-    for key in ("init", "unshare"):
-        pid, started = record.get(key) or (0, 0)
-        if pid and kernel.kill_if_same(pid, started, signal.SIGKILL):
-            kernel.wait_gone(pid, started, KILL_WAIT)
+    namespace at once) and its unshare parent, then every other process of the machine in
+    the host's namespaces (nsenter wrappers, whatever setns'ed into it: stopped ones too),
+    so that its mount namespace -- with its mounts -- and its network namespace die with it
+    (once this returns: it holds them while it works). Raises when a process survives
+    SIGKILL (then the host still holds its disks)."""
+    init = record.get("init") or (0, 0)
+    parent = record.get("unshare") or (0, 0)
+    with pinned_namespaces(record) as namespaces:
+        if init[0] and kernel.kill_if_same(init[0], init[1], signal.SIGKILL):
+            # The rest of the machine's processes in its namespaces at once, before waiting
+            # for init: a dying init waits until every process of its PID namespace is
+            # reaped, and one whose parent is an nsenter outside (frozen, say) is reaped only
+            # when that parent dies. Its own parent, unshare, is resumed (it may be frozen)
+            # to reap it.
+            left = kernel.kill_members(namespaces, KILL_WAIT, spare={tuple(parent)})
+            if parent[0]:
+                kernel.kill_if_same(parent[0], parent[1], signal.SIGCONT)
+            kernel.wait_gone(init[0], init[1], KILL_WAIT)
+        else:
+            left = []
+    if parent[0] and kernel.kill_if_same(parent[0], parent[1], signal.SIGKILL):
+        kernel.wait_gone(parent[0], parent[1], KILL_WAIT)
+    if left:
+        raise HostlabError(f"process {left[0][0]} is still in the host's namespaces "
+                           f"{KILL_WAIT:.0f}s after SIGKILL")
 
 
 def delete_segment(record: dict[str, Any]) -> None:

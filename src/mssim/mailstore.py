@@ -8,6 +8,7 @@ is). A crash between two steps can duplicate a message, never drop one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -29,20 +30,31 @@ def _fsync_dir(path: Path) -> None:
 
 
 def durable_write(directory: Path, name: str, data: bytes) -> Path:
+    """`directory/name` holds `data` durably, or (OSError: a full disk, say) nothing was
+    written at all: no temporary file is left, and a file renamed into place whose directory
+    could not be synced is taken back, so that a failure reported is a failure done (the
+    dispatcher then answers 4xx and the message must not be delivered)."""
     directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / f".tmp-{uuid.uuid4().hex}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
     final = directory / name
-    os.rename(tmp, final)
-    _fsync_dir(directory)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    placed = False
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, final)
+        placed = True
+        _fsync_dir(directory)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            (final if placed else tmp).unlink()
+        raise
     return final
 
 

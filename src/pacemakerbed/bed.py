@@ -13,7 +13,8 @@ Layout (everything under `directory`, which owns every kernel object through its
       var/lib/pacemaker/ (cib seeded), var/lib/corosync/, var/log/{pacemaker,corosync}/,
       run/ (per node: corosync.pid, /run/crm, /run/resource-agents)
       opt/SUNWmsgsr/          the node's Messaging Server installation (mssim, package only)
-      var/opt/SUNWmsgsr/      mount point of the shared disk (the configuration, C)
+      var/opt/SUNWmsgsr/      mount point of the shared disk (the configuration, C); var/opt
+                              is bind-mounted, so that only Filesystem's mount is at C
       usr/lib/scims/, usr/lib/ocf/resource.d/sunw/   the scims-ocf package, unpacked
       syslog                  what the node logged to /dev/log
     power/power.sock          the power switch (pacemakerbed.power)
@@ -398,7 +399,11 @@ def node_binds(d: Path, package: Path, *, cluster: bool) -> dict[str, Path]:
     binds = {
         "/etc/passwd": d / "etc/passwd", "/etc/group": d / "etc/group",
         "/var/log/pacemaker": d / "var/log/pacemaker", "/run": d / "run",
-        SERVER_ROOT: d / "opt/SUNWmsgsr", CONFIG_DIR: d / "var/opt/SUNWmsgsr",
+        SERVER_ROOT: d / "opt/SUNWmsgsr",
+        # the mount point's parent, not the mount point: a bind mount at CONFIG_DIR itself
+        # is in every node's /proc/mounts, and Filesystem's probe took it for the shared disk
+        # mounted everywhere ("might be active on 3 nodes"; a restart whenever a node joins)
+        os.path.dirname(CONFIG_DIR): d / os.path.dirname(CONFIG_DIR).lstrip("/"),
         "/usr/lib/scims": package / "usr/lib/scims",
         "/usr/lib/ocf/resource.d/sunw": package / "usr/lib/ocf/resource.d/sunw",
         "/dev/log": d / "dev-log",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hostlab import Lab
+from hostlab import HostlabError, Lab
 
 SOCKET_NAME = "power.sock"
 NODE_DIRECTORY = "/var/lib/fence-hostlab"
@@ -74,13 +74,19 @@ class PowerSwitch:
         if action == "status":
             return "on" if self.lab.hosts[node].is_powered else "off"
         if action == "off":
-            self.power_off(node, "fence")
+            try:
+                self.power_off(node, "fence")
+            except HostlabError as exc:  # not cut off: the fence failed, and says why
+                return f"error: {exc}"
             return "ok"
         return f"error: {action} is not supported"
 
     def power_off(self, node: str, why: str, notify: Callable[[str], None] | None = None
                   ) -> None:
-        """Pull the plug of `node` (a no-op when it is off already)."""
+        """Pull the plug of `node` (a no-op when it is off already): hostlab's power cut,
+        so every process of the machine in the node's namespaces dies with it (a frozen
+        node's nsenter wrappers too) and this returns once the shared disk it had mounted
+        is released. Raises HostlabError when it is not (the fence then fails)."""
         with self.lock:
             host = self.lab.hosts[node]
             if host.is_powered:

@@ -340,14 +340,11 @@ class OcfContext(MethodContext):
         self.status_now = (status, message or "")
 
     def instance(self) -> Optional[MessagingInstance]:
-        """The installation's processes as far as IMS_serverroot names it (no other check:
-        stop and probe must work when the configuration is gone)."""
-
-        try:
-            server_root = installation.checked_server_root(self.server_root_value())
-        except CheckFailed:
-            return None
-        return MessagingInstance(server_root)
+        """The installation's processes as far as it can still be known, as Stop knows it
+        (stop and probe must work when the configuration is gone) -- with its runtime user:
+        its services run as that user, and without it a SIGKILLed watcher left "nothing of
+        Messaging Server" to see while every service still answered."""
+        return service_control.instance_as_known(self)[1]
 
 
 class StartedMark:

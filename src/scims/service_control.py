@@ -196,7 +196,7 @@ def _clean_up(ctx: MethodContext, instance: MessagingInstance, pmf: ProcessMonit
 # --- Stop ----------------------------------------------------------------------------------
 
 
-def _instance_for_stop(ctx: MethodContext) -> tuple[Optional[str], Optional[MessagingInstance]]:
+def instance_as_known(ctx: MethodContext) -> tuple[Optional[str], Optional[MessagingInstance]]:
     """The installation as far as it can still be known: Stop must work when the property is
     bad or the configuration is gone, so every step here tolerates what is missing.
 
@@ -296,7 +296,7 @@ def stop(ctx: MethodContext) -> int:
     kill_deadline = started + (STOP_COMMAND_SHARE + STOP_KILL_SHARE) * timeout
     pmf = _StopPmf(ctx, timeout)
     with trust.Budget.until(command_deadline):
-        path, instance = _instance_for_stop(ctx)
+        path, instance = instance_as_known(ctx)
         tag_running = pmf.stop_monitoring()  # no restarts, no "Failed to stay up" from here
         running, impostors = instance.survey() if instance else ([], [])
         report_impostors(ctx, impostors)

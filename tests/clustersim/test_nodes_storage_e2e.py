@@ -7,6 +7,9 @@ are named."""
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -68,23 +71,23 @@ def test_storage_and_logical_host_follow_the_group(sleeper: Cluster) -> None:
         "written to the shared disk, not to the node's own directory"
     assert c.ok("mars", "scha_resource_get", "-O", "Resource_state_node", "-R", "disk-rs",
                 "venus") == "OFFLINE\n"
-    # a process of mars working in the failover file system keeps it busy
+    # a process of mars working in the failover file system keeps it busy: HAStoragePlus
+    # names it, kills it (fuser -ck) and unmounts; the switchover goes through
     c.ok("mars", "pmfadm", "-c", "squatter", "/bin/sleep", "1000")
     holder = c.run("mars", "pmfadm", "-c", "busy", "/bin/sleep", "1000",
                    cwd="/var/opt/mars/SUNWmsgsr/config")
     assert holder.returncode == 0, holder.stderr
-    r = c.run("mars", "scswitch", "-z", "-g", "MAIL-RG", "-h", "venus")
-    assert r.returncode != 0
-    assert c.rs_state("disk-rs", "mars") == "STOP_FAILED"
-    assert "target is busy" in (c.root("mars") / "var/adm/messages").read_text()
-    assert _mounted(c, "mars", "/var/opt/mars/SUNWmsgsr")
-    c.ok("mars", "pmfadm", "-s", "busy", "-w", "10", "KILL")
-    c.ok("mars", "scswitch", "-c", "-h", "mars", "-j", "disk-rs", "-f", "STOP_FAILED")
-    # every resource of the group is stopped on mars now (the others stopped before the
-    # unmount failed): cleared, the group is Offline there
-    assert c.rg_state("MAIL-RG", "mars") == "OFFLINE"
-    c.ok("mars", "scswitch", "-F", "-g", "MAIL-RG")
+    assert c.pmf_pids("mars", "busy")
     c.ok("mars", "scswitch", "-z", "-g", "MAIL-RG", "-h", "venus")
+    messages = (c.root("mars") / "var/adm/messages").read_text()
+    assert re.search(r"File system /var/opt/mars/SUNWmsgsr is busy: killing the processes "
+                     r"that use it \(fuser -ck\): process \d+ \(sleep\) of user root, "
+                     r"working directory in it\.", messages), messages[-2000:]
+    assert not c.pmf_pids("mars", "busy")
+    assert c.pmf_pids("mars", "squatter"), "a process elsewhere is left alone"
+    assert c.rs_state("disk-rs", "mars") == "OFFLINE"
+    status = c.ok("mars", "scha_resource_get", "-O", "Status_node", "-R", "disk-rs", "mars")
+    assert "Killed to unmount /var/opt/mars/SUNWmsgsr: process " in status
     assert c.rs_state("mail-rs", "venus") == "ONLINE"
     assert _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")
     assert not _mounted(c, "mars", "/var/opt/mars/SUNWmsgsr")
@@ -244,3 +247,52 @@ def test_a_departed_node_that_still_runs_is_fenced_before_its_disks_move(sleeper
     assert hosts.fence(c.layout, "venus", grace=0.5) is False  # already gone: nothing to do
     assert cli.main(["node", "boot", "venus", "--cluster", str(c.layout.base)]) == 0
     assert c.host("venus").is_powered
+
+
+def test_a_frozen_holder_is_fenced_by_a_power_cut_and_its_disk_moves(sleeper: Cluster) -> None:
+    """Every process of the holding node stopped (a hung kernel): the survivor declares it
+    dead, powers it off -- which kills the wrappers outside its PID namespace that kept its
+    mount namespace, and the disk, alive -- and checks and mounts the disk itself."""
+    c = sleeper
+    _storage_group(c)
+    wait_for(lambda: c.pmf_pids("mars", "MAIL-RG,mail-rs,0.svc"),
+             timeout=CLUSTER_WAIT, what="service")
+    # a wrapper of mars that lives outside its PID namespace, as nsenter does
+    outside = subprocess.Popen(["nsenter", f"--target={c.host('mars').pid}", "--mount",
+                                "--net", "--wdns=/var/opt/mars/SUNWmsgsr", "--",
+                                "sleep", "300"])
+    try:
+        assert c.host("mars").freeze() > 4
+        wait_for(lambda: c.rs_state("mail-rs", "venus") == "ONLINE",
+                 timeout=CLUSTER_WAIT, what="failover to venus")
+        assert outside.wait(10) is not None
+    finally:
+        if outside.poll() is None:
+            outside.kill()
+            outside.wait(10)
+    messages = (c.root("venus") / "var/adm/messages").read_text()
+    assert "node mars still ran after it left the cluster: fenced off" in messages
+    assert "Cannot continue" not in messages and "Failed to mount" not in messages
+    assert not c.host("mars").is_powered
+    assert _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")
+    assert c.rg_state("MAIL-RG", "venus") == "ONLINE"
+
+
+def test_a_device_mounted_elsewhere_is_not_mounted_and_the_log_says_why(
+        sleeper: Cluster, tmp_path: Path) -> None:
+    c = sleeper
+    _storage_group(c)
+    c.ok("mars", "scswitch", "-F", "-g", "MAIL-RG")
+    squat = tmp_path / "squat"
+    squat.mkdir()
+    client = c.host(hosts.CLIENT)
+    assert client.run(["mount", "/dev/md/penguin/dsk/d500", str(squat)]).returncode == 0
+    try:
+        c.run("venus", "scswitch", "-z", "-g", "MAIL-RG", "-h", "venus")
+        assert c.rs_state("disk-rs", "venus") == "START_FAILED"
+        assert not _mounted(c, "venus", "/var/opt/mars/SUNWmsgsr")
+        messages = (c.root("venus") / "var/adm/messages").read_text()
+        assert "Failed to mount /var/opt/mars/SUNWmsgsr: /dev/md/penguin/dsk/d500 is in use" \
+            in messages, messages[-2000:]
+    finally:
+        client.run(["umount", str(squat)])

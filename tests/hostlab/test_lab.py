@@ -345,3 +345,67 @@ def test_a_host_can_panic_itself(lab: hostlab.Lab) -> None:
             server.wait(10)
     finally:
         held.close()
+
+
+def _state_of(pid: int) -> str:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2]
+
+
+def _outside_pid_namespace(host: hostlab.Host, argv: list[str]) -> subprocess.Popen[bytes]:
+    """A process in the host's mount and network namespaces but not its PID namespace (what
+    an nsenter wrapper, or anything that setns'ed into the host, is)."""
+    return subprocess.Popen(["nsenter", f"--target={host.pid}", "--mount", "--net",
+                             "--wdns=/", "--", *argv])
+
+
+def test_a_frozen_host_stops_whole_and_thaws_whole(lab: hostlab.Lab) -> None:
+    mars, venus = two_hosts(lab)
+    server = serve(mars)
+    outside = _outside_pid_namespace(mars, ["sleep", "300"])
+    try:
+        time.sleep(0.3)
+        program = server.program_pid
+        assert program is not None
+        assert mars.freeze() >= 3  # init, the server, the outside sleeper (and nsenters)
+        assert _state_of(mars.pid) == "T" and _state_of(program) == "T"
+        assert _state_of(outside.pid) == "T"
+        assert "unreachable" in ask(venus, mars.address, timeout=1)  # it does not answer
+        assert venus.is_powered and _state_of(venus.pid) != "T"
+        mars.thaw()
+        assert _state_of(outside.pid) != "T" and _state_of(program) != "T"
+        assert ask(venus, mars.address) == "mars"
+    finally:
+        outside.kill()
+        outside.wait(10)
+        server.kill()
+        server.wait(10)
+
+
+def test_powering_off_a_frozen_host_releases_its_disk_held_from_outside_its_pid_namespace(
+        lab: hostlab.Lab) -> None:
+    """A power cut: nothing of the host may hold the disk after it, not even a process that
+    only entered the host's mount namespace (stopped with the rest), so another host checks
+    and mounts the disk at once."""
+    mars, venus = two_hosts(lab)
+    disk = lab.disk("shared", size_mb=16)
+    for host in (mars, venus):
+        host.run(["mkdir", "-p", "/global/mail"])
+    assert mars.run(["mount", disk.device, "/global/mail"]).returncode == 0
+    mars.run(["sh", "-c", "echo stored > /global/mail/msg && sync"])
+    holder = _outside_pid_namespace(mars, ["sh", "-c", "cd /global/mail && exec sleep 300"])
+    time.sleep(0.3)
+    assert holder.poll() is None
+    try:
+        mars.freeze()
+        mars.power_off()
+        assert holder.wait(10) == -signal.SIGKILL
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(10)
+    fsck = venus.run(["e2fsck", "-p", disk.device], capture_output=True, text=True)
+    assert fsck.returncode in (0, 1), fsck.stdout + fsck.stderr
+    assert venus.run(["mount", disk.device, "/global/mail"]).returncode == 0
+    assert out(venus, ["cat", "/global/mail/msg"]) == "stored\n"
+    assert venus.run(["umount", "/global/mail"]).returncode == 0

@@ -87,6 +87,22 @@ def test_the_watcher_giving_up_is_a_hard_error(stopped: AgentHost) -> None:
     assert stopped.agent("monitor", OCF_RESKEY_CRM_meta_interval="0").returncode == 7
 
 
+def test_a_killed_watcher_with_services_still_answering_is_a_soft_error(
+        stopped: AgentHost) -> None:
+    """The watcher SIGKILLed, its services (running as the runtime user) still up: a failed
+    Messaging Server to restart in place (OCF_ERR_GENERIC), not one that shut itself down
+    (OCF_ERR_ARGS, which would ban the node)."""
+    assert stopped.agent("start").returncode == 0
+    before = len(stopped.syslog_text())
+    stopped.run(["pkill", "-KILL", "-f", f"^{SERVER_ROOT}/lib/watcher"])
+    assert stopped.run(["pgrep", "-f", f"^{SERVER_ROOT}/lib/imapd"],
+                       check=False).stdout.strip(), "imapd died with its watcher"
+    done = stopped.agent("monitor", OCF_RESKEY_CRM_meta_interval="10000")
+    assert done.returncode == 1, done.stderr
+    assert "shut itself down" not in done.stderr and "watcher" in done.stderr
+    assert "shut itself down" not in stopped.syslog_text()[before:]
+
+
 def test_a_hung_stop_msg_is_cut_short_within_the_stop_timeout(stopped: AgentHost) -> None:
     assert stopped.agent("start").returncode == 0
     stopped.run([*MSSIM, "fault", SERVER_ROOT, "stop-msg", "hang"])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pacemakerbed.bed import NODES, RESOURCE, PacemakerBed, Timing, wait_for
-from support.ocf import BED_LOGS
+from pacemakerbed.bed import NODES, RESOURCE, SERVER_ROOT, PacemakerBed, wait_for
+from support.ocf import BED_LOGS, running_bed
 
 pytestmark = pytest.mark.e2e
 
@@ -52,13 +52,8 @@ class Mail:
 @pytest.fixture(scope="module")
 def bed(tmp_path_factory: pytest.TempPathFactory, deb: Path, capable: None
         ) -> Iterator[PacemakerBed]:
-    made = PacemakerBed.create(tmp_path_factory.mktemp("pacemaker"), deb, Timing())
-    try:
-        made.wait_started()
+    with running_bed(tmp_path_factory.mktemp("pacemaker"), deb) as made:
         yield made
-    finally:
-        made.destroy()
-        assert made.leftovers() == [], "processes of the bed outlived it"
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +110,23 @@ def test_a_hung_imapd_is_a_monitor_failure_and_a_restart_in_place(
     assert node == healthy  # one failure, migration-threshold 2: restarted where it was
     wait_for("a new imapd", lambda: bed.messaging_pids(node, "imapd") not in ([], before))
     assert bed.fail_count(node) == 1
+    recovered(bed, mail)
+
+
+def test_a_killed_watcher_is_a_soft_failure_and_a_restart_in_place(
+        bed: PacemakerBed, mail: Mail, healthy: str) -> None:
+    """SIGKILL of the watcher, its services still answering: OCF_ERR_GENERIC, restarted
+    where it was (not OCF_ERR_ARGS, which bans the node: three such deaths would leave the
+    group nowhere to run)."""
+    bed.run(healthy, ["pkill", "-KILL", "-f", f"^{SERVER_ROOT}/lib/watcher"])
+    failure = wait_for("the monitor to report the dead watcher", lambda: [
+        f for f in bed.failures() if f.get("task") == "monitor"])[0]
+    assert failure["exitstatus"] == "error", failure
+    assert "shut itself down" not in failure.get("exitreason", "")
+    node = bed.wait_started()
+    assert node == healthy
+    assert bed.fail_count(node) == 1
+    wait_for("a new watcher", lambda: bed.messaging_pids(node, "watcher"))
     recovered(bed, mail)
 
 

@@ -173,10 +173,7 @@ def _storage(layout: ClusterLayout, node: str, store: Store, args: _Args, method
         for entry in reversed(entries):
             if entry.is_global or not storage.is_mounted(entry.mount_point):
                 continue
-            problem = storage.unmount(entry.mount_point)
-            if problem:
-                _log(layout, node, args, method, "err", "Failed to unmount %s: %s",
-                     entry.mount_point, problem)
+            if not _unmount_here(layout, node, store, args, method, entry):
                 return 1
     else:
         _start_stop_status(store, args, node, kind, "", "")
@@ -220,6 +217,49 @@ def _mount_here(layout: ClusterLayout, node: str, store: Store, args: _Args,  # 
              entry.mount_point, problem)
         return False
     return True
+
+
+UNMOUNT_TRIES = 10
+"""How many times a busy failover file system is unmounted again (0.3 s apart) after the
+processes that used it were killed (they die asynchronously)."""
+
+
+def _unmount_here(layout: ClusterLayout, node: str, store: Store, args: _Args,  # noqa: PLR0917
+                  method: str, entry: storage.VfstabEntry) -> bool:
+    """Take one failover file system offline on this node. A busy one is not left mounted
+    (the group would stay STOP_FAILED until a human acts): as Solaris documents for an
+    unmount that fails busy (`fuser -c -u`, then `fuser -c -k`), the processes that use it
+    are named in the log and the resource's status -- pid, command, user -- killed, and the
+    unmount tried again; only if it still fails does the method fail, saying what the
+    administrator must do."""
+    import time  # noqa: PLC0415
+
+    from clustersim.builtin import storage  # noqa: PLC0415
+
+    mp = entry.mount_point
+    problem = storage.unmount(mp)
+    if problem is None:
+        return True
+    found = storage.users(mp)
+    if found and "busy" in problem:
+        named = "; ".join(str(u) for u in found)
+        _log(layout, node, args, method, "warning", "File system %s is busy: killing the "
+             "processes that use it (fuser -ck): %s.", mp, named)
+        _status(store, args, node, "OFFLINE", f"Killed to unmount {mp}: {named}")
+        for _ in range(UNMOUNT_TRIES):
+            storage.kill_users(mp, storage.users(mp))
+            time.sleep(0.3)
+            problem = storage.unmount(mp)
+            if problem is None:
+                return True
+        found = storage.users(mp)
+    named = "; ".join(str(u) for u in found) or "none that this node can see"
+    _log(layout, node, args, method, "err", "Failed to unmount %s: %s Processes using it: "
+         "%s. Stop them (fuser -cu %s lists them), then clear the resource's STOP_FAILED "
+         "flag (scswitch -c -h %s -j %s -f STOP_FAILED).", mp, problem, named, mp, node,
+         args.r)
+    _status(store, args, node, "FAULTED", f"Cannot unmount {mp}: used by {named}")
+    return False
 
 
 FENCE_WAIT = 30.0

@@ -572,9 +572,15 @@ class Operations(RgmBase):
         from clustersim import hosts  # noqa: PLC0415
         from clustersim.builtin import release_node  # noqa: PLC0415
 
-        if hosts.fence(self.layout, node):
-            self.log(self._any_up(), "warning", "node %s still ran after it left the cluster: "
-                     "fenced off the shared disks (failfast: the node is aborted)", node)
+        # said on a survivor: the departed node is not yet marked DOWN, and its log dies
+        survivor = next((n for n in self._up() if n != node), self._any_up())
+        try:
+            if hosts.fence(self.layout, node):
+                self.log(survivor, "warning", "node %s still ran after it left the "
+                         "cluster: fenced off the shared disks (failfast: the node is "
+                         "aborted)", node)
+        except ClusterError as exc:
+            self.log(survivor, "err", "%s", str(exc))
         release_node(self.layout, node)
         affected = []
         with self.store.tx():

@@ -9,6 +9,7 @@ daemon will ever import is imported before the switch (`PREIMPORT`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import os
 import signal
@@ -16,7 +17,6 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import TextIO
 
 from mssim import faults, node, procs
 from mssim.faults import FaultState
@@ -63,29 +63,48 @@ def notify_ready() -> None:
 
 
 class DaemonLog:
-    """C/log/<daemon>.log, opened before the uid switch and kept open."""
+    """C/log/<daemon>.log, opened before the uid switch and kept open.
+
+    The log lives on the configuration disk, which may be full: a line that cannot be
+    written is kept (up to `BACKLOG` lines) and written before the next one once there is
+    room, so what a daemon could not do while the disk was full is in its log afterwards;
+    logging never raises into the caller (a reply, a delivery pass)."""
+
+    BACKLOG = 1000
 
     def __init__(self, inst: Installation, name: str) -> None:
         self.name = name
         self.host = inst.hostname
-        self.fh: TextIO | None
+        self.fd: int | None
+        self.backlog: list[bytes] = []
         try:
             inst.log.mkdir(parents=True, exist_ok=True)
-            self.fh = open(inst.log / f"{name}.log", "a", encoding="utf-8")
+            self.fd = os.open(inst.log / f"{name}.log",
+                              os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError:
-            self.fh = None
+            self.fd = None
 
     def __call__(self, level: str, text: str) -> None:
         stamp = time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
         line = f"{stamp} {self.host} {self.name}[{os.getpid()}]: {level}: {text}\n"
-        if self.fh is not None:
+        self.backlog.append(line.encode("utf-8", "backslashreplace"))
+        if self.fd is not None:
             try:
-                self.fh.write(line)
-                self.fh.flush()
+                while self.backlog:
+                    data = self.backlog[0]
+                    written = os.write(self.fd, data)
+                    if written < len(data):
+                        self.backlog[0] = data[written:]
+                        raise OSError("short write")
+                    self.backlog.pop(0)
                 return
             except OSError:
-                pass
-        sys.stderr.write(line)
+                del self.backlog[:-self.BACKLOG]
+        else:
+            self.backlog.clear()
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 def listening_socket(addr: str, port: int) -> socket.socket:

@@ -21,6 +21,11 @@ class JobController(Daemon):
         self.listeners.append(Listener("job_controller", addr, port, self._server))
         self.wakeup = asyncio.Event()
         self.lock = asyncio.Lock()
+        self.failing = False
+        """The last pass failed (logged once, and once more when delivery resumes)."""
+        self.delivered: dict[str, set[str]] = {}
+        """Queue file -> recipients its copy is in the store for, while it is queued: a
+        message a full disk stopped half way is not delivered twice to the first ones."""
 
     async def _server(self, sock: socket.socket) -> asyncio.base_events.Server:
         return await asyncio.start_server(self._client, sock=sock)
@@ -49,8 +54,14 @@ class JobController(Daemon):
             await self.gate()
             try:
                 await loop.run_in_executor(None, self.deliver_all)
-            except OSError as exc:
-                self.log("Error", f"delivery failed, will retry: {exc}")
+            except Exception as exc:  # a full disk, say: this pass ends, the next retries
+                if not self.failing:
+                    self.log("Error", f"delivery failed, will retry every second: {exc}")
+                self.failing = True
+            else:
+                if self.failing:
+                    self.log("Notice", "delivery resumed")
+                self.failing = False
 
     def deliver_all(self) -> None:
         for path in mailstore.queued(self.inst.queue):
@@ -60,14 +71,19 @@ class JobController(Daemon):
                 entry = mailstore.read_queue_file(path)
             except FileNotFoundError:
                 continue
+            done = self.delivered.setdefault(path.name, set())
             for rcpt in entry.rcpts:
+                if rcpt in done:
+                    continue  # a pass that failed part way (a full disk) delivered it already
                 user = mailstore.mailbox_name(rcpt)
                 if user is None:
                     self.log("Error", f"{path.name}: dropping illegal recipient {rcpt}")
                     continue
                 uid = mailstore.Mailbox(self.inst.store, user).deliver(entry.message)
+                done.add(rcpt)
                 self.log("Notice", f"D {path.name} ims-ms {rcpt} -> {user} uid {uid}")
             mailstore.dequeue(entry)
+            self.delivered.pop(path.name, None)
 
 
 def main(argv: list[str]) -> int:

@@ -8,6 +8,7 @@ tcp_smtp_server does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import socket
 import uuid
@@ -78,12 +79,15 @@ class Handler:
             path = await loop.run_in_executor(
                 None, mailstore.enqueue, daemon.inst.queue, envelope.mail_from or "",
                 list(envelope.rcpt_tos), received + content)
-        except OSError as exc:
+        except Exception as exc:  # any failure to enqueue is temporary: the sender retries
             daemon.log("Error", f"cannot enqueue message: {exc}")
             return "452 4.3.1 Insufficient system storage"
-        daemon.log("Notice", f"E {path.name} from <{envelope.mail_from}> to "
-                             f"{', '.join(envelope.rcpt_tos)}")
-        daemon.notify_job_controller_soon()
+        # durably queued: from here on the answer is 250 whatever else fails (a 4xx now
+        # would have the sender retry a message that will be delivered: a duplicate)
+        with contextlib.suppress(Exception):
+            daemon.log("Notice", f"E {path.name} from <{envelope.mail_from}> to "
+                                 f"{', '.join(envelope.rcpt_tos)}")
+            daemon.notify_job_controller_soon()
         return "250 2.5.0 Ok."
 
 
