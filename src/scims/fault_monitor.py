@@ -1,6 +1,6 @@
 """ims_probe: the fault monitor of one SUNW.ims resource.
 
-Two loops in one:
+Three loops in one:
 - every half second, is the watcher (pid and start time) still alive? Between two looks
   the monitor waits on the watcher's end itself (a pidfd, where the kernel has one), so a
   dead watcher is noticed at once, elsewhere within half a second; not at the next probe.
@@ -10,6 +10,13 @@ Two loops in one:
 - every Thorough_probe_interval, every enabled service gets a real protocol exchange, all at
   once, each bounded by Probe_timeout (`messaging.probes`). The watcher is still checked every
   half second while the probes are in flight, so a slow cycle does not delay that.
+- every Cheap_probe_interval, a cheap look at what the kernel says each process of the
+  instance is doing (`messaging.liveness`): one stopped in every look for HANG_AFTER seconds
+  is hung, a complete failure, decided in a second or two and never by load (a slow server
+  is never stopped). The looks go on while the probes are in flight, so a hung server is
+  acted on without waiting for its probe's Probe_timeout. A hung watcher is ended first when
+  the resource is restarted or given over (stop-msg would wait on it), and the restart
+  follows as for a dead one.
 
 A failed probe while the watcher lives and local.autorestart is on is given a short grace:
 the watcher restarts crashed services itself, and a restart of the whole resource on top of
@@ -47,6 +54,7 @@ from scims.failure_history import (
 )
 from scims.log import messages
 from scims.messaging import installation
+from scims.messaging.liveness import Hang, LivenessWatch, end_hung
 from scims.messaging.probes import ProbeResult, Target, describe, probe, service_targets
 from scims.messaging.processes import MessagingInstance, ProcessIdentity, await_exit
 from scims.method_runtime import MethodContext
@@ -58,6 +66,8 @@ GRACE_LIMIT = 10.0
 GRACE_POLL = 1.0
 WATCHER_START_GRACE = 2.0
 """How long a watcher may be missing right after the monitor starts (seconds)."""
+DEFAULT_CHEAP_PROBE_INTERVAL = 1
+"""Cheap_probe_interval of a resource registered before the RTR declared it (seconds)."""
 
 Probe = Callable[[Target, float], ProbeResult]
 
@@ -105,9 +115,15 @@ class Settings:
     retry_interval: int
     failover_mode: str
     failover_enabled: bool = True
+    cheap_probe_interval: int = DEFAULT_CHEAP_PROBE_INTERVAL
+    """Seconds between two cheap looks at the processes (`messaging.liveness`)."""
 
     @classmethod
     def read(cls, ctx: MethodContext) -> Settings:
+        try:
+            cheap = ctx.props.get_int("Cheap_probe_interval")
+        except (FrameworkError, AgentError):  # a resource of an older RTR: not declared
+            cheap = DEFAULT_CHEAP_PROBE_INTERVAL
         return cls(
             thorough_probe_interval=ctx.props.get_int("Thorough_probe_interval"),
             probe_timeout=ctx.props.get_int("Probe_timeout"),
@@ -115,6 +131,7 @@ class Settings:
             retry_interval=ctx.props.get_int("Retry_interval"),
             failover_mode=ctx.props.get_str("Failover_mode"),
             failover_enabled=ctx.props.get_bool("Failover_enabled"),
+            cheap_probe_interval=max(1, cheap),
         )
 
 
@@ -178,7 +195,8 @@ class FaultMonitor:
                  watch_interval: float = WATCH_INTERVAL,
                  wall_clock: Callable[[], float] = time.time,
                  ledger: Optional[RestartLedger] = None,
-                 await_exit: Optional[Callable[[ProcessIdentity, float], None]] = None
+                 await_exit: Optional[Callable[[ProcessIdentity, float], None]] = None,
+                 liveness: Optional[LivenessWatch] = None
                  ) -> None:
         self.ctx = ctx
         self.settings = settings
@@ -204,6 +222,10 @@ class FaultMonitor:
         self.status: Optional[tuple[str, str]] = None
         self.reported_failures: set[str] = set()
         self.reported_slow: set[Target] = set()
+        self.liveness = liveness if liveness is not None else LivenessWatch()
+        self.next_look = 0.0
+        self.hangs_acted: set[tuple[int, float]] = set()
+        """The hung processes (pid, start time) already acted on: once each."""
 
     @classmethod
     def for_resource(cls, ctx: MethodContext, **effects: Any) -> FaultMonitor:
@@ -226,8 +248,7 @@ class FaultMonitor:
         self.ctx.log.emit(messages.MONITOR_WATCHING, self.server_root, describe(self.targets))
         next_cycle = self.clock()  # the first cycle at once: it reports OK after a restart
         while True:
-            if self.watch_watcher:
-                self._check_watcher()
+            self._watch()
             if self.clock() >= next_cycle:
                 self.probe_cycle()
                 next_cycle = self.clock() + self.settings.thorough_probe_interval
@@ -240,15 +261,52 @@ class FaultMonitor:
         else:
             self.sleep(seconds)
 
-    def check_once(self) -> None:
-        """One watcher check and one probe cycle, for a cluster engine that runs the monitor
-        as a short operation of its own (the OCF monitor action) instead of as a daemon: the
-        watcher gets no start-up grace, since the operation follows a completed start."""
+    def check_once(self, thorough: bool = True) -> None:
+        """One watcher check, the cheap looks of one HANG_AFTER span and, when `thorough`,
+        one probe cycle, for a cluster engine that runs the monitor as a short operation of
+        its own (the OCF monitor action) instead of as a daemon: the watcher gets no start-up
+        grace, since the operation follows a completed start."""
         if self.watch_watcher:
             self.watcher_missing_since = self.clock() - WATCHER_START_GRACE
             if self._check_watcher():
                 return
-        self.probe_cycle()
+        began = self.clock()
+        if self._look():
+            return
+        if thorough:
+            if self.probe_cycle():
+                return
+        # A judgement needs looks spanning HANG_AFTER: wait out what the probes did not.
+        while self.clock() - began < self.liveness.hang_after + self.watch_interval / 2:
+            self._pause(self.watch_interval)
+            if self._look():
+                return
+        if not thorough and self.status is None:
+            self._set_status("OK", "Service is online.")
+
+    def _watch(self) -> bool:
+        """The watcher's life, and the processes' when a cheap look is due; True if either
+        was acted on."""
+        if self.watch_watcher and self._check_watcher():
+            return True
+        if self.clock() >= self.next_look:
+            self.next_look = self.clock() + self.settings.cheap_probe_interval
+            return self._look()
+        return False
+
+    def _look(self) -> bool:
+        """One cheap look at every process of the instance; True if a hang was acted on."""
+        hangs = [h for h in self.liveness.look(self.instance.processes(), self.clock())
+                 if (h.pid, h.create_time) not in self.hangs_acted]
+        if not hangs:
+            return False
+        for hang in hangs:
+            self.hangs_acted.add((hang.pid, hang.create_time))
+            self.ctx.log.emit(messages.PROCESS_HUNG, hang.describe())
+        watcher = [h for h in hangs if self.watcher is not None and h.pid == self.watcher.pid]
+        self._act_on(COMPLETE_FAILURE, "; ".join(h.describe() for h in hangs),
+                     end_first=watcher)
+        return True
 
     def _check_watcher(self) -> bool:
         """Act once when the watcher dies (or is missing after start-up), not every half
@@ -287,14 +345,15 @@ class FaultMonitor:
                          "gave up restarting a failing service")
         return True
 
-    def probe_cycle(self) -> None:
-        """One round of probes, and what follows from it."""
+    def probe_cycle(self) -> bool:
+        """One round of probes, and what follows from it; True if the watcher's death or a
+        hang seen meanwhile was acted on instead."""
         results = self._probe_watching()
         if results is None:
-            return  # the watcher died meanwhile: that decided, not these probes
+            return True  # the watcher died or a process hung meanwhile: that decided
         results = self._with_grace(results)
-        if self.watch_watcher and self._check_watcher():
-            return
+        if self._watch():
+            return True
         self.ctx.log.emit(messages.PROBE_CYCLE, "; ".join(
             f"{r.target.service} {'ok' if r.ok else 'score ' + str(r.score)} "
             f"{r.elapsed:.2f}s" for r in results) or "no network service")
@@ -313,6 +372,7 @@ class FaultMonitor:
             self.reported_slow = {r.target for r in slow}
             detail = "; ".join(r.detail for r in slow)
         self._act_on(score, detail, slow=bool(detail) and not failing)
+        return False
 
     def _probe_watching(self) -> Optional[list[ProbeResult]]:
         """Probe every target at once, checking the watcher meanwhile; None when its death
@@ -321,7 +381,7 @@ class FaultMonitor:
             return []
         probes = ProbeRound(self.probe_one, self.targets, self.settings.probe_timeout)
         while not probes.wait(self.watch_interval):
-            if self.watch_watcher and self._check_watcher():
+            if self._watch():
                 return None  # never wait for the probes: each ends within Probe_timeout
         return probes.results()
 
@@ -366,17 +426,28 @@ class FaultMonitor:
             self.ctx.log.emit(messages.RESTART_COUNT_UNKNOWN, exc.detail or exc.name, own)
             return own
 
-    def _act_on(self, score: int, detail: str, slow: bool = False) -> None:
+    def _act_on(self, score: int, detail: str, slow: bool = False,
+                end_first: Optional[list[Hang]] = None) -> None:
         failure_sum = self.history.record(self.clock(), score)
         restarts = self._restarts() if score > 0 and (
             failure_sum >= COMPLETE_FAILURE or score == IMMEDIATE_FAILOVER) else 0
         decision = decide(score, failure_sum, restarts, self.settings.retry_count,
                           self.settings.failover_mode,
                           failover_enabled=self.settings.failover_enabled)
-        self._carry_out(decision, detail, slow)
+        self._carry_out(decision, detail, slow, end_first or [])
 
-    def _carry_out(self, decision: Decision, detail: str, slow: bool) -> None:
+    def _carry_out(self, decision: Decision, detail: str, slow: bool,
+                   end_first: list[Hang]) -> None:
+        """`end_first`: hung processes that would hold up a restart or a giveover (the
+        watcher: stop-msg asks it to stop the servers and would wait on it), ended before
+        either is asked for, never when the decision is to do nothing."""
         action = decision.action
+        if action in (Action.RESTART, Action.GIVEOVER):
+            for hang in end_first:
+                self.ctx.log.emit(messages.ENDING_HUNG, hang.name, hang.pid)
+                end_hung(hang)
+                if self.watcher is not None and self.watcher.pid == hang.pid:
+                    self.watcher, self.watcher_handled = None, True
         if action is Action.HEALTHY:
             if slow:
                 self._set_status("DEGRADED", detail)

@@ -22,6 +22,7 @@ from scims.cluster.scha_errors import SchaError
 from scims.fault_monitor import FaultMonitor, Settings
 from scims.log import messages
 from scims.log.syslog import AgentLog
+from scims.messaging.liveness import LivenessWatch
 from scims.messaging.probes import ProbeResult, Target, probe
 
 IMAP = Target("imap", "imap", "127.0.1.155", 143)
@@ -53,9 +54,16 @@ class FakeProcess:
     pid: int
     alive: bool = True
     program: str = "/opt/SUNWmsgsr/lib/watcher"
+    state: str = "S"
+    """What the kernel says it is doing: S sleeping, T stopped."""
+    create_time: float = 1000.0
 
     def is_alive(self) -> bool:
         return self.alive
+
+    @property
+    def name(self) -> str:
+        return self.program.rsplit("/", 1)[-1]
 
 
 class FakeInstance:
@@ -72,6 +80,10 @@ class FakeInstance:
     def processes(self) -> list[FakeProcess]:
         everyone = [self.watcher_process, *self.others]
         return [p for p in everyone if p is not None and p.alive]
+
+    def activity(self, pid: int) -> tuple[str, int, int]:
+        """The kernel's word on a process (messaging.liveness reads this)."""
+        return next(p.state for p in self.processes() if p.pid == pid), 0, 0
 
 
 class Script:
@@ -134,7 +146,8 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
                            [IMAP, SMTP] if targets is None else targets,
                            server_root="/opt/SUNWmsgsr", watch_watcher=watch_watcher,
                            autorestart=autorestart, cluster=cluster, probe_one=probe_one,
-                           clock=clock, sleep=clock.sleep, watch_interval=0.05)
+                           clock=clock, sleep=clock.sleep, watch_interval=0.05,
+                           liveness=LivenessWatch(read=instance.activity))
     return Rig(monitor, ctx, cluster, instance, clock, recorder)
 
 

@@ -733,3 +733,25 @@ WATCHER_NOT_RUNNING = _define(
     "Messaging Server runs without its watcher, so failed services would not be restarted.",
     "None: the fault monitor restarts Messaging Server. Check local.watcher.enable.",
 )
+
+
+# --- issue 22: hangs told from slowness by the kernel's word, decisions in words ---------------
+PROCESS_HUNG = _define(
+    "PROCESS_HUNG",
+    "Messaging Server process hung: %s.",
+    Priority.ERROR,
+    "The fault monitor's cheap look (every Cheap_probe_interval) found a process of the "
+    "instance stopped in every look for over a second: it cannot answer or deliver anything "
+    "until it is resumed. Load never looks like this (a slow process runs or waits, it is not "
+    "stopped), so this is a complete failure, acted on without waiting for Probe_timeout.",
+    "None: the fault monitor restarts or fails over the resource. Find out who stopped the "
+    "process (a SIGSTOP, a debugger left attached).",
+)
+ENDING_HUNG = _define(
+    "ENDING_HUNG",
+    "Ending the hung %s process (pid %d) so that Messaging Server can be stopped.",
+    Priority.WARNING,
+    "A hung watcher would hold up stop-msg, which asks the watcher to stop the servers; the "
+    "fault monitor kills it (SIGKILL) before it asks the cluster for a restart or a failover.",
+    _NO_ACTION,
+)
