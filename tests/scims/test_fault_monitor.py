@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -465,3 +466,117 @@ def test_between_looks_the_monitor_waits_on_the_watcher_itself() -> None:
         r.monitor.run()
     assert waited[0] == (100, 0.05)
     assert r.cluster.controls == ["RESOURCE_RESTART"]  # acted on at the very next look
+
+
+# --- hangs: the kernel's word, every Cheap_probe_interval ----------------------------------
+
+
+def test_a_stopped_server_is_restarted_within_seconds_not_after_probe_timeout() -> None:
+    """imapd stopped (SIGSTOP): the probes would wait their whole 30 s; the cheap look sees
+    it stopped and the restart is asked for about a second later."""
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+
+    def hangs() -> None:
+        r.instance.others[0].state = "T"
+
+    run_for(r, 5, event_at=1, event=hangs)
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    said = "imapd (pid 101) is hung: stopped by a signal (process state T) for 1.0 s"
+    assert f"error: Messaging Server process hung: {said}." in r.lines()
+    assert r.ctx.statuses[-1] == ("DEGRADED", f"{said}; restarting Messaging Server")
+
+
+def test_a_hung_server_is_acted_on_while_its_probe_still_waits() -> None:
+    """The probe of a hung server waits Probe_timeout; the cheap looks go on meanwhile."""
+    release = threading.Event()
+    r: Optional[Rig] = None
+
+    def hung_probe(target: Target, timeout: float) -> ProbeResult:
+        assert r is not None
+        r.instance.others[0].state = "T"
+        release.wait(5)
+        return ProbeResult(target, 100, f"{target.label} timed out after 30 s", 30.0,
+                           timed_out=True)
+
+    r = rig(hung_probe, targets=[IMAP], watch_watcher=True)
+    r.monitor.clock = time.monotonic  # the probes' round waits in real time
+    try:
+        r.monitor.probe_cycle()
+        assert r.cluster.controls == ["RESOURCE_RESTART"]
+        assert not release.is_set(), "the restart waited for the probe"
+    finally:
+        release.set()
+    assert not any("Probe failed" in line for line in r.lines())
+
+
+def test_a_hung_watcher_is_ended_before_the_restart_it_would_hold_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ended: list[int] = []
+    monkeypatch.setattr(fault_monitor, "end_hung", lambda hang: ended.append(hang.pid))
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+    r.cluster.on_control = lambda tag: ended.append(-1)  # the order: end first, then ask
+
+    def hangs() -> None:
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.state = "T"
+
+    run_for(r, 4, event_at=1, event=hangs)
+    assert ended == [100, -1]
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert ("warning: Ending the hung watcher process (pid 100) so that Messaging Server "
+            "can be stopped.") in r.lines()
+
+
+def test_under_log_only_a_hang_is_reported_and_nothing_is_ended(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ended: list[int] = []
+    monkeypatch.setattr(fault_monitor, "end_hung", lambda hang: ended.append(hang.pid))
+    r = rig(Script(), watch_watcher=True, failover_mode="LOG_ONLY")
+
+    def hangs() -> None:
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.state = "T"
+
+    run_for(r, 6, event_at=1, event=hangs)
+    assert ended == [] and r.cluster.controls == []
+    assert r.ctx.statuses[-1][0] == "FAULTED"
+    assert sum("process hung" in line for line in r.lines()) == 1, "once, not every look"
+
+
+def test_load_is_no_hang_however_long_it_lasts() -> None:
+    """Every process runnable (R) or in disk wait (D) for a whole minute: no action."""
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+
+    def loaded() -> None:
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.state = "R"
+        r.instance.others[0].state = "D"
+
+    run_for(r, 60, event_at=0.5, event=loaded)
+    assert r.cluster.controls == []
+    assert set(r.ctx.statuses) == {("OK", "Service is online.")}
+
+
+def test_the_cheap_look_follows_cheap_probe_interval() -> None:
+    r = rig(Script(), watch_watcher=True)
+    r.monitor.settings.cheap_probe_interval = 5
+    looks: list[float] = []
+    real = r.monitor.liveness.read
+    r.monitor.liveness.read = lambda pid: (looks.append(r.clock.now), real(pid))[1]
+    run_for(r, 12)
+    begin = looks[0]
+    assert sorted({round(t - begin) for t in looks}) == [0, 5, 10]
+
+
+def test_the_quick_ocf_check_sees_a_hang_without_probing() -> None:
+    """OCF_CHECK_LEVEL 0: the watcher and the processes, no protocol exchange."""
+    script = Script()
+    r = rig(script, watch_watcher=True)
+    r.instance.others[0].state = "T"
+    r.monitor.check_once(thorough=False)
+    assert script.calls == {}
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    healthy = rig(Script(), watch_watcher=True)
+    healthy.monitor.check_once(thorough=False)
+    assert healthy.ctx.statuses == [("OK", "Service is online.")]
+    assert healthy.cluster.controls == []

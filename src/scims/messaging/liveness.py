@@ -127,8 +127,8 @@ class LivenessWatch:
                 continue
             if not proc.is_alive():  # read after the kernel's answer: still the same process
                 continue
-            samples = self._samples.get(key, [])[-(self.keep - 1):]
-            samples.append(Sample(now, state, cpu, switches))
+            samples = _trimmed([*self._samples.get(key, []), Sample(now, state, cpu, switches)],
+                               self.keep)
             seen[key] = samples
             hung_for = judge(samples, now, self.hang_after)
             if hung_for is not None:
@@ -139,6 +139,20 @@ class LivenessWatch:
 
     def forget(self) -> None:
         self._samples.clear()
+
+
+def _trimmed(samples: list[Sample], keep: int) -> list[Sample]:
+    """The last `keep` samples, and the first of the stopped run they end in: what `judge`
+    needs however many looks the run has lasted."""
+    if len(samples) <= keep:
+        return samples
+    start = len(samples)
+    while start > 0 and samples[start - 1].stopped:
+        start -= 1
+    tail = samples[-keep:]
+    if start < len(samples) - keep:
+        return [samples[start], *tail[1:]]
+    return tail
 
 
 def end_hung(hang: Hang) -> bool:
