@@ -56,15 +56,31 @@ def test_start_monitor_stop_are_idempotent_and_logged(stopped: AgentHost) -> Non
 
 
 def test_a_hung_service_fails_the_monitor_within_its_timeout(stopped: AgentHost) -> None:
+    """A server that accepts and never answers while its process runs (a deadlock: mssim's
+    `stall`) is for the thorough monitor's protocol probe (OCF_CHECK_LEVEL 10)."""
     assert stopped.agent("start").returncode == 0
-    stopped.run([*MSSIM, "fault", SERVER_ROOT, "imapd", "hang"])
+    stopped.run([*MSSIM, "fault", SERVER_ROOT, "imapd", "stall"])
     began = time.monotonic()
     done = stopped.agent("monitor", OCF_RESKEY_CRM_meta_interval="10000",
-                         OCF_RESKEY_CRM_meta_timeout="20000")
+                         OCF_RESKEY_CRM_meta_timeout="20000", OCF_CHECK_LEVEL="10")
     took = time.monotonic() - began
     assert done.returncode == 1
     assert REASON in done.stderr and "timed out" in done.stderr
     assert took < 20  # within the operation's timeout: the agent reported, not Pacemaker
+
+
+def test_a_stopped_server_fails_even_the_quick_monitor_in_seconds(stopped: AgentHost) -> None:
+    """A hung (SIGSTOPped) imapd: the quick monitor (OCF_CHECK_LEVEL 0) sees its state."""
+    assert stopped.agent("start").returncode == 0
+    stopped.run([*MSSIM, "fault", SERVER_ROOT, "imapd", "hang"])
+    began = time.monotonic()
+    done = stopped.agent("monitor", OCF_RESKEY_CRM_meta_interval="2000",
+                         OCF_RESKEY_CRM_meta_timeout="20000", OCF_CHECK_LEVEL="0")
+    took = time.monotonic() - began
+    assert done.returncode == 1
+    assert REASON in done.stderr and "imapd (pid " in done.stderr
+    assert "is hung: stopped by a signal (process state T)" in done.stderr
+    assert took < 10, f"the quick monitor took {took:.1f} s"
 
 
 def test_the_watcher_giving_up_is_a_hard_error(stopped: AgentHost) -> None:
