@@ -41,7 +41,7 @@ from typing import Any, Callable, Optional
 from scims import trust
 from scims.cluster import commands
 from scims.cluster.protocols import RestartRequests
-from scims.cluster.scha_errors import SchaError, strerror
+from scims.cluster.scha_errors import SchaError
 from scims.errors import AgentError, FrameworkError
 from scims.failure_history import (
     COMPLETE_FAILURE,
@@ -49,8 +49,10 @@ from scims.failure_history import (
     Action,
     Decision,
     FailureHistory,
+    RefusalFacts,
     after_rejected_giveover,
     decide,
+    explain_refusal,
 )
 from scims.log import messages
 from scims.messaging import installation
@@ -70,6 +72,25 @@ DEFAULT_CHEAP_PROBE_INTERVAL = 1
 """Cheap_probe_interval of a resource registered before the RTR declared it (seconds)."""
 
 Probe = Callable[[Target, float], ProbeResult]
+
+
+def ask_refusal_facts(group: str) -> RefusalFacts:
+    """What the cluster's documented queries say of the other nodes, once it refused a
+    request (scha_control says only SCHA_ERR_CHECKS): the Nodelist, which of its nodes are
+    not members, Pingpong_interval. What cannot be read stays unknown."""
+    def ask(query: Callable[[], Any], otherwise: Any) -> Any:
+        try:
+            return query()
+        except FrameworkError:
+            return otherwise
+
+    here = ask(lambda: commands.cluster_get("Nodename_local").as_str(), "")
+    nodelist = tuple(ask(lambda: commands.resourcegroup_get("Nodelist", group).as_list(), []))
+    down = tuple(n for n in nodelist if n != here and ask(
+        lambda n=n: commands.cluster_get("NODESTATE_NODE", n).as_str().upper(), "UP") != "UP")
+    pingpong = ask(lambda: commands.resourcegroup_get("Pingpong_interval", group).as_int(),
+                   None)
+    return RefusalFacts(group, here or "this node", nodelist, down, pingpong)
 
 
 class RestartLedger:
@@ -196,7 +217,8 @@ class FaultMonitor:
                  wall_clock: Callable[[], float] = time.time,
                  ledger: Optional[RestartLedger] = None,
                  await_exit: Optional[Callable[[ProcessIdentity, float], None]] = None,
-                 liveness: Optional[LivenessWatch] = None
+                 liveness: Optional[LivenessWatch] = None,
+                 refusal_facts: Callable[[str], RefusalFacts] = ask_refusal_facts
                  ) -> None:
         self.ctx = ctx
         self.settings = settings
@@ -223,6 +245,7 @@ class FaultMonitor:
         self.reported_failures: set[str] = set()
         self.reported_slow: set[Target] = set()
         self.liveness = liveness if liveness is not None else LivenessWatch()
+        self.refusal_facts = refusal_facts
         self.next_look = 0.0
         self.hangs_acted: set[tuple[int, float]] = set()
         """The hung processes (pid, start time) already acted on: once each."""
@@ -471,21 +494,26 @@ class FaultMonitor:
             verdict = self.cluster.control("GIVEOVER", self.ctx.group, self.ctx.resource)
             if verdict is SchaError.NOERR:
                 return
-            self.ctx.log.emit(messages.CONTROL_REJECTED, "the failover", strerror(verdict))
-            decision = after_rejected_giveover(decision)
+            why = explain_refusal("the failover", verdict, self.refusal_facts(self.ctx.group))
+            self.ctx.log.emit(messages.CONTROL_REJECTED, "the failover", why)
+            decision = after_rejected_giveover(decision, why)
+            self._restart(decision, detail, f"the failover was refused ({why}); ")
+            return
         self._restart(decision, detail)
 
-    def _restart(self, decision: Decision, detail: str) -> None:
+    def _restart(self, decision: Decision, detail: str, refused: str = "") -> None:
+        """`refused`: why the failover that was tried first was not made, for Status_msg."""
         self.ctx.log.emit(messages.RESTARTING, f"{decision.why}: {detail}")
-        self._set_status("DEGRADED", f"{detail}; restarting Messaging Server")
+        self._set_status("DEGRADED", f"{detail}; {refused}restarting Messaging Server")
         self.ledger.note(self.wall_clock(), self.settings.retry_interval)
         verdict = self.cluster.control("RESOURCE_RESTART", self.ctx.group, self.ctx.resource)
         if verdict is SchaError.NOERR:
             # The RGM replaced this monitor; if it still runs, start afresh.
             self.history.clear()
             return
-        self.ctx.log.emit(messages.CONTROL_REJECTED, "the restart", strerror(verdict))
-        self._set_status("FAULTED", f"{detail}; the cluster refused to restart it")
+        why = explain_refusal("the restart", verdict, self.refusal_facts(self.ctx.group))
+        self.ctx.log.emit(messages.CONTROL_REJECTED, "the restart", why)
+        self._set_status("FAULTED", f"{detail}; the cluster refused to restart it: {why}")
 
     def _set_status(self, status: str, message: str) -> None:
         if self.status == (status, message):

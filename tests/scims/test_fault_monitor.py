@@ -20,6 +20,7 @@ from helpers_scims import ManualClock, MonitorContext, RecordingTransport, make_
 from scims import fault_monitor
 from scims.cluster.commands import Reply
 from scims.cluster.scha_errors import SchaError
+from scims.failure_history import RefusalFacts
 from scims.fault_monitor import FaultMonitor, Settings
 from scims.log import messages
 from scims.log.syslog import AgentLog
@@ -148,7 +149,9 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
                            server_root="/opt/SUNWmsgsr", watch_watcher=watch_watcher,
                            autorestart=autorestart, cluster=cluster, probe_one=probe_one,
                            clock=clock, sleep=clock.sleep, watch_interval=0.05,
-                           liveness=LivenessWatch(read=instance.activity))
+                           liveness=LivenessWatch(read=instance.activity),
+                           refusal_facts=lambda g: RefusalFacts(g, "mars", ("mars", "venus"),
+                                                                (), 3600))
     return Rig(monitor, ctx, cluster, instance, clock, recorder)
 
 
@@ -277,8 +280,17 @@ def test_a_rejected_giveover_is_followed_by_restarts_here() -> None:
     assert r.cluster.controls == ["GIVEOVER", "RESOURCE_RESTART"] * 2
     rejected = [line for line in r.lines() if "rejected the failover" in line]
     assert len(rejected) == 2
+    why = ("venus is up, so the cluster kept the group off it by Pingpong_interval (3600 s: "
+           "a node that gave resource group MAIL-RG up, or failed to start it, within that "
+           "time may not master it) or because Monitor_check failed there (SCHA_ERR_CHECKS: "
+           "sanity checks failed)")
+    assert rejected[0] == f"warning: The cluster rejected the failover: {why}."
     assert r.ctx.statuses[-1] == ("DEGRADED", "IMAP on 127.0.1.155:143 refused the "
-                                  "connection; restarting Messaging Server")
+                                  f"connection; the failover was refused ({why}); "
+                                  "restarting Messaging Server")
+    assert any(line.startswith(f"error: Restarting Messaging Server on this node: the "
+                               f"failover was refused ({why}); restarting on this node "
+                               "instead: IMAP") for line in r.lines()), r.lines()
 
 
 def test_a_refused_restart_leaves_the_resource_faulted_with_the_reason() -> None:
@@ -286,7 +298,8 @@ def test_a_refused_restart_leaves_the_resource_faulted_with_the_reason() -> None
     r.cycle()
     assert r.cluster.controls == ["RESOURCE_RESTART"]
     assert r.ctx.statuses[-1] == ("FAULTED", "IMAP on 127.0.1.155:143 refused the connection; "
-                                  "the cluster refused to restart it")
+                                  "the cluster refused to restart it: the restart was "
+                                  "refused (SCHA_ERR_CHECKS: sanity checks failed)")
 
 
 # --- the watcher ---------------------------------------------------------------------------
