@@ -56,6 +56,7 @@ from scims.failure_history import (
 )
 from scims.log import messages
 from scims.messaging import installation
+from scims.messaging.delivery import DeliveryWatch, StoreSpace, store_space
 from scims.messaging.liveness import Hang, LivenessWatch, end_hung
 from scims.messaging.probes import ProbeResult, Target, describe, probe, service_targets
 from scims.messaging.processes import MessagingInstance, ProcessIdentity, await_exit
@@ -218,7 +219,9 @@ class FaultMonitor:
                  ledger: Optional[RestartLedger] = None,
                  await_exit: Optional[Callable[[ProcessIdentity, float], None]] = None,
                  liveness: Optional[LivenessWatch] = None,
-                 refusal_facts: Callable[[str], RefusalFacts] = ask_refusal_facts
+                 refusal_facts: Callable[[str], RefusalFacts] = ask_refusal_facts,
+                 delivery: Optional[DeliveryWatch] = None,
+                 store: Optional[Callable[[], Optional[StoreSpace]]] = None
                  ) -> None:
         self.ctx = ctx
         self.settings = settings
@@ -246,6 +249,11 @@ class FaultMonitor:
         self.reported_slow: set[Target] = set()
         self.liveness = liveness if liveness is not None else LivenessWatch()
         self.refusal_facts = refusal_facts
+        self.delivery = delivery
+        """The queue of the local store channel, looked at with the processes; None: not."""
+        self.store = store
+        self.store_problem: Optional[str] = None
+        """A full message store, in words: DEGRADED while it lasts, never a restart."""
         self.next_look = 0.0
         self.hangs_acted: set[tuple[int, float]] = set()
         """The hung processes (pid, start time) already acted on: once each."""
@@ -259,6 +267,8 @@ class FaultMonitor:
             trust.RuntimeRecord(ctx.group, ctx.resource, "restarts")))
         if "sleep" not in effects:  # real time: woken by the watcher's death itself
             effects.setdefault("await_exit", await_exit)
+        effects.setdefault("delivery", DeliveryWatch(inst.config_dir))
+        effects.setdefault("store", lambda: store_space(inst.config_dir))
         return cls(ctx, settings,
                    MessagingInstance(inst.path, inst.config_dir, inst.user.uid),
                    service_targets(inst.config, ctx.logical_addresses()),
@@ -318,11 +328,12 @@ class FaultMonitor:
         return False
 
     def _look(self) -> bool:
-        """One cheap look at every process of the instance; True if a hang was acted on."""
+        """One cheap look at every process of the instance, the store's space and the queue;
+        True if a hang or stuck delivery was acted on."""
         hangs = [h for h in self.liveness.look(self.instance.processes(), self.clock())
                  if (h.pid, h.create_time) not in self.hangs_acted]
         if not hangs:
-            return False
+            return self._look_at_mail()
         for hang in hangs:
             self.hangs_acted.add((hang.pid, hang.create_time))
             self.ctx.log.emit(messages.PROCESS_HUNG, hang.describe())
@@ -368,6 +379,32 @@ class FaultMonitor:
                          "gave up restarting a failing service")
         return True
 
+    def _look_at_mail(self) -> bool:
+        """A full store is said (DEGRADED, once in the log) and never acted on; mail that
+        stopped moving while there is room is a complete failure."""
+        space = self.store() if self.store is not None else None
+        if space is not None and space.full:
+            problem = space.describe()
+            if self.store_problem is None:
+                self.ctx.log.emit(messages.STORE_FULL, problem)
+            self.store_problem = problem
+            self._set_status("DEGRADED", problem)
+            if self.delivery is not None:
+                self.delivery.forget()  # nothing can be delivered: not the job controller's
+            return False
+        if self.store_problem is not None:
+            self.store_problem = None
+            self.ctx.log.emit(messages.STORE_SPACE_AGAIN)
+            self._set_status("OK", "Service is online.")
+        stuck = self.delivery.look(self.clock()) if self.delivery is not None else None
+        if stuck is None:
+            return False
+        assert self.delivery is not None
+        self.delivery.forget()
+        self.ctx.log.emit(messages.DELIVERY_STUCK, stuck.describe())
+        self._act_on(COMPLETE_FAILURE, stuck.describe())
+        return True
+
     def probe_cycle(self) -> bool:
         """One round of probes, and what follows from it; True if the watcher's death or a
         hang seen meanwhile was acted on instead."""
@@ -381,6 +418,10 @@ class FaultMonitor:
             f"{r.target.service} {'ok' if r.ok else 'score ' + str(r.score)} "
             f"{r.elapsed:.2f}s" for r in results) or "no network service")
         failing = [r for r in results if not r.ok]
+        if self.store_problem is not None:
+            # Wrong answers while the store is full (no space to take mail) are its doing:
+            # reported, never scored; a refusal or a hang still is.
+            failing = [r for r in failing if r.score >= COMPLETE_FAILURE]
         for result in failing:
             if result.detail not in self.reported_failures:
                 self.reported_failures.add(result.detail)
@@ -472,6 +513,9 @@ class FaultMonitor:
                 if self.watcher is not None and self.watcher.pid == hang.pid:
                     self.watcher, self.watcher_handled = None, True
         if action is Action.HEALTHY:
+            if self.store_problem is not None:
+                self._set_status("DEGRADED", self.store_problem)
+                return
             if slow:
                 self._set_status("DEGRADED", detail)
                 return

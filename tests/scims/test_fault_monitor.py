@@ -24,6 +24,7 @@ from scims.failure_history import RefusalFacts
 from scims.fault_monitor import FaultMonitor, Settings
 from scims.log import messages
 from scims.log.syslog import AgentLog
+from scims.messaging.delivery import DeliveryWatch, StoreSpace
 from scims.messaging.liveness import LivenessWatch
 from scims.messaging.probes import ProbeResult, Target, probe
 
@@ -593,3 +594,68 @@ def test_the_quick_ocf_check_sees_a_hang_without_probing() -> None:
     healthy.monitor.check_once(thorough=False)
     assert healthy.ctx.statuses == [("OK", "Service is online.")]
     assert healthy.cluster.controls == []
+
+
+# --- mail that does not move, a store that is full ----------------------------------------
+
+
+def mail_rig(queue: set[str], space: list[StoreSpace]) -> Rig:
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+    r.monitor.delivery = DeliveryWatch("/unused", read=lambda c: frozenset(queue))
+    r.monitor.store = lambda: space[0]
+    return r
+
+
+ROOM = StoreSpace("/var/opt/SUNWmsgsr", 32 << 20, 16 << 20)
+FULL = StoreSpace("/var/opt/SUNWmsgsr", 32 << 20, 12 << 10)
+
+
+def test_mail_piling_up_undelivered_is_a_restart() -> None:
+    """The job controller runs (sleeping, as an idle one) but delivers nothing: SMTP still
+    answers, the queue grows, nothing leaves."""
+    queue = {"000/ZZ0.00"}
+    r = mail_rig(queue, [ROOM])
+
+    def arrives() -> None:
+        queue.add(f"000/ZZ{len(queue)}.00")
+
+    for _ in range(12):
+        r.monitor._look()
+        r.clock.now += 1
+        arrives()
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    said = [line for line in r.lines() if "not delivering mail" in line]
+    assert said == ["error: Messaging Server is not delivering mail: mail is not being "
+                    "delivered: 9 messages queued for the ims-ms channel, 8 of them arrived "
+                    "meanwhile, and none delivered for 8 s."]
+
+
+def test_a_full_store_is_degraded_in_words_and_never_restarted() -> None:
+    queue = {"000/ZZ0.00"}
+    space = [FULL]
+    r = mail_rig(queue, space)
+    for n in range(20):  # mail piles up: nothing can be stored
+        queue.add(f"000/ZZ{n + 1}.00")
+        r.monitor._look()
+        r.clock.now += 1
+    r.cycle()  # a probe cycle with every service answering keeps it DEGRADED, not OK
+    assert r.cluster.controls == []
+    problem = FULL.describe()
+    assert r.ctx.statuses == [("DEGRADED", problem)]
+    assert [line for line in r.lines() if "cannot store mail" in line] == [
+        f"error: Messaging Server cannot store mail: {problem}."]
+    space[0] = ROOM
+    queue.clear()
+    r.monitor._look()
+    assert r.ctx.statuses[-1] == ("OK", "Service is online.")
+    assert "notice: The message store file system has room again." in r.lines()
+
+
+def test_wrong_answers_while_the_store_is_full_are_not_scored() -> None:
+    """SMTP answering 452 (no room) is the full store's doing: no restart, no ping-pong."""
+    r = rig(Script(smtp=[(50, "answered '452 4.3.1 Insufficient system storage' to EHLO")]))
+    r.monitor.store = lambda: FULL
+    r.monitor._look()
+    r.cycle(4)
+    assert r.cluster.controls == []
+    assert r.ctx.statuses[-1] == ("DEGRADED", FULL.describe())

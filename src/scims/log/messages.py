@@ -755,3 +755,29 @@ ENDING_HUNG = _define(
     "fault monitor kills it (SIGKILL) before it asks the cluster for a restart or a failover.",
     _NO_ACTION,
 )
+STORE_FULL = _define(
+    "STORE_FULL",
+    "Messaging Server cannot store mail: %s.",
+    Priority.ERROR,
+    "The file system that holds the message store is full. The file system moves with the "
+    "resource group, so restarting Messaging Server or failing the group over would find it "
+    "just as full: the fault monitor sets the status DEGRADED and takes no action for it.",
+    "Free space on the file system (or grow it); the status returns to OK by itself.",
+)
+STORE_SPACE_AGAIN = _define(
+    "STORE_SPACE_AGAIN",
+    "The message store file system has room again.",
+    Priority.NOTICE,
+    "The file system that holds the message store was full and has free space again.",
+    _NO_ACTION,
+)
+DELIVERY_STUCK = _define(
+    "DELIVERY_STUCK",
+    "Messaging Server is not delivering mail: %s.",
+    Priority.ERROR,
+    "Mail keeps arriving in the queue of the local store channel (ims-ms) and none has left "
+    "it for several seconds while the store has room: the job controller or the delivery is "
+    "stuck. Every protocol may still answer. A complete failure: the fault monitor restarts "
+    "or fails over the resource; the queued mail is delivered afterwards.",
+    "Look in the job controller's log (C/log/job_controller.log) for the cause.",
+)
