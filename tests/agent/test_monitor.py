@@ -196,3 +196,34 @@ def test_watcher_giving_up_fails_the_group_over(tuned: Cluster, healthy: str) ->
     assert left_behind(site, node) == []
     assert took < FAILOVER_BOUND
     print(f"watcher gave up on {node}; {site.group} answering on {other} after {took:.1f} s")
+
+
+def test_a_job_controller_that_runs_but_delivers_nothing_is_noticed_by_the_queue(
+        tuned: Cluster, healthy: str) -> None:
+    """`stall`: the job controller's process sleeps like an idle one, SMTP answers 250 and
+    the queue grows; the monitor sees mail arriving and none leaving, restarts, and the
+    queued mail reaches the store."""
+    site = tuned.site
+    tuned.set_props("-y", "Retry_count=10")
+    where = faults.mark(site, healthy)
+    faults.inject(site, healthy, "job_controller", "stall")
+    started = time.monotonic()
+    sent: list[str] = []
+
+    def noticed() -> bool:
+        try:
+            sent.append(proof.send_mail(site, USER, f"stalled {len(sent)}", "queued", 5))
+        except OSError:
+            pass  # the restart has begun
+        return any("Messaging Server is not delivering mail" in line
+                   for line in faults.agent_lines(site, healthy, where, "ims_probe"))
+
+    proof.wait_for(noticed, 60, "the monitor's line about mail not delivered", poll=1.0)
+    took = time.monotonic() - started
+    faults.inject(site, healthy, "clear")
+    faults.wait_for_line(site, healthy, where, RESTARTED, HEAL_TIMEOUT)
+    faults.wait_healthy(site, HEAL_TIMEOUT)
+    proof.wait_for(lambda: not any(proof.missing_mail(site, USER, sent).values()), 30,
+                   "the queued mail in the store")
+    assert took < 8 + 2 + MARGIN, f"stuck delivery noticed after {took:.1f} s"
+    print(f"stuck delivery noticed in {took:.1f} s, {len(sent)} messages sent meanwhile")
