@@ -16,7 +16,10 @@ Three loops in one:
   is never stopped). The looks go on while the probes are in flight, so a hung server is
   acted on without waiting for its probe's Probe_timeout. A hung watcher is ended first when
   the resource is restarted or given over (stop-msg would wait on it), and the restart
-  follows as for a dead one.
+  follows as for a dead one. The same look lists the local store channel's queue: mail
+  arriving and none leaving for a few seconds is stuck delivery, a complete failure
+  (`messaging.delivery`); and asks how full the store's file system is: a full one is
+  DEGRADED in words and never restarted, since it moves with the group.
 
 A failed probe while the watcher lives and local.autorestart is on is given a short grace:
 the watcher restarts crashed services itself, and a restart of the whole resource on top of
