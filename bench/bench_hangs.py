@@ -12,8 +12,8 @@ host, each checked as accepted). Then, RUNS times for each server in turn:
             agent has said so the fault file is taken back, so the hung process stays hung
             until the agent acts and the next one starts healthy (a transient hang).
             Detected when the fault monitor logs "Messaging Server process hung: <daemon>".
-            Recovered when Start has logged "Messaging Server is up" on some node after the
-            agent's restart or failover, SMTP, IMAP, POP and HTTP all answer on the logical
+            Recovered when the RGM has logged Status_msg "Service is online." on some node
+            after the agent's restart or failover, SMTP, IMAP, POP and HTTP all answer on the logical
             host (from the client host, polled every 50 ms) and, for a hang of a server that
             leaves SMTP answering (all but the dispatcher), a message sent during the hang
             is in the store; on whichever node the group then runs: with
@@ -57,7 +57,8 @@ DAEMONS = ("dispatcher", "imapd", "popd", "mshttpd", "job_controller", "watcher"
 MAIL_RATE = 2.0
 """Messages a second sent while the benchmark runs."""
 LIMIT = 120.0
-RESTARTED = "ims_svc_start]: [ID 693544 daemon.info] Messaging Server is up"
+ONLINE_MSG = "change to <Service is online.>"
+"""The RGM's notice when Start (after the restart or on the other node) sets Status_msg."""
 TARGET_MEDIAN, TARGET_MAX = 10.0, 15.0
 """Issue 22's targets for hang -> every service answering (seconds)."""
 
@@ -136,8 +137,8 @@ def hang(c: standin.MailCluster, daemon: str) -> tuple[float, float, str]:
             witness = proof.send_mail(site, "joe", f"during the {daemon} hang", "witness", 5)
         except OSError:  # the restart may already have begun
             witness = None
-    standin.wait_until(lambda: any(t.has(RESTARTED) for t in tails.values()), LIMIT,
-                       "Messaging Server up again after the agent's action", 0.05)
+    standin.wait_until(lambda: any(t.has(ONLINE_MSG) for t in tails.values()), LIMIT,
+                       "Messaging Server online again after the agent's action", 0.05)
     standin.wait_until(lambda: every_service_answers(site), LIMIT, "every service answering",
                        0.05)
     if witness is not None:
