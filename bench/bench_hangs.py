@@ -13,10 +13,10 @@ host, each checked as accepted). Then, RUNS times for each server in turn:
             until the agent acts and the next one starts healthy (a transient hang).
             Detected when the fault monitor logs "Messaging Server process hung: <daemon>".
             Recovered when the RGM has logged Status_msg "Service is online." on some node
-            after the agent's restart or failover, SMTP, IMAP, POP and HTTP all answer on the logical
-            host (from the client host, polled every 50 ms) and, for a hang of a server that
-            leaves SMTP answering (all but the dispatcher), a message sent during the hang
-            is in the store; on whichever node the group then runs: with
+            after the agent's restart or failover, SMTP, IMAP, POP and HTTP all answer on
+            the logical host (from the client host, polled every 50 ms) and, for a hang of a
+            server that leaves SMTP answering (all but the dispatcher), a message sent
+            during the hang is in the store; on whichever node the group then runs: with
             Retry_count 2 the third failure within Retry_interval is a failover, and a
             failover the cluster refuses (Pingpong_interval) is a restart.
 
