@@ -164,7 +164,7 @@ def quiet(c: standin.MailCluster, seconds: float) -> dict[str, int]:
     work.mkdir(exist_ok=True)
     stress = subprocess.Popen(
         [shutil.which("stress-ng") or "stress-ng", "--cpu", str(4 * cores), "--io", "2",
-         "--hdd", "2", "--hdd-bytes", "64m", "--temp-path", str(work),
+         "--hdd", "2", "--hdd-bytes", "4m", "--temp-path", str(work),
          "--timeout", f"{int(seconds)}s", "--quiet"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0.0

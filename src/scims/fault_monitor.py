@@ -72,6 +72,9 @@ GRACE_LIMIT = 10.0
 GRACE_POLL = 1.0
 WATCHER_START_GRACE = 2.0
 """How long a watcher may be missing right after the monitor starts (seconds)."""
+RECHECK_AFTER = 2.0
+"""Seconds after the watcher was left to restart a hung server before the services are
+probed again (instead of at the next Thorough_probe_interval), for the status to return."""
 DEFAULT_CHEAP_PROBE_INTERVAL = 1
 """Cheap_probe_interval of a resource registered before the RTR declared it (seconds)."""
 
@@ -224,7 +227,9 @@ class FaultMonitor:
                  liveness: Optional[LivenessWatch] = None,
                  refusal_facts: Callable[[str], RefusalFacts] = ask_refusal_facts,
                  delivery: Optional[DeliveryWatch] = None,
-                 store: Optional[Callable[[], Optional[StoreSpace]]] = None
+                 store: Optional[Callable[[], Optional[StoreSpace]]] = None,
+                 end: Callable[[Hang], bool] = end_hung,
+                 local_repair: bool = True
                  ) -> None:
         self.ctx = ctx
         self.settings = settings
@@ -257,6 +262,12 @@ class FaultMonitor:
         self.store = store
         self.store_problem: Optional[str] = None
         """A full message store, in words: DEGRADED while it lasts, never a restart."""
+        self.end = end
+        self.local_repair = local_repair
+        """A hung server under a living watcher is ended for the watcher to restart (counted
+        with RESOURCE_IS_RESTARTED) instead of a restart of the resource; False under an
+        engine that restarts the resource itself on the monitor's word (Pacemaker)."""
+        self.recheck_at: Optional[float] = None
         self.next_look = 0.0
         self.hangs_acted: set[tuple[int, float]] = set()
         """The hung processes (pid, start time) already acted on: once each."""
@@ -285,7 +296,9 @@ class FaultMonitor:
         next_cycle = self.clock()  # the first cycle at once: it reports OK after a restart
         while True:
             self._watch()
-            if self.clock() >= next_cycle:
+            if self.clock() >= next_cycle or (
+                    self.recheck_at is not None and self.clock() >= self.recheck_at):
+                self.recheck_at = None
                 self.probe_cycle()
                 next_cycle = self.clock() + self.settings.thorough_probe_interval
             self._pause(self.watch_interval)
@@ -340,9 +353,7 @@ class FaultMonitor:
         for hang in hangs:
             self.hangs_acted.add((hang.pid, hang.create_time))
             self.ctx.log.emit(messages.PROCESS_HUNG, hang.describe())
-        watcher = [h for h in hangs if self.watcher is not None and h.pid == self.watcher.pid]
-        self._act_on(COMPLETE_FAILURE, "; ".join(h.describe() for h in hangs),
-                     end_first=watcher)
+        self._act_on(COMPLETE_FAILURE, "; ".join(h.describe() for h in hangs), hangs=hangs)
         return True
 
     def _check_watcher(self) -> bool:
@@ -494,27 +505,36 @@ class FaultMonitor:
             return own
 
     def _act_on(self, score: int, detail: str, slow: bool = False,
-                end_first: Optional[list[Hang]] = None) -> None:
+                hangs: Optional[list[Hang]] = None) -> None:
         failure_sum = self.history.record(self.clock(), score)
         restarts = self._restarts() if score > 0 and (
             failure_sum >= COMPLETE_FAILURE or score == IMMEDIATE_FAILOVER) else 0
         decision = decide(score, failure_sum, restarts, self.settings.retry_count,
                           self.settings.failover_mode,
                           failover_enabled=self.settings.failover_enabled)
-        self._carry_out(decision, detail, slow, end_first or [])
+        self._carry_out(decision, detail, slow, hangs or [])
+
+    def _is_watcher(self, hang: Hang) -> bool:
+        return self.watcher is not None and hang.pid == self.watcher.pid
 
     def _carry_out(self, decision: Decision, detail: str, slow: bool,
-                   end_first: list[Hang]) -> None:
-        """`end_first`: hung processes that would hold up a restart or a giveover (the
-        watcher: stop-msg asks it to stop the servers and would wait on it), ended before
-        either is asked for, never when the decision is to do nothing."""
+                   hangs: list[Hang]) -> None:
+        """`hangs`: the hung processes behind the decision. A restart of hung servers while
+        the watcher lives and restarts services is the watcher's: the servers are ended and
+        the RGM told the resource was restarted (Retry_count counts it as any restart). A
+        hung watcher would hold up a restart or a giveover (stop-msg asks it to stop the
+        servers and would wait on it): it is ended before either is asked for. Nothing is
+        ended when the decision is to do nothing."""
         action = decision.action
+        hung_watcher = [h for h in hangs if self._is_watcher(h)]
+        if action is Action.RESTART and hangs and not hung_watcher and self._watcher_repairs():
+            self._leave_to_watcher(decision, detail, hangs)
+            return
         if action in (Action.RESTART, Action.GIVEOVER):
-            for hang in end_first:
+            for hang in hung_watcher:
                 self.ctx.log.emit(messages.ENDING_HUNG, hang.name, hang.pid)
-                end_hung(hang)
-                if self.watcher is not None and self.watcher.pid == hang.pid:
-                    self.watcher, self.watcher_handled = None, True
+                self.end(hang)
+                self.watcher, self.watcher_handled = None, True
         if action is Action.HEALTHY:
             if self.store_problem is not None:
                 self._set_status("DEGRADED", self.store_problem)
@@ -547,6 +567,33 @@ class FaultMonitor:
             self._restart(decision, detail, f"the failover was refused ({why}); ")
             return
         self._restart(decision, detail)
+
+    def _watcher_repairs(self) -> bool:
+        """The watcher lives and restarts failed services (local.autorestart)."""
+        return (self.local_repair and self.watch_watcher and self.autorestart
+                and self.watcher is not None and self.watcher.is_alive())
+
+    def _leave_to_watcher(self, decision: Decision, detail: str, hangs: list[Hang]) -> None:
+        """End each hung server: to the watcher it is a crash, restarted at once (a killed
+        dispatcher answers again 0.2 s later) instead of the whole resource's stop and
+        start. scha_control RESOURCE_IS_RESTARTED counts it, as scha_control(1HA) provides
+        for a monitor that restarts the service itself: Retry_count and Retry_interval hold
+        as for any restart, and a server that hangs again soon makes the watcher give up
+        (local.autorestart.timeout) and ask for the failover."""
+        for hang in hangs:
+            self.ctx.log.emit(messages.ENDING_HUNG_FOR_WATCHER, hang.name, hang.pid,
+                              decision.why)
+            self.end(hang)
+        self._set_status("DEGRADED", f"{detail}; the watcher is restarting it")
+        self.ledger.note(self.wall_clock(), self.settings.retry_interval)
+        verdict = self.cluster.control("RESOURCE_IS_RESTARTED", self.ctx.group,
+                                       self.ctx.resource)
+        if verdict is not SchaError.NOERR:
+            why = explain_refusal("the count of the restart", verdict,
+                                  self.refusal_facts(self.ctx.group))
+            self.ctx.log.emit(messages.CONTROL_REJECTED, "the count of the restart", why)
+        self.history.clear()
+        self.recheck_at = self.clock() + RECHECK_AFTER
 
     def _restart(self, decision: Decision, detail: str, refused: str = "") -> None:
         """`refused`: why the failover that was tried first was not made, for Status_msg."""

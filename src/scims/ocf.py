@@ -528,7 +528,8 @@ def monitor(ctx: OcfContext, mark: StartedMark, *, already_started: bool = False
     verdict = Verdict()
     budget = ctx.operation.monitor_budget()
     try:
-        watcher = fault_monitor.FaultMonitor.for_resource(ctx, cluster=verdict)
+        watcher = fault_monitor.FaultMonitor.for_resource(ctx, cluster=verdict,
+                                                          local_repair=False)
     except AgentError as exc:
         ctx.log.report(exc)
         raise Failure(Ocf.ERR_GENERIC, f"Messaging Server runs, but: {exc}") from None

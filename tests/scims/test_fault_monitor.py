@@ -115,6 +115,8 @@ class Rig:
     instance: FakeInstance
     clock: ManualClock
     recorder: RecordingTransport
+    ended: list[int]
+    """The pids of the hung processes the monitor killed (faked: nothing is signalled)."""
 
     def cycle(self, times: int = 1) -> None:
         for _ in range(times):
@@ -143,6 +145,7 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
     cluster = FakeCluster(restarts, **verdicts)
     instance = FakeInstance()
     clock = ManualClock()
+    ended: list[int] = []
     settings = Settings(thorough_probe_interval=10, probe_timeout=probe_timeout,
                         retry_count=2, retry_interval=600, failover_mode=failover_mode)
     monitor = FaultMonitor(ctx, settings, instance,  # type: ignore[arg-type]
@@ -152,8 +155,9 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
                            clock=clock, sleep=clock.sleep, watch_interval=0.05,
                            liveness=LivenessWatch(read=instance.activity),
                            refusal_facts=lambda g: RefusalFacts(g, "mars", ("mars", "venus"),
-                                                                (), 3600))
-    return Rig(monitor, ctx, cluster, instance, clock, recorder)
+                                                                (), 3600),
+                           end=lambda hang: ended.append(hang.pid) is None)
+    return Rig(monitor, ctx, cluster, instance, clock, recorder, ended)
 
 
 # --- Status_msg in words -------------------------------------------------------------------
@@ -485,18 +489,36 @@ def test_between_looks_the_monitor_waits_on_the_watcher_itself() -> None:
 # --- hangs: the kernel's word, every Cheap_probe_interval ----------------------------------
 
 
-def test_a_stopped_server_is_restarted_within_seconds_not_after_probe_timeout() -> None:
+def test_a_stopped_server_is_left_to_the_watcher_within_seconds_and_counted() -> None:
     """imapd stopped (SIGSTOP): the probes would wait their whole 30 s; the cheap look sees
-    it stopped and the restart is asked for about a second later."""
-    r = rig(Script(), watch_watcher=True, autorestart=True)
+    it stopped about a second later, ends it for the living watcher to restart, and has the
+    restart counted (RESOURCE_IS_RESTARTED), then probes again soon for the status."""
+    script = Script()
+    r = rig(script, watch_watcher=True, autorestart=True)
 
     def hangs() -> None:
         r.instance.others[0].state = "T"
 
     run_for(r, 5, event_at=1, event=hangs)
-    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert r.ended == [101]
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED"]
     said = "imapd (pid 101) is hung: stopped by a signal (process state T) for 1.0 s"
     assert f"error: Messaging Server process hung: {said}." in r.lines()
+    assert ("error: Ending the hung imapd process (pid 101) for the watcher to restart it: "
+            "restart 1 of 2 within Retry_interval.") in r.lines()
+    assert ("DEGRADED", f"{said}; the watcher is restarting it") in r.ctx.statuses
+    assert script.calls["imap"] == 2, "probed again after the repair, not 10 s later"
+
+
+def test_without_the_watchers_restarts_a_hung_server_restarts_the_resource() -> None:
+    r = rig(Script(), watch_watcher=True, autorestart=False)
+
+    def hangs() -> None:
+        r.instance.others[0].state = "T"
+
+    run_for(r, 5, event_at=1, event=hangs)
+    assert r.ended == [] and r.cluster.controls == ["RESOURCE_RESTART"]
+    said = "imapd (pid 101) is hung: stopped by a signal (process state T) for 1.0 s"
     assert r.ctx.statuses[-1] == ("DEGRADED", f"{said}; restarting Messaging Server")
 
 
@@ -523,11 +545,9 @@ def test_a_hung_server_is_acted_on_while_its_probe_still_waits() -> None:
     assert not any("Probe failed" in line for line in r.lines())
 
 
-def test_a_hung_watcher_is_ended_before_the_restart_it_would_hold_up(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    ended: list[int] = []
-    monkeypatch.setattr(fault_monitor, "end_hung", lambda hang: ended.append(hang.pid))
+def test_a_hung_watcher_is_ended_before_the_restart_it_would_hold_up() -> None:
     r = rig(Script(), watch_watcher=True, autorestart=True)
+    ended = r.ended
     r.cluster.on_control = lambda tag: ended.append(-1)  # the order: end first, then ask
 
     def hangs() -> None:
@@ -541,11 +561,9 @@ def test_a_hung_watcher_is_ended_before_the_restart_it_would_hold_up(
             "can be stopped.") in r.lines()
 
 
-def test_under_log_only_a_hang_is_reported_and_nothing_is_ended(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    ended: list[int] = []
-    monkeypatch.setattr(fault_monitor, "end_hung", lambda hang: ended.append(hang.pid))
+def test_under_log_only_a_hang_is_reported_and_nothing_is_ended() -> None:
     r = rig(Script(), watch_watcher=True, failover_mode="LOG_ONLY")
+    ended = r.ended
 
     def hangs() -> None:
         assert r.instance.watcher_process is not None

@@ -781,3 +781,13 @@ DELIVERY_STUCK = _define(
     "or fails over the resource; the queued mail is delivered afterwards.",
     "Look in the job controller's log (C/log/job_controller.log) for the cause.",
 )
+ENDING_HUNG_FOR_WATCHER = _define(
+    "ENDING_HUNG_FOR_WATCHER",
+    "Ending the hung %s process (pid %d) for the watcher to restart it: %s.",
+    Priority.ERROR,
+    "A Messaging Server server is hung while the watcher lives and restarts failed services "
+    "(local.autorestart). The fault monitor kills it (SIGKILL); the watcher restarts it at "
+    "once, as after a crash, and the cluster counts the restart (RESOURCE_IS_RESTARTED) "
+    "towards Retry_count within Retry_interval.",
+    "None. If it hangs again, find out who stops it (a SIGSTOP, a debugger left attached).",
+)
