@@ -564,6 +564,9 @@ class FaultMonitor:
             why = explain_refusal("the failover", verdict, self.refusal_facts(self.ctx.group))
             self.ctx.log.emit(messages.CONTROL_REJECTED, "the failover", why)
             decision = after_rejected_giveover(decision, why)
+            if hangs and not hung_watcher and self._watcher_repairs():
+                self._leave_to_watcher(decision, detail, hangs)  # the quickest restart here
+                return
             self._restart(decision, detail, f"the failover was refused ({why}); ")
             return
         self._restart(decision, detail)

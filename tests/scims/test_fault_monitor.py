@@ -677,3 +677,20 @@ def test_wrong_answers_while_the_store_is_full_are_not_scored() -> None:
     r.cycle(4)
     assert r.cluster.controls == []
     assert r.ctx.statuses[-1] == ("DEGRADED", FULL.describe())
+
+
+def test_a_refused_failover_of_a_hung_server_falls_back_to_the_watchers_restart() -> None:
+    """Retry_count reached, the giveover refused (Pingpong_interval): the restart here is
+    the quickest one, the watcher's, and says why the failover was not made."""
+    r = rig(Script(), watch_watcher=True, autorestart=True, restarts=2,
+            GIVEOVER=SchaError.CHECKS)
+
+    def hangs() -> None:
+        r.instance.others[0].state = "T"
+
+    run_for(r, 4, event_at=1, event=hangs)
+    assert r.cluster.controls == ["GIVEOVER", "RESOURCE_IS_RESTARTED"]
+    assert r.ended == [101]
+    assert any(line.startswith("error: Ending the hung imapd process (pid 101) for the "
+                               "watcher to restart it: the failover was refused (venus is up")
+               for line in r.lines()), r.lines()
