@@ -229,7 +229,8 @@ class FaultMonitor:
                  delivery: Optional[DeliveryWatch] = None,
                  store: Optional[Callable[[], Optional[StoreSpace]]] = None,
                  end: Callable[[Hang], bool] = end_hung,
-                 local_repair: bool = True
+                 local_repair: bool = True,
+                 autorestart_timeout: float = 600.0
                  ) -> None:
         self.ctx = ctx
         self.settings = settings
@@ -268,6 +269,11 @@ class FaultMonitor:
         with RESOURCE_IS_RESTARTED) instead of a restart of the resource; False under an
         engine that restarts the resource itself on the monitor's word (Pacemaker)."""
         self.recheck_at: Optional[float] = None
+        self.autorestart_timeout = autorestart_timeout
+        """local.autorestart.timeout: a server that fails twice within it makes the watcher
+        give up and, in HA mode, shut Messaging Server down."""
+        self.left_to_watcher: dict[str, float] = {}
+        """When each server was last ended for the watcher to restart (monotonic)."""
         self.next_look = 0.0
         self.hangs_acted: set[tuple[int, float]] = set()
         """The hung processes (pid, start time) already acted on: once each."""
@@ -288,7 +294,9 @@ class FaultMonitor:
                    service_targets(inst.config, ctx.logical_addresses()),
                    server_root=inst.server_root,
                    watch_watcher=bool(inst.config.ha.watcher_enabled.value),
-                   autorestart=bool(inst.config.ha.autorestart.value), **effects)
+                   autorestart=bool(inst.config.ha.autorestart.value),
+                   autorestart_timeout=float(inst.config.ha.autorestart_timeout.value),
+                   **effects)
 
     # --- the loop -------------------------------------------------------------------------
     def run(self) -> int:
@@ -527,9 +535,13 @@ class FaultMonitor:
         ended when the decision is to do nothing."""
         action = decision.action
         hung_watcher = [h for h in hangs if self._is_watcher(h)]
+        again = self._hung_again(hangs)
         if action is Action.RESTART and hangs and not hung_watcher and self._watcher_repairs():
-            self._leave_to_watcher(decision, detail, hangs)
-            return
+            if again is None:
+                self._leave_to_watcher(decision, detail, hangs)
+                return
+            decision = Decision(decision.action, decision.failure_sum,
+                                f"{decision.why}; {again}")
         if action in (Action.RESTART, Action.GIVEOVER):
             for hang in hung_watcher:
                 self.ctx.log.emit(messages.ENDING_HUNG, hang.name, hang.pid)
@@ -564,7 +576,7 @@ class FaultMonitor:
             why = explain_refusal("the failover", verdict, self.refusal_facts(self.ctx.group))
             self.ctx.log.emit(messages.CONTROL_REJECTED, "the failover", why)
             decision = after_rejected_giveover(decision, why)
-            if hangs and not hung_watcher and self._watcher_repairs():
+            if hangs and not hung_watcher and self._watcher_repairs() and again is None:
                 self._leave_to_watcher(decision, detail, hangs)  # the quickest restart here
                 return
             self._restart(decision, detail, f"the failover was refused ({why}); ")
@@ -575,6 +587,19 @@ class FaultMonitor:
         """The watcher lives and restarts failed services (local.autorestart)."""
         return (self.local_repair and self.watch_watcher and self.autorestart
                 and self.watcher is not None and self.watcher.is_alive())
+
+    def _hung_again(self, hangs: list[Hang]) -> Optional[str]:
+        """Why the watcher must not be left a hung server (None: it may): it restarted that
+        server within local.autorestart.timeout, so a second failure would make it give up
+        and shut Messaging Server down; the resource is restarted instead, counted as ever."""
+        now = self.clock()
+        for hang in hangs:
+            when = self.left_to_watcher.get(hang.name)
+            if when is not None and now - when < self.autorestart_timeout:
+                return (f"the watcher restarted {hang.name} {now - when:.0f} s ago, within "
+                        f"local.autorestart.timeout ({self.autorestart_timeout:.0f} s), and "
+                        "would give up on it now")
+        return None
 
     def _leave_to_watcher(self, decision: Decision, detail: str, hangs: list[Hang]) -> None:
         """End each hung server: to the watcher it is a crash, restarted at once (a killed
@@ -587,6 +612,7 @@ class FaultMonitor:
             self.ctx.log.emit(messages.ENDING_HUNG_FOR_WATCHER, hang.name, hang.pid,
                               decision.why)
             self.end(hang)
+            self.left_to_watcher[hang.name] = self.clock()
         self._set_status("DEGRADED", f"{detail}; the watcher is restarting it")
         self.ledger.note(self.wall_clock(), self.settings.retry_interval)
         verdict = self.cluster.control("RESOURCE_IS_RESTARTED", self.ctx.group,

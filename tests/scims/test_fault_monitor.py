@@ -694,3 +694,25 @@ def test_a_refused_failover_of_a_hung_server_falls_back_to_the_watchers_restart(
     assert any(line.startswith("error: Ending the hung imapd process (pid 101) for the "
                                "watcher to restart it: the failover was refused (venus is up")
                for line in r.lines()), r.lines()
+
+
+def test_a_server_hung_again_soon_restarts_the_resource_not_the_watchers_give_up() -> None:
+    """The watcher restarted imapd a minute ago: a second failure within
+    local.autorestart.timeout would make it shut Messaging Server down, so the second hang
+    restarts the resource (counted as ever), and the line says why."""
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+    imapd = r.instance.others[0]
+    imapd.state = "T"
+    run_for(r, 3)
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED"]
+    r.instance.others[0] = FakeProcess(102, program="/opt/SUNWmsgsr/lib/imapd")  # restarted
+    r.clock.now += 60
+    run_for(r, 3)
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED"]
+    r.instance.others[0].state = "T"
+    run_for(r, 3)
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED", "RESOURCE_RESTART"]
+    assert any("the watcher restarted imapd 6" in line
+               and "within local.autorestart.timeout (600 s)" in line
+               and line.startswith("error: Restarting Messaging Server on this node")
+               for line in r.lines()), r.lines()
