@@ -13,8 +13,10 @@ restarts within Retry_interval):
   node panic     `clustersim node panic` of the node where the group is online. Recovered
                  when the group is online on the other node and SMTP, IMAP and POP greet
                  there; the node then boots and rejoins (not timed).
-  imapd hang     `mssim fault B imapd hang`: IMAP accepts connections and never answers.
-                 Detected when the monitor logs "Probe failed: IMAP ..." (bound:
+  imapd hang     `mssim fault B imapd hang`: imapd stops (SIGSTOP); IMAP accepts
+                 connections and never answers. Detected when the monitor logs
+                 "Messaging Server process hung: imapd" (within Cheap_probe_interval + 1 s)
+                 or "Probe failed: IMAP ..." (bound:
                  Thorough_probe_interval + Probe_timeout = 7 s: a hang just after a cycle
                  waits a whole interval, then the probe its whole timeout; each run injects
                  at a random phase of the cycle, so runs spread over [2, 7]). Once detected the
@@ -143,7 +145,10 @@ def imapd_hang(c: standin.MailCluster) -> tuple[float, float]:
     tail = messages_tail(c, node)
     started = time.monotonic()
     faults.inject(site, node, "imapd", "hang")
-    detected = standin.wait_until(lambda: tail.has("Probe failed: IMAP"), LIMIT,
+    # A hang is a SIGSTOP (issue 22): the cheap look names the stopped imapd before any
+    # probe fails; a probe's own failure still counts, for an agent without the look.
+    detected = standin.wait_until(lambda: tail.has("Probe failed: IMAP")
+                                  or tail.has("Messaging Server process hung: imapd"), LIMIT,
                                   "the monitor's line about IMAP")
     # A transient hang: the running imapd stays hung, the next one starts healthy.
     (site.on(node, site.server_root) / "install" / "faults" / "imapd").unlink(missing_ok=True)

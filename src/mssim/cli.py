@@ -3,7 +3,7 @@
     mssim install --base B [--config C --host FQDN --ip ADDR --user U --group G] [--root R]
                   [--smtp-port N --submit-port N --imap-port N --pop-port N --http-port N
                    --ens-port N --watcher-port N --jc-port N]
-    mssim fault B <daemon> crash|hang|slow:<sec>|refuse|exit-on-start|stop-hang|clear
+    mssim fault B <daemon> crash|hang|stall|slow:<sec>|refuse|exit-on-start|stop-hang|clear
     mssim fault B start-msg fail|hang|clear      mssim fault B stop-msg fail|hang|clear
     mssim fault B clear
 """
@@ -60,7 +60,7 @@ def cmd_fault(ns: argparse.Namespace) -> int:
         print("all faults cleared")
         return 0
     if ns.fault is None:
-        raise InstallError("fault: which fault? (crash|hang|slow:<sec>|refuse|exit-on-start|"
+        raise InstallError("fault: which fault? (crash|hang|stall|slow:<sec>|refuse|exit-on-start|"
                            "stop-hang|clear)")
     print(faults.inject(inst, ns.target, ns.fault))
     return 0

@@ -5,6 +5,14 @@ the running daemon, which re-reads the file at once (no polling, so a fault take
 before `mssim fault` returns). `crash` is not recorded: it is a SIGKILL, so the watcher sees
 exactly what a real crash looks like. Faults live under B, which is node-local: the node a
 resource group fails over to is healthy.
+
+`hang` is a real hang, as the kernel shows one: the daemon stops itself (SIGSTOP) once it
+serves, so it answers nothing, delivers nothing, restarts nothing, and its listen backlog
+fills with connections the kernel completed; a daemon started while the fault is recorded
+hangs as soon as it is ready (the fault persists across restarts until cleared). Any
+`mssim fault` on a daemon first resumes it (SIGCONT) so that it can read its faults again.
+`stall` is the other kind of hang, a server that runs but never answers (a deadlock): it
+accepts connections and says nothing, while its process sleeps like an idle one.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from pathlib import Path
 from mssim import procs, product
 from mssim.install import Installation
 
-DAEMON_FAULTS = ("crash", "hang", "slow", "refuse", "exit-on-start", "stop-hang")
+DAEMON_FAULTS = ("crash", "hang", "stall", "slow", "refuse", "exit-on-start", "stop-hang")
 COMMAND_FAULTS = {"start-msg": ("fail", "hang"), "stop-msg": ("fail", "hang")}
 
 
@@ -154,6 +162,7 @@ def _notify(inst: Installation, daemons: list[str] | None) -> list[int]:
             _ack_file(inst, pid).unlink()
         except OSError:
             pass
+        procs.signal_pid(pid, signal.SIGCONT)  # a hung (stopped) daemon reads nothing
         procs.signal_pid(pid, signal.SIGUSR1)
     deadline = time.monotonic() + 5.0
     for pid, name in found:
@@ -177,6 +186,7 @@ class FaultState:
     """The faults currently applying to one daemon, as it sees them."""
 
     hang: bool = False
+    stall: bool = False
     slow: float = 0.0
     refuse: bool = False
     stop_hang: bool = False
@@ -189,6 +199,8 @@ class FaultState:
             kind = _kind(fault)
             if kind == "hang":
                 state.hang = True
+            elif kind == "stall":
+                state.stall = True
             elif kind == "slow":
                 try:
                     state.slow = float(fault.split(":", 1)[1])
@@ -201,3 +213,8 @@ class FaultState:
             elif kind == "exit-on-start":
                 state.exit_on_start = True
         return state
+
+
+def hang_now() -> None:
+    """Stop this process as a hung server is stopped: it runs no code until SIGCONT."""
+    os.kill(os.getpid(), signal.SIGSTOP)

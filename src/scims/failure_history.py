@@ -21,6 +21,9 @@ from __future__ import annotations
 import enum
 from collections import deque
 from dataclasses import dataclass
+from typing import Optional
+
+from scims.cluster.scha_errors import SchaError, strerror
 
 COMPLETE_FAILURE = 100
 """SCDS_PROBE_COMPLETE_FAILURE: the service is down or hung."""
@@ -152,7 +155,60 @@ def _restart_or_exhausted(failure_sum: int, restarts: int, retry_count: int,
     return Decision(Action.RESTART, failure_sum, why + "; restarting instead")
 
 
-def after_rejected_giveover(failure_mode_decision: Decision) -> Decision:
-    """A rejected GIVEOVER (no healthy node, Pingpong_interval) falls back to a restart here."""
+def after_rejected_giveover(failure_mode_decision: Decision, why: str = "") -> Decision:
+    """A rejected GIVEOVER (no healthy node, Pingpong_interval) falls back to a restart here;
+    `why` is the refusal in words (`explain_refusal`)."""
     return Decision(Action.RESTART, failure_mode_decision.failure_sum,
-                    "the giveover was rejected; restarting on this node instead")
+                    f"the failover was refused ({why}); restarting on this node instead"
+                    if why else "the giveover was rejected; restarting on this node instead")
+
+
+@dataclass(frozen=True)
+class RefusalFacts:
+    """What the cluster says, when it refused a request, of where else the group could go:
+    scha_control answers only SCHA_ERR_CHECKS (scha_control(1HA): "the exit code indicates
+    whether the requested action was rejected"), so the reason is worked out from what the
+    documented queries tell, in the administrator's terms."""
+
+    group: str
+    this_node: str
+    nodelist: tuple[str, ...]
+    """The group's Nodelist; empty when it could not be read."""
+    down: tuple[str, ...] = ()
+    """Nodes of the Nodelist that are not cluster members now."""
+    pingpong_interval: Optional[int] = None
+
+
+def explain_refusal(request: str, error: SchaError, facts: RefusalFacts) -> str:
+    """Why the cluster refused `request` ("the failover", "the restart"), in words naming
+    the property or the nodes behind it, never only an error code's name (the code and its
+    scha_strerror text come last, in parentheses, for a search of the documentation)."""
+    verdict = f"SCHA_ERR_{error.name}: {strerror(error)}"
+    others = [n for n in facts.nodelist if n != facts.this_node]
+    if error is SchaError.STATE:
+        return (f"{request} was refused: the resource is not online on {facts.this_node} "
+                f"(disabled, or being switched or restarted by an administrator) ({verdict})")
+    if request != "the failover":
+        return f"{request} was refused ({verdict})"
+    if facts.nodelist and not others:
+        return (f"no other node can master resource group {facts.group}: its Nodelist names "
+                f"only {facts.this_node} ({verdict})")
+    up = [n for n in others if n not in facts.down]
+    if others and not up:
+        return (f"no other node can master resource group {facts.group}: "
+                f"{_nodes(others)} {'is' if len(others) == 1 else 'are'} not a cluster member"
+                f" now ({verdict})")
+    if up and facts.pingpong_interval:
+        return (f"{_nodes(up)} {'is' if len(up) == 1 else 'are'} up, so the cluster kept the "
+                f"group off {'it' if len(up) == 1 else 'them'} by Pingpong_interval "
+                f"({facts.pingpong_interval} s: a node that gave resource group {facts.group} "
+                f"up, or failed to start it, within that time may not master it) or because "
+                f"Monitor_check failed there ({verdict})")
+    if up:
+        return (f"Monitor_check of the resource failed on {_nodes(up)}, which "
+                f"{'is' if len(up) == 1 else 'are'} up (Pingpong_interval is 0) ({verdict})")
+    return f"{request} was refused ({verdict})"
+
+
+def _nodes(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

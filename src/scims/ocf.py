@@ -118,6 +118,15 @@ class Operation:
         """A one-time monitor that asks for the state (interval 0), not a check of health."""
         return self.action == "monitor" and not self.interval
 
+    @property
+    def thorough(self) -> bool:
+        """OCF_CHECK_LEVEL 10 or more: the thorough monitor (every service's protocol, as
+        Sun's Thorough_probe_interval); 0, the default, is the quick one (the watcher and
+        the kernel's word on every process, as Sun's Cheap_probe_interval): a hung or dead
+        process either way, a refusing or wrongly answering service only when thorough."""
+        text = self.env.get("OCF_CHECK_LEVEL", "").strip()
+        return text.isdigit() and int(text) >= ocf_metadata.THOROUGH_DEPTH
+
     def monitor_budget(self) -> float:
         """The seconds this monitor operation may take (its timeout, else the advertised)."""
         return self.timeout or float(ocf_metadata.monitor_timeout(DEFAULT_PROBE_TIMEOUT))
@@ -516,13 +525,14 @@ def monitor(ctx: OcfContext, mark: StartedMark, *, already_started: bool = False
     verdict = Verdict()
     budget = ctx.operation.monitor_budget()
     try:
-        watcher = fault_monitor.FaultMonitor.for_resource(ctx, cluster=verdict)
+        watcher = fault_monitor.FaultMonitor.for_resource(ctx, cluster=verdict,
+                                                          local_repair=False)
     except AgentError as exc:
         ctx.log.report(exc)
         raise Failure(Ocf.ERR_GENERIC, f"Messaging Server runs, but: {exc}") from None
     with _bounded(budget - ALARM_MARGIN):
         try:
-            watcher.check_once()
+            watcher.check_once(thorough=ctx.operation.thorough)
         except MonitorTimedOut:
             raise Failure(Ocf.ERR_GENERIC, f"the monitor did not finish within its "
                           f"{budget:.0f} s timeout: Messaging Server does not answer") from None

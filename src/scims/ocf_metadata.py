@@ -10,8 +10,9 @@ table (`NOT_PARAMETERS`), so that a new extension property in the RTR becomes an
 parameter unless someone says why not. The system properties that configure *the cluster's*
 behaviour map to Pacemaker's own settings instead: the method timeouts to the operations'
 timeouts (their RTR defaults become the advertised minimums), Thorough_probe_interval to the
-monitor's interval, Retry_count and Retry_interval to the meta attributes migration-threshold
-and failure-timeout.
+thorough monitor's interval (OCF_CHECK_LEVEL 10), Cheap_probe_interval's quick look to the
+quick monitor (depth 0, every QUICK_MONITOR_INTERVAL), Retry_count and Retry_interval to
+the meta attributes migration-threshold and failure-timeout.
 
 Pure: text in, text out. ocf-tester validates the output against ra-api-1.dtd (so no
 OCF 1.1 `unique-group` or `select` here: that DTD has neither).
@@ -46,6 +47,14 @@ UNIQUE = ("ims_serverroot",)
 _TYPES = {"STRING": "string", "INT": "integer", "BOOLEAN": "boolean", "ENUM": "string",
           "STRINGARRAY": "string"}
 
+QUICK_DEPTH = 0
+THOROUGH_DEPTH = 10
+"""OCF_CHECK_LEVEL of the quick and the thorough monitor (20 is as thorough as 10)."""
+QUICK_MONITOR_INTERVAL = 2
+"""Seconds between two quick monitors: each takes about two seconds (two looks at the
+processes, HANG_AFTER apart), so a hung process is reported within about 4 s of hanging."""
+QUICK_MONITOR_TIMEOUT = 20
+"""The quick monitor's timeout: two looks and the watcher check, with room for load."""
 MONITOR_MARGIN = 15
 """Seconds of a monitor operation kept beyond two probe timeouts: a probe that fails fast
 is retried once while the watcher restores the service (the fault monitor's grace)."""
@@ -131,8 +140,10 @@ def actions(rt: ResourceType) -> list[Action]:
     return [
         Action("start", default("Start_timeout")),
         Action("stop", default("Stop_timeout")),
+        Action("monitor", QUICK_MONITOR_TIMEOUT, interval=QUICK_MONITOR_INTERVAL,
+               depth=QUICK_DEPTH),
         Action("monitor", monitor_timeout(probe_timeout),
-               interval=default("Thorough_probe_interval"), depth=0),
+               interval=default("Thorough_probe_interval"), depth=THOROUGH_DEPTH),
         Action("validate-all", default("Validate_timeout")),
         Action("meta-data", 5),
     ]

@@ -159,6 +159,27 @@ def _state(pid: int) -> tuple[str, float, str]:
     return fields[0].decode(), int(fields[19]) / _TICKS + _boot_time(), comm
 
 
+def activity(pid: int) -> tuple[str, int, int]:
+    """(state letter, CPU time in clock ticks, voluntary context switches): what the kernel
+    says the process is doing, for telling a hung server from a slow one
+    (messaging.liveness). Linux only; elsewhere the state is psutil's and the counts are 0."""
+    if not LINUX_PROCFS:
+        psutil = _psutil()
+        try:
+            status = psutil.Process(pid).status()
+        except psutil.NoSuchProcess:
+            raise Gone(pid) from None
+        return ("T" if status == psutil.STATUS_STOPPED else "S"), 0, 0
+    data = _read(pid, "stat")
+    fields = data[data.rfind(b")") + 2:].split()
+    switches = 0
+    for line in _read(pid, "status").split(b"\n"):
+        if line.startswith(b"voluntary_ctxt_switches:"):
+            switches = int(line.split()[1])
+            break
+    return fields[0].decode(), int(fields[11]) + int(fields[12]), switches
+
+
 def started(pid: int) -> tuple[float, bool]:
     """(start time, is a zombie): with the pid, who the process is."""
     if not LINUX_PROCFS:

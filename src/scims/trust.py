@@ -329,6 +329,47 @@ def read_untrusted(path: str, limit: int = CONFIG_READ_LIMIT,
         os.close(fd)
 
 
+def list_untrusted(path: str, limit: int, within: Sequence[str],
+                   dir_fd: Optional[int] = None) -> tuple[list[str], list[str], bool]:
+    """A directory others can write, listed by rule 2: (files, subdirectories, truncated).
+
+    Never blocks and never follows a symbolic link (O_NOFOLLOW, O_DIRECTORY; `path` may be
+    a name relative to `dir_fd`); the opened directory must really lie below one of
+    `within`; at most `limit` entries are looked at (truncated is then True). Names only:
+    nothing in the directory is opened, and a symbolic link or any other type is neither
+    file nor directory here. UnsafeFile when it is unsafe; FileNotFoundError stays."""
+    bounds = tuple(os.path.realpath(d) for d in within)
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, dir_fd=dir_fd)
+    except NotADirectoryError:
+        raise UnsafeFile(path, "is not a directory") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(path, "is a symbolic link") from None
+        raise
+    try:
+        real = _opened_path(fd, path)
+        if not any(_under(real, b) for b in bounds):
+            raise UnsafeFile(path, "leads outside the installation")
+        files: list[str] = []
+        directories: list[str] = []
+        seen = 0
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                seen += 1
+                if seen > limit:
+                    return files, directories, True
+                if entry.is_dir(follow_symlinks=False):
+                    directories.append(entry.name)
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(entry.name)
+        return files, directories, False
+    finally:
+        os.close(fd)
+
+
 # --- which processes are an instance's -----------------------------------------------------
 
 _INTERPRETERS: dict[tuple[str, int, int], Optional[str]] = {}

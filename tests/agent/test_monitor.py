@@ -24,6 +24,7 @@ PROBE_TIMEOUT = 2
 MARGIN = 8.0
 """Slack for a loaded machine on top of the detection bounds (seconds)."""
 FAILOVER_BOUND = 90.0
+USER = "joe"
 RESTARTED = "ims_svc_start]: [ID 693544 daemon.info] Messaging Server is up"
 
 
@@ -88,26 +89,62 @@ def test_killed_watcher_is_restarted_locally_degraded_then_ok(tuned: Cluster,
     print(f"watcher death noticed in {noticed:.1f} s; OK again after {took:.1f} s")
 
 
-def test_hung_imapd_is_detected_and_recovered(tuned: Cluster, healthy: str) -> None:
-    site, node = tuned.site, healthy
-    tuned.set_props("-y", "Retry_count=10")
+HANG_BOUND = 1 + 1 + MARGIN
+"""A stopped process: Cheap_probe_interval (1 s, the default) + the 1 s it must be seen
+stopped, whatever Thorough_probe_interval and Probe_timeout are."""
+
+
+def hang_and_recover(cluster: Cluster, node: str, daemon: str) -> tuple[float, float]:
+    """`mssim fault <daemon> hang` (SIGSTOP, a real hang): the seconds until the agent says
+    so, and until every service answers again after the agent ended the hung server for
+    the watcher to restart (a restart the RGM counts)."""
+    site = cluster.site
+    before = restarts(cluster, node)
     where = faults.mark(site, node)
-    faults.inject(site, node, "imapd", "hang")
+    faults.inject(site, node, daemon, "hang")
     started = time.monotonic()
-    detected = faults.wait_for_line(site, node, where, "Probe failed: IMAP", 60)
-    faults.inject(site, node, "clear")  # the restarted imapd is healthy
-    faults.wait_for_line(site, node, where, RESTARTED, HEAL_TIMEOUT)
+    detected = faults.wait_for_line(site, node, where,
+                                    f"Messaging Server process hung: {daemon} (pid ", 60)
+    faults.inject(site, node, "clear")  # the next one starts healthy
+    faults.wait_for_line(site, node, where, f"Ending the hung {daemon} process (pid ", 30)
     back, _ = faults.wait_healthy(site, HEAL_TIMEOUT)
     recovered = time.monotonic() - started
-    bound = TPI + PROBE_TIMEOUT + MARGIN
-    assert detected < bound, f"hang detected after {detected:.1f} s, bound {bound:.0f} s"
     assert back == node
     lines = faults.agent_lines(site, node, where, "ims_probe")
-    assert any("Restarting Messaging Server on this node" in line for line in lines), lines
-    proof.wait_for(lambda: "R_FM_ONLINE" in after_degraded(tuned, node, where), 10,
+    assert not any("Probe failed" in line for line in lines), "the hang waited for a probe"
+    assert not any("Restarting Messaging Server" in line for line in lines), lines
+    assert restarts(cluster, node) == before + 1, "the RGM counts the watcher's restart"
+    proof.wait_for(lambda: "R_FM_ONLINE" in after_degraded(cluster, node, where), 15,
                    "status DEGRADED, then OK")
-    print(f"imapd hang detected in {detected:.1f} s (bound {bound:.0f} s); "
+    assert detected < HANG_BOUND, f"{daemon} hang detected after {detected:.1f} s"
+    print(f"{daemon} hang detected in {detected:.1f} s (bound {HANG_BOUND:.0f} s); "
           f"recovered in {recovered:.1f} s")
+    return detected, recovered
+
+
+@pytest.mark.parametrize("daemon", ["imapd", "dispatcher"])
+def test_a_hung_server_is_detected_by_its_state_and_restarted(
+        tuned: Cluster, healthy: str, daemon: str) -> None:
+    tuned.set_props("-y", "Retry_count=10")
+    hang_and_recover(tuned, healthy, daemon)
+
+
+def test_a_hung_job_controller_is_restarted_and_the_queued_mail_delivered(
+        tuned: Cluster, healthy: str) -> None:
+    """A stopped job controller: SMTP still answers 250 and the mail queues; the agent
+    restarts Messaging Server and every message accepted meanwhile reaches the store."""
+    site = tuned.site
+    tuned.set_props("-y", "Retry_count=10")
+    where = faults.mark(site, healthy)
+    faults.inject(site, healthy, "job_controller", "hang")
+    sent = [proof.send_mail(site, USER, f"queued {n}", "held by a hung job controller")
+            for n in range(3)]
+    faults.wait_for_line(site, healthy, where,
+                         "Messaging Server process hung: job_controller (pid ", 60)
+    faults.inject(site, healthy, "clear")
+    faults.wait_healthy(site, HEAL_TIMEOUT)
+    proof.wait_for(lambda: not any(proof.missing_mail(site, USER, sent).values()), 30,
+                   "the queued mail in the store")
 
 
 def test_failures_past_retry_count_fail_the_group_over(tuned: Cluster, healthy: str) -> None:
@@ -160,3 +197,34 @@ def test_watcher_giving_up_fails_the_group_over(tuned: Cluster, healthy: str) ->
     assert left_behind(site, node) == []
     assert took < FAILOVER_BOUND
     print(f"watcher gave up on {node}; {site.group} answering on {other} after {took:.1f} s")
+
+
+def test_a_job_controller_that_runs_but_delivers_nothing_is_noticed_by_the_queue(
+        tuned: Cluster, healthy: str) -> None:
+    """`stall`: the job controller's process sleeps like an idle one, SMTP answers 250 and
+    the queue grows; the monitor sees mail arriving and none leaving, restarts, and the
+    queued mail reaches the store."""
+    site = tuned.site
+    tuned.set_props("-y", "Retry_count=10")
+    where = faults.mark(site, healthy)
+    faults.inject(site, healthy, "job_controller", "stall")
+    started = time.monotonic()
+    sent: list[str] = []
+
+    def noticed() -> bool:
+        try:
+            sent.append(proof.send_mail(site, USER, f"stalled {len(sent)}", "queued", 5))
+        except OSError:
+            pass  # the restart has begun
+        return any("Messaging Server is not delivering mail" in line
+                   for line in faults.agent_lines(site, healthy, where, "ims_probe"))
+
+    proof.wait_for(noticed, 60, "the monitor's line about mail not delivered", poll=1.0)
+    took = time.monotonic() - started
+    faults.inject(site, healthy, "clear")
+    faults.wait_for_line(site, healthy, where, RESTARTED, HEAL_TIMEOUT)
+    faults.wait_healthy(site, HEAL_TIMEOUT)
+    proof.wait_for(lambda: not any(proof.missing_mail(site, USER, sent).values()), 30,
+                   "the queued mail in the store")
+    assert took < 8 + 2 + MARGIN, f"stuck delivery noticed after {took:.1f} s"
+    print(f"stuck delivery noticed in {took:.1f} s, {len(sent)} messages sent meanwhile")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -472,3 +473,27 @@ def test_monitor_check_runs_only_for_the_resource_that_asked(rgm, tag: str) -> N
     assert checks == [("venus", "sleeper_monitor_check", "app")]
     assert engine.store.rg_state("rg", "venus") == ("ONLINE" if tag == "GIVEOVER"
                                                     else "OFFLINE")
+
+
+def test_a_refused_giveover_says_which_node_pingpong_interval_excluded_and_when(rgm) -> None:
+    """The RGM logs why it refused (the node that gave the group up, how long ago, the
+    Pingpong_interval) and scha_control's message says the same; the exit code stays
+    SCHA_ERR_CHECKS, all that scha_control(1HA) documents."""
+    engine, _runner = rgm
+    engine.bring_online(["rg"])
+    engine.scha_control("GIVEOVER", "rg", "app", "mars")  # mars gives the group to venus
+    assert engine.store.rg_state("rg", "venus") == "ONLINE"
+    with pytest.raises(ClusterError) as refused:
+        engine.scha_control("GIVEOVER", "rg", "app", "venus")
+    assert refused.value.exit_code == 16
+    assert re.search(r"node mars gave the group up \d+ s ago, within Pingpong_interval "
+                     r"\(3600 s\)", str(refused.value)), str(refused.value)
+
+
+def test_a_refused_giveover_names_the_failed_monitor_check(rgm) -> None:
+    engine, runner = rgm
+    engine.bring_online(["rg"])
+    runner.outcomes[("venus", "sleeper_monitor_check")] = "failed"
+    with pytest.raises(ClusterError, match="Monitor_check of resource app failed on node "
+                                           "venus"):
+        engine.scha_control("GIVEOVER", "rg", "app", "mars")

@@ -3,6 +3,7 @@ outcome has its OCF code, one log line and an exit reason."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,16 +56,34 @@ def test_start_monitor_stop_are_idempotent_and_logged(stopped: AgentHost) -> Non
     assert "ims(ms)[" in log and "[ID " in log and "Messaging Server is up" in log
 
 
-def test_a_hung_service_fails_the_monitor_within_its_timeout(stopped: AgentHost) -> None:
+def monitor_after(stopped: AgentHost, fault: str, interval_ms: str,
+                  level: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Start, `mssim fault imapd <fault>`, one monitor at OCF_CHECK_LEVEL `level`: what it
+    said, and how long it took."""
     assert stopped.agent("start").returncode == 0
-    stopped.run([*MSSIM, "fault", SERVER_ROOT, "imapd", "hang"])
+    stopped.run([*MSSIM, "fault", SERVER_ROOT, "imapd", fault])
     began = time.monotonic()
-    done = stopped.agent("monitor", OCF_RESKEY_CRM_meta_interval="10000",
-                         OCF_RESKEY_CRM_meta_timeout="20000")
-    took = time.monotonic() - began
+    done = stopped.agent("monitor", OCF_RESKEY_CRM_meta_interval=interval_ms,
+                         OCF_RESKEY_CRM_meta_timeout="20000", OCF_CHECK_LEVEL=level)
+    return done, time.monotonic() - began
+
+
+def test_a_hung_service_fails_the_monitor_within_its_timeout(stopped: AgentHost) -> None:
+    """A server that accepts and never answers while its process runs (a deadlock: mssim's
+    `stall`) is for the thorough monitor's protocol probe (OCF_CHECK_LEVEL 10)."""
+    done, took = monitor_after(stopped, "stall", "10000", "10")
     assert done.returncode == 1
     assert REASON in done.stderr and "timed out" in done.stderr
     assert took < 20  # within the operation's timeout: the agent reported, not Pacemaker
+
+
+def test_a_stopped_server_fails_even_the_quick_monitor_in_seconds(stopped: AgentHost) -> None:
+    """A hung (SIGSTOPped) imapd: the quick monitor (OCF_CHECK_LEVEL 0) sees its state."""
+    done, took = monitor_after(stopped, "hang", "2000", "0")
+    assert done.returncode == 1
+    assert REASON in done.stderr and "imapd (pid " in done.stderr
+    assert "is hung: stopped by a signal (process state T)" in done.stderr
+    assert took < 10, f"the quick monitor took {took:.1f} s"
 
 
 def test_the_watcher_giving_up_is_a_hard_error(stopped: AgentHost) -> None:

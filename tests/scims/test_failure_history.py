@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from scims.cluster.scha_errors import SchaError
 from scims.failure_history import (
     COMPLETE_FAILURE,
     IMMEDIATE_FAILOVER,
     Action,
     FailureHistory,
+    RefusalFacts,
     after_rejected_giveover,
     decide,
+    explain_refusal,
 )
 
 
@@ -122,3 +125,43 @@ def test_failover_enabled_false_restarts_but_never_gives_over(mode: str) -> None
 def test_failover_enabled_false_leaves_log_only_as_it_is() -> None:
     decision = decide(COMPLETE_FAILURE, 100, 0, 2, "LOG_ONLY", failover_enabled=False)
     assert decision.action is Action.REPORT_ONLY
+
+
+# --- a refusal explained in the administrator's terms --------------------------------------
+
+
+def facts(nodelist: tuple[str, ...] = ("mars", "venus"), down: tuple[str, ...] = (),
+          pingpong: int | None = 3600) -> RefusalFacts:
+    return RefusalFacts("MAIL-RG", "mars", nodelist, down, pingpong)
+
+
+def test_a_refused_failover_names_pingpong_interval_and_the_node_it_excludes() -> None:
+    why = explain_refusal("the failover", SchaError.CHECKS, facts())
+    assert why.startswith("venus is up, so the cluster kept the group off it by "
+                          "Pingpong_interval (3600 s: a node that gave resource group MAIL-RG "
+                          "up, or failed to start it, within that time may not master it)")
+    assert why.endswith("(SCHA_ERR_CHECKS: sanity checks failed)")
+
+
+def test_a_refused_failover_with_no_other_member_says_so() -> None:
+    why = explain_refusal("the failover", SchaError.CHECKS,
+                          facts(("mars", "venus", "pluto"), down=("venus", "pluto")))
+    assert why.startswith("no other node can master resource group MAIL-RG: venus and pluto "
+                          "are not a cluster member now")
+
+
+def test_a_refused_failover_of_a_one_node_group_names_the_nodelist() -> None:
+    why = explain_refusal("the failover", SchaError.CHECKS, facts(("mars",)))
+    assert why.startswith("no other node can master resource group MAIL-RG: its Nodelist "
+                          "names only mars")
+
+
+def test_without_pingpong_the_refusal_is_monitor_checks() -> None:
+    why = explain_refusal("the failover", SchaError.CHECKS, facts(pingpong=0))
+    assert why.startswith("Monitor_check of the resource failed on venus, which is up")
+
+
+def test_a_restart_refused_for_the_resources_state_says_it_is_not_online() -> None:
+    why = explain_refusal("the restart", SchaError.STATE, facts())
+    assert why.startswith("the restart was refused: the resource is not online on mars "
+                          "(disabled, or being switched or restarted by an administrator)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,12 @@ from helpers_scims import ManualClock, MonitorContext, RecordingTransport, make_
 from scims import fault_monitor
 from scims.cluster.commands import Reply
 from scims.cluster.scha_errors import SchaError
+from scims.failure_history import RefusalFacts
 from scims.fault_monitor import FaultMonitor, Settings
 from scims.log import messages
 from scims.log.syslog import AgentLog
+from scims.messaging.delivery import DeliveryWatch, StoreSpace
+from scims.messaging.liveness import LivenessWatch
 from scims.messaging.probes import ProbeResult, Target, probe
 
 IMAP = Target("imap", "imap", "127.0.1.155", 143)
@@ -53,9 +57,16 @@ class FakeProcess:
     pid: int
     alive: bool = True
     program: str = "/opt/SUNWmsgsr/lib/watcher"
+    state: str = "S"
+    """What the kernel says it is doing: S sleeping, T stopped."""
+    create_time: float = 1000.0
 
     def is_alive(self) -> bool:
         return self.alive
+
+    @property
+    def name(self) -> str:
+        return self.program.rsplit("/", 1)[-1]
 
 
 class FakeInstance:
@@ -72,6 +83,10 @@ class FakeInstance:
     def processes(self) -> list[FakeProcess]:
         everyone = [self.watcher_process, *self.others]
         return [p for p in everyone if p is not None and p.alive]
+
+    def activity(self, pid: int) -> tuple[str, int, int]:
+        """The kernel's word on a process (messaging.liveness reads this)."""
+        return next(p.state for p in self.processes() if p.pid == pid), 0, 0
 
 
 class Script:
@@ -100,6 +115,8 @@ class Rig:
     instance: FakeInstance
     clock: ManualClock
     recorder: RecordingTransport
+    ended: list[int]
+    """The pids of the hung processes the monitor killed (faked: nothing is signalled)."""
 
     def cycle(self, times: int = 1) -> None:
         for _ in range(times):
@@ -128,14 +145,19 @@ def rig(probe_one: Callable[[Target, float], ProbeResult], *, targets: Optional[
     cluster = FakeCluster(restarts, **verdicts)
     instance = FakeInstance()
     clock = ManualClock()
+    ended: list[int] = []
     settings = Settings(thorough_probe_interval=10, probe_timeout=probe_timeout,
                         retry_count=2, retry_interval=600, failover_mode=failover_mode)
     monitor = FaultMonitor(ctx, settings, instance,  # type: ignore[arg-type]
                            [IMAP, SMTP] if targets is None else targets,
                            server_root="/opt/SUNWmsgsr", watch_watcher=watch_watcher,
                            autorestart=autorestart, cluster=cluster, probe_one=probe_one,
-                           clock=clock, sleep=clock.sleep, watch_interval=0.05)
-    return Rig(monitor, ctx, cluster, instance, clock, recorder)
+                           clock=clock, sleep=clock.sleep, watch_interval=0.05,
+                           liveness=LivenessWatch(read=instance.activity),
+                           refusal_facts=lambda g: RefusalFacts(g, "mars", ("mars", "venus"),
+                                                                (), 3600),
+                           end=lambda hang: ended.append(hang.pid) is None)
+    return Rig(monitor, ctx, cluster, instance, clock, recorder, ended)
 
 
 # --- Status_msg in words -------------------------------------------------------------------
@@ -263,8 +285,17 @@ def test_a_rejected_giveover_is_followed_by_restarts_here() -> None:
     assert r.cluster.controls == ["GIVEOVER", "RESOURCE_RESTART"] * 2
     rejected = [line for line in r.lines() if "rejected the failover" in line]
     assert len(rejected) == 2
+    why = ("venus is up, so the cluster kept the group off it by Pingpong_interval (3600 s: "
+           "a node that gave resource group MAIL-RG up, or failed to start it, within that "
+           "time may not master it) or because Monitor_check failed there (SCHA_ERR_CHECKS: "
+           "sanity checks failed)")
+    assert rejected[0] == f"warning: The cluster rejected the failover: {why}."
     assert r.ctx.statuses[-1] == ("DEGRADED", "IMAP on 127.0.1.155:143 refused the "
-                                  "connection; restarting Messaging Server")
+                                  f"connection; the failover was refused ({why}); "
+                                  "restarting Messaging Server")
+    assert any(line.startswith(f"error: Restarting Messaging Server on this node: the "
+                               f"failover was refused ({why}); restarting on this node "
+                               "instead: IMAP") for line in r.lines()), r.lines()
 
 
 def test_a_refused_restart_leaves_the_resource_faulted_with_the_reason() -> None:
@@ -272,7 +303,8 @@ def test_a_refused_restart_leaves_the_resource_faulted_with_the_reason() -> None
     r.cycle()
     assert r.cluster.controls == ["RESOURCE_RESTART"]
     assert r.ctx.statuses[-1] == ("FAULTED", "IMAP on 127.0.1.155:143 refused the connection; "
-                                  "the cluster refused to restart it")
+                                  "the cluster refused to restart it: the restart was "
+                                  "refused (SCHA_ERR_CHECKS: sanity checks failed)")
 
 
 # --- the watcher ---------------------------------------------------------------------------
@@ -452,3 +484,235 @@ def test_between_looks_the_monitor_waits_on_the_watcher_itself() -> None:
         r.monitor.run()
     assert waited[0] == (100, 0.05)
     assert r.cluster.controls == ["RESOURCE_RESTART"]  # acted on at the very next look
+
+
+# --- hangs: the kernel's word, every Cheap_probe_interval ----------------------------------
+
+
+def test_a_stopped_server_is_left_to_the_watcher_within_seconds_and_counted() -> None:
+    """imapd stopped (SIGSTOP): the probes would wait their whole 30 s; the cheap look sees
+    it stopped about a second later, ends it for the living watcher to restart, and has the
+    restart counted (RESOURCE_IS_RESTARTED), then probes again soon for the status."""
+    script = Script()
+    r = rig(script, watch_watcher=True, autorestart=True)
+
+    def hangs() -> None:
+        r.instance.others[0].state = "T"
+
+    run_for(r, 5, event_at=1, event=hangs)
+    assert r.ended == [101]
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED"]
+    said = "imapd (pid 101) is hung: stopped by a signal (process state T) for 1.0 s"
+    assert f"error: Messaging Server process hung: {said}." in r.lines()
+    assert ("error: Ending the hung imapd process (pid 101) for the watcher to restart it: "
+            "restart 1 of 2 within Retry_interval.") in r.lines()
+    assert ("DEGRADED", f"{said}; the watcher is restarting it") in r.ctx.statuses
+    assert script.calls["imap"] == 2, "probed again after the repair, not 10 s later"
+
+
+def test_without_the_watchers_restarts_a_hung_server_restarts_the_resource() -> None:
+    r = rig(Script(), watch_watcher=True, autorestart=False)
+
+    def hangs() -> None:
+        r.instance.others[0].state = "T"
+
+    run_for(r, 5, event_at=1, event=hangs)
+    assert r.ended == [] and r.cluster.controls == ["RESOURCE_RESTART"]
+    said = "imapd (pid 101) is hung: stopped by a signal (process state T) for 1.0 s"
+    assert r.ctx.statuses[-1] == ("DEGRADED", f"{said}; restarting Messaging Server")
+
+
+def test_a_hung_server_is_acted_on_while_its_probe_still_waits() -> None:
+    """The probe of a hung server waits Probe_timeout; the cheap looks go on meanwhile."""
+    release = threading.Event()
+    r: Optional[Rig] = None
+
+    def hung_probe(target: Target, timeout: float) -> ProbeResult:
+        assert r is not None
+        r.instance.others[0].state = "T"
+        release.wait(5)
+        return ProbeResult(target, 100, f"{target.label} timed out after 30 s", 30.0,
+                           timed_out=True)
+
+    r = rig(hung_probe, targets=[IMAP], watch_watcher=True)
+    r.monitor.clock = time.monotonic  # the probes' round waits in real time
+    try:
+        r.monitor.probe_cycle()
+        assert r.cluster.controls == ["RESOURCE_RESTART"]
+        assert not release.is_set(), "the restart waited for the probe"
+    finally:
+        release.set()
+    assert not any("Probe failed" in line for line in r.lines())
+
+
+def test_a_hung_watcher_is_ended_before_the_restart_it_would_hold_up() -> None:
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+    ended = r.ended
+    r.cluster.on_control = lambda tag: ended.append(-1)  # the order: end first, then ask
+
+    def hangs() -> None:
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.state = "T"
+
+    run_for(r, 4, event_at=1, event=hangs)
+    assert ended == [100, -1]
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    assert ("warning: Ending the hung watcher process (pid 100) so that Messaging Server "
+            "can be stopped.") in r.lines()
+
+
+def test_under_log_only_a_hang_is_reported_and_nothing_is_ended() -> None:
+    r = rig(Script(), watch_watcher=True, failover_mode="LOG_ONLY")
+    ended = r.ended
+
+    def hangs() -> None:
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.state = "T"
+
+    run_for(r, 6, event_at=1, event=hangs)
+    assert ended == [] and r.cluster.controls == []
+    assert r.ctx.statuses[-1][0] == "FAULTED"
+    assert sum("process hung" in line for line in r.lines()) == 1, "once, not every look"
+
+
+def test_load_is_no_hang_however_long_it_lasts() -> None:
+    """Every process runnable (R) or in disk wait (D) for a whole minute: no action."""
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+
+    def loaded() -> None:
+        assert r.instance.watcher_process is not None
+        r.instance.watcher_process.state = "R"
+        r.instance.others[0].state = "D"
+
+    run_for(r, 60, event_at=0.5, event=loaded)
+    assert r.cluster.controls == []
+    assert set(r.ctx.statuses) == {("OK", "Service is online.")}
+
+
+def test_the_cheap_look_follows_cheap_probe_interval() -> None:
+    r = rig(Script(), watch_watcher=True)
+    r.monitor.settings.cheap_probe_interval = 5
+    looks: list[float] = []
+    real = r.monitor.liveness.read
+    r.monitor.liveness.read = lambda pid: (looks.append(r.clock.now), real(pid))[1]
+    run_for(r, 12)
+    begin = looks[0]
+    assert sorted({round(t - begin) for t in looks}) == [0, 5, 10]
+
+
+def test_the_quick_ocf_check_sees_a_hang_without_probing() -> None:
+    """OCF_CHECK_LEVEL 0: the watcher and the processes, no protocol exchange."""
+    script = Script()
+    r = rig(script, watch_watcher=True)
+    r.instance.others[0].state = "T"
+    r.monitor.check_once(thorough=False)
+    assert script.calls == {}
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    healthy = rig(Script(), watch_watcher=True)
+    healthy.monitor.check_once(thorough=False)
+    assert healthy.ctx.statuses == [("OK", "Service is online.")]
+    assert healthy.cluster.controls == []
+
+
+# --- mail that does not move, a store that is full ----------------------------------------
+
+
+def mail_rig(queue: set[str], space: list[StoreSpace]) -> Rig:
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+    r.monitor.delivery = DeliveryWatch("/unused", read=lambda c: frozenset(queue))
+    r.monitor.store = lambda: space[0]
+    return r
+
+
+ROOM = StoreSpace("/var/opt/SUNWmsgsr", 32 << 20, 16 << 20)
+FULL = StoreSpace("/var/opt/SUNWmsgsr", 32 << 20, 12 << 10)
+
+
+def test_mail_piling_up_undelivered_is_a_restart() -> None:
+    """The job controller runs (sleeping, as an idle one) but delivers nothing: SMTP still
+    answers, the queue grows, nothing leaves."""
+    queue = {"000/ZZ0.00"}
+    r = mail_rig(queue, [ROOM])
+
+    def arrives() -> None:
+        queue.add(f"000/ZZ{len(queue)}.00")
+
+    for _ in range(12):
+        r.monitor._look()
+        r.clock.now += 1
+        arrives()
+    assert r.cluster.controls == ["RESOURCE_RESTART"]
+    said = [line for line in r.lines() if "not delivering mail" in line]
+    assert said == ["error: Messaging Server is not delivering mail: mail is not being "
+                    "delivered: 9 messages queued for the ims-ms channel, 8 of them arrived "
+                    "meanwhile, and none delivered for 8 s."]
+
+
+def test_a_full_store_is_degraded_in_words_and_never_restarted() -> None:
+    queue = {"000/ZZ0.00"}
+    space = [FULL]
+    r = mail_rig(queue, space)
+    for n in range(20):  # mail piles up: nothing can be stored
+        queue.add(f"000/ZZ{n + 1}.00")
+        r.monitor._look()
+        r.clock.now += 1
+    r.cycle()  # a probe cycle with every service answering keeps it DEGRADED, not OK
+    assert r.cluster.controls == []
+    problem = FULL.describe()
+    assert r.ctx.statuses == [("DEGRADED", problem)]
+    assert [line for line in r.lines() if "cannot store mail" in line] == [
+        f"error: Messaging Server cannot store mail: {problem}."]
+    space[0] = ROOM
+    queue.clear()
+    r.monitor._look()
+    assert r.ctx.statuses[-1] == ("OK", "Service is online.")
+    assert "notice: The message store file system has room again." in r.lines()
+
+
+def test_wrong_answers_while_the_store_is_full_are_not_scored() -> None:
+    """SMTP answering 452 (no room) is the full store's doing: no restart, no ping-pong."""
+    r = rig(Script(smtp=[(50, "answered '452 4.3.1 Insufficient system storage' to EHLO")]))
+    r.monitor.store = lambda: FULL
+    r.monitor._look()
+    r.cycle(4)
+    assert r.cluster.controls == []
+    assert r.ctx.statuses[-1] == ("DEGRADED", FULL.describe())
+
+
+def test_a_refused_failover_of_a_hung_server_falls_back_to_the_watchers_restart() -> None:
+    """Retry_count reached, the giveover refused (Pingpong_interval): the restart here is
+    the quickest one, the watcher's, and says why the failover was not made."""
+    r = rig(Script(), watch_watcher=True, autorestart=True, restarts=2,
+            GIVEOVER=SchaError.CHECKS)
+
+    def hangs() -> None:
+        r.instance.others[0].state = "T"
+
+    run_for(r, 4, event_at=1, event=hangs)
+    assert r.cluster.controls == ["GIVEOVER", "RESOURCE_IS_RESTARTED"]
+    assert r.ended == [101]
+    assert any(line.startswith("error: Ending the hung imapd process (pid 101) for the "
+                               "watcher to restart it: the failover was refused (venus is up")
+               for line in r.lines()), r.lines()
+
+
+def test_a_server_hung_again_soon_restarts_the_resource_not_the_watchers_give_up() -> None:
+    """The watcher restarted imapd a minute ago: a second failure within
+    local.autorestart.timeout would make it shut Messaging Server down, so the second hang
+    restarts the resource (counted as ever), and the line says why."""
+    r = rig(Script(), watch_watcher=True, autorestart=True)
+    imapd = r.instance.others[0]
+    imapd.state = "T"
+    run_for(r, 3)
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED"]
+    r.instance.others[0] = FakeProcess(102, program="/opt/SUNWmsgsr/lib/imapd")  # restarted
+    r.clock.now += 60
+    run_for(r, 3)
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED"]
+    r.instance.others[0].state = "T"
+    run_for(r, 3)
+    assert r.cluster.controls == ["RESOURCE_IS_RESTARTED", "RESOURCE_RESTART"]
+    assert any("the watcher restarted imapd 6" in line
+               and "within local.autorestart.timeout (600 s)" in line
+               and line.startswith("error: Restarting Messaging Server on this node")
+               for line in r.lines()), r.lines()

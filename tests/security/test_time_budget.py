@@ -117,6 +117,8 @@ class BrokenCountCluster:
 class FakeProcess:
     pid: int
     program: str = "/opt/SUNWmsgsr/lib/watcher"
+    create_time: float = 1000.0
+    name: str = "watcher"
 
     def is_alive(self) -> bool:
         return True
@@ -146,6 +148,10 @@ def monitor(cluster: object, targets: list[Target], clock: ManualClock, *, autor
         from scims.fault_monitor import RestartLedger
         from scims.trust import RuntimeRecord
         extra["ledger"] = RestartLedger(RuntimeRecord("MAIL-RG", "mail-rs", "restarts"))
+    if "liveness" in inspect.signature(FaultMonitor).parameters:
+        # The kernel's word on the fake watcher: sleeping, as a healthy one is.
+        from scims.messaging.liveness import LivenessWatch
+        extra["liveness"] = LivenessWatch(read=lambda pid: ("S", 0, 0))
     return FaultMonitor(ctx, settings, FakeInstance(), targets,  # type: ignore[arg-type]
                         server_root=server_root(node), watch_watcher=autorestart,
                         autorestart=autorestart, cluster=cluster, probe_one=refused,

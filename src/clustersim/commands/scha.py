@@ -278,8 +278,9 @@ def cluster_get(argv: list[str], *, layout: ClusterLayout, node: str) -> int:
             out = [by_id[rest[0]]]
         elif optag == "nodeid_nodename":
             out = [str(ids[_check_node(store, rest[0] if rest else node)])]
-        elif optag in ("node_state", "node_state_node", "node_state_local"):
-            target = rest[0] if rest and optag != "node_state_local" else node
+        elif optag in ("node_state", "node_state_node", "node_state_local",
+                       "nodestate_node", "nodestate_local"):  # the last two: the real names
+            target = rest[0] if rest and not optag.endswith("_local") else node
             out = [store.node_state(_check_node(store, target)) or "DOWN"]
         elif optag == "syslog_facility":
             out = ["daemon"]

@@ -496,12 +496,13 @@ class Operations(RgmBase):
             return
         # GIVEOVER / CHECK_GIVEOVER: Monitor_check of the requesting resource on candidates,
         # in Nodelist order.
-        target = self._giveover_target(rg, node, rsname)
+        excluded: list[str] = []
+        target = self._giveover_target(rg, node, rsname, excluded)
         if target is None:
-            self.log(node, "error", "scha_control %s on resource group %s rejected: no healthy "
-                     "node to master it", tag, rgname)
-            raise ClusterError(f"no other node can master resource group {rgname} (none up, "
-                               "excluded by Pingpong_interval, or Monitor_check failed)",
+            why = "; ".join(excluded) or "no other node of its Nodelist is a cluster member"
+            self.log(node, "error", "scha_control %s on resource group %s rejected: no other "
+                     "node can master it: %s", tag, rgname, why)
+            raise ClusterError(f"no other node can master resource group {rgname}: {why}",
                                "CHECKS")
         if tag == "CHECK_GIVEOVER":
             return
@@ -541,26 +542,34 @@ class Operations(RgmBase):
             return
         self._start_monitor(node, rs)
 
-    def _giveover_target(self, rg: dict[str, Any], node: str, rsname: str) -> str | None:
+    def _giveover_target(self, rg: dict[str, Any], node: str, rsname: str,
+                         excluded: list[str] | None = None) -> str | None:
         """The first candidate on which Monitor_check of `rsname`, the resource whose monitor
         asked, succeeds: "scha_control calls Monitor_check (if defined), which determines
         whether the requested node is reliable enough to master the resource group that
         contains the resource" (Data Services Developer's Guide, "Monitoring a Resource").
-        The other resources of the group are not asked."""
+        The other resources of the group are not asked. `excluded` collects why each
+        candidate was passed over, in the words the RGM logs (which node, Pingpong_interval
+        and how long ago, or Monitor_check)."""
         now = self.clock()
         interval = int(rg["props"].get("Pingpong_interval", 3600))
+        why = excluded if excluded is not None else []
         for cand in rules.candidate_nodes(rg["props"].get("Nodelist", []), self._up(), [node]):
-            if rules.pingpong_blocked(
-                    [t for _n, t in self.store.events("giveover", rg["name"], 0, cand)],
-                    now, interval):
+            gave_up = [t for _n, t in self.store.events("giveover", rg["name"], 0, cand)]
+            if rules.pingpong_blocked(gave_up, now, interval):
+                why.append(f"node {cand} gave the group up {now - max(gave_up):.0f} s ago, "
+                           f"within Pingpong_interval ({interval} s)")
                 continue
-            if rules.pingpong_blocked(
-                    [t for _n, t in self.store.events("start_failed", rg["name"], 0, cand)],
-                    now, interval):
+            failed = [t for _n, t in self.store.events("start_failed", rg["name"], 0, cand)]
+            if rules.pingpong_blocked(failed, now, interval):
+                why.append(f"the group failed to start on node {cand} "
+                           f"{now - max(failed):.0f} s ago, within Pingpong_interval "
+                           f"({interval} s)")
                 continue
             result = self.call(cand, self._rs(rsname), "Monitor_check")
             if result is None or result.ok:
                 return cand
+            why.append(f"Monitor_check of resource {rsname} failed on node {cand}")
         return None
 
     # ------------------------------------------------------------------ membership

@@ -171,6 +171,8 @@ class Daemon:
         self.listeners: list[Listener] = []
         self._unhang = asyncio.Event()
         self._stop = asyncio.Event()
+        self.serving = False
+        """Ready and announced: from now on a `hang` fault stops the process at once."""
         self.tasks: list[asyncio.Task[None]] = []
 
     # --- to override --------------------------------------------------------------------
@@ -182,8 +184,9 @@ class Daemon:
 
     # --- fault gate -----------------------------------------------------------------------
     async def gate(self) -> None:
-        """Called before every reply: a hung daemon never answers, a slow one answers late."""
-        while self.faults.hang:
+        """Called before every reply: a stalled daemon never answers, a slow one answers late
+        (a hung one runs no code at all: `faults.hang_now`)."""
+        while self.faults.stall:
             await self._unhang.wait()
         if self.faults.slow > 0:
             await asyncio.sleep(self.faults.slow)
@@ -191,10 +194,10 @@ class Daemon:
     async def apply_faults(self) -> None:
         old = self.faults
         self.faults = FaultState.load(self.inst, self.name)
-        if self.faults.hang and not old.hang:
+        if self.faults.stall and not old.stall:
             self._unhang = asyncio.Event()
-            self.log("Warning", "fault injected: hang")
-        if old.hang and not self.faults.hang:
+            self.log("Warning", "fault injected: stall")
+        if old.stall and not self.faults.stall:
             self._unhang.set()
         for lst in self.listeners:
             if self.faults.refuse:
@@ -204,6 +207,12 @@ class Daemon:
         if self.faults != old:
             self.log("Notice", f"faults now {self.faults}")
         faults.acknowledge(self.inst, self.name)
+        self._hang_if_told()
+
+    def _hang_if_told(self) -> None:
+        if self.faults.hang and self.serving:
+            self.log("Warning", "fault injected: hang (stopping this process)")
+            faults.hang_now()
 
     def request_stop(self) -> None:
         if self.faults.stop_hang:
@@ -225,6 +234,8 @@ class Daemon:
         notify_ready()
         where = ", ".join(f"{x.label} {x.addr}:{x.port}" for x in self.listeners)
         self.log("Notice", f"{self.name} started{(' listening on ' + where) if where else ''}")
+        self.serving = True
+        self._hang_if_told()
         await self._stop.wait()
         self.log("Notice", f"{self.name} shutting down")
         for task in self.tasks:

@@ -65,8 +65,8 @@ class JobController(Daemon):
 
     def deliver_all(self) -> None:
         for path in mailstore.queued(self.inst.queue):
-            if self.faults.hang:
-                return  # hung: delivers nothing more, even from a pass begun before the fault
+            if self.faults.hang or self.faults.stall:
+                return  # delivers nothing more, even from a pass begun before the fault
             try:
                 entry = mailstore.read_queue_file(path)
             except FileNotFoundError:

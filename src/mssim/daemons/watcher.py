@@ -134,6 +134,8 @@ class Watcher:
         self.plan: list[str] = []
         self.reporters: list[Reporter] = []
         self.faults = FaultState()
+        self.serving = False
+        """Past its start: from now on a `hang` fault stops the process at once."""
         self.sel = selectors.DefaultSelector()
         self.clients: dict[socket.socket, bytearray] = {}
         self.flags: set[str] = set()
@@ -392,8 +394,8 @@ class Watcher:
         conn.close()
 
     def client_readable(self, conn: socket.socket) -> None:
-        if self.faults.hang:
-            return  # a hung watcher reads nothing and answers nothing
+        if self.faults.stall:
+            return  # a stalled watcher reads nothing and answers nothing
         try:
             data = conn.recv(4096)
         except BlockingIOError:
@@ -472,6 +474,9 @@ class Watcher:
         if self.faults != old:
             self.log("Notice", f"faults now {self.faults}")
         faults.acknowledge(self.inst, "watcher")
+        if self.faults.hang and self.serving:
+            self.log("Warning", "fault injected: hang (stopping this process)")
+            faults.hang_now()
 
     def loop(self) -> int:
         while self.exit_code is None:
@@ -543,6 +548,7 @@ def main(argv: list[str]) -> int:
         signal.signal(sig, watcher.on_signal)
     os.chdir("/")
     watcher.apply_faults()
+    watcher.serving = True  # a hang recorded before it started applies from the next look
     procs.write_pidfile(inst.pidfile("watcher"), os.getpid())
     report(f"LAUNCHED watcher {os.getpid()}\n")
     watcher.request_start(services, Reporter(report, services))

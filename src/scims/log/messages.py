@@ -778,3 +778,60 @@ START_INPUT_BLOCKS = _define(
     "Find out who replaced the file, and remove it; Messaging Server recreates its pid "
     "files. Then bring the resource group online again.",
 )
+
+# --- issue 22: hangs told from slowness by the kernel's word, decisions in words ---------------
+PROCESS_HUNG = _define(
+    "PROCESS_HUNG",
+    "Messaging Server process hung: %s.",
+    Priority.ERROR,
+    "The fault monitor's cheap look (every Cheap_probe_interval) found a process of the "
+    "instance stopped in every look for over a second: it cannot answer or deliver anything "
+    "until it is resumed. Load never looks like this (a slow process runs or waits, it is not "
+    "stopped), so this is a complete failure, acted on without waiting for Probe_timeout.",
+    "None: the fault monitor restarts or fails over the resource. Find out who stopped the "
+    "process (a SIGSTOP, a debugger left attached).",
+)
+ENDING_HUNG = _define(
+    "ENDING_HUNG",
+    "Ending the hung %s process (pid %d) so that Messaging Server can be stopped.",
+    Priority.WARNING,
+    "A hung watcher would hold up stop-msg, which asks the watcher to stop the servers; the "
+    "fault monitor kills it (SIGKILL) before it asks the cluster for a restart or a failover.",
+    _NO_ACTION,
+)
+STORE_FULL = _define(
+    "STORE_FULL",
+    "Messaging Server cannot store mail: %s.",
+    Priority.ERROR,
+    "The file system that holds the message store is full. The file system moves with the "
+    "resource group, so restarting Messaging Server or failing the group over would find it "
+    "just as full: the fault monitor sets the status DEGRADED and takes no action for it.",
+    "Free space on the file system (or grow it); the status returns to OK by itself.",
+)
+STORE_SPACE_AGAIN = _define(
+    "STORE_SPACE_AGAIN",
+    "The message store file system has room again.",
+    Priority.NOTICE,
+    "The file system that holds the message store was full and has free space again.",
+    _NO_ACTION,
+)
+DELIVERY_STUCK = _define(
+    "DELIVERY_STUCK",
+    "Messaging Server is not delivering mail: %s.",
+    Priority.ERROR,
+    "Mail keeps arriving in the queue of the local store channel (ims-ms) and none has left "
+    "it for several seconds while the store has room: the job controller or the delivery is "
+    "stuck. Every protocol may still answer. A complete failure: the fault monitor restarts "
+    "or fails over the resource; the queued mail is delivered afterwards.",
+    "Look in the job controller's log (C/log/job_controller.log) for the cause.",
+)
+ENDING_HUNG_FOR_WATCHER = _define(
+    "ENDING_HUNG_FOR_WATCHER",
+    "Ending the hung %s process (pid %d) for the watcher to restart it: %s.",
+    Priority.ERROR,
+    "A Messaging Server server is hung while the watcher lives and restarts failed services "
+    "(local.autorestart). The fault monitor kills it (SIGKILL); the watcher restarts it at "
+    "once, as after a crash, and the cluster counts the restart (RESOURCE_IS_RESTARTED) "
+    "towards Retry_count within Retry_interval.",
+    "None. If it hangs again, find out who stops it (a SIGSTOP, a debugger left attached).",
+)
