@@ -133,7 +133,8 @@ def test_refused_giveover_says_why_and_the_restart_that_followed() -> None:
     found = only([
         agent(T0, "venus", messages.WATCHER_DIED, 282, 8),
         agent(T0, "venus", messages.GIVING_OVER, "MAIL-RG", "asked by Messaging Server"),
-        rgmd(T0, "venus", "control-rejected-group", "GIVEOVER", "MAIL-RG"),
+        rgmd(T0, "venus", "control-rejected-group", "GIVEOVER", "MAIL-RG",
+             "mars: venus gave it up 34 s ago (Pingpong_interval 3600 s)"),
         agent(T0, "venus", messages.CONTROL_REJECTED, "the failover",
               "no other node can master the group"),
         agent(T0, "venus", messages.RESTARTING, "the failover was refused"),
@@ -141,7 +142,7 @@ def test_refused_giveover_says_why_and_the_restart_that_followed() -> None:
     ])
     assert [d.what for d in found.decisions] == ["fail over", "refused", "refused",
                                                  "restart in place"]
-    assert "no healthy node to master it" in found.decisions[1].why
+    assert "no other node can master it: mars: venus gave it up 34 s ago" in found.decisions[1].why
     assert found.recovered_at == T0 + 1
 
 

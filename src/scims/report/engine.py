@@ -64,8 +64,8 @@ RGMD_MESSAGES = (
     _m("no-node-up", "resource group %s: no node of its node list is up", "error", "group"),
     _m("control-rejected", "scha_control %s on resource %s rejected: %s", "error",
        "request", "resource", "reason"),
-    _m("control-rejected-group", "scha_control %s on resource group %s rejected: no healthy "
-       "node to master it", "error", "request", "group"),
+    _m("control-rejected-group", "scha_control %s on resource group %s rejected: no other "
+       "node can master it: %s", "error", "request", "group", "reason"),
     _m("giveover", "scha_control GIVEOVER: relocating resource group %s from node %s to node "
        "%s", "notice", "group", "node", "target"),
     _m("fenced", "node %s still ran after it left the cluster: fenced off the shared disks "
@@ -90,7 +90,10 @@ BUILTIN_MESSAGES = (
        "reason"),
     _m("builtin-error", "Entry for file system %s not found in /etc/vfstab.", "error",
        "mount"),
-    _m("builtin-error", "Failed to unmount %s: %s", "error", "mount", "reason"),
+    _m("builtin-error", "Failed to unmount %s: %s Processes using it: %s. Stop them (fuser "
+       "-cu %s lists them), then clear the resource's STOP_FAILED flag (scswitch -c -h %s -j "
+       "%s -f STOP_FAILED).", "error", "mount", "reason", "processes", "mount", "node",
+       "resource"),
     _m("builtin-error", "File system %s is already mounted on node %s.", "error", "mount",
        "node"),
     _m("builtin-error", "Failed to mount %s: %s.", "error", "mount", "reason"),
