@@ -73,6 +73,9 @@ class Timing:
     """Operation settings of the Messaging Server resource (seconds)."""
 
     monitor_interval: int = 3
+    """The quick monitor (OCF_CHECK_LEVEL 0: the watcher and the processes' states)."""
+    thorough_interval: int = 10
+    """The thorough monitor (OCF_CHECK_LEVEL 10: every service's protocol as well)."""
     monitor_timeout: int = 25
     probe_timeout: int = 5
     start_timeout: int = 60
@@ -156,12 +159,13 @@ failover or a move."""
 @dataclass(frozen=True)
 class Primitive:
     """One resource: its id, agent (class:provider:type), parameters, operations as
-    (action, interval, timeout) in seconds, and meta attributes."""
+    (action, interval, timeout) in seconds, or (action, interval, timeout, OCF_CHECK_LEVEL),
+    and meta attributes."""
 
     id: str
     agent: str
     params: dict[str, str]
-    ops: tuple[tuple[str, int, int], ...]
+    ops: tuple[tuple[str, int, int] | tuple[str, int, int, int], ...]
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -196,6 +200,7 @@ def configuration(device: str, timing: Timing, agent: tuple[str, str] = ("sunw",
     ms = Primitive(RESOURCE, f"ocf:{provider}:{kind}",
                    {"ims_serverroot": SERVER_ROOT, "probe_timeout": str(timing.probe_timeout)},
                    (("monitor", timing.monitor_interval, timing.monitor_timeout),
+                    ("monitor", timing.thorough_interval, timing.monitor_timeout, 10),
                     ("start", 0, timing.start_timeout), ("stop", 0, timing.stop_timeout)),
                    {"migration-threshold": str(timing.migration_threshold)})
     return Configuration(
@@ -213,9 +218,15 @@ def _pairs(values: dict[str, str]) -> list[str]:
 
 def _pcs_ops(primitive: Primitive) -> list[str]:
     words = ["op"]
-    for action, interval, timeout in primitive.ops:
-        words += [action, f"interval={interval}s", f"timeout={timeout}s"]
+    for op in primitive.ops:
+        words += [op[0], *_op_words(op)]
     return words
+
+
+def _op_words(op: tuple[str, int, int] | tuple[str, int, int, int]) -> list[str]:
+    """An operation's settings as pcs and crmsh both write them."""
+    words = [f"interval={op[1]}s", f"timeout={op[2]}s"]
+    return [*words, f"OCF_CHECK_LEVEL={op[3]}"] if len(op) > 3 else words
 
 
 def pcs_commands(config: Configuration) -> list[list[str]]:
@@ -257,8 +268,7 @@ def crm_configuration(config: Configuration) -> str:
                                               for k, v in p.params.items()))
         if p.meta:
             lines.append("meta " + " ".join(_pairs(p.meta)))
-        lines += [f"op {action} interval={interval}s timeout={timeout}s"
-                  for action, interval, timeout in p.ops]
+        lines += [" ".join(["op", op[0], *_op_words(op)]) for op in p.ops]
         return " \\\n\t".join(lines)
 
     blocks = [
