@@ -1,0 +1,82 @@
+"""What the campaign reads off the whole machine, not only the nodes: where the shared disk
+is mounted (every process's mount namespace), and the freeze of a host.
+
+A host's mount namespace outlives its init while any process holds it (one that entered it
+with nsenter, the unshare that made it), so the campaign samples every mount namespace on
+the machine and names each one by the host whose init (or whose held namespace) it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+
+def _ns(pid: str, kind: str) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/{kind}")
+    except OSError:
+        return None
+
+
+def _pids() -> list[str]:
+    return [e for e in os.listdir("/proc") if e.isdigit()]
+
+
+def mounted_in(numbers: str, names: Mapping[str, str]) -> list[str]:
+    """The mount namespaces where the block device `numbers` ("major:minor") is mounted,
+    each named by `names` (mnt namespace identity -> host) or by its identity and the
+    first pid that holds it; sorted."""
+    seen: dict[str, str] = {}
+    for pid in _pids():
+        ns = _ns(pid, "mnt")
+        if ns is not None and ns not in seen:
+            seen[ns] = pid
+    found = []
+    for ns, pid in seen.items():
+        try:
+            text = Path(f"/proc/{pid}/mountinfo").read_text()
+        except OSError:
+            continue
+        if any(line.split(" ", 4)[2] == numbers for line in text.splitlines()
+               if line.count(" ") >= 4):
+            found.append(names.get(ns, f"{ns} (pid {pid})"))
+    return sorted(found)
+
+
+def host_processes(init_pid: int, unshare_pid: int | None = None) -> list[int]:
+    """Every process of a host: those in its PID namespace, and those outside it that hold
+    its network or mount namespace (nsenter, unshare), which a frozen kernel stops too."""
+    mine = {k: _ns(str(init_pid), k) for k in ("pid", "net", "mnt")}
+    found = []
+    me = os.getpid()
+    for pid in _pids():
+        if int(pid) == me:
+            continue
+        if any(v is not None and _ns(pid, k) == v for k, v in mine.items()):
+            found.append(int(pid))
+    if unshare_pid is not None and unshare_pid not in found:
+        found.append(unshare_pid)
+    return found
+
+
+def freeze(pids: Iterable[int]) -> list[int]:
+    """SIGSTOP each process (a hung kernel, a long pause); the ones stopped.
+
+    The lead may point this at hostlab's Host.freeze() once it is merged (issue 21's
+    fencing work): the campaign freezes through this function only."""
+    stopped = []
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGSTOP)
+            stopped.append(pid)
+    return stopped
+
+
+def thaw(pids: Iterable[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
