@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         print("make chaos: --rate must be above 0 and --minutes not below 0", file=sys.stderr)
         return 2
     engine = make_engine(args.engine)
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         classes = parse_classes(args.faults, engine.classes)
     except ValueError as exc:
@@ -150,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     load = Load(engine.service, engine.on_client, history, clock, rate=args.rate,
                 tag=f"{args.engine}{args.seed}x{int(time.time())}")
     samplers = Samplers(engine, history, clock, load)
+    interrupted = False
     try:
         samplers.start()
         load.start()
@@ -170,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         load.stop()
         engine.release_disk()
         time.sleep(2 * MOUNT_EVERY)
+    except KeyboardInterrupt:
+        interrupted = True
+        say("interrupted: tearing the cluster down, no verdict")
     finally:
         load.stop()
         samplers.stop()
@@ -177,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         say("tearing the cluster down")
         back.leftovers = engine.teardown()
         history.close()
+    if interrupted:
+        for line in back.leftovers:
+            say(f"left: {line}")
+        return 130
     verdict = checker.check(history, back)
     summary = checker.summary(history, verdict, {**meta, "fsck_output": back.fsck_output,
                                                  "seconds": round(clock.now(), 1)})
@@ -195,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     print(verdict.line())
     print(f"wrote {out / 'history.jsonl'}, {out / 'summary.json'}, {out / 'timeline.svg'}")
     return 0 if verdict.green else 1
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGTERM as ^C: the campaign tears its cluster down before it goes."""
+    del signum, frame
+    raise KeyboardInterrupt
 
 
 def finish(engine: Engine, nemesis: Nemesis, history: History,

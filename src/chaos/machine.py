@@ -63,6 +63,24 @@ def host_processes(init_pid: int, unshare_pid: int | None = None) -> list[int]:
     return found
 
 
+def programs_of(init_pid: int, program: str) -> list[int]:
+    """Machine pids of the processes of a host (its PID namespace) running `program`
+    (argv[0], as `ps` shows it), oldest first."""
+    mine = _ns(str(init_pid), "pid")
+    found = []
+    for pid in _pids():
+        if _ns(pid, "pid") != mine:
+            continue
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            start = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        except (OSError, ValueError, IndexError):
+            continue
+        if args and args[0].decode(errors="replace") == program:
+            found.append((start, int(pid)))
+    return [pid for _start, pid in sorted(found)]
+
+
 def freeze(pids: Iterable[int]) -> list[int]:
     """SIGSTOP each process (a hung kernel, a long pause); the ones stopped.
 

@@ -116,6 +116,12 @@ class Nemesis:
         fault.healed_at = self.clock.now()
         with contextlib.suppress(Exception):
             heal()
+        # every node brought back, as an operator would once the fault is over
+        booted = [n for n in engine.nodes if not engine.powered(n)]
+        for node in booted:
+            engine.boot(node)
+        if booted:
+            fault.detail += f"{'; ' if fault.detail else ''}booted {', '.join(booted)} again"
 
         def back() -> bool:
             return self.steady() and self.history.probes[-1][0] > fault.healed_at
@@ -130,8 +136,7 @@ class Nemesis:
             done = engine.repair()
             fault.needed_human += f"; repaired with: {done}"
             recovered = self.wait(back, RECOVERY_TIMEOUT, look)
-        # every node brought back, as an operator would before the next fault
-        for node in engine.nodes:
+        for node in engine.nodes:  # a node the administrator's repair left down
             if not engine.powered(node):
                 engine.boot(node)
         self.wait(self.steady, RECOVERY_TIMEOUT, look)
@@ -253,16 +258,19 @@ class Nemesis:
         raise ValueError(f"unknown fault class {cls}")
 
     def partition(self, holder: str, fault: Fault) -> Callable[[], None]:
-        """Two nodes: both cables cut (each side races for the quorum device). Three: the
-        non-holding node cut off alone (a 1|2 split: the majority keeps the group)."""
+        """Two nodes: the interconnect cut between them, each still reaching the quorum
+        device (it decides who stays). Three: the non-holding node cut off alone (a 1|2
+        split: the majority keeps the group and fences the other)."""
         engine = self.engine
         if len(engine.nodes) == 2:
-            cut = [n for n in engine.nodes if engine.powered(n)]
-        else:
-            cut = [n for n in engine.nodes if n != holder and engine.powered(n)][:1]
+            pair = [n for n in engine.nodes if engine.powered(n)]
+            engine.split(pair, True)
+            fault.detail = f"interconnect cut between {' and '.join(pair)}"
+            return lambda: engine.split(pair, False)
+        cut = [n for n in engine.nodes if n != holder and engine.powered(n)][:1]
         for node in cut:
             engine.cut(node)
-        fault.detail = f"cable cut: {', '.join(cut)}"
+        fault.detail = f"{', '.join(cut)} cut off from the others"
 
         def heal() -> None:
             for node in cut:

@@ -118,6 +118,10 @@ class SunCluster:
         online on a live node."""
         site = self.site
         done = []
+        for node in site.nodes:
+            if site.host(node) is None:
+                self.boot(node)
+                done.append(f"clustersim node boot {node}")
         for node, what, state in self._states():
             if "STOP_FAILED" in state and what != site.group:
                 self.cluster.cmd(node, "scswitch", "-c", "-h", node, "-j", what, "-f",
@@ -215,6 +219,17 @@ class SunCluster:
 
     def mend(self, node: str) -> None:
         self._node("reconnect", node)
+
+    def split(self, nodes: list[str], apart: bool) -> None:
+        """The nodes' cables isolated from each other at the switch (bridge port isolation:
+        isolated ports do not talk to each other, each still reaches the client host and
+        the quorum server there): the interconnect is cut, the quorum device decides."""
+        lab = hostlab.Lab.open(self.site.directory)
+        for node in nodes:
+            host = lab.hosts[node]
+            subprocess.run(["ip", "-n", host.segment.netns, "link", "set", "dev", host.cable,
+                            "type", "bridge_slave", "isolated", "on" if apart else "off"],
+                           capture_output=True, text=True, timeout=30, check=False)
 
     def host_pids(self, node: str) -> list[int]:
         host = self.site.host(node)
