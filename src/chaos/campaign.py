@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -100,7 +101,7 @@ class Samplers:
             t = self.clock.now()
             try:
                 self.history.holder(t, self.engine.holder())
-            except (OSError, RuntimeError):
+            except (OSError, RuntimeError, subprocess.SubprocessError, TimeoutError):
                 pass
             self.stopping.wait(HOLDER_EVERY)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from chaos.history import Fault, History
 from chaos.load import Clock
 from chaos.schedule import FaultSpec
 
-RECOVERY_TIMEOUT = 240.0
+RECOVERY_TIMEOUT = 150.0
 """Seconds the service has, after a fault is healed, to be back by itself; past that the
 campaign records that a human was needed and does what the administrator would."""
 POLL = 0.2
@@ -75,8 +76,8 @@ class Nemesis:
             try:
                 if predicate():
                     return True
-            except (OSError, RuntimeError) as exc:
-                del exc
+            except (OSError, RuntimeError, subprocess.SubprocessError, TimeoutError):
+                pass  # an engine that cannot answer now is not steady
             if time.monotonic() > deadline:
                 return False
             time.sleep(POLL)
@@ -111,7 +112,12 @@ class Nemesis:
 
         wall = time.time()
         fault.injected_at = self.clock.now()
-        heal = self.inject(spec, fault, holder, look, detection)
+        try:
+            heal = self.inject(spec, fault, holder, look, detection)
+        except (OSError, subprocess.SubprocessError, AssertionError, TimeoutError) as exc:
+            fault.detail = f"could not be injected: {exc}"[:300]
+            self.say(f"  {spec.cls}: {fault.detail}")
+            heal = self.nothing
         self.hold(spec.hold_s, look)
         fault.healed_at = self.clock.now()
         with contextlib.suppress(Exception):
@@ -157,6 +163,10 @@ class Nemesis:
         fault.holder_after = engine.holder()
         self.history.fault(fault)
         return fault
+
+    @staticmethod
+    def nothing() -> None:
+        """The heal of a fault that heals itself (or was never injected)."""
 
     def hold(self, seconds: float, look: Callable[[], None]) -> None:
         deadline = time.monotonic() + seconds
