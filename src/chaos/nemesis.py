@@ -120,8 +120,11 @@ class Nemesis:
             heal = self.nothing
         self.hold(spec.hold_s, look)
         fault.healed_at = self.clock.now()
-        with contextlib.suppress(Exception):
-            heal()
+        healer = threading.Thread(target=self.quietly, args=(heal,), daemon=True)
+        healer.start()
+        while healer.is_alive():  # a heal may wait (a move under way): keep reading logs
+            look()
+            healer.join(POLL)
         # every node brought back, as an operator would once the fault is over
         booted = [n for n in engine.nodes if not engine.powered(n)]
         for node in booted:
@@ -147,6 +150,11 @@ class Nemesis:
                 engine.boot(node)
         self.wait(self.steady, RECOVERY_TIMEOUT, look)
         self.hold(spec.settle_s, look)
+        # a node that rejoins may move or restart the group once more: the window closes
+        # only on a steady service
+        settled = self.clock.now()
+        self.wait(lambda: self.steady() and self.history.probes[-1][0] > settled,
+                  RECOVERY_TIMEOUT, look)
         look()
         fault.ended_at = self.clock.now()
         fault.recovered_s = self.recovery(fault.injected_at, fault.ended_at) if recovered \
@@ -163,6 +171,12 @@ class Nemesis:
         fault.holder_after = engine.holder()
         self.history.fault(fault)
         return fault
+
+    def quietly(self, heal: Callable[[], None]) -> None:
+        try:
+            heal()
+        except (OSError, subprocess.SubprocessError, AssertionError, TimeoutError) as exc:
+            self.say(f"  the heal failed: {exc}")
 
     @staticmethod
     def nothing() -> None:
@@ -225,8 +239,9 @@ class Nemesis:
                 fault.detail = "no other node to switch to"
                 return lambda: None
             fault.detail = f"to {other}"
-            engine.switchover(other)
-            return lambda: None
+            moving = threading.Thread(target=engine.switchover, args=(other,), daemon=True)
+            moving.start()
+            return lambda: moving.join(RECOVERY_TIMEOUT)
         if cls == "hang-stop-msg":
             if other is None:
                 fault.detail = "no other node to switch to"

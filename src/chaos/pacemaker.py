@@ -29,10 +29,21 @@ PM_CLASSES = ("kill-daemon", "kill-watcher", "hang-daemon", "hang-stop-msg", "po
               "freeze", "net-cut", "partition", "switchover", "double", "disk-full", "load")
 STARTED = re.compile(r"^(?P<stamp>[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d)\S* (?P<node>\S+) "
                      r".*Result of start operation for " + pmbed.RESOURCE + r" on (?P<on>\S+): ok")
-REPORT = re.compile(r"\b(notice|warning|error|crit|emerg|alert)\b", re.IGNORECASE)
-QUIET = ("(log_", "pacemaker-based", "pacemaker-attrd", "cib_perform_op", "pcmk__")
-"""Words of the Pacemaker log's bookkeeping lines (the CIB's diffs, attribute updates):
-not a word about a fault."""
+AGENT = re.compile(r"\bims\(" + pmbed.RESOURCE + r"\)\[")
+"""The OCF agent's syslog tag, `ims(<resource>)[<pid>]`."""
+ABOUT = re.compile(r"\b(" + "|".join((pmbed.RESOURCE, "fs", "ip", pmbed.GROUP))
+                   + r")(_|\b)|\b(fenc\w*|stonith|lost|unclean|membership|quorum)\b",
+                   re.IGNORECASE)
+"""What makes an engine's line a word about a fault: it names a resource of the group, or
+a node's loss, fencing or the quorum."""
+NOISE = ("High CPU load", "cib_perform_op", "(log_", "pcmk__", "Diff:", "pacemaker-based")
+"""The Pacemaker log's bookkeeping (the load it sees, the CIB's diffs): not a word about a
+fault, though it names resources."""
+
+
+HARD_ERRORS = ("2", "3", "5", "6")
+"""OCF_ERR_ARGS, OCF_ERR_UNIMPLEMENTED, OCF_ERR_INSTALLED, OCF_ERR_CONFIGURED: Pacemaker
+bans the resource from the node (or the cluster) until an administrator cleans it up."""
 
 
 class Pacemaker:
@@ -100,6 +111,11 @@ class Pacemaker:
             if rsc.get("failed") == "true" or rsc.get("blocked") == "true":
                 where = ",".join(n.get("name", "") for n in rsc.iter("node"))
                 found.append(f"{rsc.get('id')} {rsc.get('role')} failed on {where or '?'}")
+        for failure in status.iter("failure"):
+            if failure.get("exitcode") in HARD_ERRORS:
+                found.append(f"{failure.get('op_key', '?')} on {failure.get('node', '?')} "
+                             f"returned '{failure.get('exitstatus', '?')}': a hard error, the "
+                             "node is banned until crm_resource --cleanup")
         for node in self.nodes:
             if self.powered(node) and self.b.fail_count(node) >= 10**6:
                 found.append(f"{pmbed.RESOURCE} banned from {node} (fail-count INFINITY)")
@@ -124,7 +140,11 @@ class Pacemaker:
         return files
 
     def is_report(self, line: str) -> bool:
-        return bool(REPORT.search(line)) and not any(q in line for q in QUIET)
+        if AGENT.search(line):
+            return True
+        return (" notice: " in line or " warning: " in line or " error: " in line
+                or " crit: " in line) and bool(ABOUT.search(line)) \
+            and not any(q in line for q in NOISE)
 
     def mount_names(self) -> dict[str, str]:
         with contextlib.suppress(OSError):
@@ -185,8 +205,17 @@ class Pacemaker:
         return machine.programs_of(self.b.host(node).pid, f"{pmbed.SERVER_ROOT}/lib/{daemon}")
 
     def switchover(self, target: str) -> None:
-        with contextlib.suppress(AssertionError, TimeoutError, subprocess.SubprocessError):
-            self.b.move(target)
+        """The administrator's `crm_resource --move`, the constraint cleared once the group
+        has left (or after a minute), so that it never pins later faults."""
+        source = self.b.where()
+        try:
+            self.b.crm("crm_resource", "--move", "--resource", pmbed.GROUP, "--node", target,
+                       check=False)
+            with contextlib.suppress(AssertionError, TimeoutError):
+                pmbed.wait_for("the group to leave", lambda: self.b.where() not in
+                               (None, source), timeout=60)
+        finally:
+            self.b.crm("crm_resource", "--clear", "--resource", pmbed.GROUP, check=False)
 
     def power_off(self, node: str) -> None:
         self.b.kill_node(node)
