@@ -152,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     clock = Clock()
     load = Load(engine.service, engine.on_client, history, clock, rate=args.rate,
                 tag=f"{args.engine}{args.seed}x{int(time.time())}")
-    samplers = Samplers(engine, history, clock, load)
+    samplers: Samplers | None = None
     interrupted = False
     try:
+        samplers = Samplers(engine, history, clock, load)
         samplers.start()
         load.start()
         time.sleep(WARM_UP)
@@ -179,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         say("interrupted: tearing the cluster down, no verdict")
     finally:
         load.stop()
-        samplers.stop()
+        if samplers is not None:
+            samplers.stop()
         back.fsck_ok, back.fsck_output = engine.fsck()
         say("tearing the cluster down")
         back.leftovers = engine.teardown()
@@ -235,6 +237,7 @@ def finish(engine: Engine, nemesis: Nemesis, history: History,
         time.sleep(1.0)
     back.queue = queue_files(queue)
     back.store = read_store(store)
+    back.store_read = True
     back.temp_files = temp_files(store, queue)
     back.end_state = engine.bad_states()
     history.note(0.0, f"read back on {holder}: {sum(back.store.values())} messages in the "

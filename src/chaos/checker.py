@@ -27,6 +27,8 @@ class Readback:
     queue: list[str] = field(default_factory=list)
     """Queue files still waiting after the drain."""
     temp_files: list[str] = field(default_factory=list)
+    store_read: bool = False
+    """Whether the store could be read at all (the group online somewhere at the end)."""
     fsck_ok: bool | None = None
     fsck_output: str = ""
     end_state: list[str] = field(default_factory=list)
@@ -90,7 +92,8 @@ def check(history: History, back: Readback) -> Verdict:
     accepted = [a for a in attempts if a.cls == ACCEPTED]
     refused = [a for a in attempts if a.cls == REFUSED]
     no_reply = [a for a in attempts if a.cls == NO_REPLY]
-    lost = [a.message_id for a in accepted if back.store[a.message_id] == 0]
+    lost = [a.message_id for a in accepted if back.store[a.message_id] == 0] \
+        if back.store_read else []
     duplicated = {m: n - 1 for m, n in back.store.items() if n > 1}
     by_id = {a.message_id: a for a in attempts}
     reasons = {m: _duplicate_reason(by_id.get(m), history.faults) for m in duplicated}
@@ -112,6 +115,9 @@ def check(history: History, back: Readback) -> Verdict:
     problems: list[str] = []
     if not attempts:
         problems.append("no SMTP attempt was recorded")
+    if not back.store_read:
+        problems.append("the store could not be read back (the group was online nowhere "
+                        "after the final recovery): nothing is known of the accepted mail")
     if lost:
         problems.append(f"{len(lost)} accepted message(s) not in the store (first "
                         f"{', '.join(lost[:3])})")

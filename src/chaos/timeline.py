@@ -49,8 +49,11 @@ def render(history: History, title: str) -> str:
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
            f'<text x="{LEFT}" y="18" font-size="13">{escape(title)}</text>']
     for f in history.faults:
-        end_f = f.recovered_s + f.injected_at if f.recovered_s is not None else \
-            (f.ended_at or f.injected_at)
+        # the band: from the injection until the fault was healed or the service was
+        # back, whichever came later (until the window's end if it never came back)
+        end_f = max(f.healed_at or f.injected_at,
+                    f.injected_at + f.recovered_s if f.recovered_s is not None
+                    else (f.ended_at or f.injected_at))
         colour = "#f5b7b1" if (f.needed_human or f.recovered_s is None or f.end_state) \
             else "#d6eaf8"
         out.append(f'<rect x="{x(f.injected_at):.1f}" y="{TOP}" '

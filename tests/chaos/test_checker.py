@@ -37,7 +37,7 @@ def attempt(n: int, cls: str = ACCEPTED, code: int | None = 250, t: float | None
 def clean_readback(history: History) -> checker.Readback:
     """What a perfect campaign reads back: every accepted message once, nothing else."""
     store = Counter(a.message_id for a in history.attempts if a.cls == ACCEPTED)
-    return checker.Readback(store=store, fsck_ok=True)
+    return checker.Readback(store=store, store_read=True, fsck_ok=True)
 
 
 def healthy_history() -> History:
@@ -161,12 +161,14 @@ def test_a_message_without_reply_after_the_dot_may_be_there_or_not() -> None:
     assert (verdict.no_reply_delivered, verdict.no_reply_missing) == (1, 1)
 
 
-@pytest.mark.parametrize("spoil", ["queue", "temp", "fsck", "stuck", "human", "left",
+@pytest.mark.parametrize("spoil", ["unread", "queue", "temp", "fsck", "stuck", "human", "left",
                                    "load-failover", "never-recovered"])
 def test_each_rarer_check_turns_the_verdict_red(spoil: str) -> None:
     h = healthy_history()
     back = clean_readback(h)
-    if spoil == "queue":
+    if spoil == "unread":
+        back.store_read = False
+    elif spoil == "queue":
         back.queue = ["queue/ims-ms/000/ZZ1.00"]
     elif spoil == "temp":
         back.temp_files = ["store/joe/INBOX/.tmp-1"]
