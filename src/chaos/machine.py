@@ -65,18 +65,20 @@ def host_processes(init_pid: int, unshare_pid: int | None = None) -> list[int]:
 
 def programs_of(init_pid: int, program: str) -> list[int]:
     """Machine pids of the processes of a host (its PID namespace) running `program`
-    (argv[0], as `ps` shows it), oldest first."""
+    (the command line's first word, as `ps` shows it), oldest first."""
     mine = _ns(str(init_pid), "pid")
     found = []
     for pid in _pids():
         if _ns(pid, "pid") != mine:
             continue
         try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0")
             start = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
         except (OSError, ValueError, IndexError):
             continue
-        if args and args[0].decode(errors="replace") == program:
+        # a daemon that sets its process title has its whole command line in argv[0]
+        args = raw.replace(b"\0", b" ").decode(errors="replace")
+        if args == program or args.startswith(program + " "):
             found.append((start, int(pid)))
     return [pid for _start, pid in sorted(found)]
 

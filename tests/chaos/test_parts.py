@@ -42,3 +42,10 @@ def test_recovery_is_the_end_of_the_last_outage_in_the_faults_window() -> None:
     assert n.recovery(10.0, 20.0) == 6.5  # the second outage ends at 16.5
     assert n.recovery(16.6, 20.0) == 0.4  # no outage: the first answer after injection
     assert n.recovery(29.0, 31.0) is None  # down until the window ends
+
+
+def test_a_program_is_found_by_its_command_line_in_its_pid_namespace() -> None:
+    mine = machine.programs_of(os.getpid(), "/no/such/program")
+    assert mine == []
+    first = Path("/proc/self/cmdline").read_bytes().split(b"\0")[0].decode()
+    assert os.getpid() in machine.programs_of(os.getpid(), first)
