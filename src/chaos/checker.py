@@ -104,9 +104,7 @@ def check(history: History, back: Readback) -> Verdict:
                  if a.code is not None and 500 <= a.code < 600]
     unknown = [m for m in back.store if m not in by_id]
     doubles = double_mount_samples(history)
-    stuck = [f"after {f.cls} at {f.injected_at:.0f} s: {', '.join(f.end_state)}"
-             for f in history.faults if f.end_state]
-    stuck += [f"at the end: {s}" for s in back.end_state]
+    stuck = stuck_states(history.faults, back.end_state)
     human = [f"{f.cls} at {f.injected_at:.0f} s: {f.needed_human}" for f in history.faults
              if f.needed_human]
     attempted = len(attempts)
@@ -167,6 +165,18 @@ def check(history: History, back: Readback) -> Verdict:
         no_reply_delivered=sum(1 for a in no_reply if back.store[a.message_id] > 0),
         no_reply_missing=sum(1 for a in no_reply if back.store[a.message_id] == 0),
         problems=problems)
+
+
+def stuck_states(faults: list[Fault], at_end: list[str]) -> list[str]:
+    """Each failed state once, with the fault after which it was first seen (a ban that
+    lasts the whole campaign is one state, not one per fault)."""
+    first: dict[str, str] = {}
+    for f in faults:
+        for state in f.end_state:
+            first.setdefault(state, f"after {f.cls} at {f.injected_at:.0f} s")
+    for state in at_end:
+        first.setdefault(state, "at the end")
+    return [f"{state} (first seen {when})" for state, when in first.items()]
 
 
 def _duplicate_reason(attempt: Attempt | None, faults: list[Fault]) -> str:

@@ -213,3 +213,15 @@ def test_the_history_file_keeps_every_attempt_and_fault(tmp_path: Path) -> None:
     h.close()
     kinds = [json.loads(line)["kind"] for line in path.read_text().splitlines()]
     assert kinds == ["attempt", "fault", "probe"]
+
+
+def test_a_failed_state_that_lasts_is_counted_once() -> None:
+    h = healthy_history()
+    ban = "ms banned from n3 (fail-count INFINITY)"
+    h.faults[0].end_state = [ban]
+    h.fault(Fault("load", "n2", "", 20.0, ended_at=30.0, recovered_s=0.1, end_state=[ban]))
+    back = clean_readback(h)
+    back.end_state = [ban]
+    verdict = checker.check(h, back)
+    assert verdict.stuck == [f"{ban} (first seen after kill-watcher at 5 s)"]
+    assert not verdict.green
