@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+
+import hostlab
 
 
 def _ns(pid: str, kind: str) -> str | None:
@@ -100,3 +102,15 @@ def thaw(pids: Iterable[int]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
+
+
+def freeze_host(host: hostlab.Host) -> tuple[int, Callable[[], None]]:
+    """Freeze a whole host (a hung kernel, a long pause): every process of it stopped,
+    those outside its PID namespace that hold its namespaces too. The number of processes
+    stopped, and the thaw.
+
+    The one place the campaign freezes a host: once hostlab's Host.freeze() / Host.thaw()
+    (issue 21's fencing work) is merged, this becomes `host.freeze(); return n, host.thaw`."""
+    unshare = (host._record.get("unshare") or [None])[0]
+    stopped = freeze(host_processes(host.pid, unshare))
+    return len(stopped), lambda: thaw(stopped)

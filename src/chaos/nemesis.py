@@ -223,9 +223,9 @@ class Nemesis:
             fault.detail = f"{spec.daemon} (SIGSTOP of {len(stopped)} process(es))"
             return lambda: machine.thaw(stopped)
         if cls == "freeze":
-            stopped = machine.freeze(engine.host_pids(holder))
-            fault.detail = f"SIGSTOP of {len(stopped)} process(es) of {holder}"
-            return lambda: machine.thaw(stopped)
+            count, thaw = engine.freeze(holder)
+            fault.detail = f"SIGSTOP of {count} process(es) of {holder}"
+            return thaw
         if cls == "power-off":
             engine.power_off(holder)
             return lambda: None

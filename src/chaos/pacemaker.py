@@ -242,12 +242,11 @@ class Pacemaker:
         for node in nodes:
             (self.cut if apart else self.mend)(node)
 
-    def host_pids(self, node: str) -> list[int]:
+    def freeze(self, node: str) -> tuple[int, Callable[[], None]]:
         host = self.b.host(node)
         if not host.is_powered:
-            return []
-        unshare = (host._record.get("unshare") or [None])[0]
-        return machine.host_processes(host.pid, unshare)
+            return 0, lambda: None
+        return machine.freeze_host(host)
 
     def stop_msg(self, node: str, fault: str) -> None:
         if self.powered(node):

@@ -238,12 +238,11 @@ class SunCluster:
                             "type", "bridge_slave", "isolated", "on" if apart else "off"],
                            capture_output=True, text=True, timeout=30, check=False)
 
-    def host_pids(self, node: str) -> list[int]:
+    def freeze(self, node: str) -> tuple[int, Callable[[], None]]:
         host = self.site.host(node)
         if host is None:
-            return []
-        unshare = (host._record.get("unshare") or [None])[0]
-        return machine.host_processes(host.pid, unshare)
+            return 0, lambda: None
+        return machine.freeze_host(host)
 
     def stop_msg(self, node: str, fault: str) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
