@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     verdict = checker.check(history, back)
     summary = checker.summary(history, verdict, {**meta, "fsck_output": back.fsck_output,
+                                                 "queue_temp_files": back.queue_temp_files,
                                                  "seconds": round(clock.now(), 1)})
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     (out / "timeline.svg").write_text(timeline.render(
@@ -203,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"availability: {verdict.availability:.2%} ({verdict.accepted} accepted of "
           f"{verdict.attempted} attempted; no reply after the dot: "
           f"{verdict.no_reply_delivered} delivered, {verdict.no_reply_missing} not)")
+    if back.queue_temp_files:
+        print(f"temporary files in the queue (submissions cut before their 250; not in the "
+              f"verdict): {len(back.queue_temp_files)}")
     for problem in verdict.problems:
         print(f"  - {problem}")
     print(verdict.line())
@@ -238,7 +242,8 @@ def finish(engine: Engine, nemesis: Nemesis, history: History,
     back.queue = queue_files(queue)
     back.store = read_store(store)
     back.store_read = True
-    back.temp_files = temp_files(store, queue)
+    back.temp_files = temp_files(store)
+    back.queue_temp_files = temp_files(queue)
     back.end_state = engine.bad_states()
     history.note(0.0, f"read back on {holder}: {sum(back.store.values())} messages in the "
                  f"store, {len(back.queue)} in the queue")

@@ -27,6 +27,11 @@ class Readback:
     queue: list[str] = field(default_factory=list)
     """Queue files still waiting after the drain."""
     temp_files: list[str] = field(default_factory=list)
+    """Temporary files of mailstore.durable_write left in the store."""
+    queue_temp_files: list[str] = field(default_factory=list)
+    """The same in the queue: a submission cut before its queue file was renamed into
+    place (never acknowledged), counted but not in the verdict (the issue asks for no
+    temporary file in the store and no message in the queue)."""
     store_read: bool = False
     """Whether the store could be read at all (the group online somewhere at the end)."""
     fsck_ok: bool | None = None
