@@ -204,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"availability: {verdict.availability:.2%} ({verdict.accepted} accepted of "
           f"{verdict.attempted} attempted; no reply after the dot: "
           f"{verdict.no_reply_delivered} delivered, {verdict.no_reply_missing} not)")
+    reads = summary["reads"]
+    print("IMAP and POP sessions: " + (", ".join(f"{k} {v}" for k, v in reads.items())
+                                       or "none"))
     if back.queue_temp_files:
         print(f"temporary files in the queue (submissions cut before their 250; not in the "
               f"verdict): {len(back.queue_temp_files)}")

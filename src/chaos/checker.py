@@ -273,4 +273,6 @@ def summary(history: History, verdict: Verdict, meta: dict[str, Any]) -> dict[st
         "stuck_states": verdict.stuck, "needed_human_faults": verdict.needed_human,
         "fsck_ok": verdict.fsck_ok, "queue_left": len(verdict.queue),
         "temp_files": verdict.temp_files[:50], "leftovers": verdict.leftovers,
+        "reads": {f"{protocol} {'ok' if ok else 'failed'}": n for (protocol, ok), n in
+                  sorted(Counter((p, ok) for _t, p, ok in history.reads).items())},
         "per_class": per_class(history), "problems": verdict.problems, **meta}

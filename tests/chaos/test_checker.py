@@ -189,8 +189,11 @@ def test_each_rarer_check_turns_the_verdict_red(spoil: str) -> None:
 
 def test_summary_has_the_issues_keys_and_one_object_per_fault(tmp_path: Path) -> None:
     h = healthy_history()
+    h.read(3.0, "imap", True)
+    h.read(4.0, "pop", False, "ConnectionRefusedError")
     verdict = checker.check(h, clean_readback(h))
     summary = json.loads(json.dumps(checker.summary(h, verdict, {"engine": "sc"})))
+    assert summary["reads"] == {"imap ok": 1, "pop failed": 1}
     for key in ("lost", "duplicated", "double_mounts", "stuck", "needed_human",
                 "availability", "faults"):
         assert key in summary
