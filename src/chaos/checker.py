@@ -190,9 +190,12 @@ def _duplicate_reason(attempt: Attempt | None, faults: list[Fault]) -> str:
     if attempt is None:
         return "never sent by the load"
     f = fault_at(faults, attempt.t)
-    where = f"during {f.cls} on {f.node} (injected at {f.injected_at:.0f} s)" if f else \
-        "with no fault under way"
-    return f"sent at {attempt.t:.1f} s ({attempt.cls}) {where}"
+    if f is None:
+        return f"sent at {attempt.t:.1f} s ({attempt.cls}) with no fault under way"
+    return (f"sent at {attempt.t:.1f} s ({attempt.cls}) during {f.cls} on {f.node} "
+            f"(injected at {f.injected_at:.0f} s; {f.restarts} restart(s), {f.failovers} "
+            f"failover(s) in its window): a delivery cut between the store's copy and the "
+            f"queue file's removal is done again after the restart")
 
 
 # --- the table per fault class --------------------------------------------------------------
