@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from chaos import machine
 from chaos.load import Service
 
 
@@ -130,18 +129,4 @@ def leftovers(directory: Path, netns_words: Iterable[str] = ()) -> list[str]:
     return left
 
 
-def stopped_pids(pids: Iterable[int]) -> list[int]:
-    """Those of `pids` that are stopped (state T), e.g. still frozen."""
-    found = []
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state in ("T", "t"):
-            found.append(pid)
-    return found
-
-
-__all__ = ["Engine", "Start", "fsck", "leftovers", "machine", "queue_files", "read_store",
-           "stopped_pids", "temp_files"]
+__all__ = ["Engine", "Start", "fsck", "leftovers", "queue_files", "read_store", "temp_files"]
