@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -106,6 +107,22 @@ def fsck(device: str) -> tuple[bool | None, str]:
     except (OSError, subprocess.SubprocessError) as exc:
         return None, str(exc)
     return done.returncode == 0, (done.stdout + done.stderr)[-2000:]
+
+
+LEFTOVER_WAIT = 15.0
+"""Seconds a torn-down bed's last processes and loop devices may take to go (the kernel
+detaches a loop device once the last mount of it is gone), as imsguide.testbed allows."""
+
+
+def settled_leftovers(find: Callable[[], list[str]], wait: float = LEFTOVER_WAIT
+                      ) -> list[str]:
+    """What `find` still reports after up to `wait` seconds of asking again."""
+    deadline = time.monotonic() + wait
+    left = find()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = find()
+    return left
 
 
 def leftovers(directory: Path, netns_words: Iterable[str] = ()) -> list[str]:

@@ -114,3 +114,15 @@ def freeze_host(host: hostlab.Host) -> tuple[int, Callable[[], None]]:
     unshare = (host._record.get("unshare") or [None])[0]
     stopped = freeze(host_processes(host.pid, unshare))
     return len(stopped), lambda: thaw(stopped)
+
+
+def name_namespace(names: dict[str, str], ns: str, host: str) -> None:
+    """Record that mount namespace `ns` is `host`'s now; a namespace the host had before
+    (a fenced or rebooted host's, which a process may keep alive) keeps a name of its own,
+    so that a sample showing both is read as what it is."""
+    if names.get(ns) == host:
+        return
+    for old, name in list(names.items()):
+        if name == host:
+            names[old] = f"{host} (an earlier boot)"
+    names[ns] = host

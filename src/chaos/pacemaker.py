@@ -78,11 +78,17 @@ class Pacemaker:
                 self.bed.destroy()
             except (OSError, subprocess.SubprocessError) as exc:
                 left.append(f"teardown failed: {exc}")
-            time.sleep(1.0)
-            left += [f"process {line}" for line in self.bed.leftovers()]
-        if self.top is not None:
-            left += [x for x in engine.leftovers(self.top, ["chaos-pcmk"]) if x not in left]
-            shutil.rmtree(self.top, ignore_errors=True)
+        bed, top = self.bed, self.top
+
+        def find() -> list[str]:
+            found = [f"process {line}" for line in bed.leftovers()] if bed else []
+            if top is not None:
+                found += [x for x in engine.leftovers(top, ["chaos-pcmk"]) if x not in found]
+            return found
+
+        left += engine.settled_leftovers(find)
+        if top is not None:
+            shutil.rmtree(top, ignore_errors=True)
         return left
 
     @property
@@ -153,7 +159,8 @@ class Pacemaker:
             host = self.b.lab.hosts.get(node)
             if host is not None and host.is_powered:
                 with contextlib.suppress(OSError):
-                    self.names[os.readlink(f"/proc/{host.pid}/ns/mnt")] = node
+                    machine.name_namespace(self.names,
+                                           os.readlink(f"/proc/{host.pid}/ns/mnt"), node)
         return self.names
 
     def disk_numbers(self) -> str:

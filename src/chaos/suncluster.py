@@ -80,7 +80,8 @@ class SunCluster:
         except (OSError, subprocess.SubprocessError) as exc:
             left.append(f"teardown failed: {exc}")
         if self.directory is not None:
-            left += engine.leftovers(self.directory.parent)
+            top = self.directory.parent
+            left += engine.settled_leftovers(lambda: engine.leftovers(top))
         return left
 
     @property
@@ -156,7 +157,8 @@ class SunCluster:
             host = self.site.host(node)
             if host is not None:
                 with contextlib.suppress(OSError, hostlab.HostlabError):
-                    self.names[os.readlink(f"/proc/{host.pid}/ns/mnt")] = node
+                    machine.name_namespace(self.names,
+                                           os.readlink(f"/proc/{host.pid}/ns/mnt"), node)
         return self.names
 
     def _disk(self) -> Any:

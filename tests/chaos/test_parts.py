@@ -49,3 +49,12 @@ def test_a_program_is_found_by_its_command_line_in_its_pid_namespace() -> None:
     assert mine == []
     first = Path("/proc/self/cmdline").read_bytes().split(b"\0")[0].decode()
     assert os.getpid() in machine.programs_of(os.getpid(), first)
+
+
+def test_a_rebooted_hosts_old_namespace_keeps_a_name_of_its_own() -> None:
+    names: dict[str, str] = {}
+    machine.name_namespace(names, "mnt:[1]", "n1")
+    machine.name_namespace(names, "mnt:[1]", "n1")
+    assert names == {"mnt:[1]": "n1"}
+    machine.name_namespace(names, "mnt:[2]", "n1")
+    assert names == {"mnt:[1]": "n1 (an earlier boot)", "mnt:[2]": "n1"}
