@@ -13,6 +13,7 @@ DIR/timeline.svg. Exit status: 0 green, 1 red, 2 bad arguments or no cluster.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from chaos import checker, machine, timeline
@@ -179,10 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         interrupted = True
         say("interrupted: tearing the cluster down, no verdict")
     finally:
-        load.stop()
+        # each step on its own: whatever failed above, the cluster is torn down
+        with _reported("stopping the load"):
+            load.stop()
         if samplers is not None:
-            samplers.stop()
-        back.fsck_ok, back.fsck_output = engine.fsck()
+            with _reported("stopping the samplers"):
+                samplers.stop()
+        with _reported("e2fsck"):
+            back.fsck_ok, back.fsck_output = engine.fsck()
         say("tearing the cluster down")
         back.leftovers = engine.teardown()
         history.close()
@@ -215,6 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     print(verdict.line())
     print(f"wrote {out / 'history.jsonl'}, {out / 'summary.json'}, {out / 'timeline.svg'}")
     return 0 if verdict.green else 1
+
+
+@contextlib.contextmanager
+def _reported(what: str) -> Iterator[None]:
+    """A step of the teardown path: its failure is said, and the teardown goes on."""
+    try:
+        yield
+    except Exception as exc:  # the teardown must run whatever this was
+        say(f"{what} failed: {type(exc).__name__}: {exc}")
 
 
 def _interrupted(signum: int, frame: object) -> None:

@@ -213,8 +213,8 @@ class Load:
                 self.sent += 1
                 n = self.sent
                 w = threading.Thread(target=self._one, args=(n,), daemon=True)
+                w.start()  # started before stop_submitting() may join it
                 self.workers = [x for x in self.workers if x.is_alive()] + [w]
-                w.start()
             next_at += period
             delay = next_at - time.monotonic()
             if delay > 0:
