@@ -95,5 +95,11 @@ rpm: sysdeps $(STAMP)
 bench: sysdeps $(STAMP)
 	$(PY) bench/run.py $(BENCH)
 
+## A chaos campaign (docs/chaos.md): mail flowing while a seeded nemesis injects faults, then
+## the store read back and a verdict, e.g. ARGS="--engine sc --seed 1 --minutes 10 --out DIR".
+.PHONY: chaos
+chaos: sysdeps $(STAMP)
+	$(PY) -m chaos $(ARGS)
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis
