@@ -227,16 +227,20 @@ def run_ci(tmp_path: Path, failing: str = "") -> tuple[int, list[str]]:
     return done.returncode, record.read_text().splitlines()
 
 
-def test_ci_runs_the_readmes_two_commands(tmp_path: Path) -> None:
+CAMPAIGN = ("chaos ARGS=--engine sc --seed 1 --minutes 2 --faults kill-daemon,kill-watcher,"
+            "switchover,power-off,net-cut,partition,freeze --out build/chaos-ci")
+
+
+def test_ci_runs_the_readmes_two_commands_and_a_short_campaign(tmp_path: Path) -> None:
     rc, calls = run_ci(tmp_path)
     assert rc == 0
-    assert calls == ["test", "demo ARGS=--quiet"]
+    assert calls == ["test", "demo ARGS=--quiet", CAMPAIGN]
     readme = (REPO / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
 
 
-@pytest.mark.parametrize("failing", ["test", "demo"])
-def test_ci_fails_when_either_command_fails(tmp_path: Path, failing: str) -> None:
+@pytest.mark.parametrize("failing", ["test", "demo", "chaos"])
+def test_ci_fails_when_any_command_fails(tmp_path: Path, failing: str) -> None:
     rc, calls = run_ci(tmp_path, failing)
     assert rc != 0
-    assert len(calls) == 2, "CI stopped before running both commands"
+    assert len(calls) == 3, "CI stopped before running every command"

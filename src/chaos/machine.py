@@ -49,22 +49,6 @@ def mounted_in(numbers: str, names: Mapping[str, str]) -> list[str]:
     return sorted(found)
 
 
-def host_processes(init_pid: int, unshare_pid: int | None = None) -> list[int]:
-    """Every process of a host: those in its PID namespace, and those outside it that hold
-    its network or mount namespace (nsenter, unshare), which a frozen kernel stops too."""
-    mine = {k: _ns(str(init_pid), k) for k in ("pid", "net", "mnt")}
-    found = []
-    me = os.getpid()
-    for pid in _pids():
-        if int(pid) == me:
-            continue
-        if any(v is not None and _ns(pid, k) == v for k, v in mine.items()):
-            found.append(int(pid))
-    if unshare_pid is not None and unshare_pid not in found:
-        found.append(unshare_pid)
-    return found
-
-
 def programs_of(init_pid: int, program: str) -> list[int]:
     """Machine pids of the processes of a host (its PID namespace) running `program`
     (the command line's first word, as `ps` shows it), oldest first."""
@@ -86,10 +70,7 @@ def programs_of(init_pid: int, program: str) -> list[int]:
 
 
 def freeze(pids: Iterable[int]) -> list[int]:
-    """SIGSTOP each process (a hung kernel, a long pause); the ones stopped.
-
-    The lead may point this at hostlab's Host.freeze() once it is merged (issue 21's
-    fencing work): the campaign freezes through this function only."""
+    """SIGSTOP each process (a hung daemon); the ones stopped."""
     stopped = []
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
@@ -105,15 +86,10 @@ def thaw(pids: Iterable[int]) -> None:
 
 
 def freeze_host(host: hostlab.Host) -> tuple[int, Callable[[], None]]:
-    """Freeze a whole host (a hung kernel, a long pause): every process of it stopped,
-    those outside its PID namespace that hold its namespaces too. The number of processes
-    stopped, and the thaw.
-
-    The one place the campaign freezes a host: once hostlab's Host.freeze() / Host.thaw()
-    (issue 21's fencing work) is merged, this becomes `host.freeze(); return n, host.thaw`."""
-    unshare = (host._record.get("unshare") or [None])[0]
-    stopped = freeze(host_processes(host.pid, unshare))
-    return len(stopped), lambda: thaw(stopped)
+    """Freeze a whole host (a hung kernel, a long pause): hostlab's Host.freeze() stops
+    every process of it, those outside its PID namespace that hold its namespaces too. The
+    number of processes stopped, and the thaw."""
+    return host.freeze(), host.thaw
 
 
 def name_namespace(names: dict[str, str], ns: str, host: str) -> None:
