@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from chaos import checker, machine, timeline
+from chaos import checker, crosscheck, machine, timeline
 from chaos.engine import Engine, queue_files, read_store, temp_files
 from chaos.history import History, describe
 from chaos.load import Clock, Load
@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     say(f"cluster up in {time.monotonic() - started:.0f} s; traffic starts")
     clock = Clock()
+    wall_zero = time.time() - clock.now()
+    report_lines: list[str] = []
+    report_end = wall_zero
     load = Load(engine.service, engine.on_client, history, clock, rate=args.rate,
                 tag=f"{args.engine}{args.seed}x{int(time.time())}")
     samplers: Samplers | None = None
@@ -174,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"[{clock.now():6.0f} s] faults over; traffic stops, final recovery and drain")
         load.stop_submitting()
         finish(engine, nemesis, history, back)
+        report_lines, report_end = crosscheck.read_logs(engine.log_files()), time.time()
         load.stop()
         engine.release_disk()
         time.sleep(2 * MOUNT_EVERY)
@@ -197,7 +201,15 @@ def main(argv: list[str] | None = None) -> int:
             say(f"left: {line}")
         return 130
     verdict = checker.check(history, back)
-    summary = checker.summary(history, verdict, {**meta, "fsck_output": back.fsck_output,
+    told = crosscheck.cross_check(history.faults, report_lines, wall_zero, report_end)
+    if told.missing:
+        verdict.problems.append(f"imsreport missed {len(told.missing)} of {told.told} "
+                                f"fault(s): {told.missing[0]}")
+    if told.unexplained:
+        verdict.problems.append(f"imsreport told {len(told.unexplained)} incident(s) no "
+                                f"fault explains: {told.unexplained[0]}")
+    summary = checker.summary(history, verdict, {**meta, **told.summary(),
+                                                 "fsck_output": back.fsck_output,
                                                  "queue_temp_files": back.queue_temp_files,
                                                  "seconds": round(clock.now(), 1)})
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
@@ -216,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     if back.queue_temp_files:
         print(f"temporary files in the queue (submissions cut before their 250; not in the "
               f"verdict): {len(back.queue_temp_files)}")
+    print(f"imsreport: {told.matched} of the {told.told} faults the logs could tell matched "
+          f"(class, node, detection and recovery within {crosscheck.TOLERANCE:g} s), "
+          f"{len(told.unexplained)} incident(s) unexplained")
     for problem in verdict.problems:
         print(f"  - {problem}")
     print(verdict.line())

@@ -45,8 +45,12 @@ within which both are one departure."""
 
 _FAILURE_TRIGGERS = {"WATCHER_DIED": "kill-watcher", "WATCHER_NOT_RUNNING": "kill-watcher",
                      "SERVER_GAVE_UP": "kill-daemon", "SERVICE_FAILED": None,
-                     "START_FAILED": None, "SERVICE_SLOW": "load"}
+                     "START_FAILED": None, "SERVICE_SLOW": "load",
+                     "PROCESS_HUNG": "hang-daemon", "ENDING_HUNG": "hang-daemon",
+                     "ENDING_HUNG_FOR_WATCHER": "hang-daemon", "DELIVERY_STUCK": "hang-daemon",
+                     "STORE_FULL": "disk-full"}
 _DECISIONS = {"RESTARTING": "restart in place", "GIVING_OVER": "fail over",
+              "ENDING_HUNG_FOR_WATCHER": "restart in place",
               "CONTROL_REJECTED": "refused", "NO_ACTION_TAKEN": "no action"}
 _HUMAN_AGENT = {"NO_ACTION_TAKEN", "STOP_FAILED", "ALREADY_RUNNING"}
 _HUMAN_ENGINE = {"stays", "no-node-up", "no-node-after"}
