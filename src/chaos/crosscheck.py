@@ -17,7 +17,10 @@ from chaos.history import Fault
 from scims.report.incidents import Incident, Truth, incidents, match
 
 TOLERANCE = 1.0
-"""Seconds: syslog stamps whole seconds, so a second either way is what a log can say."""
+"""Seconds either way of what a log stamp says (issue 24: within 1 s of the ground truth)."""
+RESOLUTION = 1.0
+"""Syslog (Solaris' /var/adm/messages, the bed's syslog) stamps whole seconds: a line
+stamped hh:mm:ss came during that second."""
 
 
 @dataclass
@@ -27,6 +30,8 @@ class CrossCheck:
     """faults the logs could tell (the others must have no incident)"""
     missing: list[str] = field(default_factory=list)
     unexplained: list[str] = field(default_factory=list)
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    """each fault beside its incident, in campaign seconds, for whoever reads summary.json"""
 
     @property
     def green(self) -> bool:
@@ -35,7 +40,7 @@ class CrossCheck:
     def summary(self) -> dict[str, Any]:
         return {"report_matched": self.matched, "report_expected": self.told,
                 "report_missing": self.missing,
-                "report_unexplained": self.unexplained}
+                "report_unexplained": self.unexplained, "report_pairs": self.pairs}
 
 
 def read_logs(files: dict[str, Path]) -> list[str]:
@@ -59,8 +64,11 @@ def truths(faults: list[Fault], wall_zero: float) -> list[Truth]:
             for f in faults if f.kind == "fault" and f.detected_s is not None]
 
 
-def _said(i: Incident) -> str:
-    return f"{i.cls} on {i.node} detected at {i.detected_at:.0f}"
+def _said(i: Incident, wall_zero: float) -> str:
+    recovered = ("never" if i.recovered_at is None
+                 else f"{i.recovered_at - wall_zero:.1f} s")
+    return (f"{i.cls} on {i.node} detected at {i.detected_at - wall_zero:.1f} s, "
+            f"recovered {recovered}")
 
 
 def cross_check(faults: list[Fault], lines: list[str], wall_zero: float,
@@ -68,15 +76,33 @@ def cross_check(faults: list[Fault], lines: list[str], wall_zero: float,
     """Match the report's incidents to the campaign's faults. Pure but for the report."""
     found = incidents(lines, (wall_zero, wall_end))
     wanted = truths(faults, wall_zero)
-    hits, left = match(wanted, found, TOLERANCE)
+    hits, left = match(wanted, found, TOLERANCE, RESOLUTION)
     result = CrossCheck(matched=sum(1 for h in hits if h is not None), told=len(wanted))
     for truth, hit in zip(wanted, hits):
         if hit is None:
             near = [i for i in found if i.node == truth.node]
             close = min(near, key=lambda i: abs(i.detected_at - (truth.detected_at or 0)),
                         default=None)
+            nearest = (f" (nearest: {_said(close, wall_zero)})" if close
+                       else " (no incident on that node)")
+            recovered = ("never" if truth.recovered_at is None
+                         else f"{truth.recovered_at - wall_zero:.1f} s")
             result.missing.append(
-                f"{truth.cls} on {truth.node} at {(truth.detected_at or 0) - wall_zero:.1f} s"
-                + (f" (nearest: {_said(close)})" if close else " (no incident on that node)"))
-    result.unexplained = [_said(i) for i in left]
+                f"{truth.cls} on {truth.node} detected at "
+                f"{(truth.detected_at or 0) - wall_zero:.1f} s, recovered {recovered}"
+                + nearest)
+    result.unexplained = [_said(i, wall_zero) for i in left]
+
+    def rel(t: float | None) -> float | None:
+        return None if t is None else round(t - wall_zero, 2)
+    for truth, hit in zip(wanted, hits):
+        result.pairs.append({"class": truth.cls, "node": truth.node,
+                             "detected": rel(truth.detected_at),
+                             "recovered": rel(truth.recovered_at),
+                             "report": None if hit is None else {
+                                 "class": hit.cls, "node": hit.node,
+                                 "detected": rel(hit.detected_at),
+                                 "recovered": rel(hit.recovered_at)}})
+    result.pairs += [{"report": {"class": i.cls, "node": i.node, "detected": rel(i.detected_at),
+                                 "recovered": rel(i.recovered_at)}} for i in left]
     return result

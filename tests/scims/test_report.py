@@ -15,7 +15,7 @@ import pytest
 from scims.log import messages
 from scims.log.msgid import msgid
 from scims.report import engine, render
-from scims.report.incidents import Window, incidents, parse_lines
+from scims.report.incidents import Truth, Window, incidents, match, parse_lines
 from scims.report.lines import Reading, redact, stamp_to_epoch
 
 REPO = Path(__file__).resolve().parents[2]
@@ -176,6 +176,28 @@ def test_switchover_and_an_administrators_restart() -> None:
     # offline and online again on the same node, or offline and left so: no fault, no incident
     assert report([*offline(T0, "venus"), *online(T0 + 2, "venus")]) == []
     assert report(offline(T0, "venus")) == []
+
+
+def test_a_switchover_just_after_the_windows_start_is_one() -> None:
+    """--from after the group came online: the lines before the window still say where it
+    was online, so the first switchover in the window is told (it was not)."""
+    lines = [*BEFORE, *offline(T0, "venus"), *online(T0 + 2, "mars")]
+    found = incidents(lines, Window(T0 - 1, T0 + 60))
+    assert [(i.cls, i.node, i.recovered_on) for i in found] == [("switchover", "venus", "mars")]
+    # an incident over before the window began is not in it
+    assert incidents(lines, Window(T0 + 10, T0 + 60)) == []
+
+
+def test_a_fault_is_matched_within_a_second_of_what_a_whole_second_stamp_says() -> None:
+    found = only([agent(T0, "venus", messages.WATCHER_DIED, 282, 8),
+                  agent(T0, "venus", messages.RESTARTING, "restart 1 of 2"),
+                  *restart_in_place(T0 + 1, "venus")])
+    # the line stamped T0 came in [T0, T0 + 1): a truth 1.9 s after the stamp is within 1 s
+    late = Truth("kill-watcher", "venus", T0 + 1.9, found.recovered_at + 1.9)
+    assert match([late], [found], 1.0, resolution=1.0) == ([found], [])
+    assert match([late], [found], 1.0) == ([None], [found])
+    early = Truth("kill-watcher", "venus", T0 - 1.1, found.recovered_at)
+    assert match([early], [found], 1.0, resolution=1.0) == ([None], [found])
 
 
 def test_hung_stop_during_a_switchover() -> None:

@@ -451,11 +451,14 @@ class _Grouper:
 
 
 def group_events(events: Iterable[Event], window: Window) -> list[Incident]:
-    """Incidents from believed events (any order), those in the window only. Pure."""
+    """Incidents from believed events (any order) that overlap the window. The events
+    before the window set the scene only (where each group is online, which node holds
+    mail), so that the first switchover after `--from` is still told as one. Pure."""
     grouper = _Grouper()
-    for event in sorted((e for e in events if window.holds(e.at)), key=lambda e: e.at):
+    for event in sorted((e for e in events if e.at <= window.end), key=lambda e: e.at):
         grouper.feed(event)
-    return grouper.finish()
+    return [i for i in grouper.finish()
+            if i.recovered_at is None or i.recovered_at >= window.start]
 
 
 def parse_lines(lines: Iterable[tuple[str, str]],
@@ -509,24 +512,28 @@ def same_class(fault: str, incident: str) -> bool:
     return SAME_SIGNATURE.get(fault, fault) == SAME_SIGNATURE.get(incident, incident)
 
 
-def _close_enough(truth: Optional[float], seen: Optional[float], tolerance: float) -> bool:
+def _close_enough(truth: Optional[float], seen: Optional[float], tolerance: float,
+                  resolution: float = 0.0) -> bool:
+    """Whether `truth` lies within `tolerance` of the time a log stamp stands for: a stamp
+    of whole seconds (`resolution` 1) says the event came in [seen, seen + 1)."""
     if truth is None or seen is None:
         return truth is None and seen is None
-    return abs(truth - seen) <= tolerance
+    return seen - tolerance <= truth <= seen + resolution + tolerance
 
 
-def match(faults: Iterable[Truth], found: Iterable[Incident], tolerance: float = 1.0
-          ) -> tuple[list[Optional[Incident]], list[Incident]]:
+def match(faults: Iterable[Truth], found: Iterable[Incident], tolerance: float = 1.0,
+          resolution: float = 0.0) -> tuple[list[Optional[Incident]], list[Incident]]:
     """Each fault's incident (the same class on the same node, detection and recovery within
-    `tolerance` seconds), or None; and the incidents no fault explains. An incident serves
-    one fault at most. Pure."""
+    `tolerance` seconds of what the log stamps, of `resolution` seconds, say), or None; and
+    the incidents no fault explains. An incident serves one fault at most. Pure."""
     left = sorted(found, key=lambda i: i.detected_at)
     matched: list[Optional[Incident]] = []
     for fault in faults:
         hit = next((i for i in left if same_class(fault.cls, i.cls)
                     and (fault.node is None or fault.node == i.node)
-                    and _close_enough(fault.detected_at, i.detected_at, tolerance)
-                    and _close_enough(fault.recovered_at, i.recovered_at, tolerance)), None)
+                    and _close_enough(fault.detected_at, i.detected_at, tolerance, resolution)
+                    and _close_enough(fault.recovered_at, i.recovered_at, tolerance,
+                                      resolution)), None)
         if hit is not None:
             left.remove(hit)
         matched.append(hit)
