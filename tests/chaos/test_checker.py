@@ -119,13 +119,26 @@ def test_an_accepted_message_missing_from_the_store_is_lost() -> None:
 
 
 def test_a_message_twice_in_the_store_is_a_duplicate_explained_by_its_fault() -> None:
+    """Delivered again after the job controller died mid-delivery (m6 was sent while the
+    watcher was killed): at-least-once delivery, counted and explained, not red."""
     h = healthy_history()
     back = clean_readback(h)
     back.store["<m6@x>"] += 1
     verdict = checker.check(h, back)
-    assert not verdict.green
+    assert verdict.green, verdict.problems
     assert verdict.duplicated == {"<m6@x>": 1}
     assert "during kill-watcher on mars" in verdict.duplicate_reasons["<m6@x>"]
+    assert "duplicated 1" in verdict.line()
+
+
+def test_a_duplicate_no_fault_explains_is_red() -> None:
+    h = healthy_history()
+    back = clean_readback(h)
+    back.store["<m15@x>"] += 1  # sent at 15 s, after the fault's window (5-12 s)
+    verdict = checker.check(h, back)
+    assert not verdict.green
+    assert "no fault under way" in verdict.duplicate_reasons["<m15@x>"]
+    assert any("no fault explains" in p for p in verdict.problems)
 
 
 def test_the_disk_mounted_on_two_hosts_in_one_sample_is_red() -> None:
