@@ -35,7 +35,7 @@ def durable_write(directory: Path, name: str, data: bytes) -> Path:
     could not be synced is taken back, so that a failure reported is a failure done (the
     dispatcher then answers 4xx and the message must not be delivered)."""
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".tmp-{uuid.uuid4().hex}"
+    tmp = directory / f"{TEMPORARY_PREFIX}{uuid.uuid4().hex}"
     final = directory / name
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     placed = False
@@ -56,6 +56,28 @@ def durable_write(directory: Path, name: str, data: bytes) -> Path:
             (final if placed else tmp).unlink()
         raise
     return final
+
+
+TEMPORARY_PREFIX = ".tmp-"
+
+
+def sweep_temporaries(*tops: Path) -> int:
+    """Remove what a process killed inside `durable_write` left: a temporary file is never
+    a message (only its rename makes one, and the queue file it came from is still there),
+    so the store's and the queue's recovery at start-up takes it away, as Messaging Server's
+    own start-up recovery does. Only regular files; no link is followed. How many."""
+    removed = 0
+    for top in tops:
+        for directory, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(directory, d))]
+            for name in files:
+                path = os.path.join(directory, name)
+                if name.startswith(TEMPORARY_PREFIX) and os.path.isfile(path) \
+                        and not os.path.islink(path):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+                        removed += 1
+    return removed
 
 
 def mailbox_name(address: str) -> str | None:

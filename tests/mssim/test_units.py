@@ -139,3 +139,25 @@ def test_command_lines_are_read_as_psutil_reads_them(tmp_path: Path) -> None:
             child.wait()
     assert not procs.alive(child.pid)
     assert procs.cmdline(child.pid) == []
+
+
+def test_start_up_recovery_takes_away_what_a_killed_writer_left(tmp_path: Path) -> None:
+    """A writer killed between the temporary file and its rename leaves `.tmp-*` files in
+    the queue or the store; they are never messages, and start-msg sweeps them away (the
+    chaos campaign found them after a killed watcher's restart)."""
+
+    queue, store = tmp_path / "queue" / "ims-ms" / "000", tmp_path / "store" / "joe" / "INBOX"
+    queue.mkdir(parents=True)
+    store.mkdir(parents=True)
+    (queue / ".tmp-1").write_bytes(b"half a submission")
+    (store / ".tmp-2").write_bytes(b"half a delivery")
+    kept = store / "1.msg"
+    kept.write_bytes(b"a message")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / ".tmp-3").write_bytes(b"not the installation's")
+    (store / "link").symlink_to(outside)
+    assert mailstore.sweep_temporaries(tmp_path / "queue", tmp_path / "store") == 2
+    assert not list(queue.iterdir())
+    assert [p.name for p in store.iterdir() if p.name != "link"] == ["1.msg"]
+    assert (outside / ".tmp-3").exists(), "followed a link out of the store"

@@ -169,6 +169,22 @@ def test_node_cut_off_aborts_itself_and_a_frozen_node_is_fenced() -> None:
     assert (frozen.cls, frozen.node, frozen.recovered_at) == ("freeze", "venus", T0 + 3)
 
 
+def test_a_departure_is_named_by_its_lines_whatever_order_their_stamps_give() -> None:
+    """The stand-in fences a node before it logs that it left, and a cut node's own "quorum
+    lost" can be stamped after the survivors' line: the campaign saw freezes, partitions
+    and cut cables all told as power-offs."""
+    lost = "CMM: quorum lost (1 of 2 votes needed; no answer from mars): aborting this node"
+    cut = only([rgmd(T0, "mars", "node-left", "venus"),
+                f"{stamp(T0 + 1)} venus Cluster.CMM: [ID {msgid(lost)} daemon.error] {lost}",
+                *online(T0 + 3, "mars")])
+    assert cut.cls == "net-cut"
+    frozen = only([rgmd(T0 + 5, "mars", "fenced", "venus"),
+                   rgmd(T0 + 5, "mars", "node-left", "venus"), *online(T0 + 7, "mars")])
+    assert (frozen.cls, frozen.node) == ("freeze", "venus")
+    off = only([rgmd(T0, "mars", "node-left", "venus"), *online(T0 + 2, "mars")])
+    assert off.cls == "power-off"
+
+
 def test_switchover_and_an_administrators_restart() -> None:
     moved = only([*offline(T0, "venus"), *online(T0 + 2, "mars")])
     assert (moved.cls, moved.node, moved.recovered_on, moved.outage) == (

@@ -31,7 +31,7 @@ import sys
 import time
 import traceback
 
-from mssim import access, node, procs, product
+from mssim import access, mailstore, node, procs, product
 from mssim.commands.common import begin, split_lines, watcher_pid, watcher_request
 from mssim.install import Installation
 
@@ -314,6 +314,9 @@ def main(argv: list[str]) -> int:
         forget_ha(inst)  # the watcher about to start is not in HA mode
     if watcher:
         return via_running_watcher(inst, services)
+    if not procs.programs(inst):
+        # nothing of Messaging Server runs: what a killed writer left is no message
+        mailstore.sweep_temporaries(inst.queue, inst.store)
     return launch_watcher(inst, services, ha)
 
 

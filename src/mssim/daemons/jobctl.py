@@ -41,6 +41,9 @@ class JobController(Daemon):
             writer.close()
 
     async def started(self) -> None:
+        # the store's only writer: what a killed predecessor left half-written is no message
+        # (its queue file is still there and is delivered again)
+        mailstore.sweep_temporaries(self.inst.store)
         self.tasks.append(asyncio.get_running_loop().create_task(self._loop()))
 
     async def _loop(self) -> None:

@@ -137,6 +137,7 @@ class _Grouper:
         online carries no mail, and its moves are no incident"""
         self.pending_dead: dict[str, Event] = {}
         self.quorum_lost: dict[str, Event] = {}
+        self.fenced: dict[str, Event] = {}
 
     # --- where things are -------------------------------------------------------------
     def service(self, event: Event) -> str:
@@ -257,7 +258,11 @@ class _Grouper:
         if kind == "node-joined":
             return
         if kind == "fenced":
-            self._node_fault(event.fields.get("node", ""), "freeze", event)
+            node = event.fields.get("node", "")
+            self.fenced[node] = event
+            # it ran on after it left: frozen, or cut off and not yet aborted
+            self._sharpen(node, event.at, "net-cut" if self._lost_quorum(node, event.at)
+                          else "freeze", ("power-off",), event)
             return
         if kind == "rg-state":
             self._group_state(event, service)
@@ -334,22 +339,39 @@ class _Grouper:
             self.pending_dead[event.fields.get("node", "")] = event
         elif event.kind == "quorum-lost":
             self.quorum_lost[event.node] = event
+            # the cut node's own line may be stamped after the survivors' "left"
+            self._sharpen(event.node, event.at, "net-cut", ("power-off", "freeze"), event)
+
+    def _lost_quorum(self, node: str, at: float) -> bool:
+        lost = self.quorum_lost.get(node)
+        return lost is not None and abs(at - lost.at) <= CMM_LINK
+
+    def _sharpen(self, node: str, at: float, cls: str, was: tuple[str, ...],
+                 event: Event) -> None:
+        """A later line says what a node's departure was: the incident of it is renamed."""
+        for incident in [*self.open.values(), *self.done[-8:]]:
+            if (incident.node == node and incident.cls in was
+                    and -CMM_LINK <= at - incident.detected_at <= CMM_LINK):
+                incident.cls = cls
+                incident.causes.append(cls)
+                incident.events.append(event)
 
     def _node_left(self, event: Event) -> None:
         node = event.fields.get("node", "")
         cls = "power-off"
-        lost = self.quorum_lost.get(node)
-        if lost is not None and event.at - lost.at <= CMM_LINK:
+        fenced = self.fenced.get(node)
+        if self._lost_quorum(node, event.at):
             cls = "net-cut"
+        elif fenced is not None and abs(event.at - fenced.at) <= CMM_LINK:
+            cls = "freeze"  # it was not off: it ran on, and was fenced
         self._node_fault(node, cls, event)
 
     def _node_fault(self, node: str, cls: str, event: Event) -> None:
-        if cls != "freeze":
-            for incident in [*self.open.values(), *self.done[-8:]]:
-                if (incident.node == node and incident.cls in (*NODE_CLASSES, "double")
-                        and 0 <= event.at - incident.detected_at <= CMM_LINK):
-                    incident.events.append(event)  # every survivor logs the departure
-                    return
+        for incident in [*self.open.values(), *self.done[-8:]]:
+            if (incident.node == node and incident.cls in (*NODE_CLASSES, "double")
+                    and 0 <= event.at - incident.detected_at <= CMM_LINK):
+                incident.events.append(event)  # every survivor logs the departure
+                return
         dead = self.pending_dead.get(node)
         detected = event.at
         fault_at = event.at
@@ -359,17 +381,6 @@ class _Grouper:
         services = [s for s, where in self.online_on.items() if where == node]
         hit = [s for s in services if s in self.open] or [
             s for s, i in self.open.items() if i.node == node]
-        if cls == "freeze":
-            for incident in self.done[::-1]:
-                if incident.node == node and incident.cls in ("power-off", "net-cut"):
-                    incident.cls = "freeze"  # it was not off: it ran on, and was fenced
-                    incident.causes.append("freeze")
-                    incident.events.append(event)
-                    return
-            for s in hit:
-                self._cause(self.open[s], cls, event)
-                self.open[s].events.append(event)
-            return
         if hit:
             for s in hit:
                 incident = self.open[s]
