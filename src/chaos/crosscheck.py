@@ -60,7 +60,9 @@ def truths(faults: list[Fault], wall_zero: float) -> list[Truth]:
     slowed nothing) is no incident: if the report tells one there, it is unexplained."""
     def at(f: Fault, seconds: float | None) -> float | None:
         return None if seconds is None else wall_zero + f.injected_at + seconds
-    return [Truth(f.cls, f.node, at(f, f.detected_s), at(f, f.recovered_s))
+    # a partition hits the cluster: the side that loses quorum leaves, whichever it is
+    return [Truth(f.cls, None if f.cls == "partition" else f.node, at(f, f.detected_s),
+                  at(f, f.recovered_s))
             for f in faults if f.kind == "fault" and f.detected_s is not None]
 
 
