@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from support.mssim import MSSIM, Ms, clean_env, free_loopback, install, kill_leftovers
@@ -81,6 +82,14 @@ def _subjects(ms: Ms) -> list[str]:
     return found
 
 
+def _stopped(ms: Ms, daemon: str) -> bool:
+    found = ms.processes().get(daemon, [])
+    try:
+        return bool(found) and all(p.status() == psutil.STATUS_STOPPED for p in found)
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _temporary_files(ms: Ms) -> list[Path]:
     return [p for p in ms.config.rglob(".tmp-*")]
 
@@ -100,6 +109,10 @@ def test_a_full_store_disk_refuses_for_now_loses_nothing_and_delivery_resumes(
 
     # queued while delivery is held, so that they wait in the queue when the disk fills
     ms.mssim("fault", str(ms.base), "job_controller", "hang")
+    # the daemon stops itself when it reads the fault (SIGUSR1): mail submitted before that
+    # would be delivered before the disk fills, and no delivery would ever fail
+    wait_for(lambda: _stopped(ms, "job_controller"), timeout=10,
+             what="the job controller stopped by its hang fault")
     for n in range(5):
         submit(f"before-{n}")
     assert accepted == [f"before-{n}" for n in range(5)]
